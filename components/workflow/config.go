@@ -1,0 +1,76 @@
+// Package workflow builds the two state machines of the pipeline, Generate
+// and Simulate, as pure functions of a Config. The Pulumi component passes
+// resolved ARNs; the local runtime passes local ones. It is the single source
+// of truth for the definitions and for the contract between the state
+// machines and the worker (operation names, task input and output, error
+// names). It imports components/asl and nothing from Pulumi or AWS.
+package workflow
+
+import "fmt"
+
+// Config is everything the definitions depend on. Zero values of the tuning
+// fields mean the documented defaults (see WithDefaults).
+type Config struct {
+	// Where the resources live; used to build ARNs the definitions refer to.
+	Partition string // default "aws"
+	Region    string
+	AccountID string
+
+	// Deterministic names, so each state machine can know the other's ARN and
+	// its own (the Distributed Map needs states:StartExecution on itself).
+	GenerateStateMachineName string
+	SimulateStateMachineName string
+
+	ActivityArn string // the activity the workers poll
+	ClusterName string // ECS cluster of the worker service
+	ServiceName string // ECS service scaled out and in by the workflows
+	DataBucket  string // loans, manifests and runs
+
+	WorkerCount             int     // ECS desired count during a run
+	TasksPerWorker          int     // activity tasks one worker runs at once
+	BatchSize               int     // simulate: loans per batch (ItemBatcher MaxItemsPerBatch)
+	ShardSize               int     // generate: loans per shard of the plan
+	MaxConcurrency          int     // 0: WorkerCount * TasksPerWorker, so batches never queue
+	ToleratedFailurePercent float64 // Distributed Map ToleratedFailurePercentage
+
+	TaskTimeoutSeconds int // 0: derived from the batch size with margin
+	HeartbeatSeconds   int // activity HeartbeatSeconds; workers beat at a third of it
+
+	// Bounded wait for running workers after scale-out.
+	WorkerWaitSeconds  int // between describeServices polls
+	WorkerWaitMaxPolls int // then fail with Workers.NotStarted
+
+	Retry RetryPolicy
+
+	Defaults RunDefaults // run parameters used where the execution input is silent
+}
+
+// RetryPolicy is the Retry of the activity task on worker loss, timeouts and
+// throttling.
+type RetryPolicy struct {
+	MaxAttempts     int
+	IntervalSeconds int
+	BackoffRate     float64
+	MaxDelaySeconds int
+}
+
+// RunDefaults are the run parameters a stack sets (pulumi config) and an
+// execution input may override key by key.
+type RunDefaults struct {
+	Loans         int64   `json:"loans"`
+	Scenarios     int     `json:"scenarios"`
+	Seed          int64   `json:"seed"`
+	Layout        string  `json:"layout"` // "sharded" or "per-loan"
+	TargetRate    float64 `json:"targetRate"`
+	HorizonMonths int     `json:"horizonMonths"`
+}
+
+// StateMachineArn returns the ARN of the state machine with the given name in
+// the configured partition, region and account.
+func (c Config) StateMachineArn(name string) string {
+	p := c.Partition
+	if p == "" {
+		p = "aws"
+	}
+	return fmt.Sprintf("arn:%s:states:%s:%s:stateMachine:%s", p, c.Region, c.AccountID, name)
+}

@@ -1,0 +1,80 @@
+// Package loan defines the loan record the model consumes: its fields, how it
+// is decoded from JSON, JSON Lines and the sample's one-row CSV files, and how
+// it is validated. It imports no AWS or Pulumi code.
+package loan
+
+// Segment is the portfolio segment of a loan; it decides the hazard inputs
+// (score or risk grade), the affordability trigger and the LGD.
+type Segment string
+
+// The segments of MODEL.md: personal (unsecured, auto) and commercial (term,
+// commercial real estate, revolving lines).
+const (
+	PersonalUnsecured    Segment = "personal_unsecured"
+	PersonalAuto         Segment = "personal_auto"
+	CommercialTerm       Segment = "commercial_term"
+	CommercialRealEstate Segment = "commercial_real_estate"
+	CommercialLine       Segment = "commercial_line"
+)
+
+// Segments lists every valid segment in a fixed order (reports iterate it).
+var Segments = []Segment{PersonalUnsecured, PersonalAuto, CommercialTerm, CommercialRealEstate, CommercialLine}
+
+// Personal reports whether the segment is retail (score-based, DTI trigger).
+func (s Segment) Personal() bool { return s == PersonalUnsecured || s == PersonalAuto }
+
+// Commercial reports whether the segment is commercial (grade-based, DSCR trigger).
+func (s Segment) Commercial() bool {
+	return s == CommercialTerm || s == CommercialRealEstate || s == CommercialLine
+}
+
+// RateType says whether the loan's rate is fixed for its life or resets to an index.
+type RateType string
+
+// Rate types.
+const (
+	Fixed    RateType = "fixed"
+	Variable RateType = "variable"
+)
+
+// Index is the reference rate a variable loan resets to (MODEL.md: prime = fed
+// funds + 3%, SOFR = fed funds).
+type Index string
+
+// Indices.
+const (
+	Prime Index = "prime"
+	SOFR  Index = "sofr"
+)
+
+// Loan is one loan record. Rates are annual decimals (0.065 = 6.5%), money is
+// US dollars, periods are months. JSON keys are the on-disk schema.
+type Loan struct {
+	ID       string   `json:"id"`
+	Segment  Segment  `json:"segment"`
+	RateType RateType `json:"rate_type"`
+
+	AmountUSD       float64 `json:"amount"`           // original principal, or credit limit for lines
+	BalanceUSD      float64 `json:"balance"`          // outstanding (drawn, for lines) balance today
+	TermMonths      int     `json:"term_months"`      // original term
+	RemainingMonths int     `json:"remaining_months"` // payments left
+	InterestOnly    bool    `json:"interest_only,omitempty"`
+
+	RateAnnual   float64 `json:"current_rate"`     // rate the loan pays today
+	Index        Index   `json:"index,omitempty"`  // variable only
+	MarginAnnual float64 `json:"margin,omitempty"` // variable only: rate = index + margin
+	ResetMonths  int     `json:"reset_months,omitempty"`
+	// Caps, variable only; zero means no cap.
+	PeriodicCapAnnual float64 `json:"periodic_cap,omitempty"` // max change per reset
+	LifetimeCapAnnual float64 `json:"lifetime_cap,omitempty"` // max rate above the rate at origination
+
+	CreditScore int `json:"credit_score,omitempty"` // personal: 300-850
+	RiskGrade   int `json:"risk_grade,omitempty"`   // commercial: internal grade 1 (best) to 10
+
+	IncomeAnnualUSD     float64 `json:"annual_income,omitempty"`      // personal
+	OtherDebtMonthlyUSD float64 `json:"monthly_other_debt,omitempty"` // personal: other debt service
+	NOIAnnualUSD        float64 `json:"annual_noi,omitempty"`         // commercial net operating income
+	CollateralValueUSD  float64 `json:"collateral_value,omitempty"`   // secured loans
+
+	OriginationDate string `json:"origination_date"` // YYYY-MM-DD
+}
