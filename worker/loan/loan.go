@@ -77,4 +77,10 @@ type Loan struct {
 	CollateralValueUSD  float64 `json:"collateral_value,omitempty"`   // secured loans
 
 	OriginationDate string `json:"origination_date"` // YYYY-MM-DD
+
+	// Derived lists the fields that were not in the source record but derived
+	// from the others, each as "field: rule" (e.g. "annual_income: 12 x
+	// payment / target DTI 0.30"), so reports can say which figures are
+	// assumptions. Empty for complete records.
+	Derived []string `json:"derived,omitempty"`
 }

@@ -1,0 +1,153 @@
+package loan
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+func TestPaymentKnownAnswers(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		principal, rate float64
+		months          int
+		want            float64
+	}{
+		{25000, 0.09, 60, 518.96},     // MODEL.md
+		{200000, 0.065, 360, 1264.14}, // MODEL.md
+		{1200, 0, 12, 100},
+	}
+	for _, c := range cases {
+		if got := Payment(c.principal, c.rate, c.months); math.Abs(got-c.want) > 0.005 {
+			t.Errorf("Payment(%v, %v, %d) = %.4f, want %.2f", c.principal, c.rate, c.months, got, c.want)
+		}
+		if b := BalanceAfter(c.principal, c.rate, c.months, c.months-1); math.Abs(b-Payment(c.principal, c.rate, c.months)/(1+c.rate/12)) > 1e-6 {
+			t.Errorf("balance before the last payment %v is not the last payment discounted one month", b)
+		}
+		if b := BalanceAfter(c.principal, c.rate, c.months, c.months); b != 0 {
+			t.Errorf("B_n = %v, want 0", b)
+		}
+	}
+	// Re-amortising the balance over the remaining term gives back the same payment.
+	b := BalanceAfter(200000, 0.065, 360, 100)
+	if got, want := Payment(b, 0.065, 260), Payment(200000, 0.065, 360); math.Abs(got-want) > 1e-6 {
+		t.Errorf("payment on the balance after 100 months = %v, want %v", got, want)
+	}
+}
+
+func readCSV(t *testing.T, in string, opt CSVOptions) []*Record {
+	t.Helper()
+	r := NewCSVReader(strings.NewReader(in), opt)
+	var out []*Record
+	for r.Next() {
+		rec := *r.Record()
+		rec.Raw = append([]byte(nil), rec.Raw...)
+		out = append(out, &rec)
+	}
+	if err := r.Err(); err != nil {
+		t.Fatalf("Err = %v", err)
+	}
+	return out
+}
+
+func hasDerived(l Loan, field string) bool {
+	for _, d := range l.Derived {
+		if strings.HasPrefix(d, field+":") {
+			return true
+		}
+	}
+	return false
+}
+
+func TestCSVReadsTheSampleLayoutAndDerivesTheRest(t *testing.T) {
+	t.Parallel()
+	in := "Loan ID,Type,Amount,Rate,Term,Credit Score,Customer Name\n" +
+		"P-1,personal,\"$25,000\",9%,60,700,Ann\n" +
+		"C-7,commercial,400000,0.065,84,640,Bob Ltd\n"
+	recs := readCSV(t, in, CSVOptions{})
+	if len(recs) != 2 {
+		t.Fatalf("got %d records, want 2", len(recs))
+	}
+	p, c := recs[0], recs[1]
+	if p.Err != nil || c.Err != nil {
+		t.Fatalf("rejected: %v / %v", p.Err, c.Err)
+	}
+	if p.Line != 2 || c.Line != 3 {
+		t.Errorf("lines %d, %d; want 2, 3", p.Line, c.Line)
+	}
+	pl := p.Loan
+	if pl.Segment != PersonalUnsecured || pl.RateType != Fixed || pl.AmountUSD != 25000 || pl.RateAnnual != 0.09 || pl.CreditScore != 700 {
+		t.Errorf("personal loan read wrongly: %+v", pl)
+	}
+	age := pl.TermMonths - pl.RemainingMonths
+	if want := math.Round(100*BalanceAfter(25000, 0.09, 60, age)) / 100; pl.BalanceUSD != want {
+		t.Errorf("balance %v, want the amortised %v at age %d", pl.BalanceUSD, want, age)
+	}
+	dti := 12 * (pl.ScheduledPayment() + pl.OtherDebtMonthlyUSD) / pl.IncomeAnnualUSD
+	if math.Abs(dti-DefaultTargetDTI) > 1e-3 {
+		t.Errorf("derived income gives DTI %v, want %v", dti, DefaultTargetDTI)
+	}
+	for _, f := range []string{"segment", "rate_type", "current_rate", "remaining_months", "origination_date", "balance", "annual_income", "monthly_other_debt"} {
+		if !hasDerived(pl, f) {
+			t.Errorf("personal loan does not record the derivation of %s: %q", f, pl.Derived)
+		}
+	}
+	cl := c.Loan
+	if cl.Segment != CommercialTerm || cl.RiskGrade != 4 {
+		t.Errorf("commercial loan: segment %s grade %d, want commercial_term grade 4 (from score 640)", cl.Segment, cl.RiskGrade)
+	}
+	if dscr := cl.NOIAnnualUSD / (12 * cl.ScheduledPayment()); math.Abs(dscr-DefaultTargetDSCR) > 1e-3 {
+		t.Errorf("derived NOI gives DSCR %v, want %v", dscr, DefaultTargetDSCR)
+	}
+	if hasDerived(cl, "annual_income") || !hasDerived(cl, "risk_grade") || !hasDerived(cl, "annual_noi") {
+		t.Errorf("commercial derivations %q", cl.Derived)
+	}
+
+	// The same file read twice derives the same loans: the age comes from the id.
+	again := readCSV(t, in, CSVOptions{})
+	if again[0].Loan.RemainingMonths != pl.RemainingMonths || again[0].Loan.BalanceUSD != pl.BalanceUSD {
+		t.Error("derivation is not deterministic")
+	}
+}
+
+func TestCSVUsesGivenFieldsInsteadOfDeriving(t *testing.T) {
+	t.Parallel()
+	in := "id,segment,amount,balance,current_rate,term_months,origination_date,credit_score,annual_income,monthly_other_debt,collateral_value\n" +
+		"A-1,personal_auto,30000,21000,0.07,60,2024-06-15,720,80000,500,26000\n"
+	recs := readCSV(t, in, CSVOptions{})
+	if len(recs) != 1 || recs[0].Err != nil {
+		t.Fatalf("%+v", recs)
+	}
+	l := recs[0].Loan
+	if l.RemainingMonths != 48 || l.BalanceUSD != 21000 || l.IncomeAnnualUSD != 80000 || l.CollateralValueUSD != 26000 {
+		t.Errorf("given fields overridden: %+v", l)
+	}
+	if len(l.Derived) != 2 || !hasDerived(l, "rate_type") || !hasDerived(l, "remaining_months") {
+		t.Errorf("derivations %q, want only rate_type and remaining_months (12 months from 2024-06 to 2025-06)", l.Derived)
+	}
+}
+
+func TestCSVRejectsBadRowsAndContinues(t *testing.T) {
+	t.Parallel()
+	in := "loan_id,type,amount,rate,term,credit_score\n" +
+		"1,personal,abc,0.05,36,700\n" + // line 2: not a number
+		"2,personal,1000,0.05,36\n" + // line 3: short row
+		"3,personal,1000,,36,700\n" + // line 4: no rate
+		"4,mortgage,1000,0.05,36,700\n" + // line 5: unknown type
+		"5,personal,1000,0.05,36,901\n" + // line 6: score out of range
+		"6,personal,1000,0.05,36,\"7\"00\n" + // line 7: bad quoting
+		"7,personal,1000,0.05,36,700\n" // line 8: fine
+	recs := readCSV(t, in, CSVOptions{})
+	want := []struct {
+		line int
+		kind Kind
+	}{{2, KindWrongType}, {3, KindBadCSV}, {4, KindBadRate}, {5, KindBadSegment}, {6, KindBadScore}, {7, KindBadCSV}, {8, ""}}
+	if len(recs) != len(want) {
+		t.Fatalf("got %d records, want %d", len(recs), len(want))
+	}
+	for i, w := range want {
+		if recs[i].Line != w.line || KindOf(recs[i].Err) != w.kind {
+			t.Errorf("record %d: line %d kind %q (%v), want line %d kind %q", i, recs[i].Line, KindOf(recs[i].Err), recs[i].Err, w.line, w.kind)
+		}
+	}
+}

@@ -1,0 +1,253 @@
+package loan
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// MaxRecordBytes bounds one record (one JSON object, one JSON Lines line, one
+// CSV row). Real loan records are under 1 KiB; the bound keeps a corrupted
+// input (a missing newline in a 10 GB object, say) from costing the worker its
+// memory, and the rejected record names the line.
+const MaxRecordBytes = 64 << 10
+
+// Decode decodes one JSON object into l, replacing everything l held. It
+// rejects, as a *FieldError, input that is not exactly one JSON object, is
+// longer than MaxRecordBytes, has a key the schema does not define, or has a
+// value of the wrong JSON type. It does not call Validate.
+func Decode(data []byte, l *Loan) error {
+	*l = Loan{}
+	if len(data) > MaxRecordBytes {
+		return &FieldError{Kind: KindTooLarge, Problem: fmt.Sprintf("is %d bytes long", len(data)), Allowed: "at most 65536 bytes"}
+	}
+	trimmed := bytes.TrimLeft(data, " \t\r\n")
+	if len(trimmed) == 0 {
+		return &FieldError{Kind: KindNotJSON, Problem: "is empty", Allowed: "one JSON object"}
+	}
+	if trimmed[0] != '{' {
+		return &FieldError{Kind: KindNotJSON, Problem: fmt.Sprintf("starts with %q", preview(trimmed, 16)), Allowed: "one JSON object"}
+	}
+	// json.Unmarshal cannot refuse unknown keys; a Decoder can. Unknown keys are
+	// rejected, not ignored, because a misspelt "balance" would otherwise
+	// silently become a zero balance.
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(l); err != nil {
+		return classifyJSON(err)
+	}
+	if rest := bytes.TrimSpace(trimmed[dec.InputOffset():]); len(rest) > 0 {
+		return &FieldError{Kind: KindNotJSON, Problem: fmt.Sprintf("has %q after the object", preview(rest, 16)), Allowed: "one JSON object per record"}
+	}
+	return nil
+}
+
+// Parse decodes one JSON object and validates it: the error is a *FieldError
+// from Decode or from Validate.
+func Parse(data []byte, l *Loan) error {
+	if err := Decode(data, l); err != nil {
+		return err
+	}
+	return l.Validate()
+}
+
+// classifyJSON maps encoding/json's errors onto Kinds. Unknown keys have no
+// error type in encoding/json v1, only the message `json: unknown field "x"`.
+func classifyJSON(err error) *FieldError {
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &syn):
+		return &FieldError{Kind: KindNotJSON, Problem: fmt.Sprintf("is not valid JSON at byte %d: %s", syn.Offset, strings.TrimPrefix(syn.Error(), "json: ")), Allowed: "one JSON object"}
+	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
+		return &FieldError{Kind: KindNotJSON, Problem: "ends before the JSON object is complete", Allowed: "one JSON object"}
+	case errors.As(err, &typ):
+		return &FieldError{Kind: KindWrongType, Field: typ.Field, Problem: "is a JSON " + typ.Value, Allowed: "a JSON " + jsonTypeName(typ.Type.Kind().String())}
+	}
+	msg := err.Error()
+	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
+		return &FieldError{Kind: KindUnknownField, Field: strings.Trim(name, `"`), Problem: "is not a field of the loan schema", Allowed: "the keys of loan.Loan"}
+	}
+	return &FieldError{Kind: KindNotJSON, Problem: strings.TrimPrefix(msg, "json: "), Allowed: "one JSON object"}
+}
+
+func jsonTypeName(goKind string) string {
+	switch goKind {
+	case "float64", "float32":
+		return "number"
+	case "int", "int64", "int32":
+		return "integer"
+	case "bool":
+		return "true or false"
+	case "slice":
+		return "array of strings"
+	}
+	return goKind
+}
+
+func preview(b []byte, n int) string {
+	if len(b) > n {
+		return string(b[:n]) + "..."
+	}
+	return string(b)
+}
+
+// Record is one record read from a stream: the decoded loan, where it was,
+// and why it was rejected (Err is nil for a valid loan). Raw and Loan are
+// overwritten by the next call to Next; copy what you keep.
+type Record struct {
+	Line int    // 1-based line number in the stream (the CSV row's line for CSV)
+	Loan Loan   // as decoded, possibly partial when Err != nil
+	Raw  []byte // the record's bytes without the line ending, at most MaxRecordBytes
+	Err  error  // *FieldError when the record is rejected, nil when valid
+}
+
+// Rejection is one line of a rejected-records file (errors/*.jsonl): enough
+// to find the record in its source and to count rejections by kind.
+type Rejection struct {
+	Source string `json:"source,omitempty"` // object key or file name
+	Line   int    `json:"line,omitempty"`
+	ID     string `json:"id,omitempty"` // when the id could be read
+	Kind   Kind   `json:"kind"`
+	Field  string `json:"field,omitempty"`
+	Reason string `json:"reason"`
+	Raw    string `json:"raw,omitempty"` // the first RejectionRawBytes of the record
+}
+
+// RejectionRawBytes bounds the copy of a rejected record kept in its
+// Rejection: enough to recognise it, small enough that a file of garbage does
+// not double in the errors output.
+const RejectionRawBytes = 256
+
+// Rejection describes a rejected record for the errors file; source is the
+// object key (or file name) it came from.
+func (r *Record) Rejection(source string) Rejection {
+	rej := Rejection{Source: source, Line: r.Line, ID: r.Loan.ID, Reason: "rejected"}
+	if len(rej.ID) > MaxIDBytes {
+		rej.ID = rej.ID[:MaxIDBytes]
+	}
+	if r.Err != nil {
+		rej.Reason = r.Err.Error()
+		var fe *FieldError
+		if errors.As(r.Err, &fe) {
+			rej.Kind, rej.Field = fe.Kind, fe.Field
+		}
+	}
+	raw := r.Raw
+	if len(raw) > RejectionRawBytes {
+		raw = raw[:RejectionRawBytes]
+	}
+	rej.Raw = strings.ToValidUTF8(string(raw), "\uFFFD")
+	return rej
+}
+
+// Reader reads JSON Lines, one loan object per line, one record at a time in
+// bounded memory (a buffer of MaxRecordBytes). A bad line does not stop it:
+// it becomes a Record with Err set and the line number, and reading goes on.
+// Blank lines are skipped; a UTF-8 byte order mark on the first line is
+// ignored; lines may end in "\n" or "\r\n".
+//
+//	r := loan.NewReader(body)
+//	for r.Next() {
+//		rec := r.Record()
+//		if rec.Err != nil { /* write rec.Rejection(key) */ continue }
+//		/* use rec.Loan */
+//	}
+//	if err := r.Err(); err != nil { /* I/O error: the batch failed */ }
+type Reader struct {
+	br   *bufio.Reader
+	rec  Record
+	line int
+	err  error
+	done bool
+	tail []byte // prefix of an over-long line, kept for its Rejection
+}
+
+// NewReader returns a Reader over JSON Lines input.
+func NewReader(r io.Reader) *Reader {
+	// +2 so a line of exactly MaxRecordBytes plus "\r\n" still fits and is
+	// accepted; anything longer fills the buffer and is rejected as too large.
+	return &Reader{br: bufio.NewReaderSize(r, MaxRecordBytes+2)}
+}
+
+// Next reads the next non-blank line into Record and reports whether there
+// was one. It returns false at the end of input or on an I/O error (see Err).
+func (r *Reader) Next() bool {
+	for !r.done {
+		b, err := r.br.ReadSlice('\n')
+		r.line++
+		if errors.Is(err, bufio.ErrBufferFull) {
+			r.tooLong(b)
+			return true
+		}
+		if err != nil {
+			r.done = true
+			if !errors.Is(err, io.EOF) {
+				r.err = fmt.Errorf("read line %d: %w", r.line, err)
+				return false
+			}
+		}
+		b = trimEOL(b)
+		if r.line == 1 {
+			b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
+		}
+		if len(bytes.TrimSpace(b)) == 0 {
+			continue
+		}
+		r.rec.Line, r.rec.Raw = r.line, b
+		if len(b) > MaxRecordBytes {
+			r.rec.Loan = Loan{}
+			r.rec.Err = &FieldError{Kind: KindTooLarge, Problem: fmt.Sprintf("is %d bytes long", len(b)), Allowed: "at most 65536 bytes per record"}
+			return true
+		}
+		r.rec.Err = Parse(b, &r.rec.Loan)
+		return true
+	}
+	return false
+}
+
+// tooLong consumes the rest of a line that did not fit in the buffer and
+// turns it into a rejected record.
+func (r *Reader) tooLong(first []byte) {
+	r.tail = append(r.tail[:0], first[:min(len(first), RejectionRawBytes)]...)
+	n := len(first)
+	for {
+		b, err := r.br.ReadSlice('\n')
+		n += len(b)
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		if err != nil {
+			r.done = true
+			if !errors.Is(err, io.EOF) {
+				r.err = fmt.Errorf("read line %d: %w", r.line, err)
+			}
+		}
+		break
+	}
+	r.rec = Record{Line: r.line, Raw: r.tail, Err: &FieldError{
+		Kind: KindTooLarge, Problem: fmt.Sprintf("is at least %d bytes long", n-1), Allowed: "at most 65536 bytes per record",
+	}}
+}
+
+// Record returns the record read by the last successful Next. It is
+// overwritten by the following Next.
+func (r *Reader) Record() *Record { return &r.rec }
+
+// Err returns the I/O error that stopped the reader, or nil at a clean end
+// of input. Rejected records are not errors here.
+func (r *Reader) Err() error { return r.err }
+
+func trimEOL(b []byte) []byte {
+	if n := len(b); n > 0 && b[n-1] == '\n' {
+		b = b[:n-1]
+		if n := len(b); n > 0 && b[n-1] == '\r' {
+			b = b[:n-1]
+		}
+	}
+	return b
+}
