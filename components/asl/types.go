@@ -12,10 +12,10 @@ const (
 type StateMachine struct {
 	Comment        string `json:"Comment,omitempty"`
 	QueryLanguage  string `json:"QueryLanguage,omitempty"`
-	StartAt        string `json:"StartAt"`
-	States         States `json:"States"`
-	TimeoutSeconds *int   `json:"TimeoutSeconds,omitempty"`
 	Version        string `json:"Version,omitempty"`
+	StartAt        string `json:"StartAt"`
+	TimeoutSeconds *int   `json:"TimeoutSeconds,omitempty"`
+	States         States `json:"States"`
 }
 
 // States maps state names to states within one scope (the machine, a
