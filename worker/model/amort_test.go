@@ -1,0 +1,117 @@
+package model
+
+import (
+	"math"
+	"testing"
+)
+
+func TestPaymentKnownAnswers(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name      string
+		principal float64
+		rate      float64
+		months    int
+		want      float64
+	}{
+		{"25,000 at 9% over 60 months pays 518.96", 25_000, 0.09, 60, 518.96},
+		{"200,000 at 6.5% over 360 months pays 1,264.14", 200_000, 0.065, 360, 1264.14},
+		{"12,000 at 0% over 12 months pays 1,000", 12_000, 0, 12, 1000},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			got := Payment(c.principal, c.rate, c.months)
+			if math.Round(got*100)/100 != c.want {
+				t.Errorf("Payment = %.4f, want %.2f", got, c.want)
+			}
+			if b := Balance(c.principal, c.rate, got, c.months); math.Abs(b) > 1e-6 {
+				t.Errorf("balance after the last payment = %g, want 0", b)
+			}
+			if b := Balance(c.principal, c.rate, got, 0); b != c.principal {
+				t.Errorf("balance before any payment = %g, want %g", b, c.principal)
+			}
+			if fast := annuityFast(c.principal, c.rate/12, c.months); math.Abs(fast/got-1) > 1e-13 {
+				t.Errorf("annuityFast = %.15g, Payment = %.15g", fast, got)
+			}
+		})
+	}
+}
+
+func TestBalanceFollowsTheMonthlyRecursion(t *testing.T) {
+	t.Parallel()
+	p, rate, n := 25_000.0, 0.09, 60
+	a := Payment(p, rate, n)
+	b := p
+	for k := 1; k <= n; k++ {
+		b = b*(1+rate/12) - a
+		if got := Balance(p, rate, a, k); math.Abs(got-b) > 1e-8 {
+			t.Fatalf("Balance after %d payments = %.10f, recursion gives %.10f", k, got, b)
+		}
+	}
+}
+
+func TestAnnuityFastMatchesPaymentAcrossRates(t *testing.T) {
+	t.Parallel()
+	for rate := 0.0; rate <= 0.9; rate += 0.0137 {
+		for _, n := range []int{1, 7, 60, 359} {
+			want := Payment(1000, rate, n)
+			if got := annuityFast(1000, rate/12, n); math.Abs(got/want-1) > 1e-13 {
+				t.Fatalf("rate %v n %d: annuityFast %.15g, Payment %.15g", rate, n, got, want)
+			}
+		}
+	}
+}
+
+func TestOneMinusExpNegIsAccurate(t *testing.T) {
+	t.Parallel()
+	for x := 0.0; x < 50; x = x*1.01 + 1e-9 {
+		want := -math.Expm1(-x)
+		if got := oneMinusExpNeg(x); math.Abs(got-want) > 4.5e-16*want { // two ulps
+			t.Fatalf("oneMinusExpNeg(%g) = %.17g, want %.17g", x, got, want)
+		}
+	}
+}
+
+func TestPowTableIsAccurateAndExactAtOne(t *testing.T) {
+	t.Parallel()
+	tab := newPowTable(1.15)
+	if tab.pow(1) != 1 {
+		t.Fatalf("pow(1) = %v, want exactly 1 so an unchanged payment leaves the hazard unchanged", tab.pow(1))
+	}
+	prev := 0.0
+	for x := 0.25; x < 6; x += 0.001 {
+		want := math.Pow(x, 1.15)
+		got := tab.pow(x)
+		// Linear interpolation error is h^2/8 * gamma*(gamma-1)/x^2 relative.
+		if math.Abs(got/want-1) > 3e-9/(x*x) {
+			t.Fatalf("pow(%v) = %v, want %v", x, got, want)
+		}
+		if got < prev {
+			t.Fatalf("pow not monotone at %v", x)
+		}
+		prev = got
+	}
+}
+
+func TestPDFromScoreFollowsTheScorecard(t *testing.T) {
+	t.Parallel()
+	p := DefaultParams()
+	// logit(PD_2y) = 7.636 - 0.01552*700 = -3.228.
+	pd2 := p.PD2YFromScore(700)
+	if want := 1 / (1 + math.Exp(3.228)); math.Abs(pd2-want) > 1e-15 {
+		t.Errorf("PD_2y(700) = %v, want %v", pd2, want)
+	}
+	if got, want := p.PD12FromScore(700), 1-math.Sqrt(1-pd2); got != want {
+		t.Errorf("PD_12(700) = %v, want %v", got, want)
+	}
+	for s := MinCreditScore; s < MaxCreditScore; s++ {
+		if p.PD12FromScore(s+1) >= p.PD12FromScore(s) {
+			t.Fatalf("PD not decreasing in score at %d", s)
+		}
+	}
+	pd := 0.02
+	if got := 1 - math.Exp(-12*MonthlyHazard(pd)); math.Abs(got-pd) > 1e-15 {
+		t.Errorf("12 months of h0 give PD %v, want %v", got, pd)
+	}
+}
