@@ -163,7 +163,9 @@ func (v *validator) dead(sc *Scope, names []string, reach map[string]bool) {
 		}
 	}
 	for _, name := range names {
-		if reach[name] && !live[name] && sc.States[name] != nil {
+		// A state with no successors at all already has a Next/End or
+		// Choices problem; a second message would only repeat it.
+		if reach[name] && !live[name] && sc.States[name] != nil && len(Successors(sc.States[name])) > 0 {
 			v.add(sc.StatePath(name), "no path from this state reaches a terminal state (End, Succeed or Fail): the execution could never finish")
 		}
 	}
