@@ -28,13 +28,26 @@ type Config struct {
 
 	WorkerCount             int     // ECS desired count during a run
 	TasksPerWorker          int     // activity tasks one worker runs at once
-	BatchSize               int     // simulate: loans per batch (ItemBatcher MaxItemsPerBatch)
+	BatchSize               int     // simulate: target loans per batch (prepare turns it into MaxItemsPerBatch)
 	ShardSize               int     // generate: loans per shard of the plan
 	MaxConcurrency          int     // 0: WorkerCount * TasksPerWorker, so batches never queue
 	ToleratedFailurePercent float64 // Distributed Map ToleratedFailurePercentage
 
-	TaskTimeoutSeconds int // 0: derived from the batch size with margin
+	TaskTimeoutSeconds int // simulate task TimeoutSeconds; 0: derived from the batch size with margin (SimulateTimeoutSeconds)
 	HeartbeatSeconds   int // activity HeartbeatSeconds; workers beat at a third of it
+
+	// GenerateTimeoutSeconds is the generate task's TimeoutSeconds; 0: derived
+	// from ShardSize with margin (GenerateTimeoutSeconds).
+	GenerateTimeoutSeconds int
+	// ControlTimeoutSeconds is the TimeoutSeconds of the single tasks (plan,
+	// manifest, prepare, aggregate), which read or write a whole dataset's
+	// listing or every partial of a run.
+	ControlTimeoutSeconds int
+	// LoanScenarioNanos is what one loan in one scenario costs a simulate
+	// task, in nanoseconds, as the timeout derivation assumes it. Prepare
+	// shrinks batches so they fit the timeout when a run asks for more
+	// scenarios than the defaults.
+	LoanScenarioNanos int
 
 	// Bounded wait for running workers after scale-out.
 	WorkerWaitSeconds  int // between describeServices polls
@@ -45,8 +58,10 @@ type Config struct {
 	Defaults RunDefaults // run parameters used where the execution input is silent
 }
 
-// RetryPolicy is the Retry of the activity task on worker loss, timeouts and
-// throttling.
+// RetryPolicy is the Retry of every activity task on a lost worker
+// (States.Timeout, States.HeartbeatTimeout) and on S3 throttling or I/O
+// (S3.SlowDown, S3.IO). Worker.Interrupted has its own retrier that retries
+// at once (see interruptedRetrier).
 type RetryPolicy struct {
 	MaxAttempts     int
 	IntervalSeconds int
@@ -57,6 +72,7 @@ type RetryPolicy struct {
 // RunDefaults are the run parameters a stack sets (pulumi config) and an
 // execution input may override key by key.
 type RunDefaults struct {
+	Dataset       string  `json:"dataset"` // dataset name generate writes and simulate reads by default
 	Loans         int64   `json:"loans"`
 	Scenarios     int     `json:"scenarios"`
 	Seed          int64   `json:"seed"`

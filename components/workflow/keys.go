@@ -1,0 +1,152 @@
+package workflow
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// S3 key layout. Everything lives in one bucket (Config.DataBucket):
+//
+//	datasets/<name>/plan.csv                       shard plan (PlanCSVHeader)
+//	datasets/<name>/loans/shard-<shard>.jsonl      LayoutSharded loans
+//	datasets/<name>/loans/<loanId>.json            LayoutPerLoan loans
+//	datasets/<name>/parts/shard-<shard>.csv        manifest part per shard
+//	datasets/<name>/manifest.csv                   CSV manifest (ManifestCSVHeader)
+//	datasets/<name>/inventory/manifest.json        S3 Inventory manifest
+//	datasets/<name>/inventory/data/part-<n>.csv.gz S3 Inventory data files
+//	datasets/<name>/dataset.json                   DatasetSummary
+//	datasets/<name>/map/...                        Generate Map Run results (ResultWriter)
+//
+//	runs/<runId>/manifest.json                     run manifest (resolved parameters)
+//	runs/<runId>/results/batch-<batchId>.parquet   per-loan results
+//	runs/<runId>/partials/batch-<batchId>.json     per-scenario loss partials (int64 cents)
+//	runs/<runId>/errors/batch-<batchId>.jsonl      rejected records with reasons
+//	runs/<runId>/map/...                           Simulate Map Run results (ResultWriter)
+//	runs/<runId>/report.json, report.html          the report
+//
+// Shard numbers are zero-padded to 8 digits so that keys sort in shard
+// order; a run id is the execution name.
+
+const (
+	datasetsRoot = "datasets/"
+	runsRoot     = "runs/"
+	shardDigits  = 8
+)
+
+// nameRE is what a dataset name or run id may be: safe in an S3 key, a URL
+// and a file name, without escaping. Execution names (run ids) are 1-80
+// characters of this set when started by our CLI; Step Functions allows a
+// few more, which prepare rejects with ErrInputInvalid.
+var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,79}$`)
+
+// ValidName reports whether s may be used as a dataset name or run id: 1 to
+// 80 characters from [A-Za-z0-9._-], starting with a letter or digit.
+func ValidName(s string) bool { return nameRE.MatchString(s) && !strings.Contains(s, "..") }
+
+// checkName returns an error naming what, unless ValidName(s).
+func checkName(what, s string) error {
+	if !ValidName(s) {
+		return fmt.Errorf("%s %q: want 1 to 80 characters from A-Z a-z 0-9 . _ -, starting with a letter or digit", what, s)
+	}
+	return nil
+}
+
+// DatasetPrefix returns "datasets/<name>/".
+func DatasetPrefix(name string) string { return datasetsRoot + name + "/" }
+
+// PlanKey returns the key of a dataset's shard plan CSV.
+func PlanKey(name string) string { return DatasetPrefix(name) + "plan.csv" }
+
+// ShardKey returns the key of shard's JSON Lines object (LayoutSharded).
+func ShardKey(name string, shard int64) string {
+	return fmt.Sprintf("%sloans/shard-%0*d.jsonl", DatasetPrefix(name), shardDigits, shard)
+}
+
+// LoanKey returns the key of one loan's JSON object (LayoutPerLoan). The
+// loan id must be a ValidName.
+func LoanKey(name, loanID string) string { return DatasetPrefix(name) + "loans/" + loanID + ".json" }
+
+// ManifestPartKey returns the key of shard's manifest part: the
+// ManifestCSVHeader rows of the objects generate wrote for the shard.
+func ManifestPartKey(name string, shard int64) string {
+	return fmt.Sprintf("%sparts/shard-%0*d.csv", DatasetPrefix(name), shardDigits, shard)
+}
+
+// ManifestKey returns the key of a dataset's CSV manifest.
+func ManifestKey(name string) string { return DatasetPrefix(name) + "manifest.csv" }
+
+// InventoryManifestKey returns the key of a dataset's S3 Inventory
+// manifest.json.
+func InventoryManifestKey(name string) string {
+	return DatasetPrefix(name) + "inventory/manifest.json"
+}
+
+// InventoryDataKey returns the key of the n-th gzipped CSV data file of a
+// dataset's S3 Inventory.
+func InventoryDataKey(name string, n int) string {
+	return fmt.Sprintf("%sinventory/data/part-%05d.csv.gz", DatasetPrefix(name), n)
+}
+
+// DatasetSummaryKey returns the key of a dataset's DatasetSummary.
+func DatasetSummaryKey(name string) string { return DatasetPrefix(name) + "dataset.json" }
+
+// DatasetMapResultPrefix returns the ResultWriter prefix of the Generate Map
+// (no trailing slash; Step Functions adds "/<map run id>/...").
+func DatasetMapResultPrefix(name string) string { return DatasetPrefix(name) + "map" }
+
+// RunPrefix returns "runs/<runId>/".
+func RunPrefix(runID string) string { return runsRoot + runID + "/" }
+
+// RunManifestKey returns the key of a run's manifest.
+func RunManifestKey(runID string) string { return RunPrefix(runID) + "manifest.json" }
+
+// ResultsKey returns the key of a batch's per-loan results (Parquet).
+func ResultsKey(runID, batchID string) string {
+	return RunPrefix(runID) + "results/batch-" + batchID + ".parquet"
+}
+
+// PartialKey returns the key of a batch's per-scenario loss partial.
+func PartialKey(runID, batchID string) string {
+	return RunPrefix(runID) + "partials/batch-" + batchID + ".json"
+}
+
+// PartialsPrefix returns the prefix aggregate lists to find every partial.
+func PartialsPrefix(runID string) string { return RunPrefix(runID) + "partials/" }
+
+// ErrorsKey returns the key of a batch's rejected records (JSON Lines).
+func ErrorsKey(runID, batchID string) string {
+	return RunPrefix(runID) + "errors/batch-" + batchID + ".jsonl"
+}
+
+// RunMapResultPrefix returns the ResultWriter prefix of the Simulate Map (no
+// trailing slash).
+func RunMapResultPrefix(runID string) string { return RunPrefix(runID) + "map" }
+
+// ReportKey returns the key of a run's machine-readable report.
+func ReportKey(runID string) string { return RunPrefix(runID) + "report.json" }
+
+// ReportHTMLKey returns the key of a run's human report.
+func ReportHTMLKey(runID string) string { return RunPrefix(runID) + "report.html" }
+
+// BatchID returns the id of a simulate batch: the first 16 bytes, in hex, of
+// the SHA-256 of its items' bucket and key, each followed by a zero byte,
+// in order (defaultBucket for items without a Bucket). The same items give the same id, so a retried,
+// redriven or duplicated batch writes the same keys; different batches of
+// one run have different items, hence different ids.
+func BatchID(items []InputItem, defaultBucket string) string {
+	h := sha256.New()
+	for _, it := range items {
+		b := it.Bucket
+		if b == "" {
+			b = defaultBucket
+		}
+		h.Write([]byte(b))
+		h.Write([]byte{0})
+		h.Write([]byte(it.Key))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
+}
