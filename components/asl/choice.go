@@ -106,8 +106,8 @@ var comparisonFields = func() []int {
 
 // Comparisons returns the comparison operators set on the rule, in field
 // order. A valid data-test rule has exactly one; a valid boolean rule none.
-func (r *ChoiceRule) Comparisons() []Comparison {
-	v := reflect.ValueOf(r).Elem()
+func (r ChoiceRule) Comparisons() []Comparison {
+	v := reflect.ValueOf(r)
 	var out []Comparison
 	for _, i := range comparisonFields {
 		f := v.Field(i)
@@ -121,4 +121,4 @@ func (r *ChoiceRule) Comparisons() []Comparison {
 
 // IsBooleanExpression reports whether the rule is a boolean expression (And,
 // Or, Not) rather than a data test.
-func (r *ChoiceRule) IsBooleanExpression() bool { return r.And != nil || r.Or != nil || r.Not != nil }
+func (r ChoiceRule) IsBooleanExpression() bool { return r.And != nil || r.Or != nil || r.Not != nil }
