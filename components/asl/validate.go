@@ -21,6 +21,8 @@ const (
 	// MaxDistributedConcurrency is the most child executions a Distributed
 	// Map runs at once; an absent or zero MaxConcurrency means this many.
 	MaxDistributedConcurrency = 10000
+	// MaxReaderItems bounds an ItemReader's MaxItems.
+	MaxReaderItems = 100000000
 	// MaxRetryValue bounds MaxAttempts and IntervalSeconds.
 	MaxRetryValue = 99999999
 	// MaxDelaySecondsLimit bounds a Retrier's MaxDelaySeconds (one year and
@@ -62,7 +64,8 @@ const (
 //     ToleratedFailurePercentage in [0, 100]; ToleratedFailureCount >= 0;
 //     ItemBatcher sets a limit, MaxItemsPerBatch >= 1, MaxInputBytesPerBatch
 //     in [1, 262144]; ItemReader has a Resource, a known InputType and
-//     CSVHeaderLocation, CSVHeaders exactly when GIVEN, MaxItems >= 1; Label
+//     CSVHeaderLocation, CSVHeaders exactly when GIVEN, a known CSVDelimiter, MaxItems in
+//     [1, 100000000]; Label
 //     at most 40 characters without whitespace; each value field exclusive
 //     with its Path variant;
 //   - inside an EXPRESS child (at any depth) no activity task and no

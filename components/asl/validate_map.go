@@ -146,9 +146,17 @@ func (v *validator) itemReader(path string, r *ItemReader) {
 	if c.CSVHeaderLocation != "" && c.InputType != InputCSV {
 		v.add(joinPath(cp, "CSVHeaderLocation"), "is only allowed with InputType %s", InputCSV)
 	}
+	switch c.CSVDelimiter {
+	case "", "COMMA", "PIPE", "SEMICOLON", "SPACE", "TAB":
+		if c.CSVDelimiter != "" && c.InputType != InputCSV {
+			v.add(joinPath(cp, "CSVDelimiter"), "is only allowed with InputType %s", InputCSV)
+		}
+	default:
+		v.add(joinPath(cp, "CSVDelimiter"), "must be one of COMMA, PIPE, SEMICOLON, SPACE, TAB, not %q", c.CSVDelimiter)
+	}
 	v.exclusive(cp, "MaxItems", c.MaxItems != nil, "MaxItemsPath", c.MaxItemsPath != "")
-	if n := c.MaxItems; n != nil && *n < 1 {
-		v.add(joinPath(cp, "MaxItems"), "must be at least 1, not %d", *n)
+	if n := c.MaxItems; n != nil && (*n < 1 || *n > MaxReaderItems) {
+		v.add(joinPath(cp, "MaxItems"), "must be in [1, %d], not %d", MaxReaderItems, *n)
 	}
 	v.payload(path, "Parameters", r.Parameters)
 }
