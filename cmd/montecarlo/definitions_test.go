@@ -1,0 +1,124 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/montecarlo-pipeline/montecarlo/components/asl"
+)
+
+func TestDefinitionsWritesBothMachinesThatParseAndValidate(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	code := runWith([]string{"definitions", "--out", dir, "--account", "210987654321", "--region", "eu-west-1",
+		"--name", "risk", "--workers", "5", "--tasks-per-worker", "3"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr.String())
+	}
+	for _, f := range []string{"generate.asl.json", "simulate.asl.json"} {
+		data, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := asl.Parse(data)
+		if err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		if err := m.Validate(); err != nil {
+			t.Fatalf("%s: %v", f, err)
+		}
+		// The flags reach the definition: ARNs in the given account and
+		// region, names from the prefix, the worker count in ScaleOut.
+		text := string(data)
+		for _, want := range []string{
+			"arn:aws:states:eu-west-1:210987654321:activity:risk-work",
+			"arn:aws:states:eu-west-1:210987654321:stateMachine:risk-generate",
+			"arn:aws:states:eu-west-1:210987654321:stateMachine:risk-simulate",
+			`"DesiredCount": 5`,
+			`"MaxConcurrency": 15`,
+		} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s does not contain %s", f, want)
+			}
+		}
+		if !strings.Contains(stdout.String(), filepath.Join(dir, f)) {
+			t.Errorf("stdout does not name %s:\n%s", f, stdout.String())
+		}
+	}
+}
+
+func TestDefinitionsUsesPlaceholdersWithoutAccountAndRegion(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := runWith([]string{"definitions", "--out", dir, "--json"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr.String())
+	}
+	var written []struct{ Workflow, StateMachine, Path string }
+	if err := json.Unmarshal(stdout.Bytes(), &written); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, stdout.String())
+	}
+	if len(written) != 2 || written[0].StateMachine != "montecarlo-generate" || written[1].StateMachine != "montecarlo-simulate" {
+		t.Fatalf("written = %+v", written)
+	}
+	data, err := os.ReadFile(written[1].Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), ":us-east-1:123456789012:") {
+		t.Error("simulate.asl.json does not use the placeholder region and account")
+	}
+}
+
+func TestDefinitionsFailsOnStderrWithANonZeroExit(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		args []string
+		want string // in stderr
+	}{
+		{"without --out", []string{"definitions"}, `"out" not set`},
+		{"with a heartbeat below the minimum", []string{"definitions", "--out", "DIR", "--heartbeat-seconds", "5"}, "HeartbeatSeconds = 5"},
+		{"with a name no state machine may have", []string{"definitions", "--out", "DIR", "--name", "two words"}, "GenerateStateMachineName"},
+		{"with an account id that is not 12 digits", []string{"definitions", "--out", "DIR", "--account", "42"}, "AccountID"},
+		{"with a stray argument", []string{"definitions", "--out", "DIR", "extra"}, "unknown command"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), "defs")
+			args := make([]string, len(tc.args))
+			for i, a := range tc.args {
+				args[i] = strings.ReplaceAll(a, "DIR", dir)
+			}
+			var stdout, stderr bytes.Buffer
+			if code := runWith(args, &stdout, &stderr); code == 0 {
+				t.Fatalf("exit code 0, want non-zero; stdout:\n%s", stdout.String())
+			}
+			if !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("stderr = %q, want it to contain %q", stderr.String(), tc.want)
+			}
+			if _, err := os.Stat(dir); err == nil {
+				t.Errorf("%s was created although the command failed", dir)
+			}
+		})
+	}
+}
+
+func TestDefinitionsHelpHasAnExample(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	if code := runWith([]string{"definitions", "--help"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr.String())
+	}
+	for _, want := range []string{"Examples:", "montecarlo definitions --out", "--batch-size"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("help does not contain %q:\n%s", want, stdout.String())
+		}
+	}
+}
