@@ -39,6 +39,20 @@
 // that no digit is lost; builders may use any Go number. Keys ending in ".$"
 // are paths or intrinsic functions, evaluated by the interpreter, not here.
 //
+// A free-form field set to JSON null is treated as absent. Only the
+// JSONPath query language is modelled: JSONata fields (Arguments, Output,
+// Items) and workflow variables (Assign) are unknown fields to Parse.
+//
+// # Building, walking, successors
+//
+// NewMachine, Task, Pass, Choice (with rule constructors such as
+// NumericGreaterThan, And, Or, Not), Wait, Succeed, Fail, Parallel,
+// InlineMap and DistributedMap, with RetryOn and CatchOn, build definitions
+// that read like the workflow; MachineBuilder.Build validates. Walk visits
+// every state of every scope with its JSON path; Scopes lists the scopes;
+// Successors, Transition, IsTerminal, Retriers and Catchers read a state's
+// control flow without a type switch.
+//
 // # Deterministic JSON
 //
 // Marshal and MarshalIndent produce the same bytes for the same definition:
@@ -46,7 +60,9 @@
 // keys of every JSON object that is a Go map, including the States of each
 // scope and Parameters payloads, sorted by encoding/json's byte-wise order.
 // Insertion order is not kept. Parse followed by Marshal is therefore the
-// identity on anything Marshal produced.
+// identity on anything Marshal produced, provided payloads are built from
+// maps, slices and scalars: a Go struct inside Parameters marshals in its
+// field order and parses back as a map with sorted keys.
 //
 // # Parsing and validation
 //
