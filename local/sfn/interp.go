@@ -1,0 +1,579 @@
+package sfnlocal
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/montecarlo-pipeline/montecarlo/components/asl"
+	"github.com/montecarlo-pipeline/montecarlo/local/sfn/paths"
+)
+
+// Error names the interpreter raises (see concepts-error-handling in the
+// developer guide).
+const (
+	errNameRuntime            = "States.Runtime"
+	errNameTimeout            = "States.Timeout"
+	errNameHeartbeatTimeout   = "States.HeartbeatTimeout"
+	errNameTaskFailed         = "States.TaskFailed"
+	errNameAll                = "States.ALL"
+	errNameNoChoiceMatched    = "States.NoChoiceMatched"
+	errNameDataLimitExceeded  = "States.DataLimitExceeded"
+	errNameItemReaderFailed   = "States.ItemReaderFailed"
+	errNameResultWriterFailed = "States.ResultWriterFailed"
+	errNameToleratedFailure   = "States.ExceedToleratedFailureThreshold"
+	// errNameAborted marks the unwinding of a stopped execution; it is never
+	// matched by Retry or Catch because those check the context first.
+	errNameAborted = "States.Aborted"
+)
+
+func runtimeErr(format string, args ...any) *paths.Error {
+	return paths.Errorf(errNameRuntime, format, args...)
+}
+
+// runner interprets one execution.
+type runner struct {
+	s  *Service
+	ex *execution
+}
+
+// mapItem is the $$.Map.Item of an iteration.
+type mapItem struct {
+	index int
+	value any
+}
+
+// stateRun is one entry into a state, for the context object.
+type stateRun struct {
+	name       string
+	entered    time.Time
+	item       *mapItem
+	retryCount int
+}
+
+func (r *runner) event(typ, key string, details map[string]any) {
+	r.ex.addEvent(r.s.now(), typ, key, details)
+}
+
+func rfc3339(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// contextObject builds "$$" for a state
+// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-contextobject.html).
+func (r *runner) contextObject(sr *stateRun) map[string]any {
+	r.ex.mu.Lock()
+	redrives := r.ex.redriveCount
+	r.ex.mu.Unlock()
+	co := map[string]any{
+		"Execution": map[string]any{
+			"Id": r.ex.arn, "Input": r.ex.parsedInput, "Name": r.ex.name, "RoleArn": r.ex.roleArn,
+			"StartTime": rfc3339(r.ex.start), "RedriveCount": int64(redrives),
+		},
+		"State": map[string]any{
+			"EnteredTime": rfc3339(sr.entered), "Name": sr.name, "RetryCount": int64(sr.retryCount),
+		},
+		"StateMachine": map[string]any{"Id": r.ex.smArn, "Name": r.ex.smName},
+	}
+	if sr.item != nil {
+		co["Map"] = map[string]any{"Item": map[string]any{"Index": int64(sr.item.index), "Value": sr.item.value}}
+	}
+	return co
+}
+
+// runScope runs states from startAt until one ends the scope, and returns
+// the scope's output. top marks the execution's own scope, whose current
+// state is remembered for redrive.
+func (r *runner) runScope(ctx context.Context, states asl.States, startAt string, input any, item *mapItem, top bool) (any, *paths.Error) {
+	name := startAt
+	for {
+		if ctx.Err() != nil {
+			return nil, &paths.Error{Name: errNameAborted, Cause: "execution stopped"}
+		}
+		st, ok := states[name]
+		if !ok {
+			return nil, runtimeErr("state %q does not exist", name)
+		}
+		if top {
+			r.ex.mu.Lock()
+			r.ex.resumeState, r.ex.resumeInput = name, input
+			r.ex.mu.Unlock()
+		}
+		sr := &stateRun{name: name, entered: r.s.now(), item: item}
+		r.event(string(st.Type())+"StateEntered", "stateEnteredEventDetails", map[string]any{
+			"name": name, "input": paths.MustMarshal(input), "inputDetails": map[string]any{"truncated": false},
+		})
+		out, next, serr := r.runState(ctx, sr, st, input)
+		if serr != nil {
+			return nil, serr
+		}
+		outJSON := paths.MustMarshal(out)
+		if len(outJSON) > asl.MaxPayloadBytes {
+			return nil, paths.Errorf(errNameDataLimitExceeded, "the output of state %q is %d bytes, more than the 262144 allowed", name, len(outJSON))
+		}
+		r.event(string(st.Type())+"StateExited", "stateExitedEventDetails", map[string]any{
+			"name": name, "output": outJSON, "outputDetails": map[string]any{"truncated": false},
+		})
+		if next == "" {
+			return out, nil
+		}
+		name, input = next, out
+	}
+}
+
+// inputPath applies InputPath: absent keeps the input, null gives {}.
+func inputPath(p asl.Path, input, co any) (any, *paths.Error) {
+	if p.IsNull() {
+		return map[string]any{}, nil
+	}
+	v, ok := p.Value()
+	if !ok || v == "$" {
+		return input, nil
+	}
+	out, err := paths.Get(v, input, co)
+	if err != nil {
+		return nil, paths.AsError(err)
+	}
+	return out, nil
+}
+
+// resultPath applies ResultPath: absent replaces the input with the result,
+// null discards the result and keeps the input, a path inserts the result
+// into the input
+// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultpath.html).
+func resultPath(p asl.Path, input, result any) (any, *paths.Error) {
+	if p.IsNull() {
+		return input, nil
+	}
+	v, ok := p.Value()
+	if !ok || v == "$" {
+		return result, nil
+	}
+	out, err := paths.Set(v, input, result)
+	if err != nil {
+		return nil, paths.AsError(err)
+	}
+	return out, nil
+}
+
+func template(tmpl, input, co any) (any, *paths.Error) {
+	out, err := paths.Template(tmpl, input, co)
+	if err != nil {
+		return nil, paths.AsError(err)
+	}
+	return out, nil
+}
+
+// endOr returns "" for an End state, or its Next.
+func endOr(next string, end bool) string {
+	if end {
+		return ""
+	}
+	return next
+}
+
+// runState runs one state and returns its output and the next state's name
+// ("" when the scope ends).
+func (r *runner) runState(ctx context.Context, sr *stateRun, st asl.State, input any) (any, string, *paths.Error) {
+	switch s := st.(type) {
+	case *asl.PassState:
+		out, err := r.pass(sr, s, input)
+		return out, endOr(s.Next, s.End), err
+	case *asl.TaskState:
+		return r.withErrorHandling(ctx, sr, s.Retry, s.Catch, input, endOr(s.Next, s.End), func(ctx context.Context) (any, *paths.Error) {
+			return r.task(ctx, sr, s, input)
+		})
+	case *asl.ChoiceState:
+		return r.choice(sr, s, input)
+	case *asl.WaitState:
+		out, err := r.wait(ctx, sr, s, input)
+		return out, endOr(s.Next, s.End), err
+	case *asl.SucceedState:
+		co := r.contextObject(sr)
+		eff, err := inputPath(s.InputPath, input, co)
+		if err != nil {
+			return nil, "", err
+		}
+		out, err := inputPath(s.OutputPath, eff, co)
+		return out, "", err
+	case *asl.FailState:
+		return nil, "", r.fail(sr, s, input)
+	case *asl.ParallelState:
+		return r.withErrorHandling(ctx, sr, s.Retry, s.Catch, input, endOr(s.Next, s.End), func(ctx context.Context) (any, *paths.Error) {
+			return r.parallel(ctx, sr, s, input)
+		})
+	case *asl.MapState:
+		return r.withErrorHandling(ctx, sr, s.Retry, s.Catch, input, endOr(s.Next, s.End), func(ctx context.Context) (any, *paths.Error) {
+			if s.IsDistributed() {
+				return r.distributedMap(ctx, sr, s, input)
+			}
+			return r.inlineMap(ctx, sr, s, input)
+		})
+	}
+	return nil, "", runtimeErr("state %q has unsupported type %T", sr.name, st)
+}
+
+func (r *runner) pass(sr *stateRun, s *asl.PassState, input any) (any, *paths.Error) {
+	co := r.contextObject(sr)
+	eff, err := inputPath(s.InputPath, input, co)
+	if err != nil {
+		return nil, err
+	}
+	if s.Parameters != nil {
+		if eff, err = template(s.Parameters, eff, co); err != nil {
+			return nil, err
+		}
+	}
+	result := eff
+	if s.Result != nil {
+		result = paths.Normalize(s.Result)
+	}
+	out, err := resultPath(s.ResultPath, input, result)
+	if err != nil {
+		return nil, err
+	}
+	return inputPath(s.OutputPath, out, co)
+}
+
+func (r *runner) fail(sr *stateRun, s *asl.FailState, input any) *paths.Error {
+	co := r.contextObject(sr)
+	name, cause := s.Error, s.Cause
+	for _, f := range []struct {
+		expr string
+		dst  *string
+	}{{s.ErrorPath, &name}, {s.CausePath, &cause}} {
+		if f.expr == "" {
+			continue
+		}
+		v, err := paths.Evaluate(f.expr, input, co)
+		if err != nil {
+			return paths.AsError(err)
+		}
+		str, ok := v.(string)
+		if !ok {
+			return runtimeErr("state %q: %s must select a string, got a %s", sr.name, f.expr, paths.TypeName(v))
+		}
+		*f.dst = str
+	}
+	return &paths.Error{Name: name, Cause: cause}
+}
+
+func (r *runner) wait(ctx context.Context, sr *stateRun, s *asl.WaitState, input any) (any, *paths.Error) {
+	co := r.contextObject(sr)
+	eff, err := inputPath(s.InputPath, input, co)
+	if err != nil {
+		return nil, err
+	}
+	var d time.Duration
+	switch {
+	case s.Seconds != nil:
+		d = r.s.seconds(float64(*s.Seconds))
+	case s.SecondsPath != "":
+		v, gerr := paths.Get(s.SecondsPath, eff, co)
+		if gerr != nil {
+			return nil, paths.AsError(gerr)
+		}
+		n, ok := paths.Integer(v)
+		if !ok || n < 0 {
+			return nil, runtimeErr("state %q: SecondsPath %s must select a non-negative integer, got %s", sr.name, s.SecondsPath, paths.MustMarshal(v))
+		}
+		d = r.s.seconds(float64(n))
+	case s.Timestamp != "" || s.TimestampPath != "":
+		ts := s.Timestamp
+		if s.TimestampPath != "" {
+			v, gerr := paths.Get(s.TimestampPath, eff, co)
+			if gerr != nil {
+				return nil, paths.AsError(gerr)
+			}
+			str, ok := v.(string)
+			if !ok {
+				return nil, runtimeErr("state %q: TimestampPath %s must select a timestamp string, got %s", sr.name, s.TimestampPath, paths.MustMarshal(v))
+			}
+			ts = str
+		}
+		t, perr := time.Parse(time.RFC3339Nano, ts)
+		if perr != nil {
+			return nil, runtimeErr("state %q: %q is not an RFC 3339 timestamp", sr.name, ts)
+		}
+		d = r.s.scaled(t.Sub(r.s.now()))
+	}
+	if err := sleep(ctx, d); err != nil {
+		return nil, &paths.Error{Name: errNameAborted, Cause: "execution stopped"}
+	}
+	return inputPath(s.OutputPath, eff, co)
+}
+
+// errorMatches applies ErrorEquals to an error name. States.ALL matches
+// everything except the terminal States.Runtime and States.DataLimitExceeded;
+// States.TaskFailed matches everything except timeouts; States.Timeout also
+// matches States.HeartbeatTimeout, which is a kind of task timeout
+// (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
+func errorMatches(equals []string, name string) bool {
+	if name == errNameRuntime || name == errNameAborted {
+		return false // never retried or caught
+	}
+	terminal := name == errNameDataLimitExceeded
+	for _, e := range equals {
+		switch {
+		case e == name:
+			return true
+		case terminal:
+		case e == errNameAll:
+			return true
+		case e == errNameTaskFailed && name != errNameTimeout && name != errNameHeartbeatTimeout:
+			return true
+		case e == errNameTimeout && name == errNameHeartbeatTimeout:
+			return true
+		}
+	}
+	return false
+}
+
+// retryDelay is IntervalSeconds x BackoffRate^attempt, capped by
+// MaxDelaySeconds, drawn uniformly from [0, delay] with JitterStrategy FULL.
+func retryDelay(rt asl.Retrier, attempt int) float64 {
+	d := float64(rt.Interval()) * math.Pow(rt.Backoff(), float64(attempt))
+	if rt.MaxDelaySeconds != nil && d > float64(*rt.MaxDelaySeconds) {
+		d = float64(*rt.MaxDelaySeconds)
+	}
+	if rt.Jitter() == asl.JitterFull {
+		d = rand.Float64() * d
+	}
+	return d
+}
+
+// withErrorHandling runs attempt, retrying per Retry and, if the error
+// persists, transitioning per Catch with the error output at the catcher's
+// ResultPath. Retry counters are per retrier, across errors of the state.
+func (r *runner) withErrorHandling(ctx context.Context, sr *stateRun, retriers []asl.Retrier, catchers []asl.Catcher, input any, next string, attempt func(context.Context) (any, *paths.Error)) (any, string, *paths.Error) {
+	counts := make([]int, len(retriers))
+	for {
+		out, serr := attempt(ctx)
+		if serr == nil {
+			return out, next, nil
+		}
+		if ctx.Err() != nil {
+			return nil, "", &paths.Error{Name: errNameAborted, Cause: "execution stopped"}
+		}
+		retried := false
+		for i, rt := range retriers {
+			if !errorMatches(rt.ErrorEquals, serr.Name) {
+				continue
+			}
+			if counts[i] < rt.Attempts() {
+				delay := retryDelay(rt, counts[i])
+				counts[i]++
+				sr.retryCount++
+				if err := sleep(ctx, r.s.seconds(delay)); err != nil {
+					return nil, "", &paths.Error{Name: errNameAborted, Cause: "execution stopped"}
+				}
+				retried = true
+			}
+			break // the first matching retrier decides
+		}
+		if retried {
+			continue
+		}
+		for _, c := range catchers {
+			if !errorMatches(c.ErrorEquals, serr.Name) {
+				continue
+			}
+			errOut := map[string]any{"Error": serr.Name, "Cause": serr.Cause}
+			out, perr := resultPath(c.ResultPath, input, errOut)
+			if perr != nil {
+				return nil, "", perr
+			}
+			return out, c.Next, nil
+		}
+		return nil, "", serr
+	}
+}
+
+func (r *runner) parallel(ctx context.Context, sr *stateRun, s *asl.ParallelState, input any) (any, *paths.Error) {
+	co := r.contextObject(sr)
+	eff, err := inputPath(s.InputPath, input, co)
+	if err != nil {
+		return nil, err
+	}
+	if s.Parameters != nil {
+		if eff, err = template(s.Parameters, eff, co); err != nil {
+			return nil, err
+		}
+	}
+	r.event("ParallelStateStarted", "", nil)
+	results := make([]any, len(s.Branches))
+	bctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first *paths.Error
+	for i, b := range s.Branches {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out, berr := r.runScope(bctx, b.States, b.StartAt, eff, sr.item, false)
+			if berr != nil {
+				once.Do(func() { first = berr; cancel() })
+				return
+			}
+			results[i] = out
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		if ctx.Err() == nil {
+			r.event("ParallelStateFailed", "", nil)
+		}
+		return nil, first
+	}
+	r.event("ParallelStateSucceeded", "", nil)
+	return r.finishResult(sr, s.ResultSelector, s.ResultPath, s.OutputPath, input, results)
+}
+
+// finishResult applies ResultSelector, ResultPath and OutputPath.
+func (r *runner) finishResult(sr *stateRun, selector any, rp, op asl.Path, input, result any) (any, *paths.Error) {
+	co := r.contextObject(sr)
+	var err *paths.Error
+	if selector != nil {
+		if result, err = template(selector, result, co); err != nil {
+			return nil, err
+		}
+	}
+	out, err := resultPath(rp, input, result)
+	if err != nil {
+		return nil, err
+	}
+	return inputPath(op, out, co)
+}
+
+// inlineMap runs the item processor over the items in the parent
+// execution; at most 40 iterations run at once, as in the service.
+func (r *runner) inlineMap(ctx context.Context, sr *stateRun, s *asl.MapState, input any) (any, *paths.Error) {
+	co := r.contextObject(sr)
+	eff, err := inputPath(s.InputPath, input, co)
+	if err != nil {
+		return nil, err
+	}
+	items, err := itemsFrom(s.ItemsPath, eff, co)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := maxConcurrency(s, eff, co)
+	if err != nil {
+		return nil, err
+	}
+	if limit == 0 || limit > 40 {
+		limit = 40
+	}
+	proc := s.Processor()
+	r.event("MapStateStarted", "mapStateStartedEventDetails", map[string]any{"length": len(items)})
+	results := make([]any, len(items))
+	mctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	var once sync.Once
+	var first *paths.Error
+	for i, it := range items {
+		select {
+		case sem <- struct{}{}:
+		case <-mctx.Done():
+		}
+		if mctx.Err() != nil {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			item := &mapItem{index: i, value: it}
+			in, ierr := r.selectItem(sr, s, eff, item)
+			if ierr == nil {
+				details := map[string]any{"name": sr.name, "index": i}
+				r.event("MapIterationStarted", "mapIterationStartedEventDetails", details)
+				var out any
+				out, ierr = r.runScope(mctx, proc.States, proc.StartAt, in, item, false)
+				if ierr == nil {
+					results[i] = out
+					r.event("MapIterationSucceeded", "mapIterationSucceededEventDetails", details)
+					return
+				}
+				if mctx.Err() == nil {
+					r.event("MapIterationFailed", "mapIterationFailedEventDetails", details)
+				}
+			}
+			once.Do(func() { first = ierr; cancel() })
+		}()
+	}
+	wg.Wait()
+	if first != nil {
+		if ctx.Err() == nil {
+			r.event("MapStateFailed", "", nil)
+		}
+		return nil, first
+	}
+	if ctx.Err() != nil {
+		return nil, &paths.Error{Name: errNameAborted, Cause: "execution stopped"}
+	}
+	r.event("MapStateSucceeded", "", nil)
+	return r.finishResult(sr, s.ResultSelector, s.ResultPath, s.OutputPath, input, results)
+}
+
+// selectItem builds an iteration's input: ItemSelector (or the legacy
+// Parameters) evaluated with $$.Map.Item, or the item itself.
+func (r *runner) selectItem(sr *stateRun, s *asl.MapState, eff any, item *mapItem) (any, *paths.Error) {
+	sel := s.ItemSelector
+	if sel == nil {
+		sel = s.Parameters
+	}
+	if sel == nil {
+		return item.value, nil
+	}
+	isr := *sr
+	isr.item = item
+	return template(sel, eff, r.contextObject(&isr))
+}
+
+// itemsFrom reads the array at ItemsPath (default "$").
+func itemsFrom(itemsPath string, eff, co any) ([]any, *paths.Error) {
+	if itemsPath == "" {
+		itemsPath = "$"
+	}
+	v, err := paths.Get(itemsPath, eff, co)
+	if err != nil {
+		return nil, paths.AsError(err)
+	}
+	items, ok := v.([]any)
+	if !ok {
+		return nil, runtimeErr("ItemsPath %s must select an array, got a %s", itemsPath, paths.TypeName(v))
+	}
+	return items, nil
+}
+
+// intField resolves a number field that may be given literally or by a
+// "...Path" variant.
+func intField(name string, literal *int, path string, eff, co any) (int, bool, *paths.Error) {
+	if literal != nil {
+		return *literal, true, nil
+	}
+	if path == "" {
+		return 0, false, nil
+	}
+	v, err := paths.Get(path, eff, co)
+	if err != nil {
+		return 0, false, paths.AsError(err)
+	}
+	n, ok := paths.Integer(v)
+	if !ok || n < 0 {
+		return 0, false, runtimeErr("%sPath %s must select a non-negative integer, got %s", name, path, paths.MustMarshal(v))
+	}
+	return int(n), true, nil
+}
+
+func maxConcurrency(s *asl.MapState, eff, co any) (int, *paths.Error) {
+	n, _, err := intField("MaxConcurrency", s.MaxConcurrency, s.MaxConcurrencyPath, eff, co)
+	return n, err
+}
+
+var _ = fmt.Sprintf

@@ -1,0 +1,192 @@
+// Package sfnlocal is a local AWS Step Functions: an interpreter for state
+// machines written in the Amazon States Language (parsed and validated by
+// components/asl) and an HTTP endpoint speaking the service's real protocol
+// (AWS JSON 1.0, "X-Amz-Target: AWSStepFunctions.<Action>"), so the
+// unmodified aws-sdk-go-v2 sfn client, the CLI and the workers can talk to
+// it. It runs activity tasks for workers that long-poll GetActivityTask,
+// Distributed Maps over S3 data sets (through the S3API interface), and the
+// ECS service integration (through ECSAPI).
+//
+// Every duration the service waits for (Wait states, retry intervals, task
+// timeouts and heartbeats, the GetActivityTask long poll) is multiplied by
+// Options.TimeScale, so tests and demos can run hour-long workflows in
+// seconds. Timestamps it reports are real clock times.
+//
+// Usage:
+//
+//	svc := sfnlocal.New(sfnlocal.Options{TimeScale: 0.01, S3: sfnlocal.NewS3Client(s3c), ECS: ecs})
+//	defer svc.Close()
+//	go svc.Serve(ctx, "127.0.0.1:8083") // or http.Handle("/", svc)
+package sfnlocal
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// Options configure a Service. The zero value is usable: real time, no S3,
+// no ECS, region us-east-1, account 123456789012.
+type Options struct {
+	// TimeScale multiplies every duration the service waits for: 0.01 makes
+	// a 60 s Wait last 0.6 s. Zero or negative means 1 (real time).
+	TimeScale float64
+	// S3 serves ItemReader and ResultWriter of Distributed Maps and the
+	// s3:listObjectsV2 reader. Nil makes those fail with
+	// States.ItemReaderFailed / States.ResultWriterFailed.
+	S3 S3API
+	// ECS serves the aws-sdk:ecs:updateService and describeServices tasks.
+	ECS ECSAPI
+	// Region and AccountID go into every ARN the service makes.
+	Region    string
+	AccountID string
+	// Clock reports the current time for timestamps; nil means time.Now.
+	Clock func() time.Time
+	// Logger receives one line per execution start and end; nil discards.
+	Logger *slog.Logger
+	// PollTimeout is the unscaled GetActivityTask long-poll duration;
+	// zero means the service's 60 seconds.
+	PollTimeout time.Duration
+}
+
+// Service is the emulator. It is safe for concurrent use; executions run
+// in their own goroutines until they end or Close stops them.
+type Service struct {
+	opts   Options
+	scale  float64
+	log    *slog.Logger
+	ctx    context.Context // parent of every execution; cancelled by Close
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu            sync.Mutex
+	activities    map[string]*activity // by ARN
+	activityOrder []string
+	tasks         map[string]*activityTask // by token
+	machines      map[string]*stateMachine // by ARN
+	machineOrder  []string
+	executions    map[string]*execution // by ARN
+	execOrder     []string
+	mapRuns       map[string]*mapRun // by ARN
+	closed        bool
+}
+
+// New returns a running Service.
+func New(opts Options) *Service {
+	if opts.Region == "" {
+		opts.Region = "us-east-1"
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = "123456789012"
+	}
+	if opts.Clock == nil {
+		opts.Clock = time.Now
+	}
+	if opts.PollTimeout <= 0 {
+		opts.PollTimeout = 60 * time.Second // GetActivityTask holds for up to 60 s
+	}
+	scale := opts.TimeScale
+	if scale <= 0 {
+		scale = 1
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Service{
+		opts: opts, scale: scale, log: log, ctx: ctx, cancel: cancel,
+		activities: map[string]*activity{},
+		tasks:      map[string]*activityTask{},
+		machines:   map[string]*stateMachine{},
+		executions: map[string]*execution{},
+		mapRuns:    map[string]*mapRun{},
+	}
+}
+
+// Close stops every running execution (they end ABORTED) and waits for
+// their goroutines. Pending GetActivityTask polls return empty.
+func (s *Service) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	s.mu.Unlock()
+	s.cancel()
+	s.wg.Wait()
+	return nil
+}
+
+// Serve listens on addr (e.g. "127.0.0.1:8083") and serves the API until
+// ctx is done.
+func (s *Service) Serve(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("sfnlocal: listen %s: %w", addr, err)
+	}
+	return s.ServeListener(ctx, ln)
+}
+
+// ServeListener serves the API on ln until ctx is done; use it with a
+// listener on "127.0.0.1:0" to learn the port first.
+func (s *Service) ServeListener(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	done := make(chan struct{})
+	go func() {
+		select {
+		case <-ctx.Done():
+		case <-s.ctx.Done():
+		case <-done:
+			return
+		}
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(shutdownCtx)
+	}()
+	err := srv.Serve(ln)
+	close(done)
+	if errors.Is(err, http.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// scaled converts a duration of the modelled world into wall time.
+func (s *Service) scaled(d time.Duration) time.Duration {
+	return time.Duration(float64(d) * s.scale)
+}
+
+func (s *Service) seconds(n float64) time.Duration {
+	return s.scaled(time.Duration(n * float64(time.Second)))
+}
+
+func (s *Service) now() time.Time { return s.opts.Clock() }
+
+// sleep waits d of wall time or until ctx is done.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (s *Service) arn(kind, rest string) string {
+	return fmt.Sprintf("arn:aws:states:%s:%s:%s:%s", s.opts.Region, s.opts.AccountID, kind, rest)
+}
+
+// ActivityARN returns the ARN an activity named name gets in this service.
+func (s *Service) ActivityARN(name string) string { return s.arn("activity", name) }
+
+// StateMachineARN returns the ARN a state machine named name gets in this
+// service, so definitions can refer to machines before they exist.
+func (s *Service) StateMachineARN(name string) string { return s.arn("stateMachine", name) }
