@@ -3,8 +3,8 @@ package sfnlocal
 import (
 	"context"
 	"fmt"
-	"sync/atomic"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
