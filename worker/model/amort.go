@@ -52,6 +52,6 @@ func annuityFast(principalUSD, iMonthly float64, months int) float64 {
 	} else {
 		l = math.Log1p(iMonthly)
 	}
-	v := math.Exp(-float64(months) * l)
+	v := expDet(-float64(float64(months) * l))
 	return float64(principalUSD*iMonthly) / (1 - v)
 }

@@ -115,3 +115,22 @@ func TestPDFromScoreFollowsTheScorecard(t *testing.T) {
 		t.Errorf("12 months of h0 give PD %v, want %v", got, pd)
 	}
 }
+
+func TestExpDetAgreesWithMathExpToTwoUlps(t *testing.T) {
+	t.Parallel()
+	for x := -700.0; x < 700; x += 0.0137 {
+		want, got := math.Exp(x), expDet(x)
+		// Each is within 1 ulp of the true value, so they differ by at most 2.
+		if d := int64(math.Float64bits(got)) - int64(math.Float64bits(want)); d > 2 || d < -2 {
+			t.Fatalf("expDet(%v) = %v, math.Exp = %v", x, got, want)
+		}
+	}
+	for _, x := range []float64{0, 1e-300, -1e-300, 1, -1} {
+		if got, want := expDet(x), math.Exp(x); got != want {
+			t.Errorf("expDet(%v) = %v, want %v", x, got, want)
+		}
+	}
+	if !math.IsInf(expDet(800), 1) || expDet(-800) != 0 || !math.IsNaN(expDet(math.NaN())) {
+		t.Error("expDet special cases")
+	}
+}

@@ -19,7 +19,7 @@ func oneMinusExpNeg(x float64) float64 {
 		p = float64(x*p) - 1
 		return -float64(x * p)
 	}
-	return -math.Expm1(-x)
+	return -math.Expm1(-x) // pure Go: no FMA path
 }
 
 // powTable evaluates x^gamma for the payment ratio by linear interpolation on
@@ -39,7 +39,7 @@ const (
 func newPowTable(gamma float64) powTable {
 	y := make([]float64, powTableSteps*powTableMax+2)
 	for k := range y {
-		y[k] = math.Pow(float64(k)/powTableSteps, gamma)
+		y[k] = powDet(float64(k)/powTableSteps, gamma)
 	}
 	return powTable{gamma: gamma, y: y}
 }
@@ -52,5 +52,70 @@ func (t *powTable) pow(x float64) float64 {
 		y0 := t.y[k]
 		return y0 + float64(frac*(t.y[k+1]-y0))
 	}
-	return math.Pow(x, t.gamma)
+	return powDet(x, t.gamma)
+}
+
+// expDet is exp(x) computed the same way on every CPU. math.Exp on amd64
+// picks an FMA code path at run time when the CPU has one (math/exp_amd64.go),
+// so two hosts running one binary could differ in the last bit; a retried
+// batch landing on another Fargate host must not. This is the classic
+// fdlibm/FreeBSD e_exp.c algorithm (reduction by ln 2 split in hi and lo, a
+// degree-5 minimax polynomial, Remez), within 1 ulp, with float64()
+// conversions so the compiler cannot fuse multiply-adds either.
+func expDet(x float64) float64 {
+	const (
+		ln2Hi     = 6.93147180369123816490e-01
+		ln2Lo     = 1.90821492927058770002e-10
+		log2e     = 1.44269504088896338700e+00
+		overflow  = 7.09782712893383973096e+02
+		underflow = -7.45133219101941108420e+02
+		nearZero  = 1.0 / (1 << 28)
+		p1        = 1.66666666666666657415e-01
+		p2        = -2.77777777770155933842e-03
+		p3        = 6.61375632143793436117e-05
+		p4        = -1.65339022054652515390e-06
+		p5        = 4.13813679705723846039e-08
+	)
+	switch {
+	case math.IsNaN(x):
+		return x
+	case x > overflow:
+		return math.Inf(1)
+	case x < underflow:
+		return 0
+	case -nearZero < x && x < nearZero:
+		return 1 + x
+	}
+	var k int
+	if x < 0 {
+		k = int(float64(log2e*x) - 0.5)
+	} else {
+		k = int(float64(log2e*x) + 0.5)
+	}
+	hi := x - float64(float64(k)*ln2Hi)
+	lo := float64(k) * ln2Lo
+	r := hi - lo
+	t := r * r
+	q := float64(t*p5) + p4
+	q = float64(t*q) + p3
+	q = float64(t*q) + p2
+	q = float64(t*q) + p1
+	c := r - float64(t*q)
+	y := 1 - ((lo - float64(r*c)/(2-c)) - hi)
+	return math.Ldexp(y, k)
+}
+
+// powDet is x^y for x > 0 computed the same way on every CPU (math.Pow
+// calls math.Exp for a fractional y); math.Log has no FMA path on amd64.
+func powDet(x, y float64) float64 {
+	switch {
+	case x == 0:
+		if y == 0 {
+			return 1
+		}
+		return 0
+	case x == 1 || y == 0:
+		return 1
+	}
+	return expDet(float64(y * math.Log(x)))
 }

@@ -18,7 +18,7 @@ const (
 // PD2YFromScore is the two-year default probability of a FICO score:
 // logit(PD_2y) = ScoreIntercept - ScoreSlopePerPoint*score (MODEL.md).
 func (p Params) PD2YFromScore(score int) float64 {
-	return 1 / (1 + math.Exp(-(p.ScoreIntercept - p.ScoreSlopePerPoint*float64(score))))
+	return 1 / (1 + expDet(-(p.ScoreIntercept - float64(p.ScoreSlopePerPoint*float64(score)))))
 }
 
 // PD12FromScore is the one-year PD of a score, assuming a constant hazard

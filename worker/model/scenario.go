@@ -79,7 +79,7 @@ func NewScenarios(p Params) (*Scenarios, error) {
 	sc.macro = make([]float64, S*(H+1))
 
 	a, sigma := p.MeanReversionPerYear, p.SigmaAnnualPerSqrtYear
-	decay := math.Exp(-a * monthYears)
+	decay := expDet(-a * monthYears)
 	stepSD := sigma * math.Sqrt(monthYears)
 	if a > 0 {
 		stepSD = sigma * math.Sqrt(-math.Expm1(-2*a*monthYears)/(2*a))
@@ -125,7 +125,7 @@ func NewScenarios(p Params) (*Scenarios, error) {
 			mrow := sc.macro[s*(H+1) : (s+1)*(H+1)]
 			acc := 0.0
 			for t := 1; t <= H; t++ {
-				acc += math.Exp(float64(b*mrow[t]) - half)
+				acc += expDet(float64(b*mrow[t]) - half)
 				row[t] = acc
 			}
 			cumH[s] = acc

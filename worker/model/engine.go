@@ -1,0 +1,430 @@
+package model
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+
+	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
+)
+
+// Evaluator evaluates loans against a set of Scenarios. It owns scratch
+// space and a random stream, so use one per goroutine; after the first few
+// loans it allocates nothing. Results depend only on the scenarios, the run
+// seed and the loan, never on which Evaluator or in which order loans run.
+type Evaluator struct {
+	sc *Scenarios
+	p  Params
+
+	src    rand.PCG
+	ln     loanState
+	resets []int          // months 1..n at whose start the rate resets
+	base   []piece        // payment path with the rate held at r0
+	cur    []piece        // payment path on the current stressed scenario
+	losses []ScenarioLoss // this loan's defaults, returned in Result.Losses
+}
+
+// NewEvaluator returns an Evaluator over sc.
+func NewEvaluator(sc *Scenarios) *Evaluator {
+	h := sc.h
+	return &Evaluator{
+		sc:     sc,
+		p:      sc.p,
+		resets: make([]int, 0, h),
+		base:   make([]piece, 0, h+1),
+		cur:    make([]piece, 0, h+1),
+		losses: make([]ScenarioLoss, 0, 64),
+	}
+}
+
+// loanState is what the scenario loop needs of a loan, computed once per loan.
+type loanState struct {
+	h0        float64 // baseline monthly hazard
+	series    int     // correlation band (selects the hazard multipliers)
+	n         int     // months at risk within the horizon: min(remaining, H)
+	remaining int     // payments left today
+	io        bool    // interest only (and lines): payment = balance*i
+	line      bool
+	b0        float64 // balance today
+	rate0     float64 // annual rate today
+	a0        float64 // payment today, A(0)
+
+	spread      float64 // index over fed funds: PrimeSpreadAnnual for prime, 0 for SOFR
+	margin      float64
+	periodicCap float64 // 0: none
+	rateCeil    float64 // lifetime cap as an absolute rate; +Inf: none
+
+	aMax float64 // affordability fails when the payment exceeds this
+	need int     // consecutive failing months that trigger default
+
+	lineEAD    float64 // a line's exposure: drawn + CCF * undrawn
+	lgdFlat    float64 // LGD when not collateral-dependent
+	collateral float64 // > 0: secured commercial LGD formula
+}
+
+// piece is a stretch of months [start, end] with one rate and payment.
+type piece struct {
+	start, end int
+	w          float64 // (A/A0)^gamma, the payment factor of the hazard
+	ratio      float64 // A/A0
+	bal        float64 // balance at the start of month start
+	i          float64 // monthly rate
+	pay        float64 // monthly payment
+}
+
+// Evaluate computes the loan's PDs, payment shock and loss over every
+// scenario. The loan is validated first (loan.Validate); an invalid loan
+// returns an error wrapping its *loan.FieldError and no result.
+//
+// Per scenario s: the stressed conditional PD is
+// PD_s = 1 - exp(-h0 * sum_t (A_s(t)/A(0))^gamma * exp(b*M_s(t) - b^2/2)),
+// or 1 if affordability fails within the horizon; the loan draws one
+// uniform U_s from its own stream (scenario order) and defaults in s when
+// U_s < PD_s, in the month where the cumulative hazard first exceeds
+// -ln(1-U_s) (inversion, so the default month needs no second draw).
+func (e *Evaluator) Evaluate(l *loan.Loan) (Result, error) {
+	if err := l.Validate(); err != nil {
+		return Result{}, fmt.Errorf("evaluate loan %q: %w", l.ID, err)
+	}
+	if err := e.prepare(l); err != nil {
+		return Result{}, fmt.Errorf("evaluate loan %q: %w", l.ID, err)
+	}
+	ls := &e.ln
+	res := Result{
+		LoanID:      l.ID,
+		Segment:     l.Segment,
+		CreditScore: l.CreditScore,
+		RiskGrade:   l.RiskGrade,
+	}
+	if l.Segment.Personal() {
+		res.RiskGrade = 0
+	} else {
+		res.CreditScore = 0
+	}
+	e.losses = e.losses[:0]
+	e.src.Seed(pcgSeeds(LoanSeed(e.p.Seed, l.ID)))
+
+	var sumBase, sumStress, sumPeak, maxPeak float64
+	if len(e.resets) == 0 {
+		sumStress = e.fixedPath()
+		sumBase, sumPeak, maxPeak = sumStress, float64(e.sc.s), 1
+	} else {
+		sumBase, sumStress, sumPeak, maxPeak = e.variablePath()
+	}
+	S := float64(e.sc.s)
+	res.InputPD12 = e.p.pdOf(l)
+	res.BaselinePD = sumBase / S
+	res.StressedPD = sumStress / S
+	res.StressedPDLow, res.StressedPDHigh = wilson95(res.StressedPD, e.sc.s)
+	res.DeltaPD = res.StressedPD - res.BaselinePD
+	res.PaymentShockMean = sumPeak / S
+	res.PaymentShockMax = maxPeak
+	res.EADUSD = ls.b0
+	if ls.line {
+		res.EADUSD = ls.lineEAD
+	}
+	res.LGD = e.lgd(res.EADUSD)
+	res.ExpectedLossUSD = res.StressedPD * res.EADUSD * res.LGD
+	res.DefaultDraws = len(e.losses)
+	res.Losses = e.losses
+	return res, nil
+}
+
+// pdOf is PD12 for a loan already validated.
+func (p Params) pdOf(l *loan.Loan) float64 {
+	pd, _ := p.PD12(l)
+	return pd
+}
+
+// prepare fills e.ln and e.resets for the loan.
+func (e *Evaluator) prepare(l *loan.Loan) error {
+	p := &e.p
+	pd12, err := p.PD12(l)
+	if err != nil {
+		return err
+	}
+	ls := &e.ln
+	*ls = loanState{
+		h0:        MonthlyHazard(pd12),
+		series:    series(l.Segment, pd12),
+		n:         min(l.RemainingMonths, e.sc.h),
+		remaining: l.RemainingMonths,
+		line:      l.Segment == loan.CommercialLine,
+		b0:        l.BalanceUSD,
+		rate0:     l.RateAnnual,
+		rateCeil:  math.Inf(1),
+		aMax:      math.Inf(1),
+	}
+	ls.io = l.InterestOnly || ls.line
+	if ls.io {
+		ls.a0 = float64(ls.b0*ls.rate0) / 12
+	} else {
+		ls.a0 = annuityFast(ls.b0, ls.rate0/12, ls.remaining)
+	}
+	if ls.line {
+		ls.lineEAD = ls.b0 + p.CCFUndrawn*math.Max(0, l.AmountUSD-ls.b0)
+	}
+
+	switch {
+	case l.Segment.Personal():
+		if l.IncomeAnnualUSD > 0 {
+			ls.aMax = p.DTICap*l.IncomeAnnualUSD/12 - l.OtherDebtMonthlyUSD
+		}
+		ls.need = p.DTIMonths
+	default:
+		if l.NOIAnnualUSD > 0 && p.DSCRMin > 0 {
+			ls.aMax = l.NOIAnnualUSD / (12 * p.DSCRMin)
+		}
+		ls.need = p.DSCRMonths
+	}
+
+	switch {
+	case l.Segment == loan.PersonalUnsecured:
+		ls.lgdFlat = p.LGDPersonalUnsecured
+	case l.Segment == loan.PersonalAuto:
+		ls.lgdFlat = p.LGDSecuredRetail
+	case l.CollateralValueUSD > 0:
+		ls.collateral = l.CollateralValueUSD
+	default:
+		ls.lgdFlat = p.LGDCommercialUnsecured
+	}
+
+	e.resets = e.resets[:0]
+	if l.RateType == loan.Variable {
+		if l.ResetMonths < 1 {
+			return fmt.Errorf("reset_months = %d, must be >= 1 for a variable-rate loan", l.ResetMonths)
+		}
+		if l.Index == loan.Prime {
+			ls.spread = p.PrimeSpreadAnnual
+		}
+		ls.margin = l.MarginAnnual
+		ls.periodicCap = l.PeriodicCapAnnual
+		if l.LifetimeCapAnnual > 0 {
+			// The record has no origination rate; the lifetime cap is taken
+			// over today's rate, which is exact for loans that have not reset.
+			ls.rateCeil = l.RateAnnual + l.LifetimeCapAnnual
+		}
+		age := l.TermMonths - l.RemainingMonths
+		for t := 1; t <= ls.n; t++ {
+			if a := age + t - 1; a > 0 && a%l.ResetMonths == 0 {
+				e.resets = append(e.resets, t)
+			}
+		}
+	}
+	return nil
+}
+
+// lgd is the loss given default at exposure ead (MODEL.md, Loss).
+func (e *Evaluator) lgd(ead float64) float64 {
+	ls := &e.ln
+	if ls.collateral == 0 {
+		return ls.lgdFlat
+	}
+	if ead <= 0 {
+		return e.p.LGDFloor
+	}
+	return math.Max(e.p.LGDFloor, 1-(1-e.p.CollateralHaircut)*ls.collateral/ead)
+}
+
+// fixedPath handles loans whose payment cannot change within the horizon:
+// one piece with factor 1, so PD_s needs one multiply of the precomputed
+// cumulative multiplier. The baseline equals the stressed PD. It returns the
+// sum of PD_s.
+func (e *Evaluator) fixedPath() float64 {
+	ls := &e.ln
+	e.base = append(e.base[:0], piece{start: 1, end: ls.n, w: 1, ratio: 1, bal: ls.b0, i: ls.rate0 / 12, pay: ls.a0})
+	trig := 0
+	if ls.a0 > ls.aMax && ls.need <= ls.n {
+		trig = ls.need
+	}
+	S, H, h0 := e.sc.s, e.sc.h, ls.h0
+	var sum float64
+	switch {
+	case trig > 0:
+		for s := range S {
+			u := uniform(e.src.Uint64())
+			sum++
+			e.recordDefault(s, u, e.base, trig)
+		}
+	case ls.n == H:
+		for s, c := range e.sc.cumH[ls.series][:S] {
+			u := uniform(e.src.Uint64())
+			pd := oneMinusExpNeg(h0 * c)
+			sum += pd
+			if u < pd {
+				e.recordDefault(s, u, e.base, 0)
+			}
+		}
+	default:
+		cum, n := e.sc.cum[ls.series], ls.n
+		for s := range S {
+			u := uniform(e.src.Uint64())
+			pd := oneMinusExpNeg(h0 * cum[s*(H+1)+n])
+			sum += pd
+			if u < pd {
+				e.recordDefault(s, u, e.base, 0)
+			}
+		}
+	}
+	return sum
+}
+
+// variablePath handles loans with at least one reset within the horizon.
+func (e *Evaluator) variablePath() (sumBase, sumStress, sumPeak, maxPeak float64) {
+	ls := &e.ln
+	var trigBase int
+	e.base, trigBase, _ = e.walk(-1, e.base)
+	h0 := ls.h0
+	maxPeak = 1
+	for s := range e.sc.s {
+		u := uniform(e.src.Uint64())
+		if trigBase > 0 {
+			sumBase++
+		} else {
+			sumBase += oneMinusExpNeg(h0 * e.lambda(e.base, s))
+		}
+		var trig int
+		var peak float64
+		e.cur, trig, peak = e.walk(s, e.cur)
+		sumPeak += peak
+		maxPeak = math.Max(maxPeak, peak)
+		pd := 1.0
+		if trig == 0 {
+			pd = oneMinusExpNeg(h0 * e.lambda(e.cur, s))
+		}
+		sumStress += pd
+		if u < pd {
+			e.recordDefault(s, u, e.cur, trig)
+		}
+	}
+	return sumBase, sumStress, sumPeak, maxPeak
+}
+
+// walk builds the payment path over months 1..n on scenario s (s < 0: the
+// policy rate held at r0) into pieces, and returns the month affordability
+// triggers default (0: never within the horizon) and the peak payment ratio.
+func (e *Evaluator) walk(s int, pieces []piece) ([]piece, int, float64) {
+	ls := &e.ln
+	H := e.sc.h
+	pieces = pieces[:0]
+	cur := piece{start: 1, w: 1, ratio: 1, bal: ls.b0, i: ls.rate0 / 12, pay: ls.a0}
+	rate, peak := ls.rate0, 1.0
+	run, trig := 0, 0
+	for _, tau := range e.resets {
+		bal := cur.bal
+		if tau > cur.start {
+			cur.end = tau - 1
+			pieces = append(pieces, cur)
+			if trig == 0 {
+				run, trig = afford(run, &cur, ls)
+			}
+			bal = advance(cur.bal, cur.i, cur.pay, tau-cur.start, ls.io)
+		}
+		ff := e.p.R0Annual
+		if s >= 0 {
+			ff = e.sc.fedFunds[s*H+tau-1]
+		}
+		nr := ff + ls.spread + ls.margin
+		if ls.periodicCap > 0 {
+			nr = math.Min(math.Max(nr, rate-ls.periodicCap), rate+ls.periodicCap)
+		}
+		nr = math.Max(0, math.Min(nr, ls.rateCeil))
+		rate = nr
+		i := nr / 12
+		var pay float64
+		if ls.io {
+			pay = bal * i
+		} else {
+			pay = annuityFast(bal, i, ls.remaining-(tau-1))
+		}
+		ratio, w := 1.0, 1.0
+		if ls.a0 > 0 {
+			ratio = pay / ls.a0
+			w = e.sc.pow.pow(ratio)
+		}
+		peak = math.Max(peak, ratio)
+		cur = piece{start: tau, w: w, ratio: ratio, bal: bal, i: i, pay: pay}
+	}
+	cur.end = ls.n
+	pieces = append(pieces, cur)
+	if trig == 0 {
+		_, trig = afford(run, &cur, ls)
+	}
+	return pieces, trig, peak
+}
+
+// afford extends the run of consecutive unaffordable months by the piece and
+// returns the new run and the trigger month (0 if not reached).
+func afford(run int, pc *piece, ls *loanState) (int, int) {
+	if !(pc.pay > ls.aMax) {
+		return 0, 0
+	}
+	length := pc.end - pc.start + 1
+	if run+length >= ls.need {
+		return run + length, pc.start + ls.need - run - 1
+	}
+	return run + length, 0
+}
+
+// advance moves a balance k months forward at monthly rate i and payment pay.
+func advance(bal, i, pay float64, k int, io bool) float64 {
+	switch {
+	case io || k == 0:
+		return bal
+	case k == 1:
+		return math.Max(0, float64(bal*(1+i))-pay)
+	case i == 0:
+		return math.Max(0, bal-float64(k)*pay)
+	}
+	g := math.Pow(1+i, float64(k))
+	return math.Max(0, float64(bal*g)-float64(pay*(g-1))/i)
+}
+
+// lambda is sum over pieces of w * (multiplier sum over the piece) on
+// scenario s; times h0 it is the cumulative hazard over the horizon.
+func (e *Evaluator) lambda(pieces []piece, s int) float64 {
+	H := e.sc.h
+	row := e.sc.cum[e.ln.series][s*(H+1) : (s+1)*(H+1)]
+	var lam float64
+	for k := range pieces {
+		pc := &pieces[k]
+		lam += float64(pc.w * (row[pc.end] - row[pc.start-1]))
+	}
+	return lam
+}
+
+// recordDefault finds the default month of a default with uniform u on
+// scenario s and appends the loss.
+func (e *Evaluator) recordDefault(s int, u float64, pieces []piece, trig int) {
+	ls := &e.ln
+	H := e.sc.h
+	row := e.sc.cum[ls.series][s*(H+1) : (s+1)*(H+1)]
+	target := -math.Log1p(-u) // default when h0 * lambda(t) reaches it
+	month, bal := ls.n, 0.0
+	found := false
+	var lam float64
+	for k := range pieces {
+		pc := &pieces[k]
+		for t := pc.start; t <= pc.end; t++ {
+			lt := lam + float64(pc.w*(row[t]-row[pc.start-1]))
+			if (trig > 0 && t >= trig) || ls.h0*lt >= target {
+				month, bal, found = t, advance(pc.bal, pc.i, pc.pay, t-pc.start, ls.io), true
+				break
+			}
+		}
+		if found {
+			break
+		}
+		lam += float64(pc.w * (row[pc.end] - row[pc.start-1]))
+	}
+	if !found { // rounding at the boundary: default in the last month at risk
+		last := &pieces[len(pieces)-1]
+		bal = advance(last.bal, last.i, last.pay, ls.n-last.start, ls.io)
+	}
+	ead := bal
+	if ls.line {
+		ead = ls.lineEAD
+	}
+	cents := int64(math.Round(float64(ead*e.lgd(ead)) * 100))
+	e.losses = append(e.losses, ScenarioLoss{Scenario: s, Month: month, Cents: cents})
+}
