@@ -19,7 +19,9 @@ type StateMachine struct {
 }
 
 // States maps state names to states within one scope (the machine, a
-// Parallel branch or a Map's ItemProcessor). Names are unique per scope only.
+// Parallel branch or a Map's ItemProcessor). Transitions stay within a
+// scope, yet the spec requires names to be unique in the whole machine;
+// Validate checks both.
 type States map[string]State
 
 // StateType is the spec's "Type" field of a state.
@@ -155,7 +157,7 @@ type ParallelState struct {
 }
 
 // Branch is a scope of its own: a Parallel branch, or a Map's legacy
-// Iterator. State names inside need not differ from names outside.
+// Iterator. Its states transition only among themselves.
 type Branch struct {
 	Comment string `json:"Comment,omitempty"`
 	StartAt string `json:"StartAt"`

@@ -38,7 +38,8 @@ const (
 //     StartAt naming one of them, at least one terminal state (End, Succeed,
 //     Fail); every state is reachable from StartAt and can reach a terminal
 //     state; every Next, Default and Catch Next names a state of the same
-//     scope; state names are 1 to 80 characters;
+//     scope; state names are 1 to 80 characters and unique in the whole
+//     machine, nested scopes included;
 //   - Pass, Task, Wait, Parallel and Map have exactly one of Next and End;
 //   - Retry and Catch: ErrorEquals is not empty; States.ALL appears alone in
 //     its ErrorEquals and only in the last Retrier or Catcher; names starting
@@ -87,6 +88,7 @@ func (m *StateMachine) Validate() error {
 		v.add("TimeoutSeconds", "must be a positive integer, not %d", *m.TimeoutSeconds)
 	}
 	v.scope(m.scope(), false)
+	v.uniqueNames(m)
 	if len(v.problems) == 0 {
 		return nil
 	}
@@ -143,6 +145,23 @@ func (v *validator) scope(sc *Scope, express bool) {
 			v.dead(sc, names, reach)
 		}
 	}
+}
+
+// uniqueNames reports a state name used twice anywhere in the machine. The
+// spec: "State names MUST be unique within the scope of the whole state
+// machine", branches and Map processors included (the service, and
+// asl-validator, reject duplicates even though transitions never cross a
+// scope).
+func (v *validator) uniqueNames(m *StateMachine) {
+	first := map[string]string{}
+	_ = Walk(m, func(vis Visit) error {
+		if p, dup := first[vis.Name]; dup {
+			v.add(vis.Path, "state name %q is also used at %s; names must be unique in the whole state machine", vis.Name, p)
+		} else {
+			first[vis.Name] = vis.Path
+		}
+		return nil
+	})
 }
 
 // dead reports reachable states from which no terminal state can be

@@ -64,6 +64,12 @@ func TestValidateRules(t *testing.T) {
 		{"state names are at most 80 characters", `{"StartAt":"` + long + `","States":{"` + long + `":{"Type":"Succeed"}}}`,
 			[]wantProblem{{"States." + long, "state name is 81 characters, more than the 80 allowed"}}},
 
+		{"state names are unique in the whole machine", `{"StartAt":"P","States":{"P":{"Type":"Parallel","Branches":[{"StartAt":"W","States":{"W":{"Type":"Succeed"}}},{"StartAt":"W","States":{"W":{"Type":"Succeed"}}}],"Next":"W"},"W":{"Type":"Succeed"}}}`,
+			[]wantProblem{
+				{"States.P.Branches[1].States.W", `state name "W" is also used at States.P.Branches[0].States.W`},
+				{"States.W", `state name "W" is also used at States.P.Branches[0].States.W`},
+			}},
+
 		// Retry and Catch.
 		{"MaxAttempts is not negative", one(`{"Type":"Task","Resource":"r","Retry":[{"ErrorEquals":["X"],"MaxAttempts":-1}],"End":true}`),
 			[]wantProblem{{"States.A.Retry[0].MaxAttempts", "must be in [0, 99999999], not -1"}}},
@@ -198,7 +204,7 @@ func TestValidateRules(t *testing.T) {
 			[]wantProblem{{"States.M.ItemReader.ReaderConfig", "sets both MaxItems and MaxItemsPath"}}},
 		{"ExecutionType is only for DISTRIBUTED", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"ProcessorConfig":{"Mode":"INLINE","ExecutionType":"EXPRESS"},"StartAt":"W","States":{"W":{"Type":"Succeed"}}},"End":true}}}`,
 			[]wantProblem{{"States.M.ItemProcessor.ProcessorConfig.ExecutionType", "is only allowed when Mode is DISTRIBUTED"}}},
-		{"ItemProcessor and Iterator are exclusive", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Succeed"}}},"Iterator":{"StartAt":"W","States":{"W":{"Type":"Succeed"}}},"End":true}}}`,
+		{"ItemProcessor and Iterator are exclusive", `{"StartAt":"M","States":{"M":{"Type":"Map","ItemProcessor":{"StartAt":"W","States":{"W":{"Type":"Succeed"}}},"Iterator":{"StartAt":"I","States":{"I":{"Type":"Succeed"}}},"End":true}}}`,
 			[]wantProblem{{"States.M", "sets both ItemProcessor and its legacy form Iterator"}}},
 		{"a Label is at most 40 characters", dmap("STANDARD", `"Label":"`+strings.Repeat("l", 41)+`",`, okChild),
 			[]wantProblem{{"States.M.Label", "is 41 characters, more than the 40 allowed"}}},
