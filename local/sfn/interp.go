@@ -345,9 +345,16 @@ func retryDelay(rt asl.Retrier, attempt int) float64 {
 
 // withErrorHandling runs attempt, retrying per Retry and, if the error
 // persists, transitioning per Catch with the error output at the catcher's
-// ResultPath. Retry counters are per retrier, across errors of the state.
+// ResultPath
+// (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
 func (r *runner) withErrorHandling(ctx context.Context, sr *stateRun, retriers []asl.Retrier, catchers []asl.Catcher, input any, next string, attempt func(context.Context) (any, *paths.Error)) (any, string, *paths.Error) {
+	// The backoff exponent counts every retry of a retrier, while
+	// MaxAttempts limits the retries of each error name: the developer
+	// guide's "complex retry scenario" retries ErrorA, ErrorB, ErrorC and
+	// ErrorB with waits of 1, 2, 5 and 4 s under MaxAttempts 2, and catches
+	// the third ErrorB.
 	counts := make([]int, len(retriers))
+	perName := make([]map[string]int, len(retriers))
 	for {
 		out, serr := attempt(ctx)
 		if serr == nil {
@@ -361,9 +368,13 @@ func (r *runner) withErrorHandling(ctx context.Context, sr *stateRun, retriers [
 			if !errorMatches(rt.ErrorEquals, serr.Name) {
 				continue
 			}
-			if counts[i] < rt.Attempts() {
+			if perName[i] == nil {
+				perName[i] = map[string]int{}
+			}
+			if perName[i][serr.Name] < rt.Attempts() {
 				delay := retryDelay(rt, counts[i])
 				counts[i]++
+				perName[i][serr.Name]++
 				sr.retryCount++
 				if err := sleep(ctx, r.s.seconds(delay)); err != nil {
 					return nil, "", &paths.Error{Name: errNameAborted, Cause: "execution stopped"}
