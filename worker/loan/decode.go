@@ -32,6 +32,10 @@ func Decode(data []byte, l *Loan) error {
 	if trimmed[0] != '{' {
 		return &FieldError{Kind: KindNotJSON, Problem: fmt.Sprintf("starts with %q", preview(trimmed, 16)), Allowed: "one JSON object"}
 	}
+	if decodeFast(trimmed, l) {
+		return nil
+	}
+	*l = Loan{}
 	// json.Unmarshal cannot refuse unknown keys; a Decoder can. Unknown keys are
 	// rejected, not ignored, because a misspelt "balance" would otherwise
 	// silently become a zero balance.
