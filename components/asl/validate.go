@@ -2,6 +2,7 @@ package asl
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -74,7 +75,8 @@ const (
 //     neither;
 //   - payload: a literal (Pass Result, Parameters, ItemSelector,
 //     ResultSelector, BatchInput) must fit in 256 KiB, since it becomes part
-//     of a state's input or output;
+//     of a state's input or output; a template has no field that duplicates
+//     another once its ".$" suffix is stripped;
 //   - QueryLanguage, if set, is JSONPath (the only language modelled here);
 //     the machine's TimeoutSeconds is positive.
 //
@@ -230,13 +232,13 @@ func (v *validator) state(sc *Scope, path string, st State, express bool) {
 	case *PassState:
 		v.transition(sc, path, s.Next, s.End)
 		v.payload(path, "Result", s.Result)
-		v.payload(path, "Parameters", s.Parameters)
+		v.template(path, "Parameters", s.Parameters)
 	case *TaskState:
 		v.transition(sc, path, s.Next, s.End)
 		v.task(path, s, express)
 		v.errorHandling(sc, path, s.Retry, s.Catch)
-		v.payload(path, "Parameters", s.Parameters)
-		v.payload(path, "ResultSelector", s.ResultSelector)
+		v.template(path, "Parameters", s.Parameters)
+		v.template(path, "ResultSelector", s.ResultSelector)
 	case *ChoiceState:
 		v.choice(sc, path, s)
 	case *WaitState:
@@ -249,8 +251,8 @@ func (v *validator) state(sc *Scope, path string, st State, express bool) {
 	case *ParallelState:
 		v.transition(sc, path, s.Next, s.End)
 		v.errorHandling(sc, path, s.Retry, s.Catch)
-		v.payload(path, "Parameters", s.Parameters)
-		v.payload(path, "ResultSelector", s.ResultSelector)
+		v.template(path, "Parameters", s.Parameters)
+		v.template(path, "ResultSelector", s.ResultSelector)
 		if len(s.Branches) == 0 {
 			v.add(joinPath(path, "Branches"), "a Parallel state needs at least one branch")
 		}
@@ -482,4 +484,36 @@ func listed(names []string) string {
 		return ""
 	}
 	return " (" + strings.Join(names, ", ") + ")"
+}
+
+// template checks a payload template (Parameters, ResultSelector,
+// ItemSelector, BatchInput): its size, as payload does, and the spec's rule
+// that "a JSON object MUST NOT have duplicate field names after fields
+// ending with the characters ".$" are renamed to strip the ".$" suffix".
+func (v *validator) template(path, field string, value any) {
+	v.payload(path, field, value)
+	v.duplicateFields(joinPath(path, field), value)
+}
+
+func (v *validator) duplicateFields(path string, value any) {
+	switch x := value.(type) {
+	case map[string]any:
+		keys := make([]string, 0, len(x))
+		for k := range x {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			if plain, ok := strings.CutSuffix(k, ".$"); ok {
+				if _, dup := x[plain]; dup {
+					v.add(joinPath(path, k), "duplicates field %q once the \".$\" suffix is stripped", plain)
+				}
+			}
+			v.duplicateFields(joinPath(path, k), x[k])
+		}
+	case []any:
+		for i, e := range x {
+			v.duplicateFields(indexPath(path, i), e)
+		}
+	}
 }

@@ -15,9 +15,9 @@ func (v *validator) mapState(sc *Scope, path string, s *MapState, express bool) 
 		v.add(path, "sets both ItemProcessor and its legacy form Iterator; keep ItemProcessor")
 	}
 	v.exclusive(path, "ItemSelector", s.ItemSelector != nil, "Parameters", s.Parameters != nil)
-	v.payload(path, "ItemSelector", s.ItemSelector)
-	v.payload(path, "Parameters", s.Parameters)
-	v.payload(path, "ResultSelector", s.ResultSelector)
+	v.template(path, "ItemSelector", s.ItemSelector)
+	v.template(path, "Parameters", s.Parameters)
+	v.template(path, "ResultSelector", s.ResultSelector)
 
 	distributed := false
 	childExpress := express
@@ -93,8 +93,11 @@ func (v *validator) mapState(sc *Scope, path string, s *MapState, express bool) 
 	if r := s.ItemReader; r != nil {
 		v.itemReader(joinPath(path, "ItemReader"), r)
 	}
-	if w := s.ResultWriter; w != nil && w.Resource == "" && w.WriterConfig == nil {
-		v.add(joinPath(path, "ResultWriter"), "needs a Resource (arn:aws:states:::s3:putObject) or a WriterConfig")
+	if w := s.ResultWriter; w != nil {
+		if w.Resource == "" && w.WriterConfig == nil {
+			v.add(joinPath(path, "ResultWriter"), "needs a Resource (arn:aws:states:::s3:putObject) or a WriterConfig")
+		}
+		v.template(joinPath(path, "ResultWriter"), "Parameters", w.Parameters)
 	}
 
 	for _, child := range childScopes(sc, Visit{Path: path, State: s, Scope: sc}) {
@@ -114,7 +117,7 @@ func (v *validator) itemBatcher(path string, b *ItemBatcher) {
 	if n := b.MaxInputBytesPerBatch; n != nil && (*n < 1 || *n > MaxPayloadBytes) {
 		v.add(joinPath(path, "MaxInputBytesPerBatch"), "must be in [1, %d] (256 KiB), not %d", MaxPayloadBytes, *n)
 	}
-	v.payload(path, "BatchInput", b.BatchInput)
+	v.template(path, "BatchInput", b.BatchInput)
 }
 
 func (v *validator) itemReader(path string, r *ItemReader) {
@@ -158,7 +161,7 @@ func (v *validator) itemReader(path string, r *ItemReader) {
 	if n := c.MaxItems; n != nil && (*n < 1 || *n > MaxReaderItems) {
 		v.add(joinPath(cp, "MaxItems"), "must be in [1, %d], not %d", MaxReaderItems, *n)
 	}
-	v.payload(path, "Parameters", r.Parameters)
+	v.template(path, "Parameters", r.Parameters)
 }
 
 // label checks a Distributed Map Label: at most 40 characters, no

@@ -218,6 +218,16 @@ func TestValidateRules(t *testing.T) {
 		// Payload and machine-level fields.
 		{"a literal fits in the payload quota", one(`{"Type":"Pass","Result":"` + big + `","End":true}`),
 			[]wantProblem{{"States.A.Result", "literal is 262146 bytes, above the 262144-byte payload quota"}}},
+		{"a template has no field twice once .$ is stripped", one(`{"Type":"Task","Resource":"r","Parameters":{"a":1,"nested":[{"b":2,"b.$":"$.b"}]},"ResultSelector":{"c.$":"$.c","c":3},"End":true}`),
+			[]wantProblem{
+				{"States.A.Parameters.nested[0].b.$", `duplicates field "b" once the ".$" suffix is stripped`},
+				{"States.A.ResultSelector.c.$", `duplicates field "c" once the ".$" suffix is stripped`},
+			}},
+		{"a Distributed Map's templates have no field twice", dmap("STANDARD", `"ItemBatcher":{"MaxItemsPerBatch":2,"BatchInput":{"k":1,"k.$":"$.k"}},"ResultWriter":{"Resource":"r","Parameters":{"Bucket":"b","Bucket.$":"$.b"}},`, okChild),
+			[]wantProblem{
+				{"States.M.ItemBatcher.BatchInput.k.$", `duplicates field "k"`},
+				{"States.M.ResultWriter.Parameters.Bucket.$", `duplicates field "Bucket"`},
+			}},
 		{"QueryLanguage is JSONPath", `{"QueryLanguage":"JSONata","StartAt":"A","States":{"A":{"Type":"Succeed"}}}`,
 			[]wantProblem{{"QueryLanguage", `must be "JSONPath"`}}},
 		{"the machine's TimeoutSeconds is positive", `{"TimeoutSeconds":0,"StartAt":"A","States":{"A":{"Type":"Succeed"}}}`,
