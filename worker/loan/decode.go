@@ -59,6 +59,23 @@ func Parse(data []byte, l *Loan) error {
 	return l.Validate()
 }
 
+// ReadObject reads one loan object from r (the one-object-per-loan layout:
+// an S3 object body, say), reading at most MaxRecordBytes+1 bytes so an
+// oversized object costs no more memory than a valid one, and parses it. An
+// error reading r is returned wrapped as is (the batch failed); a bad object
+// is a *FieldError (the record is rejected).
+func ReadObject(r io.Reader, l *Loan) error {
+	data, err := io.ReadAll(io.LimitReader(r, MaxRecordBytes+1))
+	if err != nil {
+		return fmt.Errorf("read loan object: %w", err)
+	}
+	if len(data) > MaxRecordBytes {
+		*l = Loan{}
+		return &FieldError{Kind: KindTooLarge, Problem: "is more than 65536 bytes long", Allowed: "at most 65536 bytes per record"}
+	}
+	return Parse(data, l)
+}
+
 // classifyJSON maps encoding/json's errors onto Kinds. Unknown keys have no
 // error type in encoding/json v1, only the message `json: unknown field "x"`.
 func classifyJSON(err error) *FieldError {

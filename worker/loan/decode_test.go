@@ -189,3 +189,18 @@ func TestRejectionMarshalsAsOneLine(t *testing.T) {
 		t.Errorf("rejection %s lacks its kind", b)
 	}
 }
+
+func TestReadObjectBoundsItsRead(t *testing.T) {
+	t.Parallel()
+	var l Loan
+	if err := ReadObject(strings.NewReader(mustJSON(t, validCommercial())), &l); err != nil || l.ID != validCommercial().ID {
+		t.Fatalf("ReadObject = %v, loan %q", err, l.ID)
+	}
+	huge := io.MultiReader(strings.NewReader(`{"id":"`), strings.NewReader(strings.Repeat("z", 10*MaxRecordBytes)))
+	if err := ReadObject(huge, &l); KindOf(err) != KindTooLarge {
+		t.Errorf("oversized object: %v, want too_large", err)
+	}
+	if err := ReadObject(&failingReader{strings.NewReader("{")}, &l); err == nil || KindOf(err) != "" {
+		t.Errorf("I/O failure: %v, want a plain error, not a rejection", err)
+	}
+}

