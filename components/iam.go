@@ -1,0 +1,282 @@
+package components
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const policyVersion = "2012-10-17"
+
+// PolicyDocument is an IAM policy, built as a Go value and marshalled with
+// encoding/json so no policy is ever assembled by string concatenation.
+type PolicyDocument struct {
+	Version   string      `json:"Version"`
+	Statement []Statement `json:"Statement"`
+}
+
+// Statement is one IAM policy statement.
+type Statement struct {
+	Sid       string         `json:"Sid,omitempty"`
+	Effect    string         `json:"Effect"`
+	Principal map[string]any `json:"Principal,omitempty"`
+	Action    []string       `json:"Action"`
+	Resource  []string       `json:"Resource,omitempty"`
+	Condition Condition      `json:"Condition,omitempty"`
+}
+
+// Condition is an IAM condition block: operator -> key -> value(s).
+type Condition map[string]map[string]any
+
+// JSON marshals the document.
+func (d PolicyDocument) JSON() (string, error) {
+	b, err := json.Marshal(d)
+	if err != nil {
+		return "", fmt.Errorf("marshal policy: %w", err)
+	}
+	return string(b), nil
+}
+
+// WildcardResourceActions are the only actions granted on Resource "*",
+// each with the reason AWS leaves no narrower resource. Tests assert that
+// every Allow on "*" uses only these actions.
+var WildcardResourceActions = map[string]string{
+	// ECR: GetAuthorizationToken returns a registry-wide token and supports
+	// no resource-level permissions (Service Authorization Reference,
+	// Amazon ECR; ECS "task execution IAM role").
+	"ecr:GetAuthorizationToken": "registry-wide token; no resource-level permissions",
+	// Step Functions logging goes through CloudWatch Logs vended-log
+	// delivery, whose APIs support only "*" (Step Functions developer guide,
+	// "Logging using CloudWatch Logs", IAM policies for logging).
+	"logs:CreateLogDelivery":        "vended log delivery API; resource \"*\" only",
+	"logs:GetLogDelivery":           "vended log delivery API; resource \"*\" only",
+	"logs:UpdateLogDelivery":        "vended log delivery API; resource \"*\" only",
+	"logs:DeleteLogDelivery":        "vended log delivery API; resource \"*\" only",
+	"logs:ListLogDeliveries":        "vended log delivery API; resource \"*\" only",
+	"logs:PutResourcePolicy":        "vended log delivery writes the log group resource policy; resource \"*\" only",
+	"logs:DescribeResourcePolicies": "vended log delivery reads resource policies; resource \"*\" only",
+	"logs:DescribeLogGroups":        "vended log delivery checks the destination; resource \"*\" only",
+	"xray:PutTraceSegments":         "X-Ray has no resource-level permissions (Step Functions guide, X-Ray IAM policies)",
+	"xray:PutTelemetryRecords":      "X-Ray has no resource-level permissions",
+	"xray:GetSamplingRules":         "X-Ray has no resource-level permissions",
+	"xray:GetSamplingTargets":       "X-Ray has no resource-level permissions",
+}
+
+// wildcardStatement builds an Allow on "*" for allow-listed actions only.
+func wildcardStatement(sid string, actions ...string) Statement {
+	for _, a := range actions {
+		if WildcardResourceActions[a] == "" {
+			panic(fmt.Sprintf("components: action %s is not on WildcardResourceActions", a))
+		}
+	}
+	return Statement{Sid: sid, Effect: "Allow", Action: actions, Resource: []string{"*"}}
+}
+
+// assumeRolePolicy lets an AWS service assume a role, only on behalf of this
+// account (confused-deputy protection with aws:SourceAccount).
+func assumeRolePolicy(service, accountID string) PolicyDocument {
+	return PolicyDocument{
+		Version: policyVersion,
+		Statement: []Statement{{
+			Effect:    "Allow",
+			Principal: map[string]any{"Service": service},
+			Action:    []string{"sts:AssumeRole"},
+			Condition: Condition{"StringEquals": {"aws:SourceAccount": accountID}},
+		}},
+	}
+}
+
+// objectArns returns bucket/prefix* ARNs for each prefix.
+func objectArns(bucketArn string, prefixes []string) []string {
+	out := make([]string, 0, len(prefixes))
+	for _, p := range prefixes {
+		out = append(out, bucketArn+"/"+p+"*")
+	}
+	return out
+}
+
+// prefixPatterns returns the s3:prefix condition values for prefixes.
+func prefixPatterns(prefixes []string) []string {
+	out := make([]string, 0, len(prefixes))
+	for _, p := range prefixes {
+		out = append(out, p+"*")
+	}
+	return out
+}
+
+// bucketAccess describes the S3 a role may touch.
+type bucketAccess struct {
+	dataBucketArn  string
+	inputBucketArn string // equal to dataBucketArn unless an input bucket was brought
+	kmsKeyArn      string // empty with SSE-S3
+}
+
+func (b bucketAccess) separateInput() bool { return b.inputBucketArn != b.dataBucketArn }
+
+// readStatements grants reading loans and run objects: the whole brought
+// input bucket (it is the user's dataset) and the data bucket's prefixes.
+func (b bucketAccess) readStatements() []Statement {
+	st := []Statement{
+		{Sid: "ReadData", Effect: "Allow", Action: []string{"s3:GetObject"}, Resource: objectArns(b.dataBucketArn, WritablePrefixes)},
+		{
+			Sid: "ListData", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: []string{b.dataBucketArn},
+			Condition: Condition{"StringLike": {"s3:prefix": prefixPatterns(WritablePrefixes)}},
+		},
+	}
+	if b.separateInput() {
+		st = append(st,
+			Statement{Sid: "ReadInput", Effect: "Allow", Action: []string{"s3:GetObject"}, Resource: []string{b.inputBucketArn + "/*"}},
+			Statement{Sid: "ListInput", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: []string{b.inputBucketArn}},
+		)
+	}
+	return st
+}
+
+// writeStatements grants writing (and aborting multipart uploads of) the
+// data bucket's writable prefixes.
+func (b bucketAccess) writeStatements() []Statement {
+	return []Statement{{
+		Sid: "WriteData", Effect: "Allow",
+		Action:   []string{"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"},
+		Resource: objectArns(b.dataBucketArn, WritablePrefixes),
+	}}
+}
+
+func (b bucketAccess) kmsStatements() []Statement {
+	if b.kmsKeyArn == "" {
+		return nil
+	}
+	return []Statement{{
+		Sid: "UseDataKey", Effect: "Allow",
+		Action:   []string{"kms:Decrypt", "kms:GenerateDataKey"},
+		Resource: []string{b.kmsKeyArn},
+	}}
+}
+
+// taskRolePolicy is what the worker code may do: take and answer tasks of
+// its one activity, read its input, write its prefixes.
+func taskRolePolicy(activityArn string, b bucketAccess) PolicyDocument {
+	st := []Statement{{
+		Sid:    "ActivityWorker",
+		Effect: "Allow",
+		Action: []string{
+			"states:GetActivityTask",
+			"states:SendTaskSuccess",
+			"states:SendTaskFailure",
+			"states:SendTaskHeartbeat",
+		},
+		Resource: []string{activityArn},
+	}}
+	st = append(st, b.readStatements()...)
+	st = append(st, b.writeStatements()...)
+	st = append(st, b.kmsStatements()...)
+	return PolicyDocument{Version: policyVersion, Statement: st}
+}
+
+// executionRolePolicy is what ECS itself needs to start a worker: pull the
+// image from its one repository and write to the workers' log group.
+func executionRolePolicy(repositoryArn, logGroupArn string) PolicyDocument {
+	st := []Statement{
+		wildcardStatement("EcrLogin", "ecr:GetAuthorizationToken"),
+		{
+			Sid: "LogsWrite", Effect: "Allow",
+			Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents"},
+			Resource: []string{logGroupArn + ":log-stream:*"},
+		},
+	}
+	if repositoryArn != "" {
+		st = append(st, Statement{
+			Sid: "EcrPull", Effect: "Allow",
+			Action:   []string{"ecr:BatchCheckLayerAvailability", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage"},
+			Resource: []string{repositoryArn},
+		})
+	}
+	return PolicyDocument{Version: policyVersion, Statement: st}
+}
+
+// stateMachineArns are the two state machines' ARNs, built from their fixed
+// names so each policy can name both before either exists.
+type stateMachineArns struct {
+	generate, simulate string
+}
+
+func (a stateMachineArns) all() []string { return []string{a.generate, a.simulate} }
+
+// executionArns are the executions of a state machine and of its
+// Distributed Map children ("<name>/<map run>:<id>").
+func executionArns(stateMachineArn string) []string {
+	base := strings.Replace(stateMachineArn, ":stateMachine:", ":execution:", 1)
+	return []string{base + ":*", base + "/*"}
+}
+
+// stateMachineRolePolicy is what the workflows may do: scale their one
+// service, run and watch their own children, read input and write results
+// (ItemReader and ResultWriter run as this role), and log and trace.
+func stateMachineRolePolicy(serviceArn string, sms stateMachineArns, b bucketAccess, tracing bool) PolicyDocument {
+	st := []Statement{
+		{
+			Sid: "ScaleWorkers", Effect: "Allow",
+			Action:   []string{"ecs:UpdateService", "ecs:DescribeServices"},
+			Resource: []string{serviceArn},
+		},
+		{
+			// The Distributed Map starts child executions of its own state
+			// machine (Step Functions guide, "IAM policies for using
+			// Distributed Map states").
+			Sid: "StartOwnChildren", Effect: "Allow",
+			Action:   []string{"states:StartExecution"},
+			Resource: sms.all(),
+		},
+		{
+			Sid: "ManageOwnExecutions", Effect: "Allow",
+			Action:   []string{"states:DescribeExecution", "states:StopExecution"},
+			Resource: append(executionArns(sms.generate), executionArns(sms.simulate)...),
+		},
+		{
+			// The guard refuses to start while a run of either workflow is
+			// RUNNING.
+			Sid: "GuardListExecutions", Effect: "Allow",
+			Action:   []string{"states:ListExecutions"},
+			Resource: sms.all(),
+		},
+	}
+	st = append(st, b.readStatements()...)
+	st = append(st, b.writeStatements()...)
+	st = append(st, b.kmsStatements()...)
+	st = append(st, wildcardStatement("LogDelivery",
+		"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
+		"logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"))
+	if tracing {
+		st = append(st, wildcardStatement("XRay",
+			"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"))
+	}
+	return PolicyDocument{Version: policyVersion, Statement: st}
+}
+
+// newRole creates a role the given service assumes, with one inline policy.
+// The returned resource is the policy, so dependants can wait for the
+// permissions, not just the role.
+func newRole(ctx *pulumi.Context, name, service string, env environment, s settings, policy pulumi.StringInput, parent pulumi.ResourceOrInvokeOption) (*iam.Role, *iam.RolePolicy, error) {
+	trust, err := assumeRolePolicy(service, env.accountID).JSON()
+	if err != nil {
+		return nil, nil, err
+	}
+	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
+		AssumeRolePolicy: pulumi.String(trust),
+		Tags:             tagMap(s),
+	}, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	rp, err := iam.NewRolePolicy(ctx, name, &iam.RolePolicyArgs{
+		Role:   role.ID(),
+		Policy: policy,
+	}, parent)
+	if err != nil {
+		return nil, nil, err
+	}
+	return role, rp, nil
+}

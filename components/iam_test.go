@@ -1,0 +1,317 @@
+package components
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+const (
+	testDataBucketArn = "arn:aws:s3:::mc-data-a1b2c3d"
+	testActivityArn   = "arn:aws:states:eu-west-1:123456789012:activity:mc-worker-a1b2c3d"
+	testServiceArn    = "arn:aws:ecs:eu-west-1:123456789012:service/mc-a1b2c3d/mc-workers-a1b2c3d"
+	testGenerateArn   = "arn:aws:states:eu-west-1:123456789012:stateMachine:mc-generate"
+	testSimulateArn   = "arn:aws:states:eu-west-1:123456789012:stateMachine:mc-simulate"
+)
+
+// allPolicies returns every IAM document the component registers: inline
+// role policies, trust policies and the bucket policy.
+func allPolicies(t *testing.T, m *mocks) map[string]policy {
+	t.Helper()
+	out := map[string]policy{}
+	for _, rp := range m.byType("aws:iam/rolePolicy:RolePolicy") {
+		var p policy
+		rp.JSON(t, "policy", &p)
+		out["role policy "+rp.Name] = p
+	}
+	for _, r := range m.byType("aws:iam/role:Role") {
+		var p policy
+		r.JSON(t, "assumeRolePolicy", &p)
+		out["trust policy "+r.Name] = p
+	}
+	for _, bp := range m.byType("aws:s3/bucketPolicy:BucketPolicy") {
+		var p policy
+		bp.JSON(t, "policy", &p)
+		out["bucket policy "+bp.Name] = p
+	}
+	if len(out) == 0 {
+		t.Fatal("no policies recorded")
+	}
+	return out
+}
+
+// variants are deployments that change which statements exist.
+func iamVariants() map[string]*MonteCarloPipelineArgs {
+	kms := testArgs()
+	kms.KmsKeyArn = pulumi.String("arn:aws:kms:eu-west-1:123456789012:key/k")
+	input := testArgs()
+	input.InputBucketName = pulumi.String("bank-loans")
+	noTrace := testArgs()
+	noTrace.DisableTracing = true
+	return map[string]*MonteCarloPipelineArgs{
+		"defaults":           testArgs(),
+		"with a KMS key":     kms,
+		"with input bucket":  input,
+		"without tracing":    noTrace,
+		"with a prebuilt im": {ImageURI: pulumi.String("123456789012.dkr.ecr.eu-west-1.amazonaws.com/w@" + testDigest)},
+	}
+}
+
+func TestNoAllowStatementHasAWildcardAction(t *testing.T) {
+	t.Parallel()
+	for name, args := range iamVariants() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			m, _ := mustDeploy(t, false, args)
+			for doc, p := range allPolicies(t, m) {
+				for _, st := range p.Statement {
+					for _, a := range st.Action {
+						if strings.Contains(a, "*") && st.Effect == "Allow" {
+							t.Errorf("%s statement %q allows wildcard action %s", doc, st.Sid, a)
+						}
+						// The only Deny is the TLS guard, which must cover every action.
+						if st.Effect == "Deny" && a != "s3:*" {
+							t.Errorf("%s statement %q denies only %s; a TLS guard must deny s3:*", doc, st.Sid, a)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+// serviceWide matches a resource that names no resource at all: "*", or an
+// ARN whose region, account or resource part is a wildcard.
+var serviceWide = regexp.MustCompile(`^\*$|^arn:[^:]+:[^:]+:[^:]*\*|^arn:[^:]+:[^:]+:[^:]*:[^:]*\*|^arn:[^:]+:[^:]+:[^:]*:[^:]*:\*|^arn:aws:s3:::\*`)
+
+func TestEveryWildcardResourceIsOnTheAllowList(t *testing.T) {
+	t.Parallel()
+	for name, args := range iamVariants() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			m, _ := mustDeploy(t, false, args)
+			for doc, p := range allPolicies(t, m) {
+				for _, st := range p.Statement {
+					if st.Effect != "Allow" {
+						continue
+					}
+					for _, r := range st.Resource {
+						if !serviceWide.MatchString(r) {
+							continue
+						}
+						if r != "*" {
+							t.Errorf("%s statement %q grants on %s: name the resource or use an allow-listed \"*\"", doc, st.Sid, r)
+							continue
+						}
+						for _, a := range st.Action {
+							if WildcardResourceActions[a] == "" {
+								t.Errorf("%s statement %q grants %s on \"*\", which is not on WildcardResourceActions", doc, st.Sid, a)
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestWildcardResourceAllowListGivesAReasonForEveryAction(t *testing.T) {
+	t.Parallel()
+	for action, reason := range WildcardResourceActions {
+		if strings.Contains(action, "*") || !strings.Contains(action, ":") {
+			t.Errorf("allow-list entry %q is not a single action", action)
+		}
+		if len(reason) < 10 {
+			t.Errorf("allow-list entry %s has no reason", action)
+		}
+	}
+}
+
+func TestRolesTrustOnlyTheirServiceOnBehalfOfThisAccount(t *testing.T) {
+	t.Parallel()
+	m, _ := mustDeploy(t, false, testArgs())
+	want := map[string]string{"mc-task": "ecs-tasks.amazonaws.com", "mc-execution": "ecs-tasks.amazonaws.com", "mc-states": "states.amazonaws.com"}
+	roles := m.byType("aws:iam/role:Role")
+	if len(roles) != len(want) {
+		t.Fatalf("got %d roles, want %d", len(roles), len(want))
+	}
+	for _, r := range roles {
+		var p policy
+		r.JSON(t, "assumeRolePolicy", &p)
+		if len(p.Statement) != 1 {
+			t.Fatalf("role %s trust has %d statements", r.Name, len(p.Statement))
+		}
+		st := p.Statement[0]
+		principal, _ := st.Principal.(map[string]any)
+		if principal["Service"] != want[r.Name] || !slices.Equal(st.Action, stringList{"sts:AssumeRole"}) {
+			t.Errorf("role %s trusts %v for %v, want %s", r.Name, st.Principal, st.Action, want[r.Name])
+		}
+		if st.Condition["StringEquals"]["aws:SourceAccount"] != testAccount {
+			t.Errorf("role %s trust lacks the aws:SourceAccount condition: %v", r.Name, st.Condition)
+		}
+	}
+}
+
+func TestTaskRoleMayWorkItsActivityReadInputAndWriteOnlyItsPrefixes(t *testing.T) {
+	t.Parallel()
+	m, _ := mustDeploy(t, false, testArgs())
+	p := rolePolicy(t, m, "mc-task")
+	act := p.statement(t, "ActivityWorker")
+	if !slices.Equal(act.Resource, stringList{testActivityArn}) {
+		t.Errorf("activity statement on %v, want only %s", act.Resource, testActivityArn)
+	}
+	if !hasAll(act.Action, "states:GetActivityTask", "states:SendTaskSuccess", "states:SendTaskFailure", "states:SendTaskHeartbeat") {
+		t.Errorf("activity actions %v", act.Action)
+	}
+	for _, st := range p.Statement {
+		for _, a := range st.Action {
+			if strings.HasPrefix(a, "states:") && st.Sid != "ActivityWorker" {
+				t.Errorf("statement %s grants %s outside the activity", st.Sid, a)
+			}
+			if a == "s3:DeleteObject" || a == "s3:PutBucketPolicy" || strings.HasPrefix(a, "iam:") || strings.HasPrefix(a, "ecs:") {
+				t.Errorf("task role grants %s", a)
+			}
+		}
+	}
+	write := p.statement(t, "WriteData")
+	for _, r := range write.Resource {
+		ok := false
+		for _, prefix := range WritablePrefixes {
+			ok = ok || r == testDataBucketArn+"/"+prefix+"*"
+		}
+		if !ok {
+			t.Errorf("task role writes %s, outside %v", r, WritablePrefixes)
+		}
+	}
+	list := p.statement(t, "ListData")
+	if got := toStrings(list.Condition["StringLike"]["s3:prefix"]); len(got) != len(WritablePrefixes) {
+		t.Errorf("ListBucket prefix condition = %v, want one pattern per writable prefix", list.Condition)
+	}
+}
+
+func TestInputBucketIsReadOnly(t *testing.T) {
+	t.Parallel()
+	args := testArgs()
+	args.InputBucketName = pulumi.String("bank-loans")
+	m, p := mustDeploy(t, false, args)
+	if got := awaitString(t, p.InputBucketName); got != "bank-loans" {
+		t.Errorf("inputBucketName = %s", got)
+	}
+	for _, role := range []string{"mc-task", "mc-states"} {
+		pol := rolePolicy(t, m, role)
+		if got := pol.allowedOn("arn:aws:s3:::bank-loans/*"); !slices.Equal(got, []string{"s3:GetObject"}) {
+			t.Errorf("%s may %v on input objects, want only s3:GetObject", role, got)
+		}
+		if got := pol.allowedOn("arn:aws:s3:::bank-loans"); !slices.Equal(got, []string{"s3:ListBucket"}) {
+			t.Errorf("%s may %v on the input bucket, want only s3:ListBucket", role, got)
+		}
+	}
+	var defs []map[string]any
+	m.one(t, "aws:ecs/taskDefinition:TaskDefinition").JSON(t, "containerDefinitions", &defs)
+	if envOf(defs[0])[EnvInputBucket] != "bank-loans" {
+		t.Errorf("worker %s = %q", EnvInputBucket, envOf(defs[0])[EnvInputBucket])
+	}
+}
+
+func TestExecutionRolePullsFromItsRepositoryAndWritesItsLogGroup(t *testing.T) {
+	t.Parallel()
+	m, p := mustDeploy(t, false, testArgs())
+	pol := rolePolicy(t, m, "mc-execution")
+	repoArn := "arn:aws:ecr:eu-west-1:123456789012:repository/mc-worker-a1b2c3d"
+	if got := pol.allowedOn(repoArn); !hasAll(got, "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability") {
+		t.Errorf("execution role may %v on its repository", got)
+	}
+	group := awaitString(t, p.LogGroupName)
+	logs := pol.statement(t, "LogsWrite")
+	want := "arn:aws:logs:eu-west-1:123456789012:log-group:" + group + ":log-stream:*"
+	if !slices.Equal(logs.Resource, stringList{want}) {
+		t.Errorf("log write on %v, want %s", logs.Resource, want)
+	}
+	login := pol.statement(t, "EcrLogin")
+	if !slices.Equal(login.Action, stringList{"ecr:GetAuthorizationToken"}) {
+		t.Errorf("the \"*\" statement of the execution role grants %v", login.Action)
+	}
+}
+
+func TestStateMachineRoleMayScaleItsServiceAndRunOnlyItsOwnExecutions(t *testing.T) {
+	t.Parallel()
+	m, _ := mustDeploy(t, false, testArgs())
+	p := rolePolicy(t, m, "mc-states")
+	scale := p.statement(t, "ScaleWorkers")
+	if !slices.Equal(scale.Resource, stringList{testServiceArn}) || !hasAll(scale.Action, "ecs:UpdateService", "ecs:DescribeServices") {
+		t.Errorf("scale statement = %+v, want Update/DescribeServices on %s", scale, testServiceArn)
+	}
+	start := p.statement(t, "StartOwnChildren")
+	if !slices.Equal(sorted(start.Resource), []string{testGenerateArn, testSimulateArn}) || !slices.Equal(start.Action, stringList{"states:StartExecution"}) {
+		t.Errorf("start statement = %+v, want StartExecution on both fixed ARNs", start)
+	}
+	guard := p.statement(t, "GuardListExecutions")
+	if !slices.Equal(sorted(guard.Resource), []string{testGenerateArn, testSimulateArn}) {
+		t.Errorf("guard lists executions of %v, want both state machines", guard.Resource)
+	}
+	manage := p.statement(t, "ManageOwnExecutions")
+	for _, r := range manage.Resource {
+		if !strings.HasPrefix(r, "arn:aws:states:eu-west-1:123456789012:execution:mc-generate") &&
+			!strings.HasPrefix(r, "arn:aws:states:eu-west-1:123456789012:execution:mc-simulate") {
+			t.Errorf("describe/stop on %s, outside the two state machines' executions", r)
+		}
+	}
+	for _, st := range p.Statement {
+		for _, a := range st.Action {
+			if strings.HasPrefix(a, "ecs:") && st.Sid != "ScaleWorkers" {
+				t.Errorf("statement %s grants %s beyond the one service", st.Sid, a)
+			}
+		}
+	}
+	p.statement(t, "LogDelivery")
+	p.statement(t, "XRay")
+}
+
+func TestStateMachineRoleOmitsXRayWhenTracingIsOff(t *testing.T) {
+	t.Parallel()
+	args := testArgs()
+	args.DisableTracing = true
+	m, _ := mustDeploy(t, false, args)
+	for _, st := range rolePolicy(t, m, "mc-states").Statement {
+		for _, a := range st.Action {
+			if strings.HasPrefix(a, "xray:") {
+				t.Errorf("tracing off but the role grants %s", a)
+			}
+		}
+	}
+}
+
+func TestPolicyDocumentsMarshalWithIAMFieldNames(t *testing.T) {
+	t.Parallel()
+	got, err := taskRolePolicy(testActivityArn, bucketAccess{dataBucketArn: testDataBucketArn, inputBucketArn: testDataBucketArn}).JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"Version":"2012-10-17"`, `"Statement":[`, `"Effect":"Allow"`, `"Action":[`, `"Resource":[`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("policy JSON lacks %s: %s", want, got)
+		}
+	}
+}
+
+func TestWildcardStatementRefusesActionsOffTheAllowList(t *testing.T) {
+	t.Parallel()
+	defer func() {
+		if recover() == nil {
+			t.Error("wildcardStatement accepted s3:GetObject on \"*\"")
+		}
+	}()
+	wildcardStatement("Bad", "s3:GetObject")
+}
+
+func envOf(container map[string]any) map[string]string {
+	out := map[string]string{}
+	for _, e := range container["environment"].([]any) {
+		kv := e.(map[string]any)
+		out[kv["name"].(string)] = kv["value"].(string)
+	}
+	return out
+}

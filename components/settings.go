@@ -1,0 +1,361 @@
+package components
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
+)
+
+// Defaults applied to zero-valued MonteCarloPipelineArgs fields.
+const (
+	DefaultAvailabilityZoneCount = 2
+	DefaultVpcCidr               = "10.64.0.0/16"
+	DefaultScratchExpirationDays = 7
+	DefaultImageRetentionCount   = 10
+	// DefaultTaskCPU and DefaultTaskMemory: 1 vCPU / 2 GiB per worker, so
+	// the default two workers fit the 6 Fargate Spot vCPUs a new account
+	// gets.
+	DefaultTaskCPU              = 1024
+	DefaultTaskMemory           = 2048
+	DefaultWorkerCount          = 2
+	DefaultTasksPerWorker       = 2
+	DefaultSpotWeight           = 1
+	DefaultWorkerLogLevel       = "info"
+	DefaultLogRetentionDays     = 30
+	DefaultStateMachineLogLevel = "ERROR"
+	DefaultBatchSize            = 1000
+	DefaultShardSize            = 10000
+	// DefaultHeartbeatSeconds: workers beat every third of it (40 s), inside
+	// the 30-60 s band that keeps SendTaskHeartbeat well under the account's
+	// refill rate.
+	DefaultHeartbeatSeconds   = 120
+	DefaultWorkerWaitSeconds  = 15
+	DefaultWorkerWaitMaxPolls = 40
+)
+
+// Limits enforced by validation.
+const (
+	MaxNamePrefixLength  = 30
+	MaxAvailabilityZones = 6
+	// MaxWorkerCount: Step Functions allows at most 1,000 concurrent pollers
+	// per activity ARN; every worker holds at least one poll open.
+	MaxWorkerCount    = 1000
+	MaxTasksPerWorker = 64
+	// MaxMapConcurrency: a Distributed Map runs at most 10,000 child
+	// workflow executions at once.
+	MaxMapConcurrency     = 10000
+	MaxBatchSize          = 100000
+	MaxShardSize          = 1000000
+	MinHeartbeatSeconds   = 10
+	MaxHeartbeatSeconds   = 3600
+	MaxTaskTimeoutSeconds = 86400
+	// MaxCapacityWeight and MaxCapacityBase are the ECS capacity provider
+	// strategy limits.
+	MaxCapacityWeight = 1000
+	MaxCapacityBase   = 100000
+)
+
+// AllowedLogRetentionDays are the values CloudWatch Logs accepts for
+// retentionInDays (PutRetentionPolicy API reference). "Never expire" is not
+// offered: every log group has a retention.
+var AllowedLogRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+var namePrefixPattern = regexp.MustCompile(`^[a-z][a-z0-9-]*$`)
+
+// settings are the validated args with defaults applied.
+type settings struct {
+	prefix string
+
+	azCount   int
+	zones     []string
+	vpcCidr   netip.Prefix
+	byoVpc    bool
+	vpcID     pulumi.StringInput
+	subnetIDs pulumi.StringArrayInput
+
+	inputBucket    pulumi.StringInput // nil: the data bucket
+	kmsKeyArn      pulumi.StringInput // nil: SSE-S3
+	scratchDays    int
+	forceDestroy   bool
+	prebuiltImage  pulumi.StringInput // nil: build
+	buildContext   string
+	dockerfile     string
+	imageTag       string
+	imageRetention int
+
+	taskCPU           int
+	taskMemory        int
+	workerCount       int
+	tasksPerWorker    int
+	onDemandOnly      bool
+	spotWeight        int
+	onDemandBase      int
+	onDemandWeight    int
+	containerInsights bool
+	workerLogLevel    string
+
+	logRetentionDays int
+	smLogLevel       string
+	tracing          bool
+
+	flow workflow.Config // tuning only; names and ARNs are filled in later
+	tags map[string]string
+}
+
+// resolveSettings applies defaults and validates every field, reporting all
+// problems at once.
+func resolveSettings(name string, a MonteCarloPipelineArgs) (settings, error) {
+	var errs []error
+	bad := func(format string, v ...any) { errs = append(errs, fmt.Errorf(format, v...)) }
+
+	s := settings{
+		prefix:            orString(a.NamePrefix, name),
+		azCount:           orInt(a.AvailabilityZoneCount, DefaultAvailabilityZoneCount),
+		zones:             a.AvailabilityZones,
+		byoVpc:            a.VpcID != nil,
+		vpcID:             a.VpcID,
+		subnetIDs:         a.SubnetIDs,
+		inputBucket:       a.InputBucketName,
+		kmsKeyArn:         a.KmsKeyArn,
+		scratchDays:       orInt(a.ScratchExpirationDays, DefaultScratchExpirationDays),
+		forceDestroy:      a.ForceDestroy,
+		prebuiltImage:     a.ImageURI,
+		buildContext:      orString(a.BuildContext, "."),
+		imageTag:          a.ImageTag,
+		imageRetention:    orInt(a.ImageRetentionCount, DefaultImageRetentionCount),
+		taskCPU:           orInt(a.TaskCPU, DefaultTaskCPU),
+		taskMemory:        orInt(a.TaskMemory, DefaultTaskMemory),
+		workerCount:       orInt(a.WorkerCount, DefaultWorkerCount),
+		tasksPerWorker:    orInt(a.TasksPerWorker, DefaultTasksPerWorker),
+		onDemandOnly:      a.OnDemandOnly,
+		spotWeight:        a.SpotWeight,
+		onDemandBase:      a.OnDemandBase,
+		onDemandWeight:    a.OnDemandWeight,
+		containerInsights: a.ContainerInsights,
+		workerLogLevel:    strings.ToLower(orString(a.WorkerLogLevel, DefaultWorkerLogLevel)),
+		logRetentionDays:  orInt(a.LogRetentionDays, DefaultLogRetentionDays),
+		smLogLevel:        strings.ToUpper(orString(a.StateMachineLogLevel, DefaultStateMachineLogLevel)),
+		tracing:           !a.DisableTracing,
+		tags:              a.Tags,
+	}
+	s.dockerfile = orString(a.Dockerfile, strings.TrimSuffix(s.buildContext, "/")+"/Dockerfile")
+	if s.spotWeight == 0 && s.onDemandWeight == 0 && !s.onDemandOnly {
+		s.spotWeight = DefaultSpotWeight
+	}
+
+	if !namePrefixPattern.MatchString(s.prefix) || len(s.prefix) > MaxNamePrefixLength {
+		bad("NamePrefix %q (default: the component name) must be lowercase letters, digits and hyphens, start with a letter and have at most %d characters", s.prefix, MaxNamePrefixLength)
+	}
+
+	// Network.
+	if s.byoVpc {
+		if a.SubnetIDs == nil {
+			bad("SubnetIDs is required with VpcID (bring-your-own VPC)")
+		}
+		if a.AvailabilityZoneCount != 0 || len(a.AvailabilityZones) != 0 || a.VpcCidr != "" {
+			bad("AvailabilityZoneCount, AvailabilityZones and VpcCidr apply only to the created VPC; leave them empty with VpcID")
+		}
+	} else {
+		if a.SubnetIDs != nil {
+			bad("SubnetIDs needs VpcID: subnets can only be brought with their VPC")
+		}
+		if s.azCount < 1 || s.azCount > MaxAvailabilityZones {
+			bad("AvailabilityZoneCount %d is out of range 1..%d", s.azCount, MaxAvailabilityZones)
+		}
+		if len(a.AvailabilityZones) > 0 {
+			if a.AvailabilityZoneCount == 0 {
+				s.azCount = len(a.AvailabilityZones)
+			} else if len(a.AvailabilityZones) != s.azCount {
+				bad("AvailabilityZones lists %d zones but AvailabilityZoneCount is %d", len(a.AvailabilityZones), s.azCount)
+			}
+		}
+		cidr, err := netip.ParsePrefix(orString(a.VpcCidr, DefaultVpcCidr))
+		switch {
+		case err != nil || !cidr.Addr().Is4():
+			bad("VpcCidr %q must be an IPv4 CIDR block such as %s", a.VpcCidr, DefaultVpcCidr)
+		case cidr.Bits() < 16 || cidr.Bits() > 24:
+			bad("VpcCidr %q must be a /16 to /24 block (AWS allows /16../28 and each subnet is 4 bits longer)", a.VpcCidr)
+		default:
+			s.vpcCidr = cidr.Masked()
+		}
+	}
+
+	// Storage and image.
+	if s.scratchDays < 1 || s.scratchDays > 3650 {
+		bad("ScratchExpirationDays %d is out of range 1..3650", s.scratchDays)
+	}
+	if s.imageRetention < 1 || s.imageRetention > 1000 {
+		bad("ImageRetentionCount %d is out of range 1..1000", s.imageRetention)
+	}
+	if s.prebuiltImage != nil && (a.BuildContext != "" || a.Dockerfile != "" || a.ImageTag != "") {
+		bad("BuildContext, Dockerfile and ImageTag apply only when the component builds the image; leave them empty with ImageURI")
+	}
+	if a.ImageTag != "" && !imageTagPattern.MatchString(a.ImageTag) {
+		bad("ImageTag %q must match %s (Docker tag syntax)", a.ImageTag, imageTagPattern)
+	}
+
+	// Compute.
+	if err := ValidateFargateSize(s.taskCPU, s.taskMemory); err != nil {
+		errs = append(errs, err)
+	}
+	if s.workerCount < 1 || s.workerCount > MaxWorkerCount {
+		bad("WorkerCount %d is out of range 1..%d (Step Functions allows %d pollers per activity)", s.workerCount, MaxWorkerCount, MaxWorkerCount)
+	}
+	if s.tasksPerWorker < 1 || s.tasksPerWorker > MaxTasksPerWorker {
+		bad("TasksPerWorker %d is out of range 1..%d", s.tasksPerWorker, MaxTasksPerWorker)
+	}
+	if s.spotWeight < 0 || s.spotWeight > MaxCapacityWeight {
+		bad("SpotWeight %d is out of range 0..%d", s.spotWeight, MaxCapacityWeight)
+	}
+	if s.onDemandWeight < 0 || s.onDemandWeight > MaxCapacityWeight {
+		bad("OnDemandWeight %d is out of range 0..%d", s.onDemandWeight, MaxCapacityWeight)
+	}
+	if s.onDemandBase < 0 || s.onDemandBase > MaxCapacityBase {
+		bad("OnDemandBase %d is out of range 0..%d", s.onDemandBase, MaxCapacityBase)
+	}
+	if s.onDemandOnly && (a.SpotWeight != 0 || a.OnDemandBase != 0 || a.OnDemandWeight != 0) {
+		bad("SpotWeight, OnDemandBase and OnDemandWeight apply to the Spot strategy; leave them 0 with OnDemandOnly")
+	}
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, s.workerLogLevel) {
+		bad("WorkerLogLevel %q must be one of debug, info, warn, error", a.WorkerLogLevel)
+	}
+
+	// Logging.
+	if !slices.Contains(AllowedLogRetentionDays, s.logRetentionDays) {
+		bad("LogRetentionDays %d must be one of CloudWatch's values %v", s.logRetentionDays, AllowedLogRetentionDays)
+	}
+	if !slices.Contains([]string{"ALL", "ERROR", "FATAL"}, s.smLogLevel) {
+		bad("StateMachineLogLevel %q must be one of ALL, ERROR, FATAL (state machines always log)", a.StateMachineLogLevel)
+	}
+
+	// Workflow tuning.
+	f := workflow.Config{
+		WorkerCount:             s.workerCount,
+		TasksPerWorker:          s.tasksPerWorker,
+		BatchSize:               orInt(a.BatchSize, DefaultBatchSize),
+		ShardSize:               orInt(a.ShardSize, DefaultShardSize),
+		MaxConcurrency:          a.MaxConcurrency,
+		ToleratedFailurePercent: a.ToleratedFailurePercent,
+		TaskTimeoutSeconds:      a.TaskTimeoutSeconds,
+		HeartbeatSeconds:        orInt(a.HeartbeatSeconds, DefaultHeartbeatSeconds),
+		WorkerWaitSeconds:       orInt(a.WorkerWaitSeconds, DefaultWorkerWaitSeconds),
+		WorkerWaitMaxPolls:      orInt(a.WorkerWaitMaxPolls, DefaultWorkerWaitMaxPolls),
+		Retry:                   a.Retry,
+		Defaults:                a.Defaults,
+	}
+	if f.BatchSize < 1 || f.BatchSize > MaxBatchSize {
+		bad("BatchSize %d is out of range 1..%d", f.BatchSize, MaxBatchSize)
+	}
+	if f.ShardSize < 1 || f.ShardSize > MaxShardSize {
+		bad("ShardSize %d is out of range 1..%d", f.ShardSize, MaxShardSize)
+	}
+	if f.MaxConcurrency < 0 || f.MaxConcurrency > MaxMapConcurrency {
+		bad("MaxConcurrency %d is out of range 0..%d (0 means WorkerCount*TasksPerWorker)", f.MaxConcurrency, MaxMapConcurrency)
+	}
+	if f.MaxConcurrency == 0 && s.workerCount*s.tasksPerWorker > MaxMapConcurrency {
+		bad("WorkerCount*TasksPerWorker = %d exceeds the Distributed Map's %d concurrent children; set MaxConcurrency", s.workerCount*s.tasksPerWorker, MaxMapConcurrency)
+	}
+	if f.ToleratedFailurePercent < 0 || f.ToleratedFailurePercent > 100 {
+		bad("ToleratedFailurePercent %g is out of range 0..100", f.ToleratedFailurePercent)
+	}
+	if f.HeartbeatSeconds < MinHeartbeatSeconds || f.HeartbeatSeconds > MaxHeartbeatSeconds {
+		bad("HeartbeatSeconds %d is out of range %d..%d", f.HeartbeatSeconds, MinHeartbeatSeconds, MaxHeartbeatSeconds)
+	}
+	if f.TaskTimeoutSeconds != 0 && (f.TaskTimeoutSeconds <= f.HeartbeatSeconds || f.TaskTimeoutSeconds > MaxTaskTimeoutSeconds) {
+		bad("TaskTimeoutSeconds %d must be greater than HeartbeatSeconds (%d) and at most %d, or 0 to derive it from the batch size", f.TaskTimeoutSeconds, f.HeartbeatSeconds, MaxTaskTimeoutSeconds)
+	}
+	if f.WorkerWaitSeconds < 1 || f.WorkerWaitSeconds > 300 {
+		bad("WorkerWaitSeconds %d is out of range 1..300", f.WorkerWaitSeconds)
+	}
+	if f.WorkerWaitMaxPolls < 1 || f.WorkerWaitMaxPolls > 1000 {
+		bad("WorkerWaitMaxPolls %d is out of range 1..1000", f.WorkerWaitMaxPolls)
+	}
+	r := f.Retry
+	if r.MaxAttempts < 0 || r.MaxAttempts > 10 {
+		bad("Retry.MaxAttempts %d is out of range 0..10 (0 means the default)", r.MaxAttempts)
+	}
+	if r.IntervalSeconds < 0 || r.IntervalSeconds > 3600 {
+		bad("Retry.IntervalSeconds %d is out of range 0..3600 (0 means the default)", r.IntervalSeconds)
+	}
+	if r.BackoffRate != 0 && (r.BackoffRate < 1 || r.BackoffRate > 10) {
+		bad("Retry.BackoffRate %g is out of range 1..10 (0 means the default)", r.BackoffRate)
+	}
+	if r.MaxDelaySeconds < 0 || r.MaxDelaySeconds > 31622400 {
+		bad("Retry.MaxDelaySeconds %d is out of range 0..31622400 (0 means none)", r.MaxDelaySeconds)
+	}
+	d := f.Defaults
+	if d.Loans < 0 || d.Loans > 1_000_000_000 {
+		bad("Defaults.Loans %d is out of range 0..1000000000 (0 means the workflow default)", d.Loans)
+	}
+	if d.Scenarios < 0 || d.Scenarios > 1_000_000 {
+		bad("Defaults.Scenarios %d is out of range 0..1000000 (0 means the workflow default)", d.Scenarios)
+	}
+	if d.Layout != "" && d.Layout != "sharded" && d.Layout != "per-loan" {
+		bad("Defaults.Layout %q must be sharded or per-loan", d.Layout)
+	}
+	if d.TargetRate < 0 || d.TargetRate > 0.5 {
+		bad("Defaults.TargetRate %g is out of range 0..0.5 (an annual rate: 0.08 is 8%%)", d.TargetRate)
+	}
+	if d.HorizonMonths < 0 || d.HorizonMonths > 480 {
+		bad("Defaults.HorizonMonths %d is out of range 0..480 (0 means the workflow default)", d.HorizonMonths)
+	}
+	s.flow = f
+
+	if len(errs) > 0 {
+		return settings{}, errors.Join(errs...)
+	}
+	return s, nil
+}
+
+// ValidateFargateSize reports whether cpu (units) and memory (MiB) are a
+// combination Fargate accepts, per the "Task CPU and memory" table of the
+// Amazon ECS developer guide.
+func ValidateFargateSize(cpu, memoryMiB int) error {
+	type span struct{ min, max, step int }
+	table := map[int]span{
+		256:   {512, 2048, 0}, // 512, 1024, 2048
+		512:   {1024, 4096, 1024},
+		1024:  {2048, 8192, 1024},
+		2048:  {4096, 16384, 1024},
+		4096:  {8192, 30720, 1024},
+		8192:  {16384, 61440, 4096},
+		16384: {32768, 122880, 8192},
+	}
+	sp, ok := table[cpu]
+	if !ok {
+		return fmt.Errorf("TaskCPU %d must be one of 256, 512, 1024, 2048, 4096, 8192, 16384", cpu)
+	}
+	if cpu == 256 {
+		if memoryMiB == 512 || memoryMiB == 1024 || memoryMiB == 2048 {
+			return nil
+		}
+		return fmt.Errorf("TaskMemory %d is not allowed with TaskCPU 256: use 512, 1024 or 2048", memoryMiB)
+	}
+	if memoryMiB < sp.min || memoryMiB > sp.max || (memoryMiB-sp.min)%sp.step != 0 {
+		return fmt.Errorf("TaskMemory %d is not allowed with TaskCPU %d: use %d..%d in steps of %d", memoryMiB, cpu, sp.min, sp.max, sp.step)
+	}
+	return nil
+}
+
+var imageTagPattern = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
+
+func orInt(v, def int) int {
+	if v == 0 {
+		return def
+	}
+	return v
+}
+
+func orString(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
