@@ -287,7 +287,7 @@ func (e *Evaluator) variablePath() (sumBase, sumStress, sumPeak, maxPeak float64
 		var peak float64
 		e.cur, trig, peak = e.walk(s, e.cur)
 		sumPeak += peak
-		maxPeak = math.Max(maxPeak, peak)
+		maxPeak = max(maxPeak, peak)
 		pd := 1.0
 		if trig == 0 {
 			pd = oneMinusExpNeg(h0 * e.lambda(e.cur, s))
@@ -326,9 +326,9 @@ func (e *Evaluator) walk(s int, pieces []piece) ([]piece, int, float64) {
 		}
 		nr := ff + ls.spread + ls.margin
 		if ls.periodicCap > 0 {
-			nr = math.Min(math.Max(nr, rate-ls.periodicCap), rate+ls.periodicCap)
+			nr = min(max(nr, rate-ls.periodicCap), rate+ls.periodicCap)
 		}
-		nr = math.Max(0, math.Min(nr, ls.rateCeil))
+		nr = max(0, min(nr, ls.rateCeil))
 		rate = nr
 		i := nr / 12
 		var pay float64
@@ -342,7 +342,7 @@ func (e *Evaluator) walk(s int, pieces []piece) ([]piece, int, float64) {
 			ratio = pay / ls.a0
 			w = e.sc.pow.pow(ratio)
 		}
-		peak = math.Max(peak, ratio)
+		peak = max(peak, ratio)
 		cur = piece{start: tau, w: w, ratio: ratio, bal: bal, i: i, pay: pay}
 	}
 	cur.end = ls.n
@@ -372,12 +372,12 @@ func advance(bal, i, pay float64, k int, io bool) float64 {
 	case io || k == 0:
 		return bal
 	case k == 1:
-		return math.Max(0, float64(bal*(1+i))-pay)
+		return max(0, float64(bal*(1+i))-pay)
 	case i == 0:
-		return math.Max(0, bal-float64(k)*pay)
+		return max(0, bal-float64(k)*pay)
 	}
 	g := math.Pow(1+i, float64(k))
-	return math.Max(0, float64(bal*g)-float64(pay*(g-1))/i)
+	return max(0, float64(bal*g)-float64(pay*(g-1))/i)
 }
 
 // lambda is sum over pieces of w * (multiplier sum over the piece) on
