@@ -54,12 +54,12 @@ func TestLossesRoundTripThroughJSON(t *testing.T) {
 func TestLossesRejectsCorruptInput(t *testing.T) {
 	t.Parallel()
 	for name, in := range map[string]string{
-		"not base64":          `"!!!"`,
-		"not a string":        `[1,2]`,
-		"an entry past n":     mustEncode(t, []byte{2, 5, 2}),
-		"a truncated varint":  mustEncode(t, []byte{3, 0, 0x80}),
-		"an absurd length":    mustEncode(t, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0x01}),
-		"a missing value":     mustEncode(t, []byte{3, 0}),
+		"not base64":         `"!!!"`,
+		"not a string":       `[1,2]`,
+		"an entry past n":    mustEncode(t, []byte{2, 5, 2}),
+		"a truncated varint": mustEncode(t, []byte{3, 0, 0x80}),
+		"an absurd length":   mustEncode(t, []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0x01}),
+		"a missing value":    mustEncode(t, []byte{3, 0}),
 	} {
 		t.Run(name+" is rejected", func(t *testing.T) {
 			t.Parallel()

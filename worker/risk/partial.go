@@ -15,7 +15,7 @@ const pdScale = 1e9
 
 // ScoreBand is a FICO score range [Min, Max] with the name FICO gives it.
 type ScoreBand struct {
-	Name     string `json:"name"`
+	Name string `json:"name"`
 	Min  int    `json:"min"`
 	Max  int    `json:"max"`
 }
