@@ -1,9 +1,3 @@
-// Package workflow builds the two state machines of the pipeline, Generate
-// and Simulate, as pure functions of a Config. The Pulumi component passes
-// resolved ARNs; the local runtime passes local ones. It is the single source
-// of truth for the definitions and for the contract between the state
-// machines and the worker (operation names, task input and output, error
-// names). It imports components/asl and nothing from Pulumi or AWS.
 package workflow
 
 import "fmt"

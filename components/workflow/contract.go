@@ -45,11 +45,15 @@ const (
 	OpPrepare = "prepare"
 	// OpSimulate (Simulate, batched) runs the credit model over the loans of
 	// the objects in Items and writes the batch's results, partial and
-	// errors. Input SimulateInput, output SimulateOutput.
+	// errors, all keyed by BatchID, partial last (an existing partial means
+	// a complete batch). Input SimulateInput, output SimulateOutput.
 	OpSimulate = "simulate"
-	// OpAggregate (Simulate) combines every batch partial into one report and
-	// fails with ErrAggregateMismatch unless every input loan was counted
-	// exactly once. Input AggregateInput, output AggregateOutput.
+	// OpAggregate (Simulate) combines the partials of the batches the Map Run
+	// reports as succeeded (their SimulateOutput.BatchID, read from the
+	// ResultWriter's SUCCEEDED files; stale partials of another batching are
+	// ignored) into one report, and fails with ErrAggregateMismatch unless
+	// every input loan was counted exactly once. Input AggregateInput, output
+	// AggregateOutput.
 	OpAggregate = "aggregate"
 )
 
@@ -216,6 +220,14 @@ type RunInput struct {
 	// Params overrides fields of the model's parameters (MODEL.md Params),
 	// e.g. {"gamma": 1.2}; recorded in the run manifest and its hash.
 	Params json.RawMessage `json:"params,omitempty"`
+	// RunID resumes an earlier run under its id instead of starting one
+	// named after the execution: how a failed run is finished. (Step
+	// Functions' own redrive cannot help here: it reruns only the failed
+	// step, which after the catch-all and scale-in is the final Fail state.)
+	// prepare accepts it only if runs/<RunID>/manifest.json exists with the
+	// same ParamsHash and input, and simulate skips a batch whose partial
+	// already exists with that ParamsHash.
+	RunID string `json:"runId,omitempty"`
 }
 
 // RunParams is the execution input merged over the defaults, as plan and

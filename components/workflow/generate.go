@@ -41,14 +41,16 @@ func Generate(cfg Config) (*asl.StateMachine, error) {
 		"run.$":           pathRun,
 	}, "$.plan", StateGenerateShards))
 
-	// The plan CSV's header row names the item fields; every value is a
+	// A dataset missing a shard is useless, so no failure is tolerated
+	// (whatever Config.ToleratedFailurePercent says for simulations). The
+	// plan CSV's header row names the item fields; every value is a
 	// string (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html).
 	reader := &asl.ItemReader{
 		Resource:     b.integration(apiS3GetObject),
 		ReaderConfig: &asl.ReaderConfig{InputType: asl.InputCSV, CSVHeaderLocation: asl.CSVHeaderFirstRow},
 		Parameters:   map[string]any{"Bucket.$": "$.plan.dataset.bucket", "Key.$": "$.plan.planKey"},
 	}
-	b.add(StateGenerateShards, b.distributedMap(StateGenerateShards, OpGenerate, c.GenerateTimeoutSeconds, reader,
+	b.add(StateGenerateShards, b.distributedMap(StateGenerateShards, OpGenerate, c.GenerateTimeoutSeconds, 0, reader,
 		map[string]any{"Bucket": c.DataBucket, "Prefix.$": "$.plan.resultPrefix"}, "$.generated", StateWriteManifest).
 		Comment("One child execution per shard of the plan.").
 		MaxItemsPerBatch(1).

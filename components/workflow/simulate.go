@@ -87,7 +87,7 @@ func Simulate(cfg Config) (*asl.StateMachine, error) {
 		}},
 	}
 	for _, r := range readers {
-		m := b.distributedMap(r.state, OpSimulate, c.TaskTimeoutSeconds, r.reader,
+		m := b.distributedMap(r.state, OpSimulate, c.TaskTimeoutSeconds, c.ToleratedFailurePercent, r.reader,
 			map[string]any{"Bucket": c.DataBucket, "Prefix.$": "$.prepared.resultPrefix"}, "$.map", StateAggregate).
 			Comment(r.comment).
 			MaxInputBytesPerBatch(MaxBatchInputBytes).

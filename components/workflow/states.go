@@ -290,11 +290,11 @@ func (b *builder) batchProcessor(name, op string, timeoutSeconds int) *asl.Branc
 }
 
 // distributedMap starts the Distributed Map named state over batches of op,
-// its child's task named state+"Batch": STANDARD
-// children (EXPRESS children cannot run activities), MaxConcurrency and
-// ToleratedFailurePercentage from the config, results exported to S3, the
+// its child's task named state+"Batch": STANDARD children (EXPRESS children
+// cannot run activities), MaxConcurrency from the config, up to
+// toleratedPercent of failed children accepted, results exported to S3, the
 // map's output at resultPath, caught into the failure path.
-func (b *builder) distributedMap(state, op string, timeoutSeconds int, reader *asl.ItemReader, resultWriterParams map[string]any, resultPath, next string) *asl.MapBuilder {
+func (b *builder) distributedMap(state, op string, timeoutSeconds int, toleratedPercent float64, reader *asl.ItemReader, resultWriterParams map[string]any, resultPath, next string) *asl.MapBuilder {
 	m := asl.DistributedMap(asl.ExecutionStandard, b.batchProcessor(state+"Batch", op, timeoutSeconds)).
 		Label(state).
 		ItemReader(reader).
@@ -303,8 +303,8 @@ func (b *builder) distributedMap(state, op string, timeoutSeconds int, reader *a
 		ResultPath(resultPath).
 		Catch(b.catchToScaleIn()).
 		Next(next)
-	if b.cfg.ToleratedFailurePercent > 0 {
-		m.ToleratedFailurePercentage(b.cfg.ToleratedFailurePercent)
+	if toleratedPercent > 0 {
+		m.ToleratedFailurePercentage(toleratedPercent)
 	}
 	return m
 }

@@ -1,0 +1,46 @@
+// Package workflow builds the two state machines of the pipeline, Generate
+// and Simulate, as pure functions of a Config, and defines the contract
+// between them and the worker. The Pulumi component passes resolved ARNs;
+// the local runtime passes local ones; both get the same definitions. It
+// imports components/asl and nothing from Pulumi or AWS.
+//
+// # Building
+//
+//	cfg := workflow.Config{Region: ..., AccountID: ..., ActivityArn: ..., ...}
+//	if err := cfg.WithDefaults().Validate(); err != nil { ... } // every problem, each naming its field
+//	sim, err := workflow.Simulate(cfg)                          // *asl.StateMachine, validated
+//	js, err := workflow.Render(sim)                             // the JSON the service takes
+//	defs, err := workflow.Definitions(cfg)                      // both, rendered
+//
+// Zero tuning fields take the documented defaults (WithDefaults); derived
+// ones follow from the others: MaxConcurrency = WorkerCount x
+// TasksPerWorker, so batches never wait in the activity's queue, whose time
+// counts against TimeoutSeconds; TaskTimeoutSeconds from SimulateTimeoutSeconds.
+//
+// # Both workflows
+//
+// STANDARD state machines whose Distributed Map children are STANDARD too
+// (EXPRESS cannot run activities). Each starts by merging the execution
+// input over Config.Defaults key by key (States.JsonMerge), refuses to run
+// while any other execution of either machine is RUNNING (Run.InProgress,
+// before anything is scaled), scales the ECS service out, waits (bounded)
+// for running workers (Workers.NotStarted), does its work, and scales in.
+// Every state after the scale-out catches States.ALL into $.error and goes
+// to ScaleInAfterFailure, then Failed, which reports the original error
+// (ErrorPath $.error.Error, CausePath the JSON of $.error). The machines
+// have no execution-wide TimeoutSeconds: an execution timeout cannot be
+// caught and would skip the scale-in.
+//
+// # The worker contract
+//
+// The activity's tasks are JSON objects with an "op" field (OpPlan,
+// OpGenerate, OpManifest, OpPrepare, OpSimulate, OpAggregate), each with its
+// input and output types in contract.go. The batched ops receive the
+// ItemBatcher shape {"op", "Items", "BatchInput"}; the run context reaches
+// every simulate batch as BatchInput.run (a RunContext from prepare), and
+// the full model parameters are in the run manifest it points to. Tasks
+// fail with the stable error names (ErrWorkerInterrupted, ErrInputInvalid,
+// ErrS3SlowDown, ...) the definitions' Retry lists match. Data lives in S3
+// under the key layout of keys.go; outputs are keyed by BatchID, so a
+// retried or duplicated batch overwrites its own outputs.
+package workflow
