@@ -417,7 +417,7 @@ func TestRaisedErrorsExplainThemselves(t *testing.T) {
 		t.Errorf("error = %v", f.get(pathError))
 	}
 	cause := f.get("$.error.Cause").(string)
-	for _, want := range []string{"2 RUNNING execution(s) of montecarlo-simulate", "1 of montecarlo-generate", "each other's workers"} {
+	for _, want := range []string{"2 RUNNING executions of montecarlo-simulate, this one included", "1 of montecarlo-generate", "workers of both"} {
 		if !strings.Contains(cause, want) {
 			t.Errorf("Run.InProgress cause %q lacks %q", cause, want)
 		}

@@ -151,7 +151,7 @@ func (b *builder) preamble(next string) {
 		), StateRunInProgress).
 		Default(StateScaleOut))
 	b.add(StateRunInProgress, raise(ErrRunInProgress, fmt.Sprintf(
-		"another run is in progress: {} RUNNING execution(s) of %s (this one included) and {} of %s. Concurrent runs would scale each other's workers to zero; wait for the other run to finish or stop it, then start this one again.",
+		"another run is in progress: {} RUNNING executions of %s, this one included, and {} of %s. Concurrent runs would scale the workers of both to zero; wait for the other run to finish or stop it, then start this one again.",
 		b.own, b.other), pathGuard+".own.count", pathGuard+".other.count").Next(StateFailed))
 
 	b.add(StateScaleOut, b.sdkTask(apiUpdateService, map[string]any{
@@ -189,7 +189,7 @@ func (b *builder) preamble(next string) {
 		"ecs:describeServices returned no service %s in cluster %s", c.ServiceName, c.ClusterName)).
 		Next(StateScaleInAfterFailure))
 	b.add(StateWorkersNotStarted, raise(ErrWorkersNotStarted, fmt.Sprintf(
-		"no worker of ECS service %s in cluster %s was running after {} polls %d s apart; see the service's events (Fargate Spot capacity, image pull, subnets, quotas)",
+		"no worker of ECS service %s in cluster %s was running after {} polls %d s apart; see the events of the service: Fargate Spot capacity, image pull, subnets, quotas",
 		c.ServiceName, c.ClusterName, c.WorkerWaitSeconds), polls).
 		Next(StateScaleInAfterFailure))
 	b.add(StateWorkersReady, asl.Pass().
@@ -312,7 +312,8 @@ func (b *builder) distributedMap(state, op string, timeoutSeconds int, tolerated
 // raise is a Pass state that puts {"Error": name, "Cause": ...} at $.error,
 // as a Catch would, for the failure path: the errors the state machine
 // raises itself. With args, cause is a States.Format template whose {} take
-// the values at those paths; without, a literal.
+// the values at those paths; without, a literal. Templates avoid quotes and
+// parentheses: escaped or not, they are where intrinsic parsers differ.
 func raise(name, cause string, args ...string) *asl.PassBuilder {
 	params := map[string]any{"Error": name}
 	if len(args) == 0 {
