@@ -337,10 +337,11 @@ func (r *CSVReader) derive(l *Loan) {
 	case validDate(l.OriginationDate):
 		y, _ := digits(l.OriginationDate[0:4])
 		m, _ := digits(l.OriginationDate[5:7])
-		age = (r.opt.AsOf.Year()-y)*12 + int(r.opt.AsOf.Month()) - m
+		// Payments made: the first falls due the month after origination.
+		age = (r.opt.AsOf.Year()-y)*12 + int(r.opt.AsOf.Month()) - m - 1
 		age = max(0, min(age, l.TermMonths-1))
 		l.RemainingMonths = l.TermMonths - age
-		note("remaining_months: %d = term %d - %d months since origination %s to %s", l.RemainingMonths, l.TermMonths, age, l.OriginationDate, r.opt.AsOf.Format("2006-01"))
+		note("remaining_months: %d = term %d - %d payments made between origination %s and %s", l.RemainingMonths, l.TermMonths, age, l.OriginationDate, r.opt.AsOf.Format("2006-01-02"))
 	default:
 		// A stable pseudo-random age spreads the sample's loans over their
 		// lives the same way on every run; an age of 0 for all would make
@@ -352,8 +353,8 @@ func (r *CSVReader) derive(l *Loan) {
 		note("remaining_months: %d = term %d - age %d months drawn from a hash of the id", l.RemainingMonths, l.TermMonths, age)
 	}
 	if l.OriginationDate == "" && age >= 0 {
-		l.OriginationDate = r.opt.AsOf.AddDate(0, -age, 0).Format("2006-01-02")
-		note("origination_date: %s = %s - %d months", l.OriginationDate, r.opt.AsOf.Format("2006-01-02"), age)
+		l.OriginationDate = r.opt.AsOf.AddDate(0, -age-1, 0).Format("2006-01-02")
+		note("origination_date: %s = %s - (%d payments made + 1) months", l.OriginationDate, r.opt.AsOf.Format("2006-01-02"), age)
 	}
 	if !r.seen[colBalance] && age >= 0 {
 		if l.InterestOnly {

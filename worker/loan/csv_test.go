@@ -119,11 +119,11 @@ func TestCSVUsesGivenFieldsInsteadOfDeriving(t *testing.T) {
 		t.Fatalf("%+v", recs)
 	}
 	l := recs[0].Loan
-	if l.RemainingMonths != 48 || l.BalanceUSD != 21000 || l.IncomeAnnualUSD != 80000 || l.CollateralValueUSD != 26000 {
+	if l.RemainingMonths != 49 || l.BalanceUSD != 21000 || l.IncomeAnnualUSD != 80000 || l.CollateralValueUSD != 26000 {
 		t.Errorf("given fields overridden: %+v", l)
 	}
 	if len(l.Derived) != 2 || !hasDerived(l, "rate_type") || !hasDerived(l, "remaining_months") {
-		t.Errorf("derivations %q, want only rate_type and remaining_months (12 months from 2024-06 to 2025-06)", l.Derived)
+		t.Errorf("derivations %q, want only rate_type and remaining_months (11 payments made from 2024-06-15 to 2025-06-01)", l.Derived)
 	}
 }
 
@@ -148,6 +148,17 @@ func TestCSVRejectsBadRowsAndContinues(t *testing.T) {
 	for i, w := range want {
 		if recs[i].Line != w.line || KindOf(recs[i].Err) != w.kind {
 			t.Errorf("record %d: line %d kind %q (%v), want line %d kind %q", i, recs[i].Line, KindOf(recs[i].Err), recs[i].Err, w.line, w.kind)
+		}
+	}
+}
+
+func TestPowIntAgreesWithPow(t *testing.T) {
+	t.Parallel()
+	for _, x := range []float64{1.0001, 1 + 0.065/12, 1 + 0.36/12, 0.99} {
+		for n := 0; n <= 600; n++ {
+			if got, want := powInt(x, n), math.Pow(x, float64(n)); math.Abs(got-want) > 1e-14*want {
+				t.Fatalf("powInt(%v, %d) = %v, want %v", x, n, got, want)
+			}
 		}
 	}
 }

@@ -124,8 +124,8 @@ func TestLoansAreInternallyConsistent(t *testing.T) {
 	for _, l := range sample(t) {
 		age := l.TermMonths - l.RemainingMonths
 		var y, m int
-		if _, err := fmt.Sscanf(l.OriginationDate, "%4d-%2d", &y, &m); err != nil || asOf-(y*12+m-1) != age {
-			t.Fatalf("loan %s: originated %s but is %d months old at %s", l.ID, l.OriginationDate, age, loan.DefaultAsOf.Format("2006-01"))
+		if _, err := fmt.Sscanf(l.OriginationDate, "%4d-%2d", &y, &m); err != nil || asOf-(y*12+m-1) != age+1 {
+			t.Fatalf("loan %s: originated %s but has made %d payments at %s", l.ID, l.OriginationDate, age, loan.DefaultAsOf.Format("2006-01"))
 		}
 		if l.InterestOnly {
 			if l.BalanceUSD < 0.1*l.AmountUSD-0.01 || l.BalanceUSD > 0.9*l.AmountUSD+0.01 {

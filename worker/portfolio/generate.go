@@ -87,8 +87,10 @@ func (g *Generator) personal(l *loan.Loan, terms choice, median, sigma, lo, hi f
 		value := l.AmountUSD / ltv * exp(float64(age)/12*lnAutoRetention)
 		l.CollateralValueUSD = math.Max(1, math.Round(value))
 	}
-	l.BalanceUSD = roundTo(loan.BalanceAfter(l.AmountUSD, l.RateAnnual, l.TermMonths, age), 0.01)
-	payment := l.ScheduledPayment()
+	// The level payment is the same whether computed at origination or from
+	// today's balance over the remaining months (MODEL.md's amortisation).
+	payment, balance := loan.Amortize(l.AmountUSD, l.RateAnnual, l.TermMonths, age)
+	l.BalanceUSD = roundTo(balance, 0.01)
 	dti := dtiMin + dtiSpan*g.beta24()
 	share := shareMin + (shareHi-shareMin)*g.uniform()
 	l.OtherDebtMonthlyUSD = roundTo(payment*(1-share)/share, 0.01)
@@ -129,14 +131,18 @@ func (g *Generator) commercial(l *loan.Loan, terms choice, median, sigma, lo, hi
 			l.CollateralValueUSD = math.Round(l.AmountUSD * (0.5 + 0.5*g.uniform()))
 		}
 	}
+	var payment float64
 	if l.InterestOnly {
 		l.BalanceUSD = roundTo(l.AmountUSD*(0.10+0.80*g.uniform()), 0.01)
+		payment = l.ScheduledPayment()
 	} else {
-		l.BalanceUSD = roundTo(loan.BalanceAfter(l.AmountUSD, l.RateAnnual, l.TermMonths, age), 0.01)
+		var balance float64
+		payment, balance = loan.Amortize(l.AmountUSD, l.RateAnnual, l.TermMonths, age)
+		l.BalanceUSD = roundTo(balance, 0.01)
 	}
 	v := g.uniform()
 	dscr := dscrMin + dscrSpan*v*math.Sqrt(v)
-	l.NOIAnnualUSD = math.Max(1, math.Round(dscr*12*l.ScheduledPayment()))
+	l.NOIAnnualUSD = math.Max(1, math.Round(dscr*12*payment))
 }
 
 func (g *Generator) variable(l *loan.Loan, index loan.Index, margin float64, reset int, periodicCap, lifetimeCap float64) {
@@ -244,13 +250,15 @@ func exp(x float64) float64 {
 // maxAgeMonths bounds the origination-date table: the longest generated term.
 const maxAgeMonths = 300
 
-// dates[age][day-1] is DefaultAsOf minus age months, on that day: the
-// strings are built once so that generating a loan allocates no date.
+// dates[age][day-1] is the origination date of a loan that has made age
+// payments: age+1 months before DefaultAsOf (a loan originated in May 2025
+// makes its first payment in June), on that day. The strings are built once
+// so that generating a loan allocates no date.
 var dates = sync.OnceValue(func() *[maxAgeMonths][28]string {
 	var t [maxAgeMonths][28]string
 	y, m := loan.DefaultAsOf.Year(), int(loan.DefaultAsOf.Month())
 	for age := range maxAgeMonths {
-		yy, mm := y, m-age
+		yy, mm := y, m-age-1
 		for mm < 1 {
 			mm += 12
 			yy--

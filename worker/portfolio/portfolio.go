@@ -36,7 +36,8 @@
 //	                       commercial_real_estate      2,500,000 x e^(0.8Z), clamped to 250,000-50,000,000, to $1,000
 //	                       commercial_line (limit)     250,000 x e^(0.8Z), clamped to 25,000-5,000,000, to $1,000
 //	age (months)           all                         uniform integer 0 .. term-1; remaining_months = term - age
-//	origination_date       all                         DefaultAsOf - age months, day uniform 1-28
+//	origination_date       all                         DefaultAsOf - (age + 1) months, day uniform 1-28 (age =
+//	                                                   payments made; the first falls due a month after origination)
 //	balance                amortising                  scheduled balance after age payments at current_rate
 //	                       commercial_line             limit x U(0.10, 0.90) drawn; interest only
 //	credit_score           personal                    round(705 + 65Z), clamped to 300-850
@@ -78,8 +79,8 @@
 // Loan i is drawn from a PCG seeded with splitmix64 of (seed, i), in a fixed
 // draw order. The generator calls neither math.Exp nor math.Log, whose amd64
 // versions pick an FMA code path at run time by CPU: it uses its own exp
-// (exp below) and integer powers (math.Pow with an integer exponent is
-// repeated squaring), so the same binary writes the same bytes on any machine.
+// (exp below) and loan.Amortize's integer powers by repeated squaring, so the
+// same binary writes the same bytes on any machine.
 //
 // # Corruption
 //
