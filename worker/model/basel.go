@@ -70,19 +70,22 @@ func horizonVarianceFactor(phi float64, h int) float64 {
 // The mapping: over a year the hazard multiplier is close to
 // exp(beta*Z - beta^2/2) with Z standard normal and beta = b*sqrt(v), where v
 // is the variance of the 12-month mean of M (horizonVarianceFactor). The
-// conditional PD is then about pd*exp(beta*Z - beta^2/2). We choose beta so
-// that this lognormal matches the Vasicek conditional PD at the IRB
-// confidence level: pd*exp(beta*z - beta^2/2) = VasicekQuantile(pd, rho,
-// 0.999) with z = PhiInv(0.999), i.e. beta = z - sqrt(z^2 - 2*ln(q/pd)).
-// Matching the 99.9% point is what the IRB correlations were calibrated for;
-// the test suite checks a simulated pool against the Vasicek distribution.
+// conditional one-year cumulative hazard is then about
+// L0*exp(beta*Z - beta^2/2), L0 = -ln(1-pd). We choose beta so that it
+// matches the Vasicek conditional PD at the IRB confidence level:
+// L0*exp(beta*z - beta^2/2) = -ln(1 - VasicekQuantile(pd, rho, 0.999)) with
+// z = PhiInv(0.999), i.e. beta = z - sqrt(z^2 - 2*ln(Lq/L0)). Matching the
+// 99.9% point is what the IRB correlations were calibrated for; matching in
+// hazard rather than PD keeps the fit at high PDs, where PD saturates. The
+// test suite checks the simulated conditional PDs against Vasicek.
 func MacroLoading(pd, rho, persistence float64) float64 {
 	if rho <= 0 || pd <= 0 || pd >= 1 {
 		return 0
 	}
 	z := PhiInv(baselConfidence)
-	q := VasicekQuantile(pd, rho, baselConfidence)
-	disc := z*z - 2*math.Log(q/pd)
+	l0 := -math.Log1p(-pd)
+	lq := -math.Log1p(-VasicekQuantile(pd, rho, baselConfidence))
+	disc := z*z - 2*math.Log(lq/l0)
 	beta := z
 	if disc > 0 {
 		beta = z - math.Sqrt(disc)

@@ -104,14 +104,15 @@ func TestVasicekQuantileKnownAnswer(t *testing.T) {
 
 func TestMacroLoadingReproducesTheVasicekTailPoint(t *testing.T) {
 	t.Parallel()
-	// With b from MacroLoading, pd*exp(beta*z - beta^2/2) is the Vasicek 99.9% point.
-	for _, pd := range []float64{0.001, 0.01, 0.02, 0.1} {
+	// With b from MacroLoading, the lognormal hazard's 99.9% point is the
+	// Vasicek one: 1 - exp(-L0*exp(beta*z - beta^2/2)) = q99.9.
+	for _, pd := range []float64{0.001, 0.01, 0.02, 0.1, 0.3} {
 		rho := CorrelationOtherRetail(pd)
 		b := MacroLoading(pd, rho, 0.95)
 		beta := b * math.Sqrt(horizonVarianceFactor(0.95, 12))
 		z := PhiInv(0.999)
-		got := pd * math.Exp(beta*z-beta*beta/2)
-		if want := VasicekQuantile(pd, rho, 0.999); math.Abs(got/want-1) > 1e-12 {
+		got := -math.Expm1(math.Log1p(-pd) * math.Exp(beta*z-beta*beta/2))
+		if want := VasicekQuantile(pd, rho, 0.999); math.Abs(got/want-1) > 1e-9 {
 			t.Errorf("PD %v: lognormal 99.9%% point %v, Vasicek %v", pd, got, want)
 		}
 	}
