@@ -2,25 +2,669 @@ package sfnlocal
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/google/uuid"
 
 	"github.com/montecarlo-pipeline/montecarlo/components/asl"
 	"github.com/montecarlo-pipeline/montecarlo/local/sfn/paths"
 )
 
+// Map Run statuses.
+const (
+	mapRunRunning   = "RUNNING"
+	mapRunSucceeded = "SUCCEEDED"
+	mapRunFailed    = "FAILED"
+	mapRunAborted   = "ABORTED"
+)
+
+// mapRun is one run of a Distributed Map state: its child executions, one
+// per item or batch, and their counters.
 type mapRun struct {
-	arn string
+	arn, id        string
+	executionArn   string
+	childSmArn     string
+	childSmName    string
+	proc           *asl.StateMachine // the ItemProcessor, run by each child
+	start          time.Time
+	maxConcurrency int
+	tolPct         float64
+	tolCount       int64
+
+	mu             sync.Mutex
+	stop           time.Time
+	status         string
+	batches        []any // child inputs, by batch
+	batchSizes     []int // items per batch
+	children       []*execution
+	resultsWritten [2]int64 // executions, items
+	redriveCount   int
+	redriveDate    time.Time
 }
 
+func (m *mapRun) child(i int) *execution {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.children[i]
+}
+
+// counts computes itemCounts and executionCounts from the children.
+func (m *mapRun) counts() (items, execs MapRunCounts) {
+	m.mu.Lock()
+	children := append([]*execution(nil), m.children...)
+	sizes := m.batchSizes
+	items.ResultsWritten, execs.ResultsWritten = m.resultsWritten[1], m.resultsWritten[0]
+	m.mu.Unlock()
+	for i, ch := range children {
+		n := int64(sizes[i])
+		items.Total += n
+		execs.Total++
+		status := ""
+		if ch != nil {
+			status = ch.snapshotStatus()
+		}
+		switch status {
+		case "":
+			items.Pending += n
+			execs.Pending++
+		case StatusRunning:
+			items.Running += n
+			execs.Running++
+		case StatusSucceeded:
+			items.Succeeded += n
+			execs.Succeeded++
+		case StatusFailed:
+			items.Failed += n
+			execs.Failed++
+		case StatusTimedOut:
+			items.TimedOut += n
+			execs.TimedOut++
+		case StatusAborted:
+			items.Aborted += n
+			execs.Aborted++
+		}
+	}
+	return items, execs
+}
+
+// distributedMap runs a Map state in DISTRIBUTED mode: items from the
+// ItemReader (or ItemsPath), ItemSelector per item, ItemBatcher, one child
+// execution per batch with at most MaxConcurrency running, the tolerated
+// failure threshold, and ResultWriter
+// (https://docs.aws.amazon.com/step-functions/latest/dg/state-map-distributed.html).
+//
+// On a redrive of the parent, the Map Run of the same state is reused:
+// children that succeeded keep their output, the others are redriven and
+// never-started batches start, as RedriveExecution documents for Map Runs.
 func (r *runner) distributedMap(ctx context.Context, sr *stateRun, s *asl.MapState, input any) (any, *paths.Error) {
-	return nil, runtimeErr("distributed map: not yet")
+	co := r.contextObject(sr)
+	eff, err := inputPath(s.InputPath, input, co)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := maxConcurrency(s, eff, co)
+	if err != nil {
+		return nil, err
+	}
+	if limit == 0 || limit > asl.MaxDistributedConcurrency {
+		limit = asl.MaxDistributedConcurrency
+	}
+	tolPct, tolCount, err := tolerance(s, eff, co)
+	if err != nil {
+		return nil, err
+	}
+
+	r.ex.mu.Lock()
+	mr := r.ex.mapRuns[sr.name]
+	reuse := r.ex.redrives && mr != nil && mr.status != mapRunSucceeded
+	r.ex.mu.Unlock()
+	if reuse {
+		mr.mu.Lock()
+		mr.status = mapRunRunning
+		mr.stop = time.Time{}
+		mr.redriveCount++
+		mr.redriveDate = r.s.now()
+		mr.mu.Unlock()
+		r.event("MapRunRedriven", "mapRunRedrivenEventDetails", map[string]any{"mapRunArn": mr.arn, "redriveCount": mr.redriveCount})
+	} else {
+		var items []any
+		if s.ItemReader != nil {
+			items, err = r.readItems(ctx, s.ItemReader, eff, co)
+		} else {
+			items, err = itemsFrom(s.ItemsPath, eff, co)
+		}
+		if err != nil {
+			return nil, err
+		}
+		selected := make([]any, len(items))
+		for i, it := range items {
+			if selected[i], err = r.selectItem(sr, s, eff, &mapItem{index: i, value: it}); err != nil {
+				return nil, err
+			}
+		}
+		batches, sizes, err := batchItems(s.ItemBatcher, selected, eff, co)
+		if err != nil {
+			return nil, err
+		}
+		mr = r.newMapRun(sr.name, s, batches, sizes, limit, tolPct, tolCount)
+		proc := s.Processor()
+		mr.proc = &asl.StateMachine{StartAt: proc.StartAt, States: proc.States}
+		r.event("MapStateStarted", "mapStateStartedEventDetails", map[string]any{"length": len(items)})
+		r.event("MapRunStarted", "mapRunStartedEventDetails", map[string]any{"mapRunArn": mr.arn})
+	}
+
+	serr := r.runChildren(ctx, mr, limit)
+	if ctx.Err() != nil {
+		r.endMapRun(mr, mapRunAborted)
+		r.event("MapRunAborted", "", nil)
+		return nil, &paths.Error{Name: errNameAborted, Cause: "execution stopped"}
+	}
+	var output any
+	var werr *paths.Error
+	if s.ResultWriter != nil && s.ResultWriter.Resource != "" {
+		output, werr = r.writeResults(ctx, mr, s.ResultWriter, eff, co)
+	} else {
+		output = r.collectResults(mr, s.ResultWriter)
+	}
+	switch {
+	case serr != nil:
+		r.endMapRun(mr, mapRunFailed)
+		r.event("MapRunFailed", "mapRunFailedEventDetails", map[string]any{"error": serr.Name, "cause": serr.Cause})
+		r.event("MapStateFailed", "", nil)
+		return nil, serr
+	case werr != nil:
+		r.endMapRun(mr, mapRunFailed)
+		r.event("MapRunFailed", "mapRunFailedEventDetails", map[string]any{"error": werr.Name, "cause": werr.Cause})
+		r.event("MapStateFailed", "", nil)
+		return nil, werr
+	}
+	r.endMapRun(mr, mapRunSucceeded)
+	r.event("MapRunSucceeded", "", nil)
+	r.event("MapStateSucceeded", "", nil)
+	return r.finishResult(sr, s.ResultSelector, s.ResultPath, s.OutputPath, input, output)
+}
+
+func (r *runner) endMapRun(mr *mapRun, status string) {
+	mr.mu.Lock()
+	mr.status = status
+	mr.stop = r.s.now()
+	mr.mu.Unlock()
+}
+
+func tolerance(s *asl.MapState, eff, co any) (float64, int64, *paths.Error) {
+	pct := -1.0
+	if s.ToleratedFailurePercentage != nil {
+		pct = *s.ToleratedFailurePercentage
+	} else if s.ToleratedFailurePercentagePath != "" {
+		v, err := paths.Get(s.ToleratedFailurePercentagePath, eff, co)
+		if err != nil {
+			return 0, 0, paths.AsError(err)
+		}
+		f, ok := paths.Number(v)
+		if !ok || f < 0 || f > 100 {
+			return 0, 0, runtimeErr("ToleratedFailurePercentagePath %s must select a number from 0 to 100, got %s", s.ToleratedFailurePercentagePath, paths.MustMarshal(v))
+		}
+		pct = f
+	}
+	count := int64(-1)
+	n, set, err := intField("ToleratedFailureCount", s.ToleratedFailureCount, s.ToleratedFailureCountPath, eff, co)
+	if err != nil {
+		return 0, 0, err
+	}
+	if set {
+		count = int64(n)
+	}
+	return pct, count, nil
+}
+
+func (r *runner) newMapRun(stateName string, s *asl.MapState, batches []any, sizes []int, limit int, pct float64, count int64) *mapRun {
+	label := s.Label
+	if label == "" {
+		label = stateName
+	}
+	id := uuid.NewString()
+	childSmName := r.ex.smName + "/" + label
+	mr := &mapRun{
+		arn: r.s.arn("mapRun", childSmName+":"+id), id: id, executionArn: r.ex.arn,
+		childSmArn: r.s.arn("stateMachine", childSmName), childSmName: childSmName,
+		start: r.s.now(), maxConcurrency: limit, tolPct: pct, tolCount: count,
+		status: mapRunRunning, batches: batches, batchSizes: sizes, children: make([]*execution, len(batches)),
+	}
+	r.s.mu.Lock()
+	r.s.mapRuns[mr.arn] = mr
+	r.s.mu.Unlock()
+	r.ex.mu.Lock()
+	if r.ex.mapRuns == nil {
+		r.ex.mapRuns = map[string]*mapRun{}
+	}
+	r.ex.mapRuns[stateName] = mr
+	r.ex.mu.Unlock()
+	return mr
+}
+
+// batchItems groups items per the ItemBatcher: each child gets
+// {"Items": [...], "BatchInput": ...} with at most MaxItemsPerBatch items
+// and at most MaxInputBytesPerBatch bytes of input
+// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itembatcher.html).
+// Without a batcher each item is a child's whole input.
+func batchItems(b *asl.ItemBatcher, items []any, eff, co any) ([]any, []int, *paths.Error) {
+	if b == nil {
+		sizes := make([]int, len(items))
+		for i := range sizes {
+			sizes[i] = 1
+		}
+		return items, sizes, nil
+	}
+	maxItems, _, err := intField("MaxItemsPerBatch", b.MaxItemsPerBatch, b.MaxItemsPerBatchPath, eff, co)
+	if err != nil {
+		return nil, nil, err
+	}
+	maxBytes, _, err := intField("MaxInputBytesPerBatch", b.MaxInputBytesPerBatch, b.MaxInputBytesPerBatchPath, eff, co)
+	if err != nil {
+		return nil, nil, err
+	}
+	if maxBytes <= 0 || maxBytes > asl.MaxPayloadBytes {
+		maxBytes = asl.MaxPayloadBytes
+	}
+	var batchInput any
+	if b.BatchInput != nil {
+		if batchInput, err = template(b.BatchInput, eff, co); err != nil {
+			return nil, nil, err
+		}
+	}
+	wrap := func(cur []any) any {
+		m := map[string]any{"Items": cur}
+		if batchInput != nil {
+			m["BatchInput"] = batchInput
+		}
+		return m
+	}
+	base := len(paths.MustMarshal(wrap([]any{})))
+	var batches []any
+	var sizes []int
+	var cur []any
+	curBytes := base
+	for _, it := range items {
+		n := len(paths.MustMarshal(it)) + 1
+		if base+n > maxBytes {
+			return nil, nil, runtimeErr("an item of %d bytes does not fit in MaxInputBytesPerBatch (%d)", n, maxBytes)
+		}
+		if len(cur) > 0 && ((maxItems > 0 && len(cur) >= maxItems) || curBytes+n > maxBytes) {
+			batches, sizes = append(batches, wrap(cur)), append(sizes, len(cur))
+			cur, curBytes = nil, base
+		}
+		cur = append(cur, it)
+		curBytes += n
+	}
+	if len(cur) > 0 {
+		batches, sizes = append(batches, wrap(cur)), append(sizes, len(cur))
+	}
+	return batches, sizes, nil
+}
+
+// runChildren runs the Map Run's unfinished batches as child executions,
+// at most limit at once. It fails with States.ExceedToleratedFailureThreshold
+// as soon as the failed (or timed out) items exceed ToleratedFailureCount or
+// ToleratedFailurePercentage of all items (any failure when neither is
+// set), aborting the children still running.
+func (r *runner) runChildren(ctx context.Context, mr *mapRun, limit int) *paths.Error {
+	cctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	var totalItems int64
+	for _, n := range mr.batchSizes {
+		totalItems += int64(n)
+	}
+	var mu sync.Mutex
+	var failedItems int64
+	exceeded := make(chan struct{})
+	var once sync.Once
+	var cause string
+	check := func(n int64) {
+		mu.Lock()
+		failedItems += n
+		f := failedItems
+		mu.Unlock()
+		pctOver := mr.tolPct >= 0 && float64(f)*100 > mr.tolPct*float64(totalItems)
+		countOver := mr.tolCount >= 0 && f > mr.tolCount
+		anyOver := mr.tolPct < 0 && mr.tolCount < 0 && f > 0
+		if pctOver || countOver || anyOver {
+			once.Do(func() {
+				cause = fmt.Sprintf("the Map Run failed: %d of %d items failed, more than tolerated (ToleratedFailureCount %d, ToleratedFailurePercentage %g; -1 means unset)",
+					f, totalItems, mr.tolCount, mr.tolPct)
+				close(exceeded)
+				cancel(errStopped)
+			})
+		}
+	}
+	sem := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+loop:
+	for i := range mr.batches {
+		ch := mr.child(i)
+		if ch != nil && ch.snapshotStatus() == StatusSucceeded {
+			continue
+		}
+		select {
+		case sem <- struct{}{}:
+		case <-cctx.Done():
+			break loop
+		}
+		if cctx.Err() != nil {
+			<-sem
+			break
+		}
+		done, err := r.startChild(cctx, mr, i)
+		if err != nil {
+			<-sem
+			cancel(err)
+			wg.Wait()
+			return runtimeErr("start a Map Run child: %v", err)
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-done
+			<-sem
+			switch mr.child(i).snapshotStatus() {
+			case StatusFailed, StatusTimedOut:
+				check(int64(mr.batchSizes[i]))
+			}
+		}()
+	}
+	wg.Wait()
+	select {
+	case <-exceeded:
+		return paths.Errorf(errNameToleratedFailure, "%s", cause)
+	default:
+		return nil
+	}
+}
+
+// startChild starts (or redrives) the child execution of batch i.
+func (r *runner) startChild(ctx context.Context, mr *mapRun, i int) (<-chan struct{}, error) {
+	s := r.s
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return nil, fmt.Errorf("the service is shutting down")
+	}
+	mr.mu.Lock()
+	ch := mr.children[i]
+	input := mr.batches[i]
+	mr.mu.Unlock()
+	proc := mr.proc
+	if ch == nil {
+		name := uuid.NewString()
+		ch = &execution{
+			arn: s.arn("execution", mr.childSmName+":"+name), name: name,
+			smArn: mr.childSmArn, smName: mr.childSmName, roleArn: r.ex.roleArn,
+			def: proc, input: paths.MustMarshal(input), parsedInput: input, mapRun: mr, start: s.now(),
+		}
+		s.registerLocked(ch)
+		mr.mu.Lock()
+		mr.children[i] = ch
+		mr.mu.Unlock()
+		s.launch(ctx, ch, proc.StartAt, input, false)
+	} else {
+		ch.mu.Lock()
+		ch.redriveCount++
+		ch.redriveDate = s.now()
+		from, in := ch.resumeState, ch.resumeInput
+		ch.mu.Unlock()
+		if from == "" {
+			from, in = proc.StartAt, input
+		}
+		s.launch(ctx, ch, from, in, true)
+	}
+	return ch.Done(), nil
+}
+
+// collectResults returns the children's outputs in batch order (failed
+// children, when tolerated, give their {"Error", "Cause"}), shaped by
+// WriterConfig's Transformation when there is one.
+func (r *runner) collectResults(mr *mapRun, w *asl.ResultWriter) any {
+	transformation := "COMPACT"
+	if w != nil && w.WriterConfig != nil && w.WriterConfig.Transformation != "" {
+		transformation = w.WriterConfig.Transformation
+	}
+	out := []any{}
+	for i := range mr.batches {
+		ch := mr.child(i)
+		if ch == nil {
+			continue
+		}
+		rec := childRecord(ch)
+		switch {
+		case transformation == "NONE":
+			out = append(out, rec)
+		case rec["Status"] != StatusSucceeded:
+			out = append(out, map[string]any{"Error": rec["Error"], "Cause": rec["Cause"]})
+		default:
+			v, _ := paths.DecodeString(rec["Output"].(string))
+			if arr, ok := v.([]any); ok && transformation == "FLATTEN" {
+				out = append(out, arr...)
+			} else {
+				out = append(out, v)
+			}
+		}
+	}
+	return out
+}
+
+// childRecord is a child execution as ResultWriter exports it.
+func childRecord(ch *execution) map[string]any {
+	ch.mu.Lock()
+	defer ch.mu.Unlock()
+	status, reason := ch.redriveStatusLocked()
+	rec := map[string]any{
+		"ExecutionArn": ch.arn, "Name": ch.name, "StateMachineArn": ch.smArn, "Status": ch.status,
+		"Input": ch.input, "InputDetails": map[string]any{"Included": true},
+		"StartDate": rfc3339(ch.start), "RedriveCount": int64(ch.redriveCount),
+		"RedriveStatus": status, "RedriveStatusReason": reason,
+	}
+	if !ch.stop.IsZero() {
+		rec["StopDate"] = rfc3339(ch.stop)
+	}
+	if ch.output != nil {
+		rec["Output"] = *ch.output
+		rec["OutputDetails"] = map[string]any{"Included": true}
+	}
+	if ch.errName != "" || ch.status == StatusFailed || ch.status == StatusTimedOut {
+		rec["Error"] = ch.errName
+		rec["Cause"] = ch.cause
+	}
+	return rec
+}
+
+// maxResultFileBytes splits result files; the service splits at 5 GB, the
+// emulator earlier to bound memory.
+const maxResultFileBytes = 64 << 20
+
+// writeResults exports the children's records to S3 as the service does:
+// <Prefix>/<map run id>/SUCCEEDED_<n>.json and FAILED_<n>.json (timed out
+// and aborted children included), plus a manifest.json listing them, and
+// returns {"MapRunArn", "ResultWriterDetails": {"Bucket", "Key"}}
+// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html).
+func (r *runner) writeResults(ctx context.Context, mr *mapRun, w *asl.ResultWriter, eff, co any) (any, *paths.Error) {
+	fail := func(format string, args ...any) *paths.Error {
+		return paths.Errorf(errNameResultWriterFailed, format, args...)
+	}
+	if w.Resource != "arn:aws:states:::s3:putObject" {
+		return nil, fail("ResultWriter Resource %q is not supported; use arn:aws:states:::s3:putObject", w.Resource)
+	}
+	if r.s.opts.S3 == nil {
+		return nil, fail("no S3 endpoint is configured in the local Step Functions (Options.S3)")
+	}
+	params, err := template(w.Parameters, eff, co)
+	if err != nil {
+		return nil, err
+	}
+	args, _ := params.(map[string]any)
+	bucket, _ := args["Bucket"].(string)
+	prefix, _ := args["Prefix"].(string)
+	if bucket == "" {
+		return nil, fail("ResultWriter Parameters must give a Bucket")
+	}
+	base := mr.id
+	if prefix != "" {
+		base = strings.TrimSuffix(prefix, "/") + "/" + mr.id
+	}
+	jsonl := w.WriterConfig != nil && w.WriterConfig.OutputType == "JSONL"
+	transformation := "NONE"
+	if w.WriterConfig != nil && w.WriterConfig.Transformation != "" {
+		transformation = w.WriterConfig.Transformation
+	}
+	groups := map[string][]any{"SUCCEEDED": nil, "FAILED": nil}
+	groupItems := map[string]int64{}
+	for i := range mr.batches {
+		ch := mr.child(i)
+		if ch == nil {
+			continue
+		}
+		rec := childRecord(ch)
+		g := "FAILED"
+		if rec["Status"] == StatusSucceeded {
+			g = "SUCCEEDED"
+			if transformation != "NONE" {
+				v, _ := paths.DecodeString(rec["Output"].(string))
+				if arr, ok := v.([]any); ok && transformation == "FLATTEN" {
+					groups[g] = append(groups[g], arr...)
+					groupItems[g] += int64(mr.batchSizes[i])
+					continue
+				}
+				groups[g] = append(groups[g], v)
+				groupItems[g] += int64(mr.batchSizes[i])
+				continue
+			}
+		}
+		groups[g] = append(groups[g], rec)
+		groupItems[g] += int64(mr.batchSizes[i])
+	}
+	files := map[string][]any{"SUCCEEDED": {}, "FAILED": {}, "PENDING": {}}
+	var written int64
+	for _, g := range []string{"SUCCEEDED", "FAILED"} {
+		for n, body := range encodeResultFiles(groups[g], jsonl) {
+			ext := ".json"
+			if jsonl {
+				ext = ".jsonl"
+			}
+			key := fmt.Sprintf("%s/%s_%d%s", base, g, n, ext)
+			if err := r.s.opts.S3.PutObject(ctx, bucket, key, body); err != nil {
+				return nil, fail("write s3://%s/%s: %v", bucket, key, err)
+			}
+			files[g] = append(files[g], map[string]any{"Key": key, "Size": int64(len(body))})
+		}
+		written += int64(len(groups[g]))
+	}
+	manifest := map[string]any{"DestinationBucket": bucket, "MapRunArn": mr.arn, "ResultFiles": files}
+	key := base + "/manifest.json"
+	if err := r.s.opts.S3.PutObject(ctx, bucket, key, []byte(paths.MustMarshal(manifest))); err != nil {
+		return nil, fail("write s3://%s/%s: %v", bucket, key, err)
+	}
+	mr.mu.Lock()
+	mr.resultsWritten = [2]int64{written, groupItems["SUCCEEDED"] + groupItems["FAILED"]}
+	mr.mu.Unlock()
+	return map[string]any{"MapRunArn": mr.arn, "ResultWriterDetails": map[string]any{"Bucket": bucket, "Key": key}}, nil
+}
+
+// encodeResultFiles renders records as JSON arrays (or JSON Lines), split
+// into files of at most maxResultFileBytes. No records give no file.
+func encodeResultFiles(recs []any, jsonl bool) [][]byte {
+	var files [][]byte
+	var cur []byte
+	count := 0
+	flush := func() {
+		if count == 0 {
+			return
+		}
+		if !jsonl {
+			cur = append(cur, ']')
+		}
+		files = append(files, cur)
+		cur, count = nil, 0
+	}
+	for _, rec := range recs {
+		b := []byte(paths.MustMarshal(rec))
+		if count > 0 && len(cur)+len(b) > maxResultFileBytes {
+			flush()
+		}
+		switch {
+		case jsonl:
+			cur = append(append(cur, b...), '\n')
+		case count == 0:
+			cur = append(append(cur, '['), b...)
+		default:
+			cur = append(append(cur, ','), b...)
+		}
+		count++
+	}
+	flush()
+	return files
 }
 
 // ListMapRuns lists the Map Runs an execution started.
 func (s *Service) ListMapRuns(_ context.Context, in ListMapRunsInput) (ListMapRunsOutput, error) {
-	return ListMapRunsOutput{}, nil
+	ex, err := s.execution(in.ExecutionArn)
+	if err != nil {
+		return ListMapRunsOutput{}, err
+	}
+	s.mu.Lock()
+	var runs []*mapRun
+	for _, mr := range s.mapRuns {
+		if mr.executionArn == ex.arn {
+			runs = append(runs, mr)
+		}
+	}
+	s.mu.Unlock()
+	items := make([]MapRunListItem, 0, len(runs))
+	for _, mr := range runs {
+		mr.mu.Lock()
+		items = append(items, MapRunListItem{
+			ExecutionArn: mr.executionArn, MapRunArn: mr.arn, StateMachineArn: mr.childSmArn,
+			StartDate: EpochTime(mr.start), StopDate: epochPtr(mr.stop),
+		})
+		mr.mu.Unlock()
+	}
+	sortByStart(items)
+	out, next, err := page(items, in.MaxResults, in.NextToken)
+	return ListMapRunsOutput{MapRuns: out, NextToken: next}, err
 }
 
-// DescribeMapRun returns a Map Run's counters.
+func sortByStart(items []MapRunListItem) {
+	for i := 1; i < len(items); i++ {
+		for j := i; j > 0 && items[j].StartDate.Time().Before(items[j-1].StartDate.Time()); j-- {
+			items[j], items[j-1] = items[j-1], items[j]
+		}
+	}
+}
+
+// DescribeMapRun returns a Map Run's status and item and execution counts.
 func (s *Service) DescribeMapRun(_ context.Context, in DescribeMapRunInput) (DescribeMapRunOutput, error) {
-	return DescribeMapRunOutput{}, apiErr(codeResourceNotFound, "map run does not exist: %q", in.MapRunArn)
+	s.mu.Lock()
+	mr, ok := s.mapRuns[in.MapRunArn]
+	s.mu.Unlock()
+	if !ok {
+		if !strings.Contains(in.MapRunArn, ":mapRun:") {
+			return DescribeMapRunOutput{}, apiErr(codeInvalidArn, "invalid map run ARN %q", in.MapRunArn)
+		}
+		return DescribeMapRunOutput{}, apiErr(codeResourceNotFound, "map run does not exist: %q", in.MapRunArn)
+	}
+	items, execs := mr.counts()
+	mr.mu.Lock()
+	defer mr.mu.Unlock()
+	out := DescribeMapRunOutput{
+		MapRunArn: mr.arn, ExecutionArn: mr.executionArn, Status: mr.status,
+		StartDate: EpochTime(mr.start), StopDate: epochPtr(mr.stop), MaxConcurrency: mr.maxConcurrency,
+		ItemCounts: items, ExecutionCounts: execs, RedriveCount: mr.redriveCount, RedriveDate: epochPtr(mr.redriveDate),
+	}
+	if mr.tolPct > 0 {
+		out.ToleratedFailurePercentage = mr.tolPct
+	}
+	if mr.tolCount > 0 {
+		out.ToleratedFailureCount = mr.tolCount
+	}
+	return out, nil
 }

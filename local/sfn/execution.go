@@ -3,6 +3,7 @@ package sfnlocal
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"sort"
 	"strings"
 	"sync"
@@ -137,7 +138,7 @@ func (s *Service) StartExecution(_ context.Context, in StartExecutionInput) (Sta
 		input: input, parsedInput: parsed, start: s.now(),
 	}
 	s.registerLocked(ex)
-	s.launch(ex, m.def.StartAt, parsed, false)
+	s.launch(s.ctx, ex, m.def.StartAt, parsed, false)
 	return StartExecutionOutput{ExecutionArn: arn, StartDate: EpochTime(ex.start)}, nil
 }
 
@@ -147,9 +148,10 @@ func (s *Service) registerLocked(ex *execution) {
 }
 
 // launch runs an execution (or a redrive of one) in its own goroutine,
-// from state from with that state's raw input. Callers hold s.mu.
-func (s *Service) launch(ex *execution, from string, input any, redrive bool) {
-	ctx, cancel := context.WithCancelCause(s.ctx)
+// from state from with that state's raw input; it ends ABORTED when parent
+// is done. Callers hold s.mu.
+func (s *Service) launch(parent context.Context, ex *execution, from string, input any, redrive bool) {
+	ctx, cancel := context.WithCancelCause(parent)
 	if ex.def.TimeoutSeconds != nil {
 		var stopTimer context.CancelFunc
 		ctx, stopTimer = context.WithTimeoutCause(ctx, s.seconds(float64(*ex.def.TimeoutSeconds)), errExecTimeout)
@@ -171,7 +173,7 @@ func (s *Service) launch(ex *execution, from string, input any, redrive bool) {
 			"input": ex.input, "inputDetails": map[string]any{"truncated": false}, "roleArn": ex.roleArn,
 		})
 	}
-	s.log.Info("execution started", "executionArn", ex.arn, "redrive", redrive)
+	s.logExecution(ex, "execution started", "redrive", redrive)
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
@@ -224,7 +226,7 @@ func (s *Service) finish(ctx context.Context, ex *execution, out any, serr *path
 	status := ex.status
 	ex.mu.Unlock()
 	ex.addEvent(now, typ, key, details)
-	s.log.Info("execution ended", "executionArn", ex.arn, "status", status)
+	s.logExecution(ex, "execution ended", "status", status)
 	ex.mu.Lock()
 	close(ex.done)
 	ex.mu.Unlock()
@@ -423,7 +425,7 @@ func (s *Service) RedriveExecution(_ context.Context, in RedriveExecutionInput) 
 	ex.redriveDate = s.now()
 	from, input, date := ex.resumeState, ex.resumeInput, ex.redriveDate
 	ex.mu.Unlock()
-	s.launch(ex, from, input, true)
+	s.launch(s.ctx, ex, from, input, true)
 	return RedriveExecutionOutput{RedriveDate: EpochTime(date)}, nil
 }
 
@@ -447,4 +449,14 @@ func (s *Service) WaitExecution(ctx context.Context, executionArn string) (Descr
 		}
 		// A redrive started after done closed: wait for the new run.
 	}
+}
+
+// logExecution logs at Info for executions and at Debug for Map Run
+// children, which can number in the hundreds of thousands.
+func (s *Service) logExecution(ex *execution, msg string, args ...any) {
+	level := slog.LevelInfo
+	if ex.mapRun != nil {
+		level = slog.LevelDebug
+	}
+	s.log.Log(context.Background(), level, msg, append([]any{"executionArn", ex.arn}, args...)...)
 }
