@@ -1,0 +1,84 @@
+package workflow
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Statement is one IAM policy statement, with the policy language's field
+// names, so a list of them marshals into a policy document's "Statement".
+type Statement struct {
+	Sid      string   `json:"Sid"`
+	Effect   string   `json:"Effect"`
+	Action   []string `json:"Action"`
+	Resource []string `json:"Resource"`
+}
+
+// StateMachineStatements returns what the role of one workflow's state
+// machine (WorkflowGenerate or WorkflowSimulate) must be allowed to do for
+// the definition this package builds: no wildcard action, every resource
+// scoped. It is derived from the same config as the definition, so the two
+// cannot drift. Not included: CloudWatch Logs delivery and X-Ray, which
+// depend on how the component configures logging; and buckets other than
+// Config.DataBucket that an execution input names (inputBucket), which
+// need their own grant.
+//
+// Sources: IAM policies for Distributed Map states (StartExecution on the
+// machine itself, DescribeExecution and StopExecution on its child
+// executions, s3:GetObject for ItemReader objects, s3:ListBucket for
+// listObjectsV2, s3:PutObject and multipart calls for ResultWriter),
+// https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html.
+func (c Config) StateMachineStatements(workflow string) ([]Statement, error) {
+	c = c.WithDefaults()
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	var own string
+	var dataPrefix string // where the workflow reads and writes
+	switch workflow {
+	case WorkflowGenerate:
+		own, dataPrefix = c.GenerateStateMachineName, datasetsRoot
+	case WorkflowSimulate:
+		own, dataPrefix = c.SimulateStateMachineName, ""
+	default:
+		return nil, fmt.Errorf("workflow: statements for %q: want %q or %q", workflow, WorkflowGenerate, WorkflowSimulate)
+	}
+	bucket := fmt.Sprintf("arn:%s:s3:::%s", c.Partition, c.DataBucket)
+	writePrefix := runsRoot
+	if workflow == WorkflowGenerate {
+		writePrefix = datasetsRoot
+	}
+	allow := func(sid string, actions []string, resources ...string) Statement {
+		return Statement{Sid: sid, Effect: "Allow", Action: actions, Resource: resources}
+	}
+	st := []Statement{
+		allow("GuardListRunningExecutions", []string{"states:ListExecutions"},
+			c.StateMachineArn(c.GenerateStateMachineName), c.StateMachineArn(c.SimulateStateMachineName)),
+		allow("ScaleWorkerService", []string{"ecs:DescribeServices", "ecs:UpdateService"}, c.ServiceArn()),
+		allow("StartMapChildren", []string{"states:StartExecution"}, c.StateMachineArn(own)),
+		allow("ManageMapChildren", []string{"states:DescribeExecution", "states:StopExecution"},
+			fmt.Sprintf("arn:%s:states:%s:%s:execution:%s/*", c.Partition, c.Region, c.AccountID, own)),
+		allow("ReadItems", []string{"s3:GetObject"}, bucket+"/"+dataPrefix+"*"),
+	}
+	if workflow == WorkflowSimulate {
+		st = append(st, allow("ListItems", []string{"s3:ListBucket"}, bucket))
+	}
+	st = append(st, allow("WriteMapResults",
+		[]string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"},
+		bucket+"/"+writePrefix+"*"))
+	return st, nil
+}
+
+// ServiceArn returns the ARN of the worker ECS service (the long ARN format,
+// which names the cluster).
+func (c Config) ServiceArn() string {
+	p := c.Partition
+	if p == "" {
+		p = DefaultPartition
+	}
+	cluster := c.ClusterName
+	if i := strings.LastIndex(cluster, "cluster/"); i >= 0 {
+		cluster = cluster[i+len("cluster/"):]
+	}
+	return fmt.Sprintf("arn:%s:ecs:%s:%s:service/%s/%s", p, c.Region, c.AccountID, cluster, c.ServiceName)
+}
