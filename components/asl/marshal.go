@@ -70,13 +70,17 @@ func (s *TaskState) MarshalJSON() ([]byte, error) {
 	}{s.Type(), (*plain)(s)})
 }
 
-// MarshalJSON writes the state with its "Type".
+// MarshalJSON writes the state with its "Type", and nil Choices as [].
 func (s *ChoiceState) MarshalJSON() ([]byte, error) {
 	type plain ChoiceState
+	c := *s
+	if c.Choices == nil {
+		c.Choices = []ChoiceRule{}
+	}
 	return encode(struct {
 		Type StateType `json:"Type"`
 		*plain
-	}{s.Type(), (*plain)(s)})
+	}{s.Type(), (*plain)(&c)})
 }
 
 // MarshalJSON writes the state with its "Type".
@@ -106,13 +110,46 @@ func (s *FailState) MarshalJSON() ([]byte, error) {
 	}{s.Type(), (*plain)(s)})
 }
 
-// MarshalJSON writes the state with its "Type".
+// MarshalJSON writes the state with its "Type", and nil Branches as [].
 func (s *ParallelState) MarshalJSON() ([]byte, error) {
 	type plain ParallelState
+	p := *s
+	if p.Branches == nil {
+		p.Branches = []Branch{}
+	}
 	return encode(struct {
 		Type StateType `json:"Type"`
 		*plain
-	}{s.Type(), (*plain)(s)})
+	}{s.Type(), (*plain)(&p)})
+}
+
+// Required collections marshal as [] or {} when nil, never null, so that
+// what Marshal writes always parses again.
+
+// MarshalJSON writes the states, {} when there are none.
+func (s States) MarshalJSON() ([]byte, error) {
+	if s == nil {
+		return []byte("{}"), nil
+	}
+	return encode(map[string]State(s))
+}
+
+// MarshalJSON writes the Retrier, with nil ErrorEquals as [].
+func (r Retrier) MarshalJSON() ([]byte, error) {
+	type plain Retrier
+	if r.ErrorEquals == nil {
+		r.ErrorEquals = []string{}
+	}
+	return encode(plain(r))
+}
+
+// MarshalJSON writes the Catcher, with nil ErrorEquals as [].
+func (c Catcher) MarshalJSON() ([]byte, error) {
+	type plain Catcher
+	if c.ErrorEquals == nil {
+		c.ErrorEquals = []string{}
+	}
+	return encode(plain(c))
 }
 
 // MarshalJSON writes the state with its "Type".
