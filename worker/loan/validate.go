@@ -217,7 +217,7 @@ func validDate(s string) bool {
 	if !ok1 || !ok2 || !ok3 || y < MinOriginationYear || y > MaxOriginationYear || m < 1 || m > 12 || d < 1 {
 		return false
 	}
-	return d <= DaysIn(y, m)
+	return d <= daysIn(y, m)
 }
 
 func digits(s string) (int, bool) {
@@ -232,8 +232,8 @@ func digits(s string) (int, bool) {
 	return n, true
 }
 
-// DaysIn returns the number of days in month m (1-12) of year y, Gregorian.
-func DaysIn(y, m int) int {
+// daysIn returns the number of days in month m (1-12) of year y, Gregorian.
+func daysIn(y, m int) int {
 	switch m {
 	case 2:
 		if y%4 == 0 && (y%100 != 0 || y%400 == 0) {
