@@ -160,6 +160,7 @@ func (b *MachineBuilder) MustBuild() *StateMachine {
 
 type built struct{ s State }
 
+// Build returns the wrapped state.
 func (b built) Build() State { return b.s }
 
 // BranchBuilder builds a scope: a Parallel branch or a Map's processor.
