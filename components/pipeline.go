@@ -99,10 +99,11 @@ type MonteCarloPipelineArgs struct {
 	// TaskCPU (see ValidateFargateSize). Default DefaultTaskMemory.
 	TaskMemory int
 	// WorkerCount is the number of worker tasks during a run (the service
-	// scales to zero between runs). 1..MaxWorkerCount, default DefaultWorkerCount.
+	// scales to zero between runs). 1..workflow.MaxWorkers (the activity's
+	// poller limit), default workflow.DefaultWorkerCount.
 	WorkerCount int
 	// TasksPerWorker is how many activity tasks one worker runs at once.
-	// 1..MaxTasksPerWorker, default DefaultTasksPerWorker.
+	// 1..workflow.MaxTasksPerWorker, default workflow.DefaultTasksPerWorker.
 	TasksPerWorker int
 	// OnDemandOnly runs every task on FARGATE instead of FARGATE_SPOT.
 	OnDemandOnly bool
@@ -131,16 +132,18 @@ type MonteCarloPipelineArgs struct {
 	// DisableTracing turns X-Ray tracing of the state machines off.
 	DisableTracing bool
 
-	// Workflow tuning, passed to components/workflow. Zero means the
-	// documented default.
-	BatchSize               int     // loans per simulate batch, 1..MaxBatchSize, default DefaultBatchSize
-	ShardSize               int     // loans per generate shard, 1..MaxShardSize, default DefaultShardSize
-	MaxConcurrency          int     // 0: WorkerCount*TasksPerWorker; else 1..MaxMapConcurrency
+	// Workflow tuning, passed to components/workflow, which owns the
+	// defaults (workflow.Default*, applied by workflow.Config.WithDefaults)
+	// and the allowed ranges (workflow.Config.Validate). Zero means the
+	// default.
+	BatchSize               int     // target loans per simulate batch
+	ShardSize               int     // loans per generated shard (and JSON Lines object)
+	MaxConcurrency          int     // Distributed Map children at once; 0: WorkerCount*TasksPerWorker, at most 10,000
 	ToleratedFailurePercent float64 // 0..100, default 0
-	TaskTimeoutSeconds      int     // 0: derived from the batch size; else HeartbeatSeconds+1..MaxTaskTimeoutSeconds
-	HeartbeatSeconds        int     // MinHeartbeatSeconds..MaxHeartbeatSeconds, default DefaultHeartbeatSeconds
-	WorkerWaitSeconds       int     // 1..300, default DefaultWorkerWaitSeconds
-	WorkerWaitMaxPolls      int     // 1..1000, default DefaultWorkerWaitMaxPolls
+	TaskTimeoutSeconds      int     // simulate task timeout; 0: derived from the batch size; must exceed HeartbeatSeconds
+	HeartbeatSeconds        int     // activity heartbeat timeout; workers beat at a third of it
+	WorkerWaitSeconds       int     // between checks that the workers are running
+	WorkerWaitMaxPolls      int     // checks before the run fails with Workers.NotStarted
 	Retry                   workflow.RetryPolicy
 	// Defaults are the run parameters used where an execution's input is
 	// silent (loans, scenarios, seed, layout, target rate, horizon).
@@ -257,6 +260,8 @@ func NewMonteCarloPipeline(ctx *pulumi.Context, name string, args *MonteCarloPip
 	p.StateMachineRoleArn = flow.roleArn
 
 	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{
+		"generateStateMachineArn":  p.GenerateStateMachineArn,
+		"simulateStateMachineArn":  p.SimulateStateMachineArn,
 		"activityArn":              p.ActivityArn,
 		"dataBucketName":           p.DataBucketName,
 		"inputBucketName":          p.InputBucketName,

@@ -24,38 +24,17 @@ const (
 	// gets.
 	DefaultTaskCPU              = 1024
 	DefaultTaskMemory           = 2048
-	DefaultWorkerCount          = 2
-	DefaultTasksPerWorker       = 2
 	DefaultSpotWeight           = 1
 	DefaultWorkerLogLevel       = "info"
 	DefaultLogRetentionDays     = 30
 	DefaultStateMachineLogLevel = "ERROR"
-	DefaultBatchSize            = 1000
-	DefaultShardSize            = 10000
-	// DefaultHeartbeatSeconds: workers beat every third of it (40 s), inside
-	// the 30-60 s band that keeps SendTaskHeartbeat well under the account's
-	// refill rate.
-	DefaultHeartbeatSeconds   = 120
-	DefaultWorkerWaitSeconds  = 15
-	DefaultWorkerWaitMaxPolls = 40
 )
 
-// Limits enforced by validation.
+// Limits enforced by validation (the workflow tuning limits are
+// components/workflow's: see workflow.Config.Validate).
 const (
 	MaxNamePrefixLength  = 30
 	MaxAvailabilityZones = 6
-	// MaxWorkerCount: Step Functions allows at most 1,000 concurrent pollers
-	// per activity ARN; every worker holds at least one poll open.
-	MaxWorkerCount    = 1000
-	MaxTasksPerWorker = 64
-	// MaxMapConcurrency: a Distributed Map runs at most 10,000 child
-	// workflow executions at once.
-	MaxMapConcurrency     = 10000
-	MaxBatchSize          = 100000
-	MaxShardSize          = 1000000
-	MinHeartbeatSeconds   = 10
-	MaxHeartbeatSeconds   = 3600
-	MaxTaskTimeoutSeconds = 86400
 	// MaxCapacityWeight and MaxCapacityBase are the ECS capacity provider
 	// strategy limits.
 	MaxCapacityWeight = 1000
@@ -92,8 +71,8 @@ type settings struct {
 
 	taskCPU           int
 	taskMemory        int
-	workerCount       int
-	tasksPerWorker    int
+	workerCount       int // workflow default applied
+	tasksPerWorker    int // workflow default applied
 	onDemandOnly      bool
 	spotWeight        int
 	onDemandBase      int
@@ -105,7 +84,7 @@ type settings struct {
 	smLogLevel       string
 	tracing          bool
 
-	flow workflow.Config // tuning only; names and ARNs are filled in later
+	flow workflow.Config // defaulted tuning and state machine names; the rest is filled in at deploy time
 	tags map[string]string
 }
 
@@ -132,8 +111,6 @@ func resolveSettings(name string, a MonteCarloPipelineArgs) (settings, error) {
 		imageRetention:    orInt(a.ImageRetentionCount, DefaultImageRetentionCount),
 		taskCPU:           orInt(a.TaskCPU, DefaultTaskCPU),
 		taskMemory:        orInt(a.TaskMemory, DefaultTaskMemory),
-		workerCount:       orInt(a.WorkerCount, DefaultWorkerCount),
-		tasksPerWorker:    orInt(a.TasksPerWorker, DefaultTasksPerWorker),
 		onDemandOnly:      a.OnDemandOnly,
 		spotWeight:        a.SpotWeight,
 		onDemandBase:      a.OnDemandBase,
@@ -205,12 +182,6 @@ func resolveSettings(name string, a MonteCarloPipelineArgs) (settings, error) {
 	if err := ValidateFargateSize(s.taskCPU, s.taskMemory); err != nil {
 		errs = append(errs, err)
 	}
-	if s.workerCount < 1 || s.workerCount > MaxWorkerCount {
-		bad("WorkerCount %d is out of range 1..%d (Step Functions allows %d pollers per activity)", s.workerCount, MaxWorkerCount, MaxWorkerCount)
-	}
-	if s.tasksPerWorker < 1 || s.tasksPerWorker > MaxTasksPerWorker {
-		bad("TasksPerWorker %d is out of range 1..%d", s.tasksPerWorker, MaxTasksPerWorker)
-	}
 	if s.spotWeight < 0 || s.spotWeight > MaxCapacityWeight {
 		bad("SpotWeight %d is out of range 0..%d", s.spotWeight, MaxCapacityWeight)
 	}
@@ -235,77 +206,30 @@ func resolveSettings(name string, a MonteCarloPipelineArgs) (settings, error) {
 		bad("StateMachineLogLevel %q must be one of ALL, ERROR, FATAL (state machines always log)", a.StateMachineLogLevel)
 	}
 
-	// Workflow tuning.
+	// Workflow tuning: workflow.Config owns the defaults and the rules (one
+	// source of truth with the local runtime). Its names and ARNs are only
+	// known at deploy time, so the tuning is checked now against a probe
+	// holding well-formed stand-ins for them, and the real config is
+	// validated again when the definitions are built.
 	f := workflow.Config{
-		WorkerCount:             s.workerCount,
-		TasksPerWorker:          s.tasksPerWorker,
-		BatchSize:               orInt(a.BatchSize, DefaultBatchSize),
-		ShardSize:               orInt(a.ShardSize, DefaultShardSize),
+		WorkerCount:             a.WorkerCount,
+		TasksPerWorker:          a.TasksPerWorker,
+		BatchSize:               a.BatchSize,
+		ShardSize:               a.ShardSize,
 		MaxConcurrency:          a.MaxConcurrency,
 		ToleratedFailurePercent: a.ToleratedFailurePercent,
 		TaskTimeoutSeconds:      a.TaskTimeoutSeconds,
-		HeartbeatSeconds:        orInt(a.HeartbeatSeconds, DefaultHeartbeatSeconds),
-		WorkerWaitSeconds:       orInt(a.WorkerWaitSeconds, DefaultWorkerWaitSeconds),
-		WorkerWaitMaxPolls:      orInt(a.WorkerWaitMaxPolls, DefaultWorkerWaitMaxPolls),
+		HeartbeatSeconds:        a.HeartbeatSeconds,
+		WorkerWaitSeconds:       a.WorkerWaitSeconds,
+		WorkerWaitMaxPolls:      a.WorkerWaitMaxPolls,
 		Retry:                   a.Retry,
 		Defaults:                a.Defaults,
+	}.WithDefaults()
+	f.GenerateStateMachineName, f.SimulateStateMachineName = StateMachineNames(s.prefix)
+	if err := tuningProbe(f).Validate(); err != nil {
+		errs = append(errs, err)
 	}
-	if f.BatchSize < 1 || f.BatchSize > MaxBatchSize {
-		bad("BatchSize %d is out of range 1..%d", f.BatchSize, MaxBatchSize)
-	}
-	if f.ShardSize < 1 || f.ShardSize > MaxShardSize {
-		bad("ShardSize %d is out of range 1..%d", f.ShardSize, MaxShardSize)
-	}
-	if f.MaxConcurrency < 0 || f.MaxConcurrency > MaxMapConcurrency {
-		bad("MaxConcurrency %d is out of range 0..%d (0 means WorkerCount*TasksPerWorker)", f.MaxConcurrency, MaxMapConcurrency)
-	}
-	if f.MaxConcurrency == 0 && s.workerCount*s.tasksPerWorker > MaxMapConcurrency {
-		bad("WorkerCount*TasksPerWorker = %d exceeds the Distributed Map's %d concurrent children; set MaxConcurrency", s.workerCount*s.tasksPerWorker, MaxMapConcurrency)
-	}
-	if f.ToleratedFailurePercent < 0 || f.ToleratedFailurePercent > 100 {
-		bad("ToleratedFailurePercent %g is out of range 0..100", f.ToleratedFailurePercent)
-	}
-	if f.HeartbeatSeconds < MinHeartbeatSeconds || f.HeartbeatSeconds > MaxHeartbeatSeconds {
-		bad("HeartbeatSeconds %d is out of range %d..%d", f.HeartbeatSeconds, MinHeartbeatSeconds, MaxHeartbeatSeconds)
-	}
-	if f.TaskTimeoutSeconds != 0 && (f.TaskTimeoutSeconds <= f.HeartbeatSeconds || f.TaskTimeoutSeconds > MaxTaskTimeoutSeconds) {
-		bad("TaskTimeoutSeconds %d must be greater than HeartbeatSeconds (%d) and at most %d, or 0 to derive it from the batch size", f.TaskTimeoutSeconds, f.HeartbeatSeconds, MaxTaskTimeoutSeconds)
-	}
-	if f.WorkerWaitSeconds < 1 || f.WorkerWaitSeconds > 300 {
-		bad("WorkerWaitSeconds %d is out of range 1..300", f.WorkerWaitSeconds)
-	}
-	if f.WorkerWaitMaxPolls < 1 || f.WorkerWaitMaxPolls > 1000 {
-		bad("WorkerWaitMaxPolls %d is out of range 1..1000", f.WorkerWaitMaxPolls)
-	}
-	r := f.Retry
-	if r.MaxAttempts < 0 || r.MaxAttempts > 10 {
-		bad("Retry.MaxAttempts %d is out of range 0..10 (0 means the default)", r.MaxAttempts)
-	}
-	if r.IntervalSeconds < 0 || r.IntervalSeconds > 3600 {
-		bad("Retry.IntervalSeconds %d is out of range 0..3600 (0 means the default)", r.IntervalSeconds)
-	}
-	if r.BackoffRate != 0 && (r.BackoffRate < 1 || r.BackoffRate > 10) {
-		bad("Retry.BackoffRate %g is out of range 1..10 (0 means the default)", r.BackoffRate)
-	}
-	if r.MaxDelaySeconds < 0 || r.MaxDelaySeconds > 31622400 {
-		bad("Retry.MaxDelaySeconds %d is out of range 0..31622400 (0 means none)", r.MaxDelaySeconds)
-	}
-	d := f.Defaults
-	if d.Loans < 0 || d.Loans > 1_000_000_000 {
-		bad("Defaults.Loans %d is out of range 0..1000000000 (0 means the workflow default)", d.Loans)
-	}
-	if d.Scenarios < 0 || d.Scenarios > 1_000_000 {
-		bad("Defaults.Scenarios %d is out of range 0..1000000 (0 means the workflow default)", d.Scenarios)
-	}
-	if d.Layout != "" && d.Layout != "sharded" && d.Layout != "per-loan" {
-		bad("Defaults.Layout %q must be sharded or per-loan", d.Layout)
-	}
-	if d.TargetRate < 0 || d.TargetRate > 0.5 {
-		bad("Defaults.TargetRate %g is out of range 0..0.5 (an annual rate: 0.08 is 8%%)", d.TargetRate)
-	}
-	if d.HorizonMonths < 0 || d.HorizonMonths > 480 {
-		bad("Defaults.HorizonMonths %d is out of range 0..480 (0 means the workflow default)", d.HorizonMonths)
-	}
+	s.workerCount, s.tasksPerWorker = f.WorkerCount, f.TasksPerWorker
 	s.flow = f
 
 	if len(errs) > 0 {
@@ -358,4 +282,14 @@ func orString(v, def string) string {
 		return def
 	}
 	return v
+}
+
+// tuningProbe fills the deploy-time identifiers of a config with well-formed
+// stand-ins, so that Validate judges only the tuning. The probe is never
+// used to build anything.
+func tuningProbe(c workflow.Config) workflow.Config {
+	c.Region, c.AccountID = "us-east-1", "000000000000"
+	c.ActivityArn = "arn:aws:states:us-east-1:000000000000:activity:probe"
+	c.ClusterName, c.ServiceName, c.DataBucket = "probe", "probe", "probe-bucket"
+	return c
 }

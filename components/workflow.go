@@ -1,9 +1,13 @@
 package components
 
 import (
+	"fmt"
+
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sfn"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 )
 
 // StateMachineNames returns the fixed names of the Generate and Simulate
@@ -68,9 +72,64 @@ func newOrchestration(ctx *pulumi.Context, name string, s settings, env environm
 		return nil, err
 	}
 
+	defs := definitionsOutput(s, env, activityArn, store.dataBucket, comp.clusterName, comp.serviceName)
+	genName, simName := StateMachineNames(s.prefix)
 	o := &orchestration{logGroupName: logs.Name, roleArn: role.Arn}
-	// TODO(workflow): create the two state machines from workflow.Generate
-	// and workflow.Simulate once components/workflow lands.
-	_ = rolePolicy
+	for _, sm := range []struct {
+		workflow, name string
+		arn            *pulumi.StringOutput
+	}{
+		{workflow.WorkflowGenerate, genName, &o.generateArn},
+		{workflow.WorkflowSimulate, simName, &o.simulateArn},
+	} {
+		res, err := sfn.NewStateMachine(ctx, name+"-"+sm.workflow, &sfn.StateMachineArgs{
+			Name: pulumi.String(sm.name),
+			// Express workflows cannot run activity tasks.
+			Type:       pulumi.String("STANDARD"),
+			RoleArn:    role.Arn,
+			Definition: defs.MapIndex(pulumi.String(sm.workflow)),
+			LoggingConfiguration: sfn.StateMachineLoggingConfigurationArgs{
+				// Log streams of vended logs need the ":*" suffix.
+				LogDestination:       pulumi.Sprintf("%s:*", logs.Arn),
+				Level:                pulumi.String(s.smLogLevel),
+				IncludeExecutionData: pulumi.Bool(false), // loan data stays out of the logs
+			},
+			TracingConfiguration: sfn.StateMachineTracingConfigurationArgs{Enabled: pulumi.Bool(s.tracing)},
+			Tags:                 tagMap(s),
+			// Creation checks the role can deliver logs: wait for the policy.
+		}, parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy}))
+		if err != nil {
+			return nil, err
+		}
+		*sm.arn = res.Arn
+	}
 	return o, nil
+}
+
+// definitionsOutput renders both definitions with components/workflow once
+// the deploy-time names are known, keyed by workflow name.
+func definitionsOutput(s settings, env environment, activityArn, dataBucket, clusterName, serviceName pulumi.StringOutput) pulumi.StringMapOutput {
+	return pulumi.All(activityArn, dataBucket, clusterName, serviceName).ApplyT(func(v []any) (map[string]string, error) {
+		cfg := workflowConfig(s, env, v[0].(string), v[1].(string), v[2].(string), v[3].(string))
+		defs, err := workflow.Definitions(cfg)
+		if err != nil {
+			return nil, fmt.Errorf("state machine definitions: %w", err)
+		}
+		out := map[string]string{}
+		for _, d := range defs {
+			out[d.Workflow] = string(d.JSON)
+		}
+		return out, nil
+	}).(pulumi.StringMapOutput)
+}
+
+// workflowConfig is the workflow.Config of this deployment: the validated
+// tuning plus where everything lives.
+func workflowConfig(s settings, env environment, activityArn, dataBucket, clusterName, serviceName string) workflow.Config {
+	cfg := s.flow
+	cfg.Partition, cfg.Region, cfg.AccountID = env.partition, env.region, env.accountID
+	cfg.GenerateStateMachineName, cfg.SimulateStateMachineName = StateMachineNames(s.prefix)
+	cfg.ActivityArn, cfg.DataBucket = activityArn, dataBucket
+	cfg.ClusterName, cfg.ServiceName = clusterName, serviceName
+	return cfg
 }
