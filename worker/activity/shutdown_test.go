@@ -1,0 +1,99 @@
+package activity_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
+	"github.com/montecarlo-pipeline/montecarlo/worker/activity/activitytest"
+)
+
+// TestRunHandsBackUnfinishedTasksOnStop stops a worker (as SIGTERM does)
+// while it runs three tasks and holds a long poll, and checks that nothing is
+// lost: every task either succeeded, was handed back exactly once with
+// Worker.Interrupted, or is still queued for another worker.
+func TestRunHandsBackUnfinishedTasksOnStop(t *testing.T) {
+	t.Parallel()
+	srv := activitytest.NewServer(t)
+	srv.PollWait = time.Hour // the spare executor's poll stays in flight
+
+	release := make(chan struct{})  // lets "finish" complete after the stop
+	abandon := make(chan struct{})  // "ignore" returns only when the test ends
+	started := make(chan string, 3) // ops that began running
+	t.Cleanup(func() { close(abandon) })
+
+	mux := activity.NewMux()
+	mux.Register("finish", activity.HandlerFunc(func(ctx context.Context, _ []byte) ([]byte, error) {
+		started <- "finish"
+		<-release
+		return []byte(`{"finished":true}`), nil
+	}))
+	mux.Register("cooperate", activity.HandlerFunc(func(ctx context.Context, _ []byte) ([]byte, error) {
+		started <- "cooperate"
+		<-ctx.Done()
+		return nil, activity.WithName(activity.S3IO, context.Cause(ctx))
+	}))
+	mux.Register("ignore", activity.HandlerFunc(func(ctx context.Context, _ []byte) ([]byte, error) {
+		started <- "ignore"
+		<-abandon
+		return []byte(`{}`), nil
+	}))
+	mux.Register("never", activity.HandlerFunc(func(context.Context, []byte) ([]byte, error) {
+		t.Error("a task received after the stop signal was started")
+		return nil, nil
+	}))
+
+	cfg := testConfig(t)
+	cfg.Executors, cfg.Pollers = 4, 2
+	// The drain ends at 2 s; "ignore" is handed back at 2.5 s; Run returns by 3 s.
+	cfg.ShutdownGrace, cfg.HandBackTime = 3*time.Second, time.Second
+	cfg.HeartbeatPeriod = 10 * time.Millisecond
+	w := start(t, srv, cfg, mux)
+
+	finish := srv.Enqueue(`{"op":"finish"}`)
+	cooperate := srv.Enqueue(`{"op":"cooperate"}`)
+	ignore := srv.Enqueue(`{"op":"ignore"}`)
+	ctx := waitCtx(t)
+	for range 3 {
+		<-started
+	}
+	must(t, srv.WaitPolling(ctx, 1))
+
+	w.cancel() // SIGTERM
+	close(release)
+	// Arrives on the poll that was in flight at the signal: handed back
+	// unstarted. The next one is never polled for.
+	late := srv.Enqueue(`{"op":"never","n":1}`)
+	queued := srv.Enqueue(`{"op":"never","n":2}`)
+	must(t, w.stop(t))
+
+	want := map[string]struct {
+		status activitytest.Status
+		error  string
+		cause  string
+	}{
+		finish:    {activitytest.Succeeded, "", ""},
+		cooperate: {activitytest.Failed, activity.WorkerInterrupted, "worker interrupted"},
+		ignore:    {activitytest.Failed, activity.WorkerInterrupted, "shutdown grace period"},
+		late:      {activitytest.Failed, activity.WorkerInterrupted, "not started"},
+		queued:    {activitytest.Queued, "", ""},
+	}
+	names := map[string]string{finish: "finish", cooperate: "cooperate", ignore: "ignore", late: "late", queued: "queued"}
+	for tok, w := range want {
+		t.Run(names[tok]+" ends "+string(w.status), func(t *testing.T) {
+			got := srv.Task(tok)
+			if got.Status != w.status || got.Error != w.error || !strings.Contains(got.Cause, w.cause) {
+				t.Errorf("task = status %s, error %q, cause %q; want %s, %q, cause containing %q", got.Status, got.Error, got.Cause, w.status, w.error, w.cause)
+			}
+			wantReports := 1
+			if w.status == activitytest.Queued {
+				wantReports = 0
+			}
+			if got.Reports != wantReports {
+				t.Errorf("reports = %d; want exactly %d", got.Reports, wantReports)
+			}
+		})
+	}
+}
