@@ -155,9 +155,11 @@ func (r *CSVReader) Next() bool {
 			r.done, r.err = true, fmt.Errorf("read csv: %w", err)
 			return false
 		}
-		line, _ := r.cr.FieldPos(0)
+		var line int
 		if perr != nil {
-			line = perr.StartLine
+			line = perr.StartLine // FieldPos panics on a row that failed to parse
+		} else {
+			line, _ = r.cr.FieldPos(0)
 		}
 		if r.cols == nil {
 			if perr != nil {
