@@ -107,6 +107,11 @@ var csvSegments = map[string]Segment{
 	"line": CommercialLine, "line_of_credit": CommercialLine,
 }
 
+var (
+	numberNoise      = strings.NewReplacer("$", "", ",", "", "%", "", " ", "") // "$25,000", "9 %"
+	headerSeparators = strings.NewReplacer(" ", "_", "-", "_")                 // "Loan ID", "credit-score"
+)
+
 // CSVReader reads header-named CSV rows (the sample's one-row files, or many
 // rows) into loans, deriving missing fields, with the same Next/Record/Err
 // shape as Reader. A bad row is a rejected Record; reading goes on.
@@ -207,7 +212,7 @@ func (r *CSVReader) header(row []string) {
 	for i, h := range row {
 		h = strings.TrimPrefix(h, "\xef\xbb\xbf")
 		h = strings.ToLower(strings.TrimSpace(h))
-		h = strings.NewReplacer(" ", "_", "-", "_").Replace(h)
+		h = headerSeparators.Replace(h)
 		r.names[i] = h
 		r.cols[i] = csvColumns[h]
 	}
@@ -227,7 +232,7 @@ func (r *CSVReader) fill(row []string) error {
 		if !r.seen[c] || err != nil {
 			return 0
 		}
-		s := strings.NewReplacer("$", "", ",", "", "%", "", " ", "").Replace(r.values[c])
+		s := numberNoise.Replace(r.values[c])
 		f, perr := strconv.ParseFloat(s, 64)
 		if perr != nil {
 			err = &FieldError{Kind: KindWrongType, Field: key, Problem: fmt.Sprintf("is %q, not a number", r.values[c]), Allowed: "a number"}
