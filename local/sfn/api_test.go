@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
@@ -32,7 +33,7 @@ func TestSDKClientRunsAnActivityWorkflow(t *testing.T) {
 	}
 	sm, err := client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{
 		Name:       aws.String("Simulate"),
-		Definition: aws.String(fmt.Sprintf(activityMachine, *act.ActivityArn, 3600, 600)),
+		Definition: aws.String(fmt.Sprintf(activityMachine, *act.ActivityArn, 360000, 60000)),
 		RoleArn:    aws.String("arn:aws:iam::123456789012:role/sfn"),
 	})
 	if err != nil {
@@ -86,7 +87,7 @@ func TestSDKClientRunsAnActivityWorkflow(t *testing.T) {
 	if d := hist.Events[3].ActivityStartedEventDetails; d == nil || aws.ToString(d.WorkerName) != "w1" {
 		t.Fatalf("ActivityStarted details %+v", d)
 	}
-	if d := hist.Events[2].ActivityScheduledEventDetails; d == nil || aws.ToInt64(d.TimeoutInSeconds) != 3600 || aws.ToInt64(d.HeartbeatInSeconds) != 600 {
+	if d := hist.Events[2].ActivityScheduledEventDetails; d == nil || aws.ToInt64(d.TimeoutInSeconds) != 360000 || aws.ToInt64(d.HeartbeatInSeconds) != 60000 {
 		t.Fatalf("ActivityScheduled details %+v", d)
 	}
 
@@ -240,6 +241,55 @@ func TestActivityTimeouts(t *testing.T) {
 		var e *types.TaskTimedOut
 		if !errors.As(err, &e) {
 			t.Fatalf("late success: got %v, want TaskTimedOut", err)
+		}
+	})
+	t.Run("heartbeats keep a task alive past HeartbeatSeconds but not past TimeoutSeconds", func(t *testing.T) {
+		t.Parallel()
+		// Scale 0.5: HeartbeatSeconds 2 is one second of wall time; the
+		// worker heartbeats every 20 ms, so only a broken heartbeat expires
+		// (the margin absorbs a loaded machine's scheduling delays).
+		svc, _ := newTestService(t, Options{TimeScale: 0.5})
+		ctx := testContext(t)
+		act, _ := svc.CreateActivity(ctx, CreateActivityInput{Name: "beating"})
+		for _, tc := range []struct {
+			timeoutSec int
+			beats      int // heartbeats before reporting success; -1: until the end
+			wantStatus string
+			wantError  string
+		}{
+			{timeoutSec: 100, beats: 75, wantStatus: StatusSucceeded},
+			{timeoutSec: 4, beats: -1, wantStatus: StatusFailed, wantError: "States.Timeout"},
+		} {
+			arn := createMachine(t, svc, fmt.Sprintf("Beating%d", tc.timeoutSec), fmt.Sprintf(activityMachine, act.ActivityArn, tc.timeoutSec, 2))
+			start, err := svc.StartExecution(ctx, StartExecutionInput{StateMachineArn: arn, Input: `{"n":1}`})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var task GetActivityTaskOutput
+			for task.TaskToken == "" {
+				if task, err = svc.GetActivityTask(ctx, GetActivityTaskInput{ActivityArn: act.ActivityArn}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			ex, _ := svc.execution(start.ExecutionArn)
+			tick := time.NewTicker(20 * time.Millisecond)
+		beat:
+			for i := 0; tc.beats < 0 || i < tc.beats; i++ {
+				select {
+				case <-tick.C:
+					if _, err := svc.SendTaskHeartbeat(ctx, SendTaskHeartbeatInput{TaskToken: task.TaskToken}); err != nil {
+						break beat
+					}
+				case <-ex.Done():
+					break beat
+				}
+			}
+			tick.Stop()
+			_, _ = svc.SendTaskSuccess(ctx, SendTaskSuccessInput{TaskToken: task.TaskToken, Output: `{}`})
+			out, err := svc.WaitExecution(ctx, start.ExecutionArn)
+			if err != nil || out.Status != tc.wantStatus || out.Error != tc.wantError {
+				t.Fatalf("TimeoutSeconds %d: got %v %s %q, want %s %q", tc.timeoutSec, err, out.Status, out.Error, tc.wantStatus, tc.wantError)
+			}
 		}
 	})
 }
