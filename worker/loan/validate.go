@@ -118,8 +118,10 @@ func (l *Loan) validateRateTerms() error {
 			return fieldErr(KindFixedVariable, "margin", "0 or absent for a fixed-rate loan", "is %v on a fixed-rate loan", l.MarginAnnual)
 		case l.ResetMonths != 0:
 			return fieldErr(KindFixedVariable, "reset_months", "0 or absent for a fixed-rate loan", "is %d on a fixed-rate loan", l.ResetMonths)
-		case l.PeriodicCapAnnual != 0 || l.LifetimeCapAnnual != 0:
-			return fieldErr(KindFixedVariable, "periodic_cap", "0 or absent for a fixed-rate loan", "caps are set on a fixed-rate loan")
+		case l.PeriodicCapAnnual != 0:
+			return fieldErr(KindFixedVariable, "periodic_cap", "0 or absent for a fixed-rate loan", "is %v on a fixed-rate loan", l.PeriodicCapAnnual)
+		case l.LifetimeCapAnnual != 0:
+			return fieldErr(KindFixedVariable, "lifetime_cap", "0 or absent for a fixed-rate loan", "is %v on a fixed-rate loan", l.LifetimeCapAnnual)
 		}
 		return nil
 	}

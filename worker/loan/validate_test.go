@@ -91,6 +91,10 @@ func TestValidateRejectsEachProblemWithItsKind(t *testing.T) {
 		{"a negative periodic cap", validCommercial, func(l *Loan) { l.PeriodicCapAnnual = -0.01 }, KindBadCap, "periodic_cap"},
 		{"a lifetime cap of 100%", validCommercial, func(l *Loan) { l.LifetimeCapAnnual = 1 }, KindBadCap, "lifetime_cap"},
 		{"a fixed loan with an index", validPersonal, func(l *Loan) { l.RateType = Fixed }, KindFixedVariable, "index"},
+		{"a fixed loan with a margin", validPersonal, func(l *Loan) { l.RateType, l.Index = Fixed, "" }, KindFixedVariable, "margin"},
+		{"a fixed loan with a lifetime cap", validCommercial, func(l *Loan) {
+			l.RateType, l.Index, l.MarginAnnual, l.ResetMonths, l.PeriodicCapAnnual = Fixed, "", 0, 0, 0
+		}, KindFixedVariable, "lifetime_cap"},
 		{"a personal score above 850", validPersonal, func(l *Loan) { l.CreditScore = 851 }, KindBadScore, "credit_score"},
 		{"a personal score below 300", validPersonal, func(l *Loan) { l.CreditScore = 299 }, KindBadScore, "credit_score"},
 		{"a personal loan without a score", validPersonal, func(l *Loan) { l.CreditScore = 0 }, KindBadScore, "credit_score"},
