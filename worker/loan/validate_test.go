@@ -55,7 +55,7 @@ func TestValidateRejectsEachProblemWithItsKind(t *testing.T) {
 	cases := []struct {
 		name   string
 		base   func() Loan
-		break_ func(*Loan)
+		mutate func(*Loan)
 		kind   Kind
 		field  string
 	}{
@@ -120,7 +120,7 @@ func TestValidateRejectsEachProblemWithItsKind(t *testing.T) {
 		t.Run("rejects "+tc.name, func(t *testing.T) {
 			t.Parallel()
 			l := tc.base()
-			tc.break_(&l)
+			tc.mutate(&l)
 			err := l.Validate()
 			var fe *FieldError
 			if !errors.As(err, &fe) {
