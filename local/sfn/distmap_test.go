@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"compress/gzip"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	sfntypes "github.com/aws/aws-sdk-go-v2/service/sfn/types"
 
 	"github.com/montecarlo-pipeline/montecarlo/components/asl"
 	"github.com/montecarlo-pipeline/montecarlo/local/sfn/paths"
@@ -223,7 +225,20 @@ func TestDistributedMapOverCSVWithBatchesToleranceAndResultWriter(t *testing.T) 
 	if err != nil || len(runs.MapRuns) != 1 || aws.ToString(runs.MapRuns[0].MapRunArn) != mapRunArn {
 		t.Fatalf("list map runs: %v %+v", err, runs)
 	}
-	types := eventTypes(t, svc, out.ExecutionArn)
+	hist, err := client.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: &out.ExecutionArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	for _, e := range hist.Events {
+		types = append(types, string(e.Type))
+		if e.Type == "MapRunStarted" && aws.ToString(e.MapRunStartedEventDetails.MapRunArn) != mapRunArn {
+			t.Fatalf("MapRunStarted details %+v", e.MapRunStartedEventDetails)
+		}
+		if e.Type == "MapStateStarted" && e.MapStateStartedEventDetails.Length != 10 {
+			t.Fatalf("MapStateStarted length %d, want 10", e.MapStateStartedEventDetails.Length)
+		}
+	}
 	for _, want := range []string{"MapStateEntered", "MapStateStarted", "MapRunStarted", "MapRunSucceeded", "MapStateSucceeded", "MapStateExited"} {
 		if !slices.Contains(types, want) {
 			t.Fatalf("history %v lacks %s", types, want)
@@ -289,8 +304,26 @@ func TestRedriveReRunsOnlyUnsuccessfulChildren(t *testing.T) {
 	if mr.Status != "SUCCEEDED" || mr.RedriveCount != 1 || mr.ItemCounts.Succeeded != 10 {
 		t.Fatalf("map run after redrive: %s redrives %d counts %+v", mr.Status, mr.RedriveCount, mr.ItemCounts)
 	}
-	if _, err := svc.RedriveExecution(ctx, RedriveExecutionInput{ExecutionArn: out.ExecutionArn}); !IsAPIError(err, "ExecutionNotRedrivable") {
+	_, err = client.RedriveExecution(ctx, &sfn.RedriveExecutionInput{ExecutionArn: &out.ExecutionArn})
+	var notRedrivable *sfntypes.ExecutionNotRedrivable
+	if !errors.As(err, &notRedrivable) {
 		t.Fatalf("redriving a succeeded execution: %v", err)
+	}
+	hist, err := client.GetExecutionHistory(ctx, &sfn.GetExecutionHistoryInput{ExecutionArn: &out.ExecutionArn, ReverseOrder: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hist.Events[0].Type != "ExecutionSucceeded" {
+		t.Fatalf("last event %s", hist.Events[0].Type)
+	}
+	redriven := false
+	for _, e := range hist.Events {
+		if e.Type == "ExecutionRedriven" && e.ExecutionRedrivenEventDetails.RedriveCount != nil && *e.ExecutionRedrivenEventDetails.RedriveCount == 1 {
+			redriven = true
+		}
+	}
+	if !redriven {
+		t.Fatal("no ExecutionRedriven event with redriveCount 1")
 	}
 }
 
