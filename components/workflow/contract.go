@@ -468,7 +468,9 @@ type PrepareOutput struct {
 //     ..., "StorageClass": ...}, with no Bucket: use RunContext.InputBucket.
 //
 // The object's format follows its key: ".jsonl" JSON Lines of loans, ".json"
-// one loan, ".csv" the sample's one-row CSV.
+// one loan, ".csv" the sample's one-row CSV. Other fields (Etag,
+// LastModified, StorageClass, a user's inventory's other columns) are
+// ignored on purpose: decode Items without DisallowUnknownFields.
 type InputItem struct {
 	Bucket string `json:"Bucket,omitempty"`
 	Key    string `json:"Key"`

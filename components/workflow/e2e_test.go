@@ -1,0 +1,598 @@
+package workflow
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/md5"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	sfnlocal "github.com/montecarlo-pipeline/montecarlo/local/sfn"
+)
+
+// End-to-end: both definitions run on the local Step Functions emulator
+// against an in-memory S3, a stand-in ECS service and a fake worker that
+// speaks the contract (decoding every task input strictly). The emulator's
+// time scale makes heartbeat timeouts and retries take milliseconds.
+
+const e2eTimeScale = 0.05
+
+// memS3 is an in-memory sfnlocal.S3API.
+type memS3 struct {
+	mu      sync.Mutex
+	objects map[string][]byte // "bucket/key"
+}
+
+func newMemS3() *memS3 { return &memS3{objects: map[string][]byte{}} }
+
+func (s *memS3) GetObject(_ context.Context, bucket, key string) (io.ReadCloser, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.objects[bucket+"/"+key]
+	if !ok {
+		return nil, fmt.Errorf("NoSuchKey: s3://%s/%s", bucket, key)
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
+}
+
+func (s *memS3) ListObjectsV2(_ context.Context, bucket, prefix, token string) (sfnlocal.S3ListPage, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var keys []string
+	for k := range s.objects {
+		if rest, ok := strings.CutPrefix(k, bucket+"/"); ok && strings.HasPrefix(rest, prefix) && rest > token {
+			keys = append(keys, rest)
+		}
+	}
+	sort.Strings(keys)
+	var page sfnlocal.S3ListPage
+	for i, k := range keys {
+		if i == 1000 {
+			page.NextContinuationToken = keys[i-1]
+			break
+		}
+		page.Objects = append(page.Objects, sfnlocal.S3Object{Key: k, Size: int64(len(s.objects[bucket+"/"+k])), StorageClass: "STANDARD"})
+	}
+	return page, nil
+}
+
+func (s *memS3) PutObject(_ context.Context, bucket, key string, body []byte) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.objects[bucket+"/"+key] = slices.Clone(body)
+	return nil
+}
+
+func (s *memS3) get(t *testing.T, bucket, key string) []byte {
+	t.Helper()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	b, ok := s.objects[bucket+"/"+key]
+	if !ok {
+		t.Fatalf("no object s3://%s/%s", bucket, key)
+	}
+	return b
+}
+
+// fakeECS runs as many workers as desired, at once, unless broken.
+type fakeECS struct {
+	mu      sync.Mutex
+	desired int
+	history []int // every desired count set, in order
+	broken  bool  // no task ever starts (no Spot capacity)
+}
+
+func (e *fakeECS) UpdateService(_ context.Context, cluster, service string, n int) (sfnlocal.ECSService, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.desired = n
+	e.history = append(e.history, n)
+	return e.describe(service), nil
+}
+
+func (e *fakeECS) DescribeService(_ context.Context, cluster, service string) (sfnlocal.ECSService, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.describe(service), nil
+}
+
+func (e *fakeECS) describe(service string) sfnlocal.ECSService {
+	running := e.desired
+	if e.broken {
+		running = 0
+	}
+	return sfnlocal.ECSService{ServiceName: service, Status: "ACTIVE", DesiredCount: e.desired, RunningCount: running}
+}
+
+func (e *fakeECS) counts() []int {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return slices.Clone(e.history)
+}
+
+// fakeWorker answers activity tasks per the contract. hooks may replace the
+// answer to an op: return handled=false to answer normally.
+type fakeWorker struct {
+	t    *testing.T
+	svc  *sfnlocal.Service
+	s3   *memS3
+	arn  string
+	mu   sync.Mutex
+	ops  []string // ops received, in order
+	hook func(op string, n int) (errName, cause string, drop, handled bool)
+}
+
+func (w *fakeWorker) run(ctx context.Context) {
+	for ctx.Err() == nil {
+		task, err := w.svc.GetActivityTask(ctx, sfnlocal.GetActivityTaskInput{ActivityArn: w.arn, WorkerName: "fake"})
+		if err != nil || task.TaskToken == "" {
+			continue
+		}
+		go w.handle(ctx, task)
+	}
+}
+
+func (w *fakeWorker) handle(ctx context.Context, task sfnlocal.GetActivityTaskOutput) {
+	var head struct {
+		Op string `json:"op"`
+	}
+	_ = json.Unmarshal([]byte(task.Input), &head)
+	w.mu.Lock()
+	w.ops = append(w.ops, head.Op)
+	n := 0
+	for _, o := range w.ops {
+		if o == head.Op {
+			n++
+		}
+	}
+	hook := w.hook
+	w.mu.Unlock()
+	if hook != nil {
+		if errName, cause, drop, handled := hook(head.Op, n); handled {
+			if drop {
+				return // a dead worker: no answer, no heartbeat
+			}
+			_, _ = w.svc.SendTaskFailure(ctx, sfnlocal.SendTaskFailureInput{TaskToken: task.TaskToken, Error: errName, Cause: cause})
+			return
+		}
+	}
+	out, err := w.answer(head.Op, []byte(task.Input))
+	if err != nil {
+		name := ErrInputInvalid
+		var te taskErr
+		if errors.As(err, &te) {
+			name = te.name
+		}
+		_, _ = w.svc.SendTaskFailure(ctx, sfnlocal.SendTaskFailureInput{TaskToken: task.TaskToken, Error: name, Cause: err.Error()})
+		return
+	}
+	b, _ := json.Marshal(out)
+	_, _ = w.svc.SendTaskSuccess(ctx, sfnlocal.SendTaskSuccessInput{TaskToken: task.TaskToken, Output: string(b)})
+}
+
+type taskErr struct {
+	name string
+	err  error
+}
+
+func (e taskErr) Error() string { return e.name + ": " + e.err.Error() }
+
+func strict(data []byte, v any) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	return dec.Decode(v)
+}
+
+func (w *fakeWorker) answer(op string, input []byte) (any, error) {
+	ctx := context.Background()
+	switch op {
+	case OpPlan:
+		var in PlanInput
+		if err := strict(input, &in); err != nil {
+			return nil, err
+		}
+		r := in.Run
+		shards := (r.Loans + int64(in.ShardSize) - 1) / int64(in.ShardSize)
+		var b bytes.Buffer
+		cw := csv.NewWriter(&b)
+		_ = cw.Write(PlanCSVHeader)
+		for s := range shards {
+			first := s * int64(in.ShardSize)
+			_ = cw.Write([]string{strconv.FormatInt(s, 10), strconv.FormatInt(first, 10), strconv.FormatInt(min(int64(in.ShardSize), r.Loans-first), 10)})
+		}
+		cw.Flush()
+		_ = w.s3.PutObject(ctx, in.Bucket, PlanKey(r.Dataset), b.Bytes())
+		ds := DatasetContext{Name: r.Dataset, Bucket: in.Bucket, Prefix: DatasetPrefix(r.Dataset), Loans: r.Loans,
+			ShardSize: in.ShardSize, Shards: shards, Seed: r.Seed, Layout: r.Layout}
+		return PlanOutput{Dataset: ds, PlanKey: PlanKey(r.Dataset), ResultPrefix: DatasetMapResultPrefix(r.Dataset)}, nil
+
+	case OpGenerate:
+		var in GenerateInput
+		if err := strict(input, &in); err != nil {
+			return nil, err
+		}
+		ds := in.BatchInput.Dataset
+		var out GenerateOutput
+		for _, sh := range in.Items {
+			body := bytes.Repeat([]byte("{}\n"), int(sh.Loans))
+			key := ShardKey(ds.Name, sh.Shard)
+			_ = w.s3.PutObject(ctx, ds.Bucket, key, body)
+			part := fmt.Sprintf("%s\n%s,%s,%d,%d\n", strings.Join(ManifestCSVHeader, ","), ds.Bucket, key, len(body), sh.Loans)
+			_ = w.s3.PutObject(ctx, ds.Bucket, ManifestPartKey(ds.Name, sh.Shard), []byte(part))
+			out.Shards++
+			out.Loans += sh.Loans
+			out.Objects++
+			out.Bytes += int64(len(body))
+		}
+		return out, nil
+
+	case OpManifest:
+		var in ManifestInput
+		if err := strict(input, &in); err != nil {
+			return nil, err
+		}
+		ds := in.Dataset
+		var rows [][]string
+		for s := range ds.Shards {
+			rc, err := w.s3.GetObject(ctx, ds.Bucket, ManifestPartKey(ds.Name, s))
+			if err != nil {
+				return nil, taskErr{ErrDatasetIncomplete, err}
+			}
+			recs, _ := csv.NewReader(rc).ReadAll()
+			rows = append(rows, recs[1:]...)
+		}
+		var b, inv bytes.Buffer
+		cw := csv.NewWriter(&b)
+		_ = cw.Write(ManifestCSVHeader)
+		_ = cw.WriteAll(rows)
+		gz := gzip.NewWriter(&inv)
+		iw := csv.NewWriter(gz)
+		var loans int64
+		for _, r := range rows {
+			_ = iw.Write([]string{r[0], url.QueryEscape(r[1]), r[2]})
+			n, _ := strconv.ParseInt(r[3], 10, 64)
+			loans += n
+		}
+		iw.Flush()
+		_ = gz.Close()
+		sum := md5.Sum(inv.Bytes())
+		_ = w.s3.PutObject(ctx, ds.Bucket, ManifestKey(ds.Name), b.Bytes())
+		_ = w.s3.PutObject(ctx, ds.Bucket, InventoryDataKey(ds.Name, 0), inv.Bytes())
+		im, _ := json.Marshal(InventoryManifest{SourceBucket: ds.Bucket, DestinationBucket: "arn:aws:s3:::" + ds.Bucket, Version: InventoryVersion,
+			CreationTimestamp: "1763755200000", FileFormat: "CSV", FileSchema: InventoryFileSchema,
+			Files: []InventoryFile{{Key: InventoryDataKey(ds.Name, 0), Size: int64(inv.Len()), MD5Checksum: hex.EncodeToString(sum[:])}}})
+		_ = w.s3.PutObject(ctx, ds.Bucket, InventoryManifestKey(ds.Name), im)
+		summary, _ := json.Marshal(DatasetSummary{Dataset: ds, Objects: int64(len(rows)), Created: "2026-11-21T20:00:00Z"})
+		_ = w.s3.PutObject(ctx, ds.Bucket, DatasetSummaryKey(ds.Name), summary)
+		return ManifestOutput{Dataset: ds.Name, ManifestKey: ManifestKey(ds.Name), InventoryManifestKey: InventoryManifestKey(ds.Name),
+			SummaryKey: DatasetSummaryKey(ds.Name), Objects: int64(len(rows)), Loans: loans}, nil
+
+	case OpPrepare:
+		var in PrepareInput
+		if err := strict(input, &in); err != nil {
+			return nil, err
+		}
+		r := in.Run
+		runID := in.ExecutionName
+		src := InputSource{Kind: InputKindCSV, Bucket: in.Bucket, Key: ManifestKey(r.Dataset)}
+		switch {
+		case r.InputPrefix != "":
+			src = InputSource{Kind: InputKindPrefix, Bucket: in.Bucket, Prefix: r.InputPrefix}
+		case r.InventoryManifestKey != "":
+			src = InputSource{Kind: InputKindInventory, Bucket: in.Bucket, Key: r.InventoryManifestKey}
+		case r.ManifestKey != "":
+			src.Key = r.ManifestKey
+		}
+		var expected int64
+		if src.Kind == InputKindCSV {
+			var sum DatasetSummary
+			rc, err := w.s3.GetObject(ctx, in.Bucket, DatasetSummaryKey(r.Dataset))
+			if err != nil {
+				return nil, taskErr{ErrInputInvalid, err}
+			}
+			_ = json.NewDecoder(rc).Decode(&sum)
+			expected = sum.Dataset.Loans
+		}
+		loans := min(int64(in.BatchLoans), MaxBatchLoans(in.TaskTimeoutSeconds, r.Scenarios, in.LoanScenarioNanos))
+		rc := RunContext{RunID: runID, Bucket: in.Bucket, Prefix: RunPrefix(runID), ManifestKey: RunManifestKey(runID),
+			Seed: r.Seed, Scenarios: r.Scenarios, HorizonMonths: r.HorizonMonths, TargetRate: r.TargetRate, ParamsHash: "h", InputBucket: in.Bucket}
+		_ = w.s3.PutObject(ctx, in.Bucket, RunManifestKey(runID), []byte("{}"))
+		return PrepareOutput{RunID: runID, Input: src, MaxItemsPerBatch: int(max(1, loans/int64(DefaultShardSize))),
+			ExpectedLoans: expected, ResultPrefix: RunMapResultPrefix(runID), Run: rc}, nil
+
+	case OpSimulate:
+		// Items carry whatever fields their reader gives (listObjectsV2:
+		// Etag, LastModified, StorageClass); InputItem takes what it needs.
+		var in SimulateInput
+		if err := json.Unmarshal(input, &in); err != nil {
+			return nil, err
+		}
+		run := in.BatchInput.Run
+		id := BatchID(in.Items, run.InputBucket)
+		var loans int64
+		for _, it := range in.Items {
+			b := it.Bucket
+			if b == "" {
+				b = run.InputBucket
+			}
+			key, err := url.QueryUnescape(it.Key)
+			if err != nil {
+				return nil, taskErr{ErrInputInvalid, err}
+			}
+			rc, err := w.s3.GetObject(ctx, b, key)
+			if err != nil {
+				return nil, taskErr{ErrS3IO, err}
+			}
+			body, _ := io.ReadAll(rc)
+			loans += int64(bytes.Count(body, []byte("\n")))
+		}
+		_ = w.s3.PutObject(ctx, run.Bucket, PartialKey(run.RunID, id), []byte(strconv.FormatInt(loans, 10)))
+		return SimulateOutput{BatchID: id, Objects: len(in.Items), Loans: loans, PartialKey: PartialKey(run.RunID, id), ResultsKey: ResultsKey(run.RunID, id)}, nil
+
+	case OpAggregate:
+		var in AggregateInput
+		if err := strict(input, &in); err != nil {
+			return nil, err
+		}
+		if in.MapRun.MapRunArn == "" || in.MapRun.ResultWriterDetails.Key == "" {
+			return nil, fmt.Errorf("aggregate: no Map Run details: %+v", in.MapRun)
+		}
+		page, _ := w.s3.ListObjectsV2(ctx, in.Run.Bucket, PartialsPrefix(in.Run.RunID), "")
+		var loans int64
+		for _, o := range page.Objects {
+			rc, _ := w.s3.GetObject(ctx, in.Run.Bucket, o.Key)
+			b, _ := io.ReadAll(rc)
+			n, _ := strconv.ParseInt(string(b), 10, 64)
+			loans += n
+		}
+		if in.ExpectedLoans > 0 && loans != in.ExpectedLoans {
+			return nil, taskErr{ErrAggregateMismatch, fmt.Errorf("counted %d loans, expected %d", loans, in.ExpectedLoans)}
+		}
+		return AggregateOutput{RunID: in.Run.RunID, Batches: int64(len(page.Objects)), Loans: loans,
+			ReportKey: ReportKey(in.Run.RunID), ReportHTMLKey: ReportHTMLKey(in.Run.RunID)}, nil
+	}
+	return nil, fmt.Errorf("unknown op %q", op)
+}
+
+// e2e is one emulator with both state machines, a worker and the fakes.
+type e2e struct {
+	t      *testing.T
+	cfg    Config
+	svc    *sfnlocal.Service
+	s3     *memS3
+	ecs    *fakeECS
+	worker *fakeWorker
+	arns   map[string]string // workflow name → state machine ARN
+}
+
+func newE2E(t *testing.T, mutate func(*Config)) *e2e {
+	t.Helper()
+	s3, ecs := newMemS3(), &fakeECS{}
+	svc := sfnlocal.New(sfnlocal.Options{TimeScale: e2eTimeScale, S3: s3, ECS: ecs, Region: "us-east-1", AccountID: "123456789012"})
+	ctx, cancel := context.WithCancel(context.Background())
+	t.Cleanup(func() { cancel(); _ = svc.Close() })
+	act, err := svc.CreateActivity(ctx, sfnlocal.CreateActivityInput{Name: "montecarlo-work"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := testConfig()
+	cfg.ActivityArn = act.ActivityArn
+	cfg.HeartbeatSeconds = 10
+	cfg.ShardSize = 10 // 3 shards for 25 loans
+	cfg.BatchSize = 10
+	cfg.Defaults.Loans = 25
+	if mutate != nil {
+		mutate(&cfg)
+	}
+	defs, err := Definitions(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &e2e{t: t, cfg: cfg.WithDefaults(), svc: svc, s3: s3, ecs: ecs, arns: map[string]string{}}
+	for _, d := range defs {
+		out, err := svc.CreateStateMachine(ctx, sfnlocal.CreateStateMachineInput{Name: d.Name, Definition: string(d.JSON),
+			RoleArn: "arn:aws:iam::123456789012:role/states", Type: "STANDARD"})
+		if err != nil {
+			t.Fatalf("create %s: %v", d.Name, err)
+		}
+		if out.StateMachineArn != cfg.StateMachineArn(d.Name) {
+			t.Fatalf("the emulator's ARN %s differs from Config.StateMachineArn %s", out.StateMachineArn, cfg.StateMachineArn(d.Name))
+		}
+		e.arns[d.Workflow] = out.StateMachineArn
+	}
+	e.worker = &fakeWorker{t: t, svc: svc, s3: s3, arn: act.ActivityArn}
+	go e.worker.run(ctx)
+	return e
+}
+
+// start starts an execution of workflow with input and returns its ARN.
+func (e *e2e) start(workflow, name string, input any) string {
+	e.t.Helper()
+	if input == nil {
+		input = map[string]any{} // StartExecution without input gives {}
+	}
+	b, _ := json.Marshal(input)
+	out, err := e.svc.StartExecution(context.Background(), sfnlocal.StartExecutionInput{StateMachineArn: e.arns[workflow], Name: name, Input: string(b)})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out.ExecutionArn
+}
+
+// wait waits for an execution to end and returns its description.
+func (e *e2e) wait(arn string) sfnlocal.DescribeExecutionOutput {
+	e.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := e.svc.WaitExecution(ctx, arn)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return out
+}
+
+func (e *e2e) run(workflow, name string, input any) sfnlocal.DescribeExecutionOutput {
+	e.t.Helper()
+	return e.wait(e.start(workflow, name, input))
+}
+
+func mustSucceed(t *testing.T, d sfnlocal.DescribeExecutionOutput, out any) {
+	t.Helper()
+	if d.Status != sfnlocal.StatusSucceeded {
+		t.Fatalf("%s: %s %s: %s", d.Name, d.Status, d.Error, d.Cause)
+	}
+	if err := strict([]byte(*d.Output), out); err != nil {
+		t.Fatalf("%s output: %v\n%s", d.Name, err, *d.Output)
+	}
+}
+
+func TestEndToEndGenerateThenSimulateEveryInputKind(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, nil)
+	var gen ManifestOutput
+	mustSucceed(t, e.run(WorkflowGenerate, "gen-1", map[string]any{}), &gen)
+	if gen.Loans != 25 || gen.Objects != 3 || gen.ManifestKey != ManifestKey("default") {
+		t.Errorf("generate output = %+v, want 25 loans in 3 shards", gen)
+	}
+	inputs := map[string]map[string]any{
+		"csv":       {},
+		"inventory": {"inventoryManifestKey": InventoryManifestKey("default")},
+		"prefix":    {"inputPrefix": DatasetPrefix("default") + "loans/"},
+	}
+	for _, kind := range []string{"csv", "inventory", "prefix"} {
+		var rep AggregateOutput
+		mustSucceed(t, e.run(WorkflowSimulate, "sim-"+kind, inputs[kind]), &rep)
+		if rep.Loans != 25 || rep.Batches != 3 || rep.RunID != "sim-"+kind {
+			t.Errorf("%s: report = %+v, want 25 loans in 3 batches", kind, rep)
+		}
+	}
+	// Each run scaled out to the worker count and back to zero.
+	if got, want := e.ecs.counts(), []int{2, 0, 2, 0, 2, 0, 2, 0}; !slices.Equal(got, want) {
+		t.Errorf("desired counts = %v, want %v", got, want)
+	}
+}
+
+func TestEndToEndRetriesLostAndInterruptedBatches(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, nil)
+	mustSucceed(t, e.run(WorkflowGenerate, "gen", nil), &ManifestOutput{})
+	e.worker.mu.Lock()
+	e.worker.hook = func(op string, n int) (string, string, bool, bool) {
+		switch {
+		case op == OpSimulate && n == 1: // the worker dies holding the task
+			return "", "", true, true
+		case op == OpSimulate && n == 2:
+			return ErrWorkerInterrupted, "SIGTERM", false, true
+		case op == OpSimulate && n == 3:
+			return ErrS3SlowDown, "503 Slow Down", false, true
+		}
+		return "", "", false, false
+	}
+	e.worker.mu.Unlock()
+	var rep AggregateOutput
+	mustSucceed(t, e.run(WorkflowSimulate, "sim", nil), &rep)
+	if rep.Loans != 25 {
+		t.Errorf("report = %+v, want all 25 loans once", rep)
+	}
+	e.worker.mu.Lock()
+	defer e.worker.mu.Unlock()
+	if n := countOf(e.worker.ops, OpSimulate); n != 3+3 {
+		t.Errorf("%d simulate tasks, want 3 batches + 3 retries", n)
+	}
+}
+
+func countOf(ops []string, op string) int {
+	n := 0
+	for _, o := range ops {
+		if o == op {
+			n++
+		}
+	}
+	return n
+}
+
+func TestEndToEndFailureScalesInAndReportsTheOriginalError(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, nil)
+	mustSucceed(t, e.run(WorkflowGenerate, "gen", nil), &ManifestOutput{})
+	e.worker.mu.Lock()
+	e.worker.hook = func(op string, n int) (string, string, bool, bool) {
+		if op == OpAggregate {
+			return ErrAggregateMismatch, "3 loans counted twice", false, true
+		}
+		return "", "", false, false
+	}
+	e.worker.mu.Unlock()
+	d := e.run(WorkflowSimulate, "sim", nil)
+	if d.Status != sfnlocal.StatusFailed || d.Error != ErrAggregateMismatch || !strings.Contains(d.Cause, "3 loans counted twice") {
+		t.Errorf("execution = %s %s %q, want FAILED with the aggregate's error and cause", d.Status, d.Error, d.Cause)
+	}
+	if got := e.ecs.counts(); got[len(got)-1] != 0 {
+		t.Errorf("desired counts = %v: the failed run left workers running", got)
+	}
+}
+
+func TestEndToEndRefusesAConcurrentRunWithoutTouchingItsWorkers(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, nil)
+	mustSucceed(t, e.run(WorkflowGenerate, "gen", nil), &ManifestOutput{})
+	release := make(chan struct{})
+	held := make(chan struct{}, 1)
+	e.worker.mu.Lock()
+	e.worker.hook = func(op string, n int) (string, string, bool, bool) {
+		if op == OpPrepare && n == 1 {
+			held <- struct{}{}
+			<-release // the first run is busy while the second starts
+		}
+		return "", "", false, false
+	}
+	e.worker.mu.Unlock()
+	first := e.start(WorkflowSimulate, "first", nil)
+	<-held
+	before := e.ecs.counts()
+	for _, w := range []string{WorkflowGenerate, WorkflowSimulate} {
+		d := e.run(w, "second-"+w, nil)
+		if d.Status != sfnlocal.StatusFailed || d.Error != ErrRunInProgress || !strings.Contains(d.Cause, "another run is in progress") {
+			t.Errorf("%s during a run: %s %s %q, want FAILED Run.InProgress", w, d.Status, d.Error, d.Cause)
+		}
+	}
+	if got := e.ecs.counts(); !slices.Equal(got, before) {
+		t.Errorf("the refused runs changed the desired count: %v, then %v", before, got)
+	}
+	close(release)
+	var rep AggregateOutput
+	mustSucceed(t, e.wait(first), &rep)
+}
+
+func TestEndToEndFailsWhenNoWorkerStarts(t *testing.T) {
+	t.Parallel()
+	e := newE2E(t, func(c *Config) { c.WorkerWaitSeconds, c.WorkerWaitMaxPolls = 1, 3 })
+	e.ecs.mu.Lock()
+	e.ecs.broken = true
+	e.ecs.mu.Unlock()
+	d := e.run(WorkflowGenerate, "gen", nil)
+	if d.Status != sfnlocal.StatusFailed || d.Error != ErrWorkersNotStarted || !strings.Contains(d.Cause, "after 3 polls") {
+		t.Errorf("execution = %s %s %q, want FAILED Workers.NotStarted after 3 polls", d.Status, d.Error, d.Cause)
+	}
+	if got := e.ecs.counts(); !slices.Equal(got, []int{2, 0}) {
+		t.Errorf("desired counts = %v, want [2 0]", got)
+	}
+	e.worker.mu.Lock()
+	defer e.worker.mu.Unlock()
+	if len(e.worker.ops) != 0 {
+		t.Errorf("tasks ran without workers: %v", e.worker.ops)
+	}
+}
