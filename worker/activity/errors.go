@@ -6,29 +6,34 @@ import (
 	"fmt"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 )
 
-// Stable error names a task fails with. The state machines' Retry and Catch
-// match on them, so they are part of the contract with the workflows: change
-// one only together with the definitions that name it. Names never start
-// with "States.", which Step Functions reserves for its own errors.
+// Stable error names a task fails with, as SendTaskFailure's error. They are
+// components/workflow's names (the contract the definitions' Retry and Catch
+// match on), re-exported so operations write activity.Errorf(activity.S3IO,
+// ...); see there for which are retried. Names never start with "States.",
+// which Step Functions reserves for its own errors.
 const (
 	// InputInvalid: the task input is not what the operation accepts (bad
 	// JSON, unknown op, missing or out-of-range field). Retrying cannot help.
-	InputInvalid = "Input.Invalid"
+	InputInvalid = workflow.ErrInputInvalid
 	// WorkerInterrupted: the worker is shutting down (SIGTERM, e.g. a Fargate
 	// Spot interruption) and handed the task back unfinished; retry at once.
-	WorkerInterrupted = "Worker.Interrupted"
+	WorkerInterrupted = workflow.ErrWorkerInterrupted
 	// WorkerInternal: an error the operation did not name, or a panic.
-	WorkerInternal = "Worker.Internal"
+	WorkerInternal = workflow.ErrWorkerInternal
 	// WorkerOutputTooLarge: the operation's output exceeds MaxOutputBytes.
-	WorkerOutputTooLarge = "Worker.OutputTooLarge"
+	WorkerOutputTooLarge = workflow.ErrWorkerOutputTooLarge
 	// S3SlowDown: S3 kept throttling after the SDK's retries.
-	S3SlowDown = "S3.SlowDown"
+	S3SlowDown = workflow.ErrS3SlowDown
 	// S3IO: an S3 read or write that could not be completed.
-	S3IO = "S3.IO"
+	S3IO = workflow.ErrS3IO
 	// AggregateMismatch: aggregate found loans counted zero or several times.
-	AggregateMismatch = "Aggregate.Mismatch"
+	AggregateMismatch = workflow.ErrAggregateMismatch
+	// DatasetIncomplete: manifest found a planned shard without its part.
+	DatasetIncomplete = workflow.ErrDatasetIncomplete
 )
 
 // Limits of SendTaskFailure and SendTaskSuccess (Step Functions API
