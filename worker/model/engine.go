@@ -48,9 +48,9 @@ type loanState struct {
 	b0        float64 // balance today
 	rate0     float64 // annual rate today
 	a0        float64 // payment today, A(0)
+	invA0     float64 // 1/a0, so a payment ratio is one multiply (0 if a0 is 0)
 
-	spread      float64 // index over fed funds: PrimeSpreadAnnual for prime, 0 for SOFR
-	margin      float64
+	add         float64 // rate = fed funds + add: the index spread (prime) plus the margin
 	periodicCap float64 // 0: none
 	rateCeil    float64 // lifetime cap as an absolute rate; +Inf: none
 
@@ -161,6 +161,9 @@ func (e *Evaluator) prepare(l *loan.Loan) error {
 	} else {
 		ls.a0 = annuityFast(ls.b0, ls.rate0/12, ls.remaining)
 	}
+	if ls.a0 > 0 {
+		ls.invA0 = 1 / ls.a0
+	}
 	if ls.line {
 		ls.lineEAD = ls.b0 + p.CCFUndrawn*math.Max(0, l.AmountUSD-ls.b0)
 	}
@@ -194,10 +197,10 @@ func (e *Evaluator) prepare(l *loan.Loan) error {
 		if l.ResetMonths < 1 {
 			return fmt.Errorf("reset_months = %d, must be >= 1 for a variable-rate loan", l.ResetMonths)
 		}
+		ls.add = l.MarginAnnual
 		if l.Index == loan.Prime {
-			ls.spread = p.PrimeSpreadAnnual
+			ls.add = p.PrimeSpreadAnnual + l.MarginAnnual
 		}
-		ls.margin = l.MarginAnnual
 		ls.periodicCap = l.PeriodicCapAnnual
 		if l.LifetimeCapAnnual > 0 {
 			// The record has no origination rate; the lifetime cap is taken
@@ -283,63 +286,82 @@ func (e *Evaluator) variablePath() (sumBase, sumStress, sumPeak, maxPeak float64
 		} else {
 			sumBase += oneMinusExpNeg(h0 * e.lambda(e.base, s))
 		}
-		var trig int
-		var peak float64
-		e.cur, trig, peak = e.walk(s, e.cur)
+		lam, trig, peak := e.walkHazard(s)
 		sumPeak += peak
 		maxPeak = max(maxPeak, peak)
 		pd := 1.0
 		if trig == 0 {
-			pd = oneMinusExpNeg(h0 * e.lambda(e.cur, s))
+			pd = oneMinusExpNeg(h0 * lam)
 		}
 		sumStress += pd
 		if u < pd {
+			// Rare: rebuild the path to find the default month and balance.
+			e.cur, _, _ = e.walk(s, e.cur)
 			e.recordDefault(s, u, e.cur, trig)
 		}
 	}
 	return sumBase, sumStress, sumPeak, maxPeak
 }
 
+// nextRate is the rate after a reset at month tau from rate on scenario s
+// (s < 0: the policy rate held at r0): index plus margin, within the
+// periodic and lifetime caps, floored at 0.
+func (e *Evaluator) nextRate(s, tau int, rate float64) float64 {
+	ls := &e.ln
+	ff := e.p.R0Annual
+	if s >= 0 {
+		ff = e.sc.fedFunds[s*e.sc.h+tau-1]
+	}
+	nr := ff + ls.add
+	if ls.periodicCap > 0 {
+		nr = min(max(nr, rate-ls.periodicCap), rate+ls.periodicCap)
+	}
+	return max(0, min(nr, ls.rateCeil))
+}
+
+// repay is the payment after a reset at month tau to monthly rate i on
+// balance bal: interest only, or the annuity over the remaining term.
+func (e *Evaluator) repay(bal, i float64, tau int) float64 {
+	if e.ln.io {
+		return bal * i
+	}
+	return annuityFast(bal, i, e.ln.remaining-(tau-1))
+}
+
 // walk builds the payment path over months 1..n on scenario s (s < 0: the
 // policy rate held at r0) into pieces, and returns the month affordability
 // triggers default (0: never within the horizon) and the peak payment ratio.
+// A reset that leaves the rate unchanged leaves the payment unchanged (the
+// annuity identity), so it does not start a new piece.
+//
+// walkHazard is the same loop integrating the hazard instead of storing the
+// path; the two must stay in step (TestWalkHazardMatchesWalk).
 func (e *Evaluator) walk(s int, pieces []piece) ([]piece, int, float64) {
 	ls := &e.ln
-	H := e.sc.h
 	pieces = pieces[:0]
 	cur := piece{start: 1, w: 1, ratio: 1, bal: ls.b0, i: ls.rate0 / 12, pay: ls.a0}
 	rate, peak := ls.rate0, 1.0
 	run, trig := 0, 0
 	for _, tau := range e.resets {
+		nr := e.nextRate(s, tau, rate)
+		if nr == rate {
+			continue
+		}
 		bal := cur.bal
 		if tau > cur.start {
 			cur.end = tau - 1
 			pieces = append(pieces, cur)
 			if trig == 0 {
-				run, trig = afford(run, &cur, ls)
+				run, trig = afford(run, cur.pay > ls.aMax, cur.start, cur.end, ls.need)
 			}
 			bal = advance(cur.bal, cur.i, cur.pay, tau-cur.start, ls.io)
 		}
-		ff := e.p.R0Annual
-		if s >= 0 {
-			ff = e.sc.fedFunds[s*H+tau-1]
-		}
-		nr := ff + ls.spread + ls.margin
-		if ls.periodicCap > 0 {
-			nr = min(max(nr, rate-ls.periodicCap), rate+ls.periodicCap)
-		}
-		nr = max(0, min(nr, ls.rateCeil))
 		rate = nr
 		i := nr / 12
-		var pay float64
-		if ls.io {
-			pay = bal * i
-		} else {
-			pay = annuityFast(bal, i, ls.remaining-(tau-1))
-		}
+		pay := e.repay(bal, i, tau)
 		ratio, w := 1.0, 1.0
 		if ls.a0 > 0 {
-			ratio = pay / ls.a0
+			ratio = pay * ls.invA0
 			w = e.sc.pow.pow(ratio)
 		}
 		peak = max(peak, ratio)
@@ -348,20 +370,73 @@ func (e *Evaluator) walk(s int, pieces []piece) ([]piece, int, float64) {
 	cur.end = ls.n
 	pieces = append(pieces, cur)
 	if trig == 0 {
-		_, trig = afford(run, &cur, ls)
+		_, trig = afford(run, cur.pay > ls.aMax, cur.start, cur.end, ls.need)
 	}
 	return pieces, trig, peak
 }
 
-// afford extends the run of consecutive unaffordable months by the piece and
-// returns the new run and the trigger month (0 if not reached).
-func afford(run int, pc *piece, ls *loanState) (int, int) {
-	if !(pc.pay > ls.aMax) {
+// walkHazard follows walk's path on stressed scenario s and returns
+// sum over pieces of w*(multiplier sum over the piece) (times h0, the
+// cumulative hazard), the trigger month and the peak payment ratio, without
+// storing the path.
+func (e *Evaluator) walkHazard(s int) (lam float64, trig int, peak float64) {
+	ls := &e.ln
+	H := e.sc.h
+	row := e.sc.cum[ls.series][s*(H+1) : (s+1)*(H+1)]
+	io, invA0, aMax, need := ls.io, ls.invA0, ls.aMax, ls.need
+	tab := e.sc.pow.y
+	start, w, bal, i, pay := 1, 1.0, ls.b0, ls.rate0/12, ls.a0
+	rate := ls.rate0
+	peak = 1
+	run := 0
+	for _, tau := range e.resets {
+		nr := e.nextRate(s, tau, rate)
+		if nr == rate {
+			continue
+		}
+		if tau > start {
+			lam += float64(w * (row[tau-1] - row[start-1]))
+			if trig == 0 {
+				run, trig = afford(run, pay > aMax, start, tau-1, need)
+			}
+			if !io {
+				bal = advance(bal, i, pay, tau-start, false)
+			}
+		}
+		rate = nr
+		i = nr / 12
+		pay = e.repay(bal, i, tau)
+		if invA0 > 0 {
+			ratio := pay * invA0
+			// e.sc.pow.pow(ratio), by hand: the compiler will not inline it.
+			if f := ratio * powTableSteps; f >= 0 && f < powTableSteps*powTableMax {
+				k := int(f)
+				y := tab[k : k+2 : k+2]
+				w = y[0] + float64((f-float64(k))*(y[1]-y[0]))
+			} else {
+				w = e.sc.pow.outside(ratio)
+			}
+			peak = max(peak, ratio)
+		}
+		start = tau
+	}
+	lam += float64(w * (row[ls.n] - row[start-1]))
+	if trig == 0 {
+		_, trig = afford(run, pay > aMax, start, ls.n, need)
+	}
+	return lam, trig, peak
+}
+
+// afford extends the run of consecutive unaffordable months by the months
+// [start, end] (unaffordable if over) and returns the new run and the
+// trigger month (0 if not reached).
+func afford(run int, over bool, start, end, need int) (int, int) {
+	if !over {
 		return 0, 0
 	}
-	length := pc.end - pc.start + 1
-	if run+length >= ls.need {
-		return run + length, pc.start + ls.need - run - 1
+	length := end - start + 1
+	if run+length >= need {
+		return run + length, start + need - run - 1
 	}
 	return run + length, 0
 }
@@ -376,8 +451,22 @@ func advance(bal, i, pay float64, k int, io bool) float64 {
 	case i == 0:
 		return max(0, bal-float64(k)*pay)
 	}
-	g := math.Pow(1+i, float64(k))
+	g := powInt(1+i, k)
 	return max(0, float64(bal*g)-float64(pay*(g-1))/i)
+}
+
+// powInt is x^k for k >= 0 by binary exponentiation: a few multiplies,
+// where math.Pow costs tens of nanoseconds.
+func powInt(x float64, k int) float64 {
+	r := 1.0
+	for k > 0 {
+		if k&1 == 1 {
+			r *= x
+		}
+		x *= x
+		k >>= 1
+	}
+	return r
 }
 
 // lambda is sum over pieces of w * (multiplier sum over the piece) on

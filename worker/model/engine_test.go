@@ -307,3 +307,23 @@ func TestEvaluateAllocatesNothingPerLoan(t *testing.T) {
 		t.Errorf("Evaluate allocates %v times per loan, want 0", allocs)
 	}
 }
+
+func TestWalkHazardMatchesWalk(t *testing.T) {
+	t.Parallel()
+	sc := testScenarios(t, func(p *Params) { p.Scenarios = 300; p.HorizonMonths = 30 })
+	ev := NewEvaluator(sc)
+	for _, l := range mixedPortfolio(24) {
+		if err := ev.prepare(&l); err != nil {
+			t.Fatal(err)
+		}
+		for s := range sc.Len() {
+			lam, trig, peak := ev.walkHazard(s)
+			var trig2 int
+			var peak2 float64
+			ev.cur, trig2, peak2 = ev.walk(s, ev.cur)
+			if lam2 := ev.lambda(ev.cur, s); lam != lam2 || trig != trig2 || peak != peak2 {
+				t.Fatalf("loan %s scenario %d: walkHazard (%v, %d, %v), walk (%v, %d, %v)", l.ID, s, lam, trig, peak, lam2, trig2, peak2)
+			}
+		}
+	}
+}

@@ -45,15 +45,17 @@ func newPowTable(gamma float64) powTable {
 }
 
 func (t *powTable) pow(x float64) float64 {
-	if x >= 0 && x < powTableMax {
-		f := x * powTableSteps
+	f := x * powTableSteps
+	if f >= 0 && f < powTableSteps*powTableMax {
 		k := int(f)
-		frac := f - float64(k)
-		y0 := t.y[k]
-		return y0 + float64(frac*(t.y[k+1]-y0))
+		y := t.y[k : k+2 : k+2]
+		return y[0] + float64((f-float64(k))*(y[1]-y[0]))
 	}
-	return powDet(x, t.gamma)
+	return t.outside(x)
 }
+
+// outside is pow beyond the table, kept out of line so pow inlines.
+func (t *powTable) outside(x float64) float64 { return powDet(x, t.gamma) }
 
 // expDet is exp(x) computed the same way on every CPU. math.Exp on amd64
 // picks an FMA code path at run time when the CPU has one (math/exp_amd64.go),
@@ -102,6 +104,11 @@ func expDet(x float64) float64 {
 	q = float64(t*q) + p1
 	c := r - float64(t*q)
 	y := 1 - ((lo - float64(r*c)/(2-c)) - hi)
+	if k >= -1021 && k <= 1023 {
+		// y is in [0.5, 2], so y*2^k is normal and the product exact: the
+		// same value as math.Ldexp(y, k), without its call.
+		return y * math.Float64frombits(uint64(k+1023)<<52)
+	}
 	return math.Ldexp(y, k)
 }
 
