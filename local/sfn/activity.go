@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -88,6 +89,22 @@ func (s *Service) activityLocked(arn string) (*activity, error) {
 		return nil, apiErr(codeActivityDoesNotExist, "activity does not exist: %q", arn)
 	}
 	return a, nil
+}
+
+// DeleteActivity deletes an activity. Tasks already scheduled on it stay
+// until they time out; new schedules fail.
+func (s *Service) DeleteActivity(_ context.Context, in DeleteActivityInput) (Empty, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.activityLocked(in.ActivityArn); err != nil {
+		if IsAPIError(err, codeActivityDoesNotExist) {
+			return Empty{}, nil // deleting twice is not an error
+		}
+		return Empty{}, err
+	}
+	delete(s.activities, in.ActivityArn)
+	s.activityOrder = slices.DeleteFunc(s.activityOrder, func(a string) bool { return a == in.ActivityArn })
+	return Empty{}, nil
 }
 
 // DescribeActivity returns an activity's name and creation date.
@@ -223,8 +240,14 @@ func (s *Service) report(token string, o taskOutcome) error {
 	return nil
 }
 
+// maxTaskOutputBytes is the API's length limit on a task's output (256 KiB).
+const maxTaskOutputBytes = 262144
+
 // SendTaskSuccess completes a task with its JSON output.
 func (s *Service) SendTaskSuccess(_ context.Context, in SendTaskSuccessInput) (Empty, error) {
+	if len(in.Output) > maxTaskOutputBytes {
+		return Empty{}, apiErr(codeValidation, "output is %d bytes; it must be at most %d", len(in.Output), maxTaskOutputBytes)
+	}
 	if _, err := paths.DecodeString(in.Output); err != nil {
 		return Empty{}, apiErr(codeInvalidOutput, "output is not valid JSON: %v", err)
 	}

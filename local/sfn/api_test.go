@@ -293,3 +293,74 @@ func TestActivityTimeouts(t *testing.T) {
 		}
 	})
 }
+
+func TestSDKClientManagesMachinesAndActivities(t *testing.T) {
+	t.Parallel()
+	_, client := newTestService(t, Options{TimeScale: 0.001})
+	ctx := testContext(t)
+	def := `{"StartAt":"P","States":{"P":{"Type":"Pass","End":true}}}`
+	role := aws.String("arn:aws:iam::123456789012:role/r")
+	sm, err := client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("M"), Definition: &def, RoleArn: role})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("M"), Definition: &def, RoleArn: role})
+	if err != nil || aws.ToString(again.StateMachineArn) != aws.ToString(sm.StateMachineArn) {
+		t.Fatalf("creating the same machine again: %v", err)
+	}
+	other := `{"StartAt":"Q","States":{"Q":{"Type":"Succeed"}}}`
+	_, err = client.CreateStateMachine(ctx, &sfn.CreateStateMachineInput{Name: aws.String("M"), Definition: &other, RoleArn: role})
+	var exists *types.StateMachineAlreadyExists
+	if !errors.As(err, &exists) {
+		t.Fatalf("a different definition under the same name: %v", err)
+	}
+	if _, err := client.UpdateStateMachine(ctx, &sfn.UpdateStateMachineInput{StateMachineArn: sm.StateMachineArn, Definition: &other}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := client.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: sm.StateMachineArn})
+	if err != nil || aws.ToString(d.Definition) != other || d.Type != types.StateMachineTypeStandard || d.Status != types.StateMachineStatusActive {
+		t.Fatalf("describe after update: %v %+v", err, d)
+	}
+	start, err := client.StartExecution(ctx, &sfn.StartExecutionInput{StateMachineArn: sm.StateMachineArn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	forExec, err := client.DescribeStateMachineForExecution(ctx, &sfn.DescribeStateMachineForExecutionInput{ExecutionArn: start.ExecutionArn})
+	if err != nil || aws.ToString(forExec.Definition) != other {
+		t.Fatalf("definition for the execution: %v %+v", err, forExec)
+	}
+	list, err := client.ListStateMachines(ctx, &sfn.ListStateMachinesInput{})
+	if err != nil || len(list.StateMachines) != 1 {
+		t.Fatalf("list: %v %+v", err, list)
+	}
+	if _, err := client.DeleteStateMachine(ctx, &sfn.DeleteStateMachineInput{StateMachineArn: sm.StateMachineArn}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: sm.StateMachineArn})
+	var gone *types.StateMachineDoesNotExist
+	if !errors.As(err, &gone) {
+		t.Fatalf("describe after delete: %v", err)
+	}
+
+	act, err := client.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("work")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	acts, err := client.ListActivities(ctx, &sfn.ListActivitiesInput{})
+	if err != nil || len(acts.Activities) != 1 || aws.ToString(acts.Activities[0].Name) != "work" {
+		t.Fatalf("list activities: %v %+v", err, acts)
+	}
+	if _, err := client.DeleteActivity(ctx, &sfn.DeleteActivityInput{ActivityArn: act.ActivityArn}); err != nil {
+		t.Fatal(err)
+	}
+	_, err = client.DescribeActivity(ctx, &sfn.DescribeActivityInput{ActivityArn: act.ActivityArn})
+	var noAct *types.ActivityDoesNotExist
+	if !errors.As(err, &noAct) {
+		t.Fatalf("describe a deleted activity: %v", err)
+	}
+	_, err = client.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String("bad name")})
+	var badName *types.InvalidName
+	if !errors.As(err, &badName) {
+		t.Fatalf("a name with a space: %v", err)
+	}
+}

@@ -32,8 +32,26 @@ type ECSAPI interface {
 	DescribeService(ctx context.Context, cluster, service string) (ECSService, error)
 }
 
-// ErrServiceNotFound is what an ECSAPI wraps for an unknown service.
+// ErrServiceNotFound is what an ECSAPI wraps for an unknown service; the
+// integration reports it as "Ecs.ServiceNotFoundException", as ECS does.
 var ErrServiceNotFound = errors.New("service not found")
+
+// ECSFuncs adapts two functions to ECSAPI, so a stand-in with its own types
+// can be wired in a few lines.
+type ECSFuncs struct {
+	Update   func(ctx context.Context, cluster, service string, desiredCount int) (ECSService, error)
+	Describe func(ctx context.Context, cluster, service string) (ECSService, error)
+}
+
+// UpdateService calls Update.
+func (f ECSFuncs) UpdateService(ctx context.Context, cluster, service string, desiredCount int) (ECSService, error) {
+	return f.Update(ctx, cluster, service, desiredCount)
+}
+
+// DescribeService calls Describe.
+func (f ECSFuncs) DescribeService(ctx context.Context, cluster, service string) (ECSService, error) {
+	return f.Describe(ctx, cluster, service)
+}
 
 func ecsServiceJSON(s ECSService) map[string]any {
 	return map[string]any{

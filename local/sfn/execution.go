@@ -3,6 +3,7 @@ package sfnlocal
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sort"
 	"strings"
@@ -36,6 +37,7 @@ var (
 type execution struct {
 	arn, name, smArn, smName, roleArn string
 	def                               *asl.StateMachine
+	definition                        string // as given, for DescribeStateMachineForExecution
 	input                             string
 	parsedInput                       any
 	mapRun                            *mapRun // non-nil for a Distributed Map child
@@ -134,7 +136,7 @@ func (s *Service) StartExecution(_ context.Context, in StartExecutionInput) (Sta
 		return StartExecutionOutput{}, apiErr(codeExecutionAlreadyExists, "execution already exists: %q", arn)
 	}
 	ex := &execution{
-		arn: arn, name: name, smArn: m.arn, smName: m.name, roleArn: m.roleArn, def: m.def,
+		arn: arn, name: name, smArn: m.arn, smName: m.name, roleArn: m.roleArn, def: m.def, definition: m.definition,
 		input: input, parsedInput: parsed, start: s.now(),
 	}
 	s.registerLocked(ex)
@@ -459,4 +461,29 @@ func (s *Service) logExecution(ex *execution, msg string, args ...any) {
 		level = slog.LevelDebug
 	}
 	s.log.Log(context.Background(), level, msg, append([]any{"executionArn", ex.arn}, args...)...)
+}
+
+// DescribeStateMachineForExecution returns the definition an execution runs
+// (for a Map Run child, its ItemProcessor).
+func (s *Service) DescribeStateMachineForExecution(_ context.Context, in DescribeExecutionInput) (DescribeStateMachineForExecutionOutput, error) {
+	ex, err := s.execution(in.ExecutionArn)
+	if err != nil {
+		return DescribeStateMachineForExecutionOutput{}, err
+	}
+	def := ex.definition
+	if def == "" {
+		b, err := asl.Marshal(ex.def)
+		if err != nil {
+			return DescribeStateMachineForExecutionOutput{}, fmt.Errorf("sfnlocal: marshal the definition of %s: %w", ex.arn, err)
+		}
+		def = string(b)
+	}
+	out := DescribeStateMachineForExecutionOutput{
+		StateMachineArn: ex.smArn, Name: ex.smName, Definition: def, RoleArn: ex.roleArn, UpdateDate: EpochTime(ex.start),
+	}
+	if ex.mapRun != nil {
+		out.MapRunArn = ex.mapRun.arn
+		_, out.Label, _ = strings.Cut(ex.smName, "/")
+	}
+	return out, nil
 }

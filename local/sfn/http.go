@@ -54,6 +54,10 @@ var actions = map[string]action{
 	"ListMapRuns":          bind((*Service).ListMapRuns),
 	"DescribeMapRun":       bind((*Service).DescribeMapRun),
 	"RedriveExecution":     bind((*Service).RedriveExecution),
+	"DeleteActivity":       bind((*Service).DeleteActivity),
+	"DeleteStateMachine":   bind((*Service).DeleteStateMachine),
+
+	"DescribeStateMachineForExecution": bind((*Service).DescribeStateMachineForExecution),
 }
 
 // ServeHTTP implements the Step Functions API over HTTP.

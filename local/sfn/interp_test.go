@@ -291,7 +291,7 @@ func TestECSIntegrationScalesAndWaitsForWorkers(t *testing.T) {
 
 	update := `{"StartAt":"Up","States":{"Up":{"Type":"Task","Resource":"arn:aws:states:::aws-sdk:ecs:updateService",
 		"Parameters":{"Service":"nope","DesiredCount":1},"End":true}}}`
-	if out := run(t, svc, update, `{}`); out.Status != StatusFailed || !strings.HasPrefix(out.Error, "Ecs.") {
+	if out := run(t, svc, update, `{}`); out.Status != StatusFailed || out.Error != "Ecs.ServiceNotFoundException" {
 		t.Fatalf("update of a missing service: %s %s", out.Status, out.Error)
 	}
 }

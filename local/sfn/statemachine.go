@@ -2,6 +2,7 @@ package sfnlocal
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -137,4 +138,20 @@ func (s *Service) UpdateStateMachine(_ context.Context, in UpdateStateMachineInp
 	}
 	m.revision++
 	return UpdateStateMachineOutput{UpdateDate: EpochTime(s.now()), RevisionID: strconv.Itoa(m.revision)}, nil
+}
+
+// DeleteStateMachine deletes a state machine; its running executions run
+// on to their end, as in the service.
+func (s *Service) DeleteStateMachine(_ context.Context, in DeleteStateMachineInput) (Empty, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, err := s.machineLocked(in.StateMachineArn); err != nil {
+		if IsAPIError(err, codeStateMachineDoesNotExist) {
+			return Empty{}, nil
+		}
+		return Empty{}, err
+	}
+	delete(s.machines, in.StateMachineArn)
+	s.machineOrder = slices.DeleteFunc(s.machineOrder, func(a string) bool { return a == in.StateMachineArn })
+	return Empty{}, nil
 }

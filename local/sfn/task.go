@@ -56,6 +56,9 @@ func (r *runner) task(ctx context.Context, sr *stateRun, s *asl.TaskState, input
 // (https://docs.aws.amazon.com/step-functions/latest/dg/state-task.html#task-state-fields).
 func (r *runner) activityTask(ctx context.Context, arn string, params any, timeoutSec, heartbeatSec int) (any, *paths.Error) {
 	in := paths.MustMarshal(params)
+	if len(in) > asl.MaxPayloadBytes {
+		return nil, paths.Errorf(errNameDataLimitExceeded, "the activity task input is %d bytes, more than the 262144 allowed", len(in))
+	}
 	t, err := r.s.scheduleActivity(arn, in)
 	if err != nil {
 		r.event("ActivityScheduleFailed", "activityScheduleFailedEventDetails", map[string]any{"error": "States.Runtime", "cause": err.Error()})
@@ -193,6 +196,9 @@ func sdkError(service string, err error) *paths.Error {
 		return pe
 	}
 	prefix := strings.ToUpper(service[:1]) + service[1:]
+	if errors.Is(err, ErrServiceNotFound) {
+		return &paths.Error{Name: prefix + ".ServiceNotFoundException", Cause: err.Error()}
+	}
 	var coded interface{ ErrorCode() string }
 	if errors.As(err, &coded) {
 		return &paths.Error{Name: prefix + "." + coded.ErrorCode(), Cause: err.Error()}

@@ -387,3 +387,25 @@ func page[T any](items []T, maxResults int, nextToken string) ([]T, string, erro
 	}
 	return out, "", nil
 }
+
+// DescribeStateMachineForExecutionOutput is the response of
+// DescribeStateMachineForExecution (its request is DescribeExecutionInput).
+type DescribeStateMachineForExecutionOutput struct {
+	StateMachineArn string    `json:"stateMachineArn"`
+	Name            string    `json:"name"`
+	Definition      string    `json:"definition"`
+	RoleArn         string    `json:"roleArn"`
+	UpdateDate      EpochTime `json:"updateDate"`
+	MapRunArn       string    `json:"mapRunArn,omitempty"`
+	Label           string    `json:"label,omitempty"`
+}
+
+// DeleteActivityInput is the request of DeleteActivity.
+type DeleteActivityInput struct {
+	ActivityArn string `json:"activityArn"`
+}
+
+// DeleteStateMachineInput is the request of DeleteStateMachine.
+type DeleteStateMachineInput struct {
+	StateMachineArn string `json:"stateMachineArn"`
+}
