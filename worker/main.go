@@ -1,0 +1,79 @@
+// Command worker is the container entrypoint of the pipeline's workers. It
+// reads its configuration from environment variables (see workerconfig),
+// polls the Step Functions activity and runs each task's operation, logging
+// JSON to stdout. On SIGTERM (Fargate Spot gives two minutes) it stops
+// polling, lets running tasks finish within SHUTDOWN_GRACE_SECONDS, hands
+// the rest back with Worker.Interrupted and exits 0. A configuration error
+// exits 2, any other failure 1.
+//
+// The wiring is thin on purpose: the loop is activity.Run, which the local
+// runtime calls too, with its own endpoints and the same handlers.
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
+	"github.com/montecarlo-pipeline/montecarlo/worker/workerconfig"
+)
+
+// Exit codes.
+const (
+	exitOK     = 0
+	exitFailed = 1
+	exitConfig = 2
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM, os.Interrupt)
+	code := run(ctx, os.Environ(), os.Stdout)
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole program but for the process: the signal context, the
+// environment and where logs go are passed in, so a test can run it.
+func run(ctx context.Context, environ []string, stdout io.Writer) int {
+	cfg, err := workerconfig.Load(environ)
+	if err != nil {
+		slog.New(slog.NewJSONHandler(stdout, nil)).Error("invalid configuration", "err", err.Error())
+		return exitConfig
+	}
+	log := cfg.Logger(stdout)
+
+	// The SDK reads credentials (the ECS task role), and AWS_ENDPOINT_URL_SFN
+	// and AWS_ENDPOINT_URL_S3 for local endpoints, from the environment.
+	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(cfg.Region))
+	if err != nil {
+		log.Error("load AWS configuration", "err", err.Error())
+		return exitFailed
+	}
+
+	mux := activity.NewMux()
+	mux.Register(activity.OpPing, activity.Ping(cfg.WorkerName))
+	registerOps(mux, awsCfg, cfg, log)
+
+	if err := activity.Run(ctx, cfg.Activity(log), mux, activity.NewSFNClient(awsCfg)); err != nil {
+		log.Error("worker failed", "err", err.Error())
+		return exitFailed
+	}
+	return exitOK
+}
+
+// registerOps is where the pipeline's operations (plan, generate, manifest,
+// prepare, simulate, aggregate) join the mux: once worker/ops exists it
+// builds their dependencies (the S3 client from awsCfg with
+// cfg.S3Concurrency transfers) and calls ops.Register(mux, deps). Until
+// then the worker answers only ping, and every other op fails its task with
+// Input.Invalid naming the ops it knows; no operation is faked here.
+func registerOps(mux *activity.Mux, awsCfg aws.Config, cfg workerconfig.Config, log *slog.Logger) {
+	_, _, _, _ = mux, awsCfg, cfg, log
+}
