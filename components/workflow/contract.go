@@ -252,6 +252,8 @@ type PlanInput struct {
 	// object in LayoutSharded).
 	ShardSize int `json:"shardSize"`
 	// Run holds Dataset, Loans, Seed and Layout (other keys are ignored).
+	// Decode it with DecodeRunParams and check it with
+	// Validate(WorkflowGenerate).
 	Run RunParams `json:"run"`
 }
 
@@ -403,7 +405,8 @@ type PrepareInput struct {
 	// not even one object fits.
 	TaskTimeoutSeconds int `json:"taskTimeoutSeconds"`
 	LoanScenarioNanos  int `json:"loanScenarioNanos"`
-	// Run is the execution input merged over the defaults.
+	// Run is the execution input merged over the defaults. Decode it with
+	// DecodeRunParams and check it with Validate(WorkflowSimulate).
 	Run RunParams `json:"run"`
 }
 
@@ -445,9 +448,8 @@ type PrepareOutput struct {
 	RunID string      `json:"runId"`
 	Input InputSource `json:"input"`
 	// MaxItemsPerBatch is what the ItemBatcher's MaxItemsPerBatchPath reads
-	// (a positive integer): objects per batch so that a batch holds about
-	// L = min(BatchLoans, MaxBatchLoans(...)) loans: L for one-loan objects,
-	// max(1, L/loansPerObject) for sharded objects.
+	// (a positive integer): BatchItems(BatchLoans, loans per input object,
+	// TaskTimeoutSeconds, scenarios, LoanScenarioNanos).
 	MaxItemsPerBatch int `json:"maxItemsPerBatch"`
 	// ExpectedLoans is the number of input loans if known (our manifests
 	// record it), else 0; aggregate counts the input itself then.

@@ -205,6 +205,9 @@ func (w *fakeWorker) answer(op string, input []byte) (any, error) {
 			return nil, err
 		}
 		r := in.Run
+		if err := r.Validate(WorkflowGenerate); err != nil {
+			return nil, taskErr{ErrInputInvalid, err}
+		}
 		shards := (r.Loans + int64(in.ShardSize) - 1) / int64(in.ShardSize)
 		var b bytes.Buffer
 		cw := csv.NewWriter(&b)
@@ -296,22 +299,28 @@ func (w *fakeWorker) answer(op string, input []byte) (any, error) {
 		case r.ManifestKey != "":
 			src.Key = r.ManifestKey
 		}
+		var sum DatasetSummary
+		rc, err := w.s3.GetObject(ctx, in.Bucket, DatasetSummaryKey(r.Dataset))
+		if err != nil {
+			return nil, taskErr{ErrInputInvalid, err}
+		}
+		_ = json.NewDecoder(rc).Decode(&sum)
 		var expected int64
 		if src.Kind == InputKindCSV {
-			var sum DatasetSummary
-			rc, err := w.s3.GetObject(ctx, in.Bucket, DatasetSummaryKey(r.Dataset))
-			if err != nil {
-				return nil, taskErr{ErrInputInvalid, err}
-			}
-			_ = json.NewDecoder(rc).Decode(&sum)
 			expected = sum.Dataset.Loans
 		}
-		loans := min(int64(in.BatchLoans), MaxBatchLoans(in.TaskTimeoutSeconds, r.Scenarios, in.LoanScenarioNanos))
-		rc := RunContext{RunID: runID, Bucket: in.Bucket, Prefix: RunPrefix(runID), ManifestKey: RunManifestKey(runID),
+		if err := r.Validate(WorkflowSimulate); err != nil {
+			return nil, taskErr{ErrInputInvalid, err}
+		}
+		items, err := BatchItems(in.BatchLoans, int64(sum.Dataset.ShardSize), in.TaskTimeoutSeconds, r.Scenarios, in.LoanScenarioNanos)
+		if err != nil {
+			return nil, taskErr{ErrInputInvalid, err}
+		}
+		ctxRun := RunContext{RunID: runID, Bucket: in.Bucket, Prefix: RunPrefix(runID), ManifestKey: RunManifestKey(runID),
 			Seed: r.Seed, Scenarios: r.Scenarios, HorizonMonths: r.HorizonMonths, TargetRate: r.TargetRate, ParamsHash: "h", InputBucket: in.Bucket}
 		_ = w.s3.PutObject(ctx, in.Bucket, RunManifestKey(runID), []byte("{}"))
-		return PrepareOutput{RunID: runID, Input: src, MaxItemsPerBatch: int(max(1, loans/int64(DefaultShardSize))),
-			ExpectedLoans: expected, ResultPrefix: RunMapResultPrefix(runID), Run: rc}, nil
+		return PrepareOutput{RunID: runID, Input: src, MaxItemsPerBatch: items,
+			ExpectedLoans: expected, ResultPrefix: RunMapResultPrefix(runID), Run: ctxRun}, nil
 
 	case OpSimulate:
 		// Items carry whatever fields their reader gives (listObjectsV2:

@@ -1,0 +1,113 @@
+package workflow
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func defaultRun() RunParams {
+	return RunParams{RunDefaults: testConfig().WithDefaults().Defaults}
+}
+
+func TestRunParamsValidateAcceptsTheDefaults(t *testing.T) {
+	t.Parallel()
+	for _, w := range []string{WorkflowGenerate, WorkflowSimulate} {
+		if err := defaultRun().Validate(w); err != nil {
+			t.Errorf("%s: %v", w, err)
+		}
+	}
+}
+
+func TestRunParamsValidateNamesTheKey(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name     string
+		workflow string
+		mutate   func(*RunParams)
+		want     []string
+	}{
+		{"no scenarios", WorkflowSimulate, func(p *RunParams) { p.Scenarios = 0 }, []string{`"scenarios" = 0`, "1 to"}},
+		{"a target rate in percent", WorkflowSimulate, func(p *RunParams) { p.TargetRate = 8 }, []string{`"targetRate" = 8`}},
+		{"a dataset with a slash", WorkflowGenerate, func(p *RunParams) { p.Dataset = "a/b" }, []string{`"dataset"`}},
+		{"zero loans to generate", WorkflowGenerate, func(p *RunParams) { p.Loans = 0 }, []string{`"loans" = 0`}},
+		{"an unknown layout", WorkflowGenerate, func(p *RunParams) { p.Layout = "csv" }, []string{`"layout" = "csv"`}},
+		{"two inputs", WorkflowSimulate, func(p *RunParams) { p.ManifestKey, p.InputPrefix = "m.csv", "loans/" }, []string{`"inputPrefix" and "manifestKey" are all set`}},
+		{"a manifest key that is a prefix", WorkflowSimulate, func(p *RunParams) { p.ManifestKey = "loans/" }, []string{`"manifestKey" = "loans/"`}},
+		{"a bad input bucket", WorkflowSimulate, func(p *RunParams) { p.InputBucket = "My_Bucket" }, []string{`"inputBucket"`}},
+		{"params that are not an object", WorkflowSimulate, func(p *RunParams) { p.Params = json.RawMessage(`[1]`) }, []string{`"params"`}},
+		{"a run id with a space", WorkflowSimulate, func(p *RunParams) { p.RunID = "my run" }, []string{`"runId"`}},
+		{"an unknown workflow", "report", func(*RunParams) {}, []string{`unknown workflow "report"`}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			p := defaultRun()
+			tc.mutate(&p)
+			err := p.Validate(tc.workflow)
+			if err == nil {
+				t.Fatal("Validate accepted it")
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error does not contain %q:\n%v", w, err)
+				}
+			}
+		})
+	}
+	// Generate ignores the simulation's input keys, and the reverse.
+	p := defaultRun()
+	p.ManifestKey, p.InputPrefix = "m.csv", "loans/"
+	if err := p.Validate(WorkflowGenerate); err != nil {
+		t.Errorf("generate judged simulate's keys: %v", err)
+	}
+	p = defaultRun()
+	p.Loans, p.Layout = 0, ""
+	if err := p.Validate(WorkflowSimulate); err != nil {
+		t.Errorf("simulate judged generate's keys: %v", err)
+	}
+}
+
+func TestDecodeRunParamsRejectsUnknownKeys(t *testing.T) {
+	t.Parallel()
+	if _, err := DecodeRunParams([]byte(`{"dataset":"d","scenarois":5}`)); err == nil || !strings.Contains(err.Error(), "scenarois") {
+		t.Errorf("err = %v, want the misspelt key named", err)
+	}
+	p, err := DecodeRunParams([]byte(`{"dataset":"d","scenarios":5,"inputPrefix":"x/"}`))
+	if err != nil || p.Scenarios != 5 || p.InputPrefix != "x/" {
+		t.Errorf("got %+v, %v", p, err)
+	}
+}
+
+func TestBatchItemsFollowsTheDocumentedRule(t *testing.T) {
+	t.Parallel()
+	timeout := SimulateTimeoutSeconds(10000, 1000, 2000, 120) // the defaults: 240 s
+	cases := []struct {
+		name       string
+		batchLoans int
+		perObject  int64
+		scenarios  int
+		want       int
+	}{
+		{"one loan per object takes the batch size", 1000, 1, 1000, 1000},
+		{"unknown loans per object count as one", 1000, 0, 1000, 1000},
+		{"a shard larger than the batch is one item", 1000, 10000, 1000, 1},
+		{"small shards are grouped", 1000, 100, 1000, 10},
+		{"more scenarios than the timeout was derived for shrink the batch", 10000, 1, 4000, 2500},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := BatchItems(tc.batchLoans, tc.perObject, timeout, tc.scenarios, 2000)
+			if err != nil || got != tc.want {
+				t.Errorf("BatchItems = %d, %v; want %d", got, err, tc.want)
+			}
+		})
+	}
+	if _, err := BatchItems(1000, 10000, timeout, 100000, 2000); err == nil || !strings.Contains(err.Error(), "10000 loans at 100000 scenarios") {
+		t.Errorf("a shard that cannot fit: err = %v", err)
+	}
+	if _, err := BatchItems(0, 1, timeout, 1000, 2000); err == nil {
+		t.Error("batch loans 0 accepted")
+	}
+}
