@@ -82,13 +82,12 @@ func newCompute(ctx *pulumi.Context, name string, s settings, env environment, n
 		return nil, err
 	}
 
-	containers := pulumi.All(img.uri, logs.Name, activityArn, store.dataBucket, store.inputBucket).ApplyT(func(v []any) (string, error) {
+	containers := pulumi.All(img.uri, logs.Name, activityArn, store.dataBucket).ApplyT(func(v []any) (string, error) {
 		return workerContainerDefinitions(s, env, workerInputs{
 			image:       v[0].(string),
 			logGroup:    v[1].(string),
 			activityArn: v[2].(string),
 			dataBucket:  v[3].(string),
-			inputBucket: v[4].(string),
 		})
 	}).(pulumi.StringOutput)
 	task, err := ecs.NewTaskDefinition(ctx, name+"-worker", &ecs.TaskDefinitionArgs{
@@ -206,15 +205,16 @@ func strategy(s settings) []strategyEntry {
 }
 
 type workerInputs struct {
-	image, logGroup, activityArn, dataBucket, inputBucket string
+	image, logGroup, activityArn, dataBucket string
 }
 
-// Worker environment variables (the worker's configuration contract).
+// Worker environment variables (the worker's configuration contract, see
+// worker/workerconfig; task inputs name the buckets, DATA_BUCKET is for
+// operators and tools).
 const (
 	EnvActivityArn       = "ACTIVITY_ARN"
 	EnvRegion            = "AWS_REGION"
 	EnvDataBucket        = "DATA_BUCKET"
-	EnvInputBucket       = "INPUT_BUCKET"
 	EnvWorkerConcurrency = "WORKER_CONCURRENCY"
 	EnvHeartbeatSeconds  = "HEARTBEAT_SECONDS"
 	EnvLogLevel          = "LOG_LEVEL"
@@ -275,7 +275,6 @@ func workerContainerDefinitions(s settings, env environment, in workerInputs) (s
 			{EnvActivityArn, in.activityArn},
 			{EnvRegion, env.region},
 			{EnvDataBucket, in.dataBucket},
-			{EnvInputBucket, in.inputBucket},
 			{EnvWorkerConcurrency, strconv.Itoa(s.tasksPerWorker)},
 			{EnvHeartbeatSeconds, strconv.Itoa(s.flow.HeartbeatSeconds)},
 			{EnvLogLevel, s.workerLogLevel},

@@ -209,11 +209,6 @@ func TestInputBucketIsReadOnly(t *testing.T) {
 			t.Errorf("%s may %v on the input bucket, want only s3:ListBucket", role, got)
 		}
 	}
-	var defs []map[string]any
-	m.one(t, "aws:ecs/taskDefinition:TaskDefinition").JSON(t, "containerDefinitions", &defs)
-	if envOf(defs[0])[EnvInputBucket] != "bank-loans" {
-		t.Errorf("worker %s = %q", EnvInputBucket, envOf(defs[0])[EnvInputBucket])
-	}
 }
 
 func TestExecutionRolePullsFromItsRepositoryAndWritesItsLogGroup(t *testing.T) {

@@ -35,6 +35,10 @@ const (
 const (
 	MaxNamePrefixLength  = 30
 	MaxAvailabilityZones = 6
+	// MaxTasksPerWorker is the worker's WORKER_CONCURRENCY limit
+	// (worker/workerconfig.MaxConcurrency; a test keeps them equal), below
+	// the workflow's own bound.
+	MaxTasksPerWorker = 64
 	// MaxCapacityWeight and MaxCapacityBase are the ECS capacity provider
 	// strategy limits.
 	MaxCapacityWeight = 1000
@@ -230,6 +234,9 @@ func resolveSettings(name string, a MonteCarloPipelineArgs) (settings, error) {
 		errs = append(errs, err)
 	}
 	s.workerCount, s.tasksPerWorker = f.WorkerCount, f.TasksPerWorker
+	if s.tasksPerWorker > MaxTasksPerWorker {
+		bad("TasksPerWorker %d is above %d, the most tasks one worker runs at once (WORKER_CONCURRENCY)", s.tasksPerWorker, MaxTasksPerWorker)
+	}
 	s.flow = f
 
 	if len(errs) > 0 {

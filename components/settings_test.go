@@ -48,6 +48,7 @@ func TestInvalidArgsAreRejectedWithTheFieldAndTheAllowedValues(t *testing.T) {
 		{"8 vCPUs with memory off the 4 GiB steps", func(a *MonteCarloPipelineArgs) { a.TaskCPU, a.TaskMemory = 8192, 17408 }, "use 16384..61440 in steps of 4096"},
 		{"more workers than activity pollers", func(a *MonteCarloPipelineArgs) { a.WorkerCount = 1001 }, "WorkerCount = 1001: want 1 to 1000"},
 		{"negative tasks per worker", func(a *MonteCarloPipelineArgs) { a.TasksPerWorker = -1 }, "TasksPerWorker = -1: want 1 to 100"},
+		{"more tasks per worker than the worker runs", func(a *MonteCarloPipelineArgs) { a.TasksPerWorker = 65 }, "TasksPerWorker 65 is above 64"},
 		{"a spot weight beyond ECS's limit", func(a *MonteCarloPipelineArgs) { a.SpotWeight = 1001 }, "SpotWeight 1001 is out of range 0..1000"},
 		{"a negative on-demand base", func(a *MonteCarloPipelineArgs) { a.OnDemandBase = -1 }, "OnDemandBase -1 is out of range 0..100000"},
 		{"an on-demand weight beyond ECS's limit", func(a *MonteCarloPipelineArgs) { a.OnDemandWeight = 5000 }, "OnDemandWeight 5000 is out of range 0..1000"},
@@ -213,7 +214,7 @@ func TestSettingsReachTheResourcesTheyControl(t *testing.T) {
 	env := envOf(defs[0])
 	for k, want := range map[string]string{
 		EnvWorkerConcurrency: "6", EnvHeartbeatSeconds: "90", EnvLogLevel: "debug", EnvRegion: testRegion,
-		EnvActivityArn: testActivityArn, EnvDataBucket: "mc-data-a1b2c3d", EnvInputBucket: "mc-data-a1b2c3d",
+		EnvActivityArn: testActivityArn, EnvDataBucket: "mc-data-a1b2c3d",
 	} {
 		if env[k] != want {
 			t.Errorf("worker %s = %q, want %q", k, env[k], want)
