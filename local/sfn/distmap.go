@@ -3,6 +3,7 @@ package sfnlocal
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -119,16 +120,25 @@ func (r *runner) distributedMap(ctx context.Context, sr *stateRun, s *asl.MapSta
 
 	r.ex.mu.Lock()
 	mr := r.ex.mapRuns[sr.name]
-	reuse := r.ex.redrives && mr != nil && mr.status != mapRunSucceeded
+	redrive := r.ex.redrives
 	r.ex.mu.Unlock()
-	if reuse {
+	reuse := false
+	if redrive && mr != nil {
 		mr.mu.Lock()
-		mr.status = mapRunRunning
-		mr.stop = time.Time{}
-		mr.redriveCount++
-		mr.redriveDate = r.s.now()
+		if reuse = mr.status != mapRunSucceeded; reuse {
+			mr.status = mapRunRunning
+			mr.stop = time.Time{}
+			mr.redriveCount++
+			mr.redriveDate = r.s.now()
+		}
+		n := mr.redriveCount
 		mr.mu.Unlock()
-		r.event("MapRunRedriven", "mapRunRedrivenEventDetails", map[string]any{"mapRunArn": mr.arn, "redriveCount": mr.redriveCount})
+		if reuse {
+			r.event("MapRunRedriven", "mapRunRedrivenEventDetails", map[string]any{"mapRunArn": mr.arn, "redriveCount": n})
+		}
+	}
+	if reuse {
+		// The Map Run keeps its batches; only unsuccessful children run.
 	} else {
 		var items []any
 		if s.ItemReader != nil {
@@ -634,11 +644,7 @@ func (s *Service) ListMapRuns(_ context.Context, in ListMapRunsInput) (ListMapRu
 }
 
 func sortByStart(items []MapRunListItem) {
-	for i := 1; i < len(items); i++ {
-		for j := i; j > 0 && items[j].StartDate.Time().Before(items[j-1].StartDate.Time()); j-- {
-			items[j], items[j-1] = items[j-1], items[j]
-		}
-	}
+	slices.SortStableFunc(items, func(a, b MapRunListItem) int { return a.StartDate.Time().Compare(b.StartDate.Time()) })
 }
 
 // DescribeMapRun returns a Map Run's status and item and execution counts.

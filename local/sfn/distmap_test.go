@@ -451,3 +451,59 @@ func TestBatchItemsRespectsBothLimits(t *testing.T) {
 		})
 	}
 }
+
+func TestStoppingTheParentAbortsTheMapRun(t *testing.T) {
+	t.Parallel()
+	s3 := newMemS3()
+	putCSV(s3, 10)
+	svc, _ := newTestService(t, Options{TimeScale: 0.001, S3: s3})
+	ctx := testContext(t)
+	act, _ := svc.CreateActivity(ctx, CreateActivityInput{Name: "nobody"}) // no worker: children wait
+	arn := createMachine(t, svc, "Stopped", fmt.Sprintf(csvMapMachine, "0", act.ActivityArn))
+	start, err := svc.StartExecution(ctx, StartExecutionInput{StateMachineArn: arn, Input: `{"key":"loans.csv","run":"r1"}`})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mapRunArn string
+	for mapRunArn == "" { // the Map Run appears once the items are read
+		runs, err := svc.ListMapRuns(ctx, ListMapRunsInput{ExecutionArn: start.ExecutionArn})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs.MapRuns) == 1 {
+			mapRunArn = runs.MapRuns[0].MapRunArn
+		}
+		if ctx.Err() != nil {
+			t.Fatal("no Map Run started")
+		}
+	}
+	for {
+		mr, _ := svc.DescribeMapRun(ctx, DescribeMapRunInput{MapRunArn: mapRunArn})
+		if mr.ExecutionCounts.Running == 2 { // MaxConcurrency 2
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("children did not start")
+		}
+	}
+	if _, err := svc.StopExecution(ctx, StopExecutionInput{ExecutionArn: start.ExecutionArn, Error: "User.Cancelled"}); err != nil {
+		t.Fatal(err)
+	}
+	out, _ := svc.WaitExecution(ctx, start.ExecutionArn)
+	if out.Status != StatusAborted || out.Error != "User.Cancelled" {
+		t.Fatalf("parent %s %s", out.Status, out.Error)
+	}
+	// The children end as the parent's stop propagates.
+	for {
+		mr, _ := svc.DescribeMapRun(ctx, DescribeMapRunInput{MapRunArn: mapRunArn})
+		if mr.ExecutionCounts.Running == 0 {
+			if mr.Status != "ABORTED" || mr.ExecutionCounts.Aborted != 2 || mr.ExecutionCounts.Pending != 2 {
+				t.Fatalf("map run %s counts %+v", mr.Status, mr.ExecutionCounts)
+			}
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatal("children still running")
+		}
+	}
+}

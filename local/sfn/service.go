@@ -1,22 +1,3 @@
-// Package sfnlocal is a local AWS Step Functions: an interpreter for state
-// machines written in the Amazon States Language (parsed and validated by
-// components/asl) and an HTTP endpoint speaking the service's real protocol
-// (AWS JSON 1.0, "X-Amz-Target: AWSStepFunctions.<Action>"), so the
-// unmodified aws-sdk-go-v2 sfn client, the CLI and the workers can talk to
-// it. It runs activity tasks for workers that long-poll GetActivityTask,
-// Distributed Maps over S3 data sets (through the S3API interface), and the
-// ECS service integration (through ECSAPI).
-//
-// Every duration the service waits for (Wait states, retry intervals, task
-// timeouts and heartbeats, the GetActivityTask long poll) is multiplied by
-// Options.TimeScale, so tests and demos can run hour-long workflows in
-// seconds. Timestamps it reports are real clock times.
-//
-// Usage:
-//
-//	svc := sfnlocal.New(sfnlocal.Options{TimeScale: 0.01, S3: sfnlocal.NewS3Client(s3c), ECS: ecs})
-//	defer svc.Close()
-//	go svc.Serve(ctx, "127.0.0.1:8083") // or http.Handle("/", svc)
 package sfnlocal
 
 import (
