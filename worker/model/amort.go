@@ -29,15 +29,23 @@ func Balance(principalUSD, rateAnnual, paymentUSD float64, k int) float64 {
 	return float64(principalUSD*g) - float64(paymentUSD*(g-1))/i
 }
 
-// annuityFast is Payment for the inner loop: (1+i)^-n as exp(-n*ln(1+i))
-// with ln(1+i) = 2*atanh(i/(2+i)) summed to the z^9 term, which is exact to
-// a few ulps for monthly rates below 5%; larger rates use math.Log1p.
+// annuityFast is Payment for the inner loop, as principal times
+// annuityFactor: the factor does not depend on the balance, so in a
+// monthly-reset loop it is computed off the balance's dependency chain.
 func annuityFast(principalUSD, iMonthly float64, months int) float64 {
+	return principalUSD * annuityFactor(iMonthly, months)
+}
+
+// annuityFactor is A/P = i / (1 - (1+i)^-n) (1/n when i = 0, 0 when n <= 0),
+// with (1+i)^-n as exp(-n*ln(1+i)) and ln(1+i) = 2*atanh(i/(2+i)) summed to
+// the z^9 term, exact to a few ulps for monthly rates below 5%; larger rates
+// use math.Log1p. The exp is expFast, the same on every CPU.
+func annuityFactor(iMonthly float64, months int) float64 {
 	if months <= 0 {
 		return 0
 	}
 	if iMonthly == 0 {
-		return principalUSD / float64(months)
+		return 1 / float64(months)
 	}
 	var l float64
 	if iMonthly < 0.05 && iMonthly > -0.05 {
@@ -52,6 +60,6 @@ func annuityFast(principalUSD, iMonthly float64, months int) float64 {
 	} else {
 		l = math.Log1p(iMonthly)
 	}
-	v := expDet(-float64(float64(months) * l))
-	return float64(principalUSD*iMonthly) / (1 - v)
+	v := expFast(-float64(float64(months) * l))
+	return iMonthly / (1 - v)
 }

@@ -134,3 +134,16 @@ func TestExpDetAgreesWithMathExpToTwoUlps(t *testing.T) {
 		t.Error("expDet special cases")
 	}
 }
+
+func TestExpFastAgreesWithMathExp(t *testing.T) {
+	t.Parallel()
+	for x := -700.0; x < 700; x += 0.00731 {
+		want, got := math.Exp(x), expFast(x)
+		if d := int64(math.Float64bits(got)) - int64(math.Float64bits(want)); d > 3 || d < -3 {
+			t.Fatalf("expFast(%v) = %v, math.Exp = %v (%d ulps)", x, got, want, d)
+		}
+	}
+	if expFast(0) != 1 {
+		t.Errorf("expFast(0) = %v, want 1", expFast(0))
+	}
+}

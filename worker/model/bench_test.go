@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
+	"github.com/montecarlo-pipeline/montecarlo/worker/portfolio"
 )
 
 // Benchmarks of the inner loop. Run with
@@ -99,4 +100,31 @@ func BenchmarkNewScenarios(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkEvaluateGeneratedPortfolio is the average over the portfolio
+// generator's mix (about 70% fixed-rate, 13% monthly-reset amortising, 8%
+// monthly-reset lines, 7% annual-reset ARMs).
+func BenchmarkEvaluateGeneratedPortfolio(b *testing.B) {
+	g, err := portfolio.New(1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	loans := make([]loan.Loan, 1000)
+	for i := range loans {
+		g.Loan(uint64(i), &loans[i])
+	}
+	sc := testScenarios(b, func(p *Params) { p.Scenarios = 10_000; p.HorizonMonths = 12 })
+	ev := NewEvaluator(sc)
+	b.ReportAllocs()
+	start := processCPU()
+	i := 0
+	for b.Loop() {
+		if _, err := ev.Evaluate(&loans[i%len(loans)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(sc.Len()), "ns/loan-scenario")
+	cpuMetric(b, start, sc.Len(), "cpu-ns/loan-scenario")
 }

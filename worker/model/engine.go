@@ -24,7 +24,8 @@ type Evaluator struct {
 	losses []ScenarioLoss // this loan's defaults, returned in Result.Losses
 }
 
-// NewEvaluator returns an Evaluator over sc.
+// NewEvaluator returns an Evaluator over sc. Its scratch space is about
+// 24*S bytes.
 func NewEvaluator(sc *Scenarios) *Evaluator {
 	h := sc.h
 	return &Evaluator{
@@ -33,7 +34,8 @@ func NewEvaluator(sc *Scenarios) *Evaluator {
 		resets: make([]int, 0, h),
 		base:   make([]piece, 0, h+1),
 		cur:    make([]piece, 0, h+1),
-		losses: make([]ScenarioLoss, 0, 64),
+		// Room for a default in every scenario, so no loan ever grows it.
+		losses: make([]ScenarioLoss, 0, sc.s),
 	}
 }
 
