@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
 
@@ -106,6 +107,9 @@ func (r *runner) runScope(ctx context.Context, states asl.States, startAt string
 		})
 		out, next, serr := r.runState(ctx, sr, st, input)
 		if serr != nil {
+			if serr.Name == errNameRuntime && !strings.HasPrefix(serr.Cause, "An error occurred") {
+				serr = &paths.Error{Name: serr.Name, Cause: fmt.Sprintf("An error occurred while executing the state '%s'. %s", name, serr.Cause)}
+			}
 			return nil, serr
 		}
 		outJSON := paths.MustMarshal(out)
@@ -586,5 +590,3 @@ func maxConcurrency(s *asl.MapState, eff, co any) (int, *paths.Error) {
 	n, _, err := intField("MaxConcurrency", s.MaxConcurrency, s.MaxConcurrencyPath, eff, co)
 	return n, err
 }
-
-var _ = fmt.Sprintf

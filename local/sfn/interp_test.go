@@ -76,8 +76,9 @@ func TestFailStates(t *testing.T) {
 		t.Fatalf("got %s %q %q", out.Status, out.Error, out.Cause)
 	}
 	out = run(t, svc, `{"StartAt":"P","States":{"P":{"Type":"Pass","Parameters":{"x.$":"$.missing"},"End":true}}}`, `{}`)
-	if out.Status != StatusFailed || out.Error != "States.Runtime" {
-		t.Fatalf("a missing Parameters path: got %s %q", out.Status, out.Error)
+	if out.Status != StatusFailed || out.Error != "States.Runtime" ||
+		out.Cause != "An error occurred while executing the state 'P'. The JSONPath '$.missing' specified for the field 'x.$' could not be found in the input '{}'" {
+		t.Fatalf("a missing Parameters path: got %s %q %q", out.Status, out.Error, out.Cause)
 	}
 }
 

@@ -33,6 +33,14 @@ func Template(tmpl, input, context any) (any, error) {
 			val, err := Evaluate(expr, input, context)
 			if err != nil {
 				e := AsError(err)
+				if strings.HasPrefix(expr, "$") && e.Name == ErrRuntime {
+					// The service's wording for a path that selects nothing.
+					data := input
+					if strings.HasPrefix(expr, "$$") {
+						data = context
+					}
+					return nil, Errorf(ErrRuntime, "The JSONPath '%s' specified for the field '%s' could not be found in the input '%s'", expr, k, abbreviate(data))
+				}
 				return nil, &Error{Name: e.Name, Cause: "field " + k + ": " + e.Cause}
 			}
 			out[strings.TrimSuffix(k, ".$")] = val
