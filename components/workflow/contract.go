@@ -41,7 +41,11 @@ const (
 	OpManifest = "manifest"
 	// OpPrepare (Simulate) validates the run parameters, fixes the run id,
 	// resolves the input, writes the run manifest and returns how the Map
-	// must read the input. Input PrepareInput, output PrepareOutput.
+	// must read the input, batch size included (BatchItems). When the input
+	// does not say how many loans an object holds (prefix, inventory), it
+	// estimates that from the first object, so a prefix of large shards is
+	// not batched like one-loan objects. Input PrepareInput, output
+	// PrepareOutput.
 	OpPrepare = "prepare"
 	// OpSimulate (Simulate, batched) runs the credit model over the loans of
 	// the objects in Items and writes the batch's results, partial and
