@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Builds the worker binary the container runs. The Dockerfile's build stage,
+# CI and developers all run this same script, so the image holds exactly the
+# binary that was measured here.
+#
+#   scripts/build-worker.sh [output]      (default output: bin/worker)
+#
+# - static (CGO_ENABLED=0) linux/amd64, for gcr.io/distroless/static;
+# - GOAMD64=v1 pinned: at v3 Go may fuse x*y+z into an FMA instruction, and
+#   the model's results must be bit-identical across builds (MODEL.md,
+#   "Reproducibility");
+# - -trimpath and no VCS stamp, so the same source gives the same binary;
+# - -s -w strip the symbol table and DWARF (panics still print stacks);
+# - fails if the binary exceeds MAX_BINARY_MIB (default 20), which keeps
+#   the image (binary + ~2 MiB distroless) under its 25 MB goal.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+out=${1:-bin/worker}
+max_mib=${MAX_BINARY_MIB:-20}
+
+mkdir -p "$(dirname "$out")"
+CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 \
+  go build -trimpath -buildvcs=false -ldflags='-s -w' -o "$out" ./worker
+
+size=$(wc -c <"$out")
+size=${size// /}
+max=$((max_mib * 1024 * 1024))
+awk -v s="$size" -v m="$max_mib" -v o="$out" \
+  'BEGIN { printf "worker binary %s: %d bytes (%.2f MiB; budget %d MiB)\n", o, s, s / 1048576, m }'
+if [ "$size" -gt "$max" ]; then
+  echo "error: worker binary exceeds its ${max_mib} MiB budget; drop a dependency or raise MAX_BINARY_MIB deliberately" >&2
+  exit 1
+fi
