@@ -41,6 +41,7 @@ func NewEvaluator(sc *Scenarios) *Evaluator {
 
 // loanState is what the scenario loop needs of a loan, computed once per loan.
 type loanState struct {
+	pd12      float64 // one-year PD from score or grade
 	h0        float64 // baseline monthly hazard
 	series    int     // correlation band (selects the hazard multipliers)
 	n         int     // months at risk within the horizon: min(remaining, H)
@@ -114,7 +115,7 @@ func (e *Evaluator) Evaluate(l *loan.Loan) (Result, error) {
 		sumBase, sumStress, sumPeak, maxPeak = e.variablePath()
 	}
 	S := float64(e.sc.s)
-	res.InputPD12 = e.p.pdOf(l)
+	res.InputPD12 = ls.pd12
 	res.BaselinePD = sumBase / S
 	res.StressedPD = sumStress / S
 	res.StressedPDLow, res.StressedPDHigh = wilson95(res.StressedPD, e.sc.s)
@@ -132,12 +133,6 @@ func (e *Evaluator) Evaluate(l *loan.Loan) (Result, error) {
 	return res, nil
 }
 
-// pdOf is PD12 for a loan already validated.
-func (p Params) pdOf(l *loan.Loan) float64 {
-	pd, _ := p.PD12(l)
-	return pd
-}
-
 // prepare fills e.ln and e.resets for the loan.
 func (e *Evaluator) prepare(l *loan.Loan) error {
 	p := &e.p
@@ -147,6 +142,7 @@ func (e *Evaluator) prepare(l *loan.Loan) error {
 	}
 	ls := &e.ln
 	*ls = loanState{
+		pd12:      pd12,
 		h0:        MonthlyHazard(pd12),
 		series:    series(l.Segment, pd12),
 		n:         min(l.RemainingMonths, e.sc.h),
