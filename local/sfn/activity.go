@@ -19,7 +19,13 @@ type activity struct {
 	created   time.Time
 	queue     []*activityTask
 	signal    chan struct{} // closed (and replaced) when a task is queued
+	pollers   int           // GetActivityTask calls waiting now
 }
+
+// maxPollers is the service quota on concurrent GetActivityTask calls per
+// activity; one more is ActivityWorkerLimitExceeded
+// (https://docs.aws.amazon.com/step-functions/latest/dg/service-quotas.html).
+const maxPollers = 1000
 
 // Task states: a task is queued until a worker takes it, started until the
 // worker reports or a timer fires, then closed. Closed tasks stay known so
@@ -135,15 +141,26 @@ func (s *Service) ListActivities(_ context.Context, in ListInput) (ListActivitie
 // caller, waiting up to the long-poll duration (60 s, scaled) for one. An
 // empty output means no task arrived in time.
 func (s *Service) GetActivityTask(ctx context.Context, in GetActivityTaskInput) (GetActivityTaskOutput, error) {
+	s.mu.Lock()
+	a, err := s.activityLocked(in.ActivityArn)
+	if err == nil && a.pollers >= maxPollers {
+		err = apiErr("ActivityWorkerLimitExceeded", "more than %d concurrent GetActivityTask calls on %s", maxPollers, in.ActivityArn)
+	}
+	if err != nil {
+		s.mu.Unlock()
+		return GetActivityTaskOutput{}, err
+	}
+	a.pollers++
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		a.pollers--
+		s.mu.Unlock()
+	}()
 	deadline := time.NewTimer(s.scaled(s.opts.PollTimeout))
 	defer deadline.Stop()
 	for {
 		s.mu.Lock()
-		a, err := s.activityLocked(in.ActivityArn)
-		if err != nil {
-			s.mu.Unlock()
-			return GetActivityTaskOutput{}, err
-		}
 		for len(a.queue) > 0 {
 			t := a.queue[0]
 			a.queue[0] = nil

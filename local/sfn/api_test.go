@@ -364,3 +364,38 @@ func TestSDKClientManagesMachinesAndActivities(t *testing.T) {
 		t.Fatalf("a name with a space: %v", err)
 	}
 }
+
+func TestTooManyPollersIsActivityWorkerLimitExceeded(t *testing.T) {
+	t.Parallel()
+	svc, client := newTestService(t, Options{TimeScale: 1})
+	ctx := testContext(t)
+	act, _ := svc.CreateActivity(ctx, CreateActivityInput{Name: "crowded"})
+	pollCtx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	for range maxPollers {
+		go func() {
+			_, _ = svc.GetActivityTask(pollCtx, GetActivityTaskInput{ActivityArn: act.ActivityArn})
+			done <- struct{}{}
+		}()
+	}
+	for {
+		svc.mu.Lock()
+		n := svc.activities[act.ActivityArn].pollers
+		svc.mu.Unlock()
+		if n == maxPollers {
+			break
+		}
+		if ctx.Err() != nil {
+			t.Fatalf("only %d pollers waiting", n)
+		}
+	}
+	_, err := client.GetActivityTask(ctx, &sfn.GetActivityTaskInput{ActivityArn: &act.ActivityArn})
+	var limit *types.ActivityWorkerLimitExceeded
+	if !errors.As(err, &limit) {
+		t.Fatalf("poller %d: got %v", maxPollers+1, err)
+	}
+	cancel()
+	for range maxPollers {
+		<-done
+	}
+}
