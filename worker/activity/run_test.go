@@ -270,6 +270,9 @@ func TestRunHeartbeatsWhileATaskRuns(t *testing.T) {
 	}))
 	cfg := testConfig(t)
 	cfg.HeartbeatPeriod = 5 * time.Millisecond
+	// Throttled heartbeats are retried at the next beat; they must not
+	// cancel the task.
+	srv.FailNext(activitytest.SendTaskHeartbeat, activity.SDKMaxAttempts+2, 400, "ThrottlingException")
 	w := start(t, srv, cfg, mux)
 	tok := srv.Enqueue(`{"op":"slow"}`)
 	must(t, srv.WaitStatus(waitCtx(t), tok, activitytest.Succeeded, activitytest.Failed))
@@ -392,4 +395,38 @@ func TestRunRejectsInvalidConfig(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestRunPollsOnlyForFreeExecutors(t *testing.T) {
+	t.Parallel()
+	srv := activitytest.NewServer(t)
+	second := make(chan string, 1)
+	mux := activity.NewMux()
+	mux.Register("busy", activity.HandlerFunc(func(ctx context.Context, in []byte) ([]byte, error) {
+		tok := <-second
+		// The worker's own clock runs: several heartbeats pass while the
+		// only executor is busy and another task waits in the queue.
+		if err := srv.WaitHeartbeats(ctx, tokenOf(srv, in), 5); err != nil {
+			return nil, err
+		}
+		if got := srv.Task(tok).Status; got != activitytest.Queued {
+			return nil, fmt.Errorf("second task is %s while the only executor is busy; want queued", got)
+		}
+		return []byte(`{}`), nil
+	}))
+	mux.Register(activity.OpPing, activity.Ping("w"))
+	cfg := testConfig(t)
+	cfg.Executors, cfg.Pollers = 1, 1
+	cfg.HeartbeatPeriod = 5 * time.Millisecond
+	w := start(t, srv, cfg, mux)
+	first := srv.Enqueue(`{"op":"busy"}`)
+	ctx := waitCtx(t)
+	must(t, srv.WaitStatus(ctx, first, activitytest.Running))
+	next := srv.Enqueue(`{"op":"ping"}`)
+	second <- next
+	must(t, srv.WaitStatus(ctx, next, activitytest.Succeeded, activitytest.Failed))
+	if got := srv.Task(first); got.Status != activitytest.Succeeded {
+		t.Errorf("first task = status %s, cause %q; want succeeded, the second task left queued meanwhile", got.Status, got.Cause)
+	}
+	must(t, w.stop(t))
 }
