@@ -248,14 +248,33 @@ func (e *Evaluator) fixedPath() float64 {
 			e.recordDefault(s, u, e.base, trig)
 		}
 	case ls.n == H:
+		// The hot loop of the model: a local copy of the generator stays in
+		// registers, and oneMinusExpNeg is written out because the compiler
+		// will not inline it.
+		src := e.src
 		for s, c := range e.sc.cumH[ls.series][:S] {
-			u := uniform(e.src.Uint64())
-			pd := oneMinusExpNeg(h0 * c)
+			u := uniform(src.Uint64())
+			x := h0 * c
+			var pd float64
+			if x < 0.0625 {
+				p := float64(x*(-1.0/362880)) + 1.0/40320
+				p = float64(x*p) - 1.0/5040
+				p = float64(x*p) + 1.0/720
+				p = float64(x*p) - 1.0/120
+				p = float64(x*p) + 1.0/24
+				p = float64(x*p) - 1.0/6
+				p = float64(x*p) + 0.5
+				p = float64(x*p) - 1
+				pd = -float64(x * p)
+			} else {
+				pd = oneMinusExpNeg(x)
+			}
 			sum += pd
 			if u < pd {
 				e.recordDefault(s, u, e.base, 0)
 			}
 		}
+		e.src = src
 	default:
 		cum, n := e.sc.cum[ls.series], ls.n
 		for s := range S {

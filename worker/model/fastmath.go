@@ -7,6 +7,7 @@ import "math"
 // handful of multiplies instead of an exp; that is the common case for a
 // one-year conditional default probability. float64() conversions stop the
 // compiler from fusing multiply-adds, so every platform rounds alike.
+// Evaluator.fixedPath has a hand-inlined copy; keep the two identical.
 func oneMinusExpNeg(x float64) float64 {
 	if x < 0.0625 {
 		p := float64(x*(-1.0/362880)) + 1.0/40320
