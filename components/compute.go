@@ -21,7 +21,10 @@ const (
 	// SIGTERM and SIGKILL; 120 s is also Fargate's maximum stopTimeout.
 	WorkerStopTimeoutSeconds = 120
 	// WorkerScratchPath is the only writable path (an ephemeral task
-	// volume); the root filesystem is read-only.
+	// volume); the root filesystem is read-only. ECS creates the volume
+	// empty and root-owned unless the image declares VOLUME at the same
+	// path, in which case the image's directory (distroless /tmp is 1777)
+	// is copied in (ECS developer guide, "Use bind mounts").
 	WorkerScratchPath = "/tmp"
 )
 

@@ -72,6 +72,44 @@ func TestContextTagChangesExactlyWhenTheBuildInputsChange(t *testing.T) {
 	}
 }
 
+func TestContextTagFollowsAnAllowListDockerignore(t *testing.T) {
+	t.Parallel()
+	// The repository's .dockerignore excludes everything and re-includes
+	// what the image build needs.
+	base := map[string]string{
+		"Dockerfile":             "FROM scratch\n",
+		".dockerignore":          "*\n!go.mod\n!worker\n!components/asl\n**/*_test.go\n",
+		"go.mod":                 "module m\n",
+		"worker/main.go":         "package main\n",
+		"worker/main_test.go":    "package main\n",
+		"components/asl/a.go":    "package asl\n",
+		"components/pipeline.go": "package components\n",
+		"README.md":              "hello\n",
+	}
+	for _, tc := range []struct {
+		file    string
+		changes bool
+	}{
+		{"worker/main.go", true},
+		{"components/asl/a.go", true},
+		{"go.mod", true},
+		{"worker/main_test.go", false},
+		{"components/pipeline.go", false},
+		{"README.md", false},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			t.Parallel()
+			before, after := t.TempDir(), t.TempDir()
+			writeTree(t, before, base)
+			writeTree(t, after, base)
+			writeTree(t, after, map[string]string{tc.file: "changed\n"})
+			if changed := contextTag(t, before) != contextTag(t, after); changed != tc.changes {
+				t.Errorf("changing %s changed the tag: %v, want %v", tc.file, changed, tc.changes)
+			}
+		})
+	}
+}
+
 func TestContextTagIgnoresTheGitDirectory(t *testing.T) {
 	t.Parallel()
 	a, b := t.TempDir(), t.TempDir()

@@ -87,6 +87,24 @@ func TestNoAllowStatementHasAWildcardAction(t *testing.T) {
 // ARN whose region, account or resource part is a wildcard.
 var serviceWide = regexp.MustCompile(`^\*$|^arn:[^:]+:[^:]+:[^:]*\*|^arn:[^:]+:[^:]+:[^:]*:[^:]*\*|^arn:[^:]+:[^:]+:[^:]*:[^:]*:\*|^arn:aws:s3:::\*`)
 
+func TestServiceWideResourcePatternSeparatesNamedResources(t *testing.T) {
+	t.Parallel()
+	for r, want := range map[string]bool{
+		"*":              true,
+		"arn:aws:s3:::*": true,
+		"arn:aws:states:*:123456789012:activity:a":                      true,
+		"arn:aws:states:eu-west-1:*:activity:a":                         true,
+		"arn:aws:logs:eu-west-1:123456789012:*":                         true,
+		"arn:aws:s3:::mc-data/runs/*":                                   false,
+		"arn:aws:logs:eu-west-1:123456789012:log-group:g:log-stream:*":  false,
+		"arn:aws:states:eu-west-1:123456789012:execution:mc-simulate/*": false,
+	} {
+		if got := serviceWide.MatchString(r); got != want {
+			t.Errorf("serviceWide(%s) = %v, want %v", r, got, want)
+		}
+	}
+}
+
 func TestEveryWildcardResourceIsOnTheAllowList(t *testing.T) {
 	t.Parallel()
 	for name, args := range iamVariants() {

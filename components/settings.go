@@ -131,8 +131,14 @@ func resolveSettings(name string, a MonteCarloPipelineArgs) (settings, error) {
 		s.spotWeight = DefaultSpotWeight
 	}
 
-	if !namePrefixPattern.MatchString(s.prefix) || len(s.prefix) > MaxNamePrefixLength {
-		bad("NamePrefix %q (default: the component name) must be lowercase letters, digits and hyphens, start with a letter and have at most %d characters", s.prefix, MaxNamePrefixLength)
+	// Child resources are autonamed from the component name (S3 buckets and
+	// ECR repositories accept only lowercase), and the fixed names from the
+	// prefix: both follow the same rule.
+	if !namePrefixPattern.MatchString(name) || len(name) > MaxNamePrefixLength {
+		bad("component name %q must be lowercase letters, digits and hyphens, start with a letter and have at most %d characters", name, MaxNamePrefixLength)
+	}
+	if a.NamePrefix != "" && (!namePrefixPattern.MatchString(s.prefix) || len(s.prefix) > MaxNamePrefixLength) {
+		bad("NamePrefix %q must be lowercase letters, digits and hyphens, start with a letter and have at most %d characters", s.prefix, MaxNamePrefixLength)
 	}
 
 	// Network.

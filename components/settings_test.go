@@ -97,6 +97,20 @@ func TestInvalidArgsAreRejectedWithTheFieldAndTheAllowedValues(t *testing.T) {
 	}
 }
 
+func TestComponentNameMustSuitBucketAndRepositoryNames(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{"Risk", "risk_team", "9risk", strings.Repeat("r", 31)} {
+		m := &mocks{}
+		err := pulumi.RunErr(func(ctx *pulumi.Context) error {
+			_, err := NewMonteCarloPipeline(ctx, name, testArgs())
+			return err
+		}, pulumi.WithMocks("montecarlo", "test", m))
+		if err == nil || !strings.Contains(err.Error(), "component name") {
+			t.Errorf("name %q: err = %v, want a component name error", name, err)
+		}
+	}
+}
+
 func TestAllProblemsAreReportedAtOnce(t *testing.T) {
 	t.Parallel()
 	_, err := resolveSettings("mc", MonteCarloPipelineArgs{WorkerCount: -1, BatchSize: -1, LogRetentionDays: 2})
