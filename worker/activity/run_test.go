@@ -11,66 +11,22 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
-
 	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
 	"github.com/montecarlo-pipeline/montecarlo/worker/activity/activitytest"
 )
 
-// testConfig is a loop configuration scaled for tests: fast backoff, a
-// heartbeat period long enough not to matter unless a test shortens it.
-func testConfig(t *testing.T) activity.Config {
-	return activity.Config{
-		ActivityARN:     activitytest.ActivityARN,
-		WorkerName:      "test-worker",
-		Executors:       2,
-		Pollers:         1,
-		HeartbeatPeriod: time.Hour,
-		ShutdownGrace:   20 * time.Second,
-		Backoff:         activity.Backoff{Base: time.Millisecond, Max: 5 * time.Millisecond, Attempts: 12},
-		Logger:          slog.New(slog.NewJSONHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug})),
-	}
+// testConfig is activitytest's configuration with a heartbeat period long
+// enough not to matter unless a test shortens it.
+func testConfig(t *testing.T, srv *activitytest.Server) activity.Config {
+	cfg := srv.Config(t)
+	cfg.WorkerName = "test-worker"
+	cfg.HeartbeatPeriod = time.Hour
+	return cfg
 }
 
-// client is the production client (retryer, timeout) pointed at srv, with
-// the SDK's backoff capped so retry tests run fast.
-func client(srv *activitytest.Server) *sfn.Client {
-	return activity.NewSFNClient(srv.AWSConfig(), func(o *sfn.Options) {
-		o.Retryer = retry.AddWithMaxBackoffDelay(o.Retryer, time.Millisecond)
-	})
-}
-
-// worker runs activity.Run in the background; stop cancels its context (as
-// SIGTERM does) and returns Run's error.
-type worker struct {
-	cancel context.CancelFunc
-	done   chan error
-}
-
-func start(t *testing.T, srv *activitytest.Server, cfg activity.Config, h activity.Handler) *worker {
+func start(t *testing.T, srv *activitytest.Server, cfg activity.Config, h activity.Handler) *activitytest.Worker {
 	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	w := &worker{cancel: cancel, done: make(chan error, 1)}
-	go func() { w.done <- activity.Run(ctx, cfg, h, client(srv)) }()
-	t.Cleanup(func() {
-		cancel()
-		<-w.done
-	})
-	return w
-}
-
-func (w *worker) stop(t *testing.T) error {
-	t.Helper()
-	w.cancel()
-	select {
-	case err := <-w.done:
-		w.done <- err // for Cleanup
-		return err
-	case <-time.After(time.Minute):
-		t.Fatal("Run did not return within a minute of its context being cancelled")
-		return nil
-	}
+	return srv.StartWorker(t, cfg, h)
 }
 
 func waitCtx(t *testing.T) context.Context {
@@ -103,7 +59,7 @@ func TestRunAnswersTasksAfterEmptyPolls(t *testing.T) {
 	mux := activity.NewMux()
 	mux.Register(activity.OpPing, activity.Ping("test-worker"))
 	mux.Register("echo", activity.HandlerFunc(func(_ context.Context, in []byte) ([]byte, error) { return in, nil }))
-	w := start(t, srv, testConfig(t), mux)
+	w := start(t, srv, testConfig(t, srv), mux)
 
 	ctx := waitCtx(t)
 	must(t, srv.WaitFor(ctx, func() bool { return srv.Calls(activitytest.GetActivityTask) >= 3 }))
@@ -111,7 +67,7 @@ func TestRunAnswersTasksAfterEmptyPolls(t *testing.T) {
 	echo := srv.Enqueue(`{"op":"echo","n":1}`)
 	must(t, srv.WaitStatus(ctx, ping, activitytest.Succeeded, activitytest.Failed))
 	must(t, srv.WaitStatus(ctx, echo, activitytest.Succeeded, activitytest.Failed))
-	must(t, w.stop(t))
+	must(t, w.Stop())
 
 	if got := srv.Task(ping); got.Status != activitytest.Succeeded || got.Output != `{"pong":true,"worker":"test-worker"}` || got.Worker != "test-worker" {
 		t.Errorf("ping task = %+v; want succeeded with pong from test-worker", got)
@@ -229,7 +185,7 @@ func TestRunReportsNamedFailures(t *testing.T) {
 			mux.Register(op, c.handler)
 		}
 	}
-	cfg := testConfig(t)
+	cfg := testConfig(t, srv)
 	cfg.Executors, cfg.Pollers = 4, 2
 	w := start(t, srv, cfg, mux)
 	ctx := waitCtx(t)
@@ -240,7 +196,7 @@ func TestRunReportsNamedFailures(t *testing.T) {
 	for _, tok := range tokens {
 		must(t, srv.WaitStatus(ctx, tok, activitytest.Succeeded, activitytest.Failed))
 	}
-	must(t, w.stop(t))
+	must(t, w.Stop())
 
 	for i, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -268,7 +224,7 @@ func TestRunHeartbeatsWhileATaskRuns(t *testing.T) {
 		}
 		return []byte(`{"done":true}`), nil
 	}))
-	cfg := testConfig(t)
+	cfg := testConfig(t, srv)
 	cfg.HeartbeatPeriod = 5 * time.Millisecond
 	// Throttled heartbeats are retried at the next beat; they must not
 	// cancel the task.
@@ -276,7 +232,7 @@ func TestRunHeartbeatsWhileATaskRuns(t *testing.T) {
 	w := start(t, srv, cfg, mux)
 	tok := srv.Enqueue(`{"op":"slow"}`)
 	must(t, srv.WaitStatus(waitCtx(t), tok, activitytest.Succeeded, activitytest.Failed))
-	must(t, w.stop(t))
+	must(t, w.Stop())
 
 	got := srv.Task(tok)
 	if got.Status != activitytest.Succeeded || got.AcceptedAtReport < beats {
@@ -299,7 +255,7 @@ func TestRunCancelsATaskWhoseHeartbeatIsRejected(t *testing.T) {
 		cause <- context.Cause(ctx)
 		return nil, ctx.Err()
 	}))
-	cfg := testConfig(t)
+	cfg := testConfig(t, srv)
 	cfg.HeartbeatPeriod = 5 * time.Millisecond
 	w := start(t, srv, cfg, mux)
 	srv.Enqueue(`{"op":"wait"}`)
@@ -314,7 +270,7 @@ func TestRunCancelsATaskWhoseHeartbeatIsRejected(t *testing.T) {
 	case <-waitCtx(t).Done():
 		t.Fatal("task context not cancelled after its heartbeat was rejected")
 	}
-	must(t, w.stop(t))
+	must(t, w.Stop())
 	if got := srv.Task(tok); got.Reports != 0 || got.Status != activitytest.TimedOut {
 		t.Errorf("task = %+v; want no result sent for a timed-out task", got)
 	}
@@ -343,13 +299,13 @@ func TestRunRetriesThrottlingAndServerErrors(t *testing.T) {
 			srv.FailNext(activitytest.SendTaskFailure, n, c.status, c.code)
 			mux := activity.NewMux()
 			mux.Register(activity.OpPing, activity.Ping("w"))
-			w := start(t, srv, testConfig(t), mux)
+			w := start(t, srv, testConfig(t, srv), mux)
 			ok := srv.Enqueue(`{"op":"ping"}`)
 			bad := srv.Enqueue(`{"op":"unknown"}`)
 			ctx := waitCtx(t)
 			must(t, srv.WaitStatus(ctx, ok, activitytest.Succeeded))
 			must(t, srv.WaitStatus(ctx, bad, activitytest.Failed))
-			must(t, w.stop(t))
+			must(t, w.Stop())
 			if got := srv.Calls(activitytest.SendTaskSuccess); got != n+1 {
 				t.Errorf("SendTaskSuccess calls = %d; want %d failed then 1 accepted", got, n)
 			}
@@ -363,9 +319,9 @@ func TestRunRetriesThrottlingAndServerErrors(t *testing.T) {
 func TestRunStopsWhenTheActivityDoesNotExist(t *testing.T) {
 	t.Parallel()
 	srv := activitytest.NewServer(t)
-	cfg := testConfig(t)
+	cfg := testConfig(t, srv)
 	cfg.ActivityARN = "arn:aws:states:us-east-1:123456789012:activity:deleted"
-	err := activity.Run(waitCtx(t), cfg, activity.NewMux(), client(srv))
+	err := activity.Run(waitCtx(t), cfg, activity.NewMux(), srv.Client())
 	if err == nil || !strings.Contains(err.Error(), "ActivityDoesNotExist") {
 		t.Errorf("Run = %v; want an error naming ActivityDoesNotExist", err)
 	}
@@ -387,9 +343,9 @@ func TestRunRejectsInvalidConfig(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
-			cfg := testConfig(t)
+			cfg := testConfig(t, srv)
 			c.modify(&cfg)
-			err := activity.Run(waitCtx(t), cfg, activity.NewMux(), client(srv))
+			err := activity.Run(waitCtx(t), cfg, activity.NewMux(), srv.Client())
 			if err == nil || !strings.Contains(err.Error(), c.want) {
 				t.Errorf("Run = %v; want an error naming %s", err, c.want)
 			}
@@ -415,7 +371,7 @@ func TestRunPollsOnlyForFreeExecutors(t *testing.T) {
 		return []byte(`{}`), nil
 	}))
 	mux.Register(activity.OpPing, activity.Ping("w"))
-	cfg := testConfig(t)
+	cfg := testConfig(t, srv)
 	cfg.Executors, cfg.Pollers = 1, 1
 	cfg.HeartbeatPeriod = 5 * time.Millisecond
 	w := start(t, srv, cfg, mux)
@@ -428,5 +384,7 @@ func TestRunPollsOnlyForFreeExecutors(t *testing.T) {
 	if got := srv.Task(first); got.Status != activitytest.Succeeded {
 		t.Errorf("first task = status %s, cause %q; want succeeded, the second task left queued meanwhile", got.Status, got.Cause)
 	}
-	must(t, w.stop(t))
+	must(t, w.Stop())
 }
+
+func discardLogger() *slog.Logger { return slog.New(slog.DiscardHandler) }

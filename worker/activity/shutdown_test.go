@@ -45,7 +45,7 @@ func TestRunHandsBackUnfinishedTasksOnStop(t *testing.T) {
 		return nil, nil
 	}))
 
-	cfg := testConfig(t)
+	cfg := testConfig(t, srv)
 	cfg.Executors, cfg.Pollers = 4, 2
 	// The drain ends at 2 s; "ignore" is handed back at 2.5 s; Run returns by 3 s.
 	cfg.ShutdownGrace, cfg.HandBackTime = 3*time.Second, time.Second
@@ -61,13 +61,13 @@ func TestRunHandsBackUnfinishedTasksOnStop(t *testing.T) {
 	}
 	must(t, srv.WaitPolling(ctx, 1))
 
-	w.cancel() // SIGTERM
+	w.Signal() // SIGTERM
 	close(release)
 	// Arrives on the poll that was in flight at the signal: handed back
 	// unstarted. The next one is never polled for.
 	late := srv.Enqueue(`{"op":"never","n":1}`)
 	queued := srv.Enqueue(`{"op":"never","n":2}`)
-	must(t, w.stop(t))
+	must(t, w.Wait())
 
 	want := map[string]struct {
 		status activitytest.Status
