@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -142,8 +141,8 @@ type PingOutput struct {
 // the activity, without touching any data.
 func Ping(workerName string) Handler {
 	return JSON(func(ctx context.Context, _ struct{}) (PingOutput, error) {
-		if err := ctx.Err(); err != nil {
-			return PingOutput{}, errors.Join(err, context.Cause(ctx))
+		if ctx.Err() != nil {
+			return PingOutput{}, context.Cause(ctx)
 		}
 		return PingOutput{Pong: true, Worker: workerName}, nil
 	})
