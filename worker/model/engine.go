@@ -249,23 +249,14 @@ func (e *Evaluator) fixedPath() float64 {
 		}
 	case ls.n == H:
 		// The hot loop of the model: a local copy of the generator stays in
-		// registers, and oneMinusExpNeg is written out because the compiler
-		// will not inline it.
+		// registers.
 		src := e.src
 		for s, c := range e.sc.cumH[ls.series][:S] {
 			u := uniform(src.Uint64())
 			x := h0 * c
 			var pd float64
-			if x < 0.0625 {
-				p := float64(x*(-1.0/362880)) + 1.0/40320
-				p = float64(x*p) - 1.0/5040
-				p = float64(x*p) + 1.0/720
-				p = float64(x*p) - 1.0/120
-				p = float64(x*p) + 1.0/24
-				p = float64(x*p) - 1.0/6
-				p = float64(x*p) + 0.5
-				p = float64(x*p) - 1
-				pd = -float64(x * p)
+			if x < smallHazard {
+				pd = smallPD(x)
 			} else {
 				pd = oneMinusExpNeg(x)
 			}
@@ -300,15 +291,21 @@ func (e *Evaluator) variablePath() (sumBase, sumStress, sumPeak, maxPeak float64
 		u := uniform(e.src.Uint64())
 		if trigBase > 0 {
 			sumBase++
+		} else if x := h0 * e.lambda(e.base, s); x < smallHazard {
+			sumBase += smallPD(x)
 		} else {
-			sumBase += oneMinusExpNeg(h0 * e.lambda(e.base, s))
+			sumBase += oneMinusExpNeg(x)
 		}
 		lam, trig, peak := e.walkHazard(s)
 		sumPeak += peak
 		maxPeak = max(maxPeak, peak)
 		pd := 1.0
 		if trig == 0 {
-			pd = oneMinusExpNeg(h0 * lam)
+			if x := h0 * lam; x < smallHazard {
+				pd = smallPD(x)
+			} else {
+				pd = oneMinusExpNeg(x)
+			}
 		}
 		sumStress += pd
 		if u < pd {

@@ -327,3 +327,78 @@ func TestWalkHazardMatchesWalk(t *testing.T) {
 		}
 	}
 }
+
+func TestResetsFollowTheLoanAgeAndRespectTheCaps(t *testing.T) {
+	t.Parallel()
+	// sigma = 0: the rate path is the ramp phi. The ARM is 40 months old with
+	// 12-month resets, so its one reset in the horizon is at month 9 (age 48),
+	// to SOFR phi(9) + 2.5%, within the caps.
+	sc := testScenarios(t, func(p *Params) { p.Scenarios = 20; p.SigmaAnnualPerSqrtYear = 0 })
+	p := sc.Params()
+	cases := []struct {
+		name     string
+		periodic float64
+		lifetime float64
+	}{
+		{"the periodic cap limits the reset to +2%", 0.02, 0.05},
+		{"the lifetime cap limits it to +1%", 0.02, 0.01},
+		{"without caps the rate follows the index", 0, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			l := creARM("C1", 3)
+			l.PeriodicCapAnnual, l.LifetimeCapAnnual = c.periodic, c.lifetime
+			want := p.Phi(9) + l.MarginAnnual
+			if c.periodic > 0 {
+				want = math.Min(want, l.RateAnnual+c.periodic)
+			}
+			if c.lifetime > 0 {
+				want = math.Min(want, l.RateAnnual+c.lifetime)
+			}
+			a0 := Payment(l.BalanceUSD, l.RateAnnual, l.RemainingMonths)
+			bal8 := Balance(l.BalanceUSD, l.RateAnnual, a0, 8)
+			shock := Payment(bal8, want, l.RemainingMonths-8) / a0
+			r := evaluate(t, sc, l)
+			if math.Abs(r.PaymentShockMax-shock) > 1e-9 || math.Abs(r.PaymentShockMean-shock) > 1e-9 {
+				t.Errorf("payment shock %v (max %v), want %v at rate %v", r.PaymentShockMean, r.PaymentShockMax, shock, want)
+			}
+		})
+	}
+	t.Run("a monthly prime line pays prime plus margin on the drawn balance", func(t *testing.T) {
+		t.Parallel()
+		l := commercialLine("C2", 3, 0.01)
+		l.NOIAnnualUSD = 1e9 // keep the DSCR trigger out of it
+		r := evaluate(t, sc, l)
+		// The line is 6 months old: every month resets; the peak is month 12.
+		want := (p.Phi(12) + p.PrimeSpreadAnnual + 0.01) / l.RateAnnual
+		if math.Abs(r.PaymentShockMax-want) > 1e-9 {
+			t.Errorf("peak payment ratio %v, want %v", r.PaymentShockMax, want)
+		}
+	})
+}
+
+func TestAffordRunsAcrossPieces(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name                   string
+		run                    int
+		over                   bool
+		start, end, need       int
+		wantRun, wantTrigMonth int
+	}{
+		{"an affordable piece resets the run", 2, false, 4, 9, 3, 0, 0},
+		{"a long unaffordable piece triggers in its third month", 0, true, 4, 9, 3, 6, 6},
+		{"a run carried over triggers early in the next piece", 2, true, 5, 5, 3, 3, 5},
+		{"a short piece only extends the run", 0, true, 5, 6, 3, 2, 0},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			run, trig := afford(c.run, c.over, c.start, c.end, c.need)
+			if run != c.wantRun || trig != c.wantTrigMonth {
+				t.Errorf("afford = (%d, %d), want (%d, %d)", run, trig, c.wantRun, c.wantTrigMonth)
+			}
+		})
+	}
+}

@@ -2,25 +2,34 @@ package model
 
 import "math"
 
-// oneMinusExpNeg returns 1 - exp(-x) for x >= 0. Below 1/16 it sums the
-// Taylor series to the x^9 term (relative error under 1e-15), which costs a
-// handful of multiplies instead of an exp; that is the common case for a
-// one-year conditional default probability. float64() conversions stop the
-// compiler from fusing multiply-adds, so every platform rounds alike.
-// Evaluator.fixedPath has a hand-inlined copy; keep the two identical.
+// oneMinusExpNeg returns 1 - exp(-x) for x >= 0. Below smallHazard it sums
+// the Taylor series (smallPD), which costs a handful of multiplies instead
+// of an exp; that is the common case for a one-year conditional default
+// probability. Hot loops call smallPD directly when x < smallHazard, because
+// the compiler inlines smallPD but not this function.
 func oneMinusExpNeg(x float64) float64 {
-	if x < 0.0625 {
-		p := float64(x*(-1.0/362880)) + 1.0/40320
-		p = float64(x*p) - 1.0/5040
-		p = float64(x*p) + 1.0/720
-		p = float64(x*p) - 1.0/120
-		p = float64(x*p) + 1.0/24
-		p = float64(x*p) - 1.0/6
-		p = float64(x*p) + 0.5
-		p = float64(x*p) - 1
-		return -float64(x * p)
+	if x < smallHazard {
+		return smallPD(x)
 	}
 	return -math.Expm1(-x) // pure Go: no FMA path
+}
+
+// smallHazard is where smallPD stops: its relative error below 1e-15.
+const smallHazard = 0.0625
+
+// smallPD is 1 - exp(-x) for 0 <= x < smallHazard, the Taylor series to the
+// x^9 term. float64() conversions stop the compiler from fusing
+// multiply-adds, so every platform rounds alike.
+func smallPD(x float64) float64 {
+	p := float64(x*(-1.0/362880)) + 1.0/40320
+	p = float64(x*p) - 1.0/5040
+	p = float64(x*p) + 1.0/720
+	p = float64(x*p) - 1.0/120
+	p = float64(x*p) + 1.0/24
+	p = float64(x*p) - 1.0/6
+	p = float64(x*p) + 0.5
+	p = float64(x*p) - 1
+	return -float64(x * p)
 }
 
 // powTable evaluates x^gamma for the payment ratio by linear interpolation on
