@@ -166,6 +166,7 @@ func (w *worker) poll(id int) {
 			continue
 		}
 		w.tasks.Add(1)
+		w.track(t, true)
 		go w.execute(t)
 	}
 }

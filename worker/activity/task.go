@@ -33,11 +33,11 @@ func newTask(token, input string) *task {
 // exactly one of the executor and the shutdown hand-back gets true.
 func (t *task) claim() bool { return t.claimed.CompareAndSwap(false, true) }
 
-// execute runs one task in its executor slot and reports its outcome.
+// execute runs one task in its executor slot and reports its outcome. The
+// poller has counted it in w.tasks and w.running.
 func (w *worker) execute(t *task) {
 	defer w.tasks.Done()
 	defer func() { <-w.slots }()
-	w.track(t, true)
 	defer w.track(t, false)
 
 	log := w.cfg.Logger.With("task", t.id, "op", t.op)
