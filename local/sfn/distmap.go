@@ -96,9 +96,7 @@ func (r *runner) distributedMap(ctx context.Context, sr *stateRun, s *asl.MapSta
 			r.event("MapRunRedriven", "mapRunRedrivenEventDetails", map[string]any{"mapRunArn": mr.arn, "redriveCount": n})
 		}
 	}
-	if reuse {
-		// The Map Run keeps its batches; only unsuccessful children run.
-	} else {
+	if !reuse { // a redriven Map Run keeps its batches; only unsuccessful children run
 		var items []any
 		if s.ItemReader != nil {
 			items, err = r.readItems(ctx, s.ItemReader, eff, co)
@@ -119,8 +117,6 @@ func (r *runner) distributedMap(ctx context.Context, sr *stateRun, s *asl.MapSta
 			return nil, err
 		}
 		mr = r.newMapRun(sr.name, s, batches, sizes, limit, tolPct, tolCount)
-		proc := s.Processor()
-		mr.proc = &asl.StateMachine{StartAt: proc.StartAt, States: proc.States}
 		r.event("MapStateStarted", "mapStateStartedEventDetails", map[string]any{"length": len(items)})
 		r.event("MapRunStarted", "mapRunStartedEventDetails", map[string]any{"mapRunArn": mr.arn})
 	}
@@ -196,8 +192,10 @@ func (r *runner) newMapRun(stateName string, s *asl.MapState, batches []any, siz
 	}
 	id := uuid.NewString()
 	childSmName := r.ex.smName + "/" + label
+	proc := s.Processor()
 	mr := &mapRun{
-		arn: r.s.arn("mapRun", childSmName+":"+id), id: id, executionArn: r.ex.arn,
+		proc: &asl.StateMachine{StartAt: proc.StartAt, States: proc.States},
+		arn:  r.s.arn("mapRun", childSmName+":"+id), id: id, executionArn: r.ex.arn,
 		childSmArn: r.s.arn("stateMachine", childSmName), childSmName: childSmName,
 		start: r.s.now(), maxConcurrency: limit, tolPct: pct, tolCount: count,
 		status: mapRunRunning, batches: batches, batchSizes: sizes, children: make([]*execution, len(batches)),
