@@ -1,5 +1,6 @@
-# syntax=docker/dockerfile:1
 # The worker image: a static Go binary on distroless, run as non-root.
+# (No "# syntax=" line: the BuildKit built-in Dockerfile frontend supports
+# RUN --mount, and that avoids pulling an unpinned frontend image.)
 #
 # Base images are pinned by tag here; pin them by digest for releases with
 #   --build-arg GO_IMAGE=golang:1.26.8@sha256:<digest>
