@@ -533,3 +533,24 @@ func httpStatus(err error) int {
 	}
 	return 0
 }
+
+func TestKeysWithSpecialCharactersAreFilesOfTheSameName(t *testing.T) {
+	t.Parallel()
+	srv, c := start(t, s3local.Options{})
+	for _, key := range []string{"runs/a b/c+d.json", "runs/ünïcode/€.txt", "runs/q?x=1&y/z%20.txt", "runs/semi;colon/equals=sign"} {
+		t.Run(key+" round-trips and is a plain file", func(t *testing.T) {
+			put(t, c, key, key)
+			if got := get(t, c, key); got != key {
+				t.Errorf("get = %q", got)
+			}
+			b, err := os.ReadFile(filepath.Join(srv.Dir(), bucket, filepath.FromSlash(key)))
+			if err != nil || string(b) != key {
+				t.Errorf("file: %q, %v", b, err)
+			}
+			keys, _ := listAll(t, c, key, "", 1000)
+			if len(keys) != 1 || keys[0] != key {
+				t.Errorf("list with the key as prefix = %q", keys)
+			}
+		})
+	}
+}
