@@ -3,6 +3,8 @@ package model
 import (
 	"math"
 	"testing"
+
+	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
 )
 
 func TestPaymentKnownAnswers(t *testing.T) {
@@ -105,7 +107,7 @@ func TestPDFromScoreFollowsTheScorecard(t *testing.T) {
 	if got, want := p.PD12FromScore(700), 1-math.Sqrt(1-pd2); got != want {
 		t.Errorf("PD_12(700) = %v, want %v", got, want)
 	}
-	for s := MinCreditScore; s < MaxCreditScore; s++ {
+	for s := loan.MinCreditScore; s < loan.MaxCreditScore; s++ {
 		if p.PD12FromScore(s+1) >= p.PD12FromScore(s) {
 			t.Fatalf("PD not decreasing in score at %d", s)
 		}

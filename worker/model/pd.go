@@ -7,14 +7,6 @@ import (
 	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
 )
 
-// Credit score limits of the FICO scale the scorecard was fitted on.
-const (
-	MinCreditScore = 300
-	MaxCreditScore = 850
-	MinRiskGrade   = 1
-	MaxRiskGrade   = 10
-)
-
 // PD2YFromScore is the two-year default probability of a FICO score:
 // logit(PD_2y) = ScoreIntercept - ScoreSlopePerPoint*score (MODEL.md).
 func (p Params) PD2YFromScore(score int) float64 {
@@ -33,13 +25,13 @@ func (p Params) PD12(l *loan.Loan) (float64, error) {
 	var pd float64
 	switch {
 	case l.Segment.Personal():
-		if l.CreditScore < MinCreditScore || l.CreditScore > MaxCreditScore {
-			return 0, fmt.Errorf("credit_score = %d, must be in [%d, %d] for segment %s", l.CreditScore, MinCreditScore, MaxCreditScore, l.Segment)
+		if l.CreditScore < loan.MinCreditScore || l.CreditScore > loan.MaxCreditScore {
+			return 0, fmt.Errorf("credit_score = %d, must be in [%d, %d] for segment %s", l.CreditScore, loan.MinCreditScore, loan.MaxCreditScore, l.Segment)
 		}
 		pd = p.PD12FromScore(l.CreditScore)
 	case l.Segment.Commercial():
-		if l.RiskGrade < MinRiskGrade || l.RiskGrade > MaxRiskGrade {
-			return 0, fmt.Errorf("risk_grade = %d, must be in [%d, %d] for segment %s", l.RiskGrade, MinRiskGrade, MaxRiskGrade, l.Segment)
+		if l.RiskGrade < loan.MinRiskGrade || l.RiskGrade > loan.MaxRiskGrade {
+			return 0, fmt.Errorf("risk_grade = %d, must be in [%d, %d] for segment %s", l.RiskGrade, loan.MinRiskGrade, loan.MaxRiskGrade, l.Segment)
 		}
 		pd = p.GradePD12[l.RiskGrade-1]
 	default:

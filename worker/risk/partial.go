@@ -73,7 +73,7 @@ func NewPartial(p model.Params) *Partial {
 		Scenarios:    p.Scenarios,
 		Segments:     make([]SegmentPartial, len(loan.Segments)),
 		ScoreBands:   make([]BandPartial, len(ScoreBands)),
-		RiskGrades:   make([]BandPartial, model.MaxRiskGrade),
+		RiskGrades:   make([]BandPartial, loan.MaxRiskGrade),
 	}
 	for i, s := range loan.Segments {
 		pt.Segments[i] = SegmentPartial{Segment: s, LossCents: make(Losses, p.Scenarios)}
