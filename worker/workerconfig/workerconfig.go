@@ -28,6 +28,7 @@ import (
 type Config struct {
 	ActivityARN      string        // ACTIVITY_ARN
 	Region           string        // AWS_REGION, or the activity ARN's region
+	DataBucket       string        // DATA_BUCKET: the pipeline's bucket (optional)
 	WorkerName       string        // WORKER_NAME, or the host name
 	Concurrency      int           // WORKER_CONCURRENCY: tasks run at once
 	Pollers          int           // WORKER_POLLERS: long-polling goroutines
@@ -50,6 +51,7 @@ type Variable struct {
 const (
 	EnvActivityARN      = "ACTIVITY_ARN"
 	EnvRegion           = "AWS_REGION"
+	EnvDataBucket       = "DATA_BUCKET"
 	EnvWorkerName       = "WORKER_NAME"
 	EnvConcurrency      = "WORKER_CONCURRENCY"
 	EnvPollers          = "WORKER_POLLERS"
@@ -91,6 +93,7 @@ var Prefixes = []string{"WORKER_", "ACTIVITY_", "HEARTBEAT_", "SHUTDOWN_"}
 var Variables = []Variable{
 	{EnvActivityARN, "(required)", "arn:<partition>:states:<region>:<account>:activity:<name>", "the Step Functions activity to poll"},
 	{EnvRegion, "the activity ARN's region", "a region name equal to the ARN's", "AWS region (ECS sets it)"},
+	{EnvDataBucket, "(none)", "an S3 bucket name: 3-63 lowercase letters, digits, '.' and '-'", "the pipeline's data bucket, for operations whose input names no bucket"},
 	{EnvWorkerName, "the host name", "1-80 characters", "worker name shown in the execution history"},
 	{EnvConcurrency, strconv.Itoa(DefaultConcurrency), fmt.Sprintf("1..%d", MaxConcurrency), "tasks one worker runs at once (executors)"},
 	{EnvPollers, strconv.Itoa(DefaultPollers), fmt.Sprintf("1..%d and at most %s", MaxPollers, EnvConcurrency), "long-polling goroutines feeding the executors"},
@@ -103,6 +106,10 @@ var Variables = []Variable{
 
 // arnPattern is an activity ARN: arn:partition:states:region:account:activity:name.
 var arnPattern = regexp.MustCompile(`^arn:(aws[a-z-]*):states:([a-z]{2}(?:-[a-z]+)+-\d+):(\d{12}):activity:([A-Za-z0-9_.-]{1,80})$`)
+
+// bucketPattern is an S3 general purpose bucket name (S3 User Guide,
+// "Bucket naming rules"; the finer rules are S3's to enforce).
+var bucketPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 // Load reads the configuration from environ (os.Environ's "KEY=value"
 // form) and reports every problem at once.
@@ -133,6 +140,11 @@ func Load(environ []string) (Config, error) {
 		c.Region = arnRegion
 	case arnRegion != "" && c.Region != arnRegion:
 		p.fail(EnvRegion, "%q differs from the region of %s (%s): a worker can only poll an activity in its own region", c.Region, EnvActivityARN, arnRegion)
+	}
+
+	c.DataBucket = p.str(EnvDataBucket)
+	if _, set := env[EnvDataBucket]; set && !bucketPattern.MatchString(c.DataBucket) {
+		p.fail(EnvDataBucket, "%q is not a bucket name: 3-63 lowercase letters, digits, '.' and '-', starting and ending with a letter or digit", c.DataBucket)
 	}
 
 	c.WorkerName = p.str(EnvWorkerName)

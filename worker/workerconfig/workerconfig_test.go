@@ -38,12 +38,12 @@ func TestLoadAcceptsValidEnvironments(t *testing.T) {
 		{
 			name: "every variable set is read",
 			env: []string{
-				"ACTIVITY_ARN=" + arn, "AWS_REGION=eu-west-1", "WORKER_NAME=w-7", "WORKER_CONCURRENCY=8",
+				"ACTIVITY_ARN=" + arn, "AWS_REGION=eu-west-1", "DATA_BUCKET=montecarlo-dev-data", "WORKER_NAME=w-7", "WORKER_CONCURRENCY=8",
 				"WORKER_POLLERS=2", "S3_CONCURRENCY=16", "HEARTBEAT_SECONDS=300", "SHUTDOWN_GRACE_SECONDS=60", "LOG_LEVEL=DEBUG",
 			},
 			check: func(t *testing.T, c workerconfig.Config) {
 				want := workerconfig.Config{
-					ActivityARN: arn, Region: "eu-west-1", WorkerName: "w-7", Concurrency: 8, Pollers: 2,
+					ActivityARN: arn, Region: "eu-west-1", DataBucket: "montecarlo-dev-data", WorkerName: "w-7", Concurrency: 8, Pollers: 2,
 					S3Concurrency: 16, HeartbeatSeconds: 300, HeartbeatPeriod: 60 * time.Second,
 					ShutdownGrace: 60 * time.Second, LogLevel: slog.LevelDebug,
 				}
@@ -103,6 +103,7 @@ func TestLoadRejectsBadEnvironments(t *testing.T) {
 		{"a heartbeat period as long as the timeout", []string{"ACTIVITY_ARN=" + arn, "HEARTBEAT_SECONDS=60", "HEARTBEAT_PERIOD=1m"}, []string{"HEARTBEAT_PERIOD", "below HEARTBEAT_SECONDS"}},
 		{"a grace beyond the ECS stop timeout", []string{"ACTIVITY_ARN=" + arn, "SHUTDOWN_GRACE_SECONDS=300"}, []string{"SHUTDOWN_GRACE_SECONDS", "1..120"}},
 		{"an unknown log level", []string{"ACTIVITY_ARN=" + arn, "LOG_LEVEL=verbose"}, []string{"LOG_LEVEL", "debug, info, warn, error"}},
+		{"a bucket name with capitals", []string{"ACTIVITY_ARN=" + arn, "DATA_BUCKET=My_Bucket"}, []string{"DATA_BUCKET", "not a bucket name"}},
 		{"a worker name over 80 characters", []string{"ACTIVITY_ARN=" + arn, "WORKER_NAME=" + strings.Repeat("w", 81)}, []string{"WORKER_NAME", "1-80"}},
 		{"a misspelt worker variable", []string{"ACTIVITY_ARN=" + arn, "WORKER_CONCURENCY=4"}, []string{"WORKER_CONCURENCY is not a variable of the worker", "WORKER_CONCURRENCY"}},
 		{"an unknown heartbeat variable", []string{"ACTIVITY_ARN=" + arn, "HEARTBEAT_SECOND=60"}, []string{"HEARTBEAT_SECOND is not"}},
