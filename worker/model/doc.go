@@ -7,4 +7,46 @@
 // Pulumi code and allocates nothing per loan.
 //
 // Aggregation of losses into portfolio statistics lives in package risk.
+//
+// Use:
+//
+//	sc, err := model.NewScenarios(params)   // once per run and seed (or a ScenarioCache)
+//	ev := model.NewEvaluator(sc)            // one per goroutine
+//	res, err := ev.Evaluate(&l)             // per loan
+//	err = partial.Add(&res)                 // risk.Partial, before the next Evaluate
+//
+// # Choices MODEL.md leaves open
+//
+//   - Macro factor: M(t) = rho_M*M(t-1) + sqrt(1-rho_M^2)*u(t) with
+//     u = sqrt(1-kappa^2)*Z_m - kappa*Z_r, a unit-variance AR(1) whose
+//     innovations load on the rate innovations Z_r rather than on the rate
+//     level r - r0. Loading on the
+//     level would move M's mean with the deterministic ramp, so fixed-rate
+//     PDs would differ from baseline even at sigma = 0, which MODEL.md's
+//     known-answer test forbids. The baseline reuses the same M paths, so
+//     fixed-rate loans have stressed PD = baseline PD and delta PD measures
+//     the rate path alone; their losses still co-move with rate shocks.
+//   - Macro loading b: per Basel class (other retail for personal loans,
+//     corporate for commercial) and per one-year PD band (six bands), from
+//     the IRB correlation at the band's PD by MacroLoading (matching the
+//     99.9% point of the Vasicek distribution in hazard space).
+//   - Hazard units: h0 = -ln(1-PD_12)/12 is per month and dt is one month,
+//     so 12 months of h0 give PD_12 exactly.
+//   - Resets happen at loan ages that are multiples of reset_months, at the
+//     index level of that month; the lifetime cap is taken over today's rate
+//     (the record has no origination rate).
+//   - Affordability: a run of DTIMonths (3) consecutive months with the
+//     payment above the DTI cap, or DSCRMonths (6, two quarters) below the
+//     DSCR minimum, counted from the first month of the horizon, defaults in
+//     the month the run completes. A loan already over the cap today
+//     defaults in month 3 (or 6) in baseline and stress alike.
+//   - Default month: by inversion of the same uniform that decides default;
+//     EAD is the scheduled balance at the start of that month (before the
+//     missed payment); lines are interest only with EAD drawn + 40% undrawn.
+//   - Reproducibility across hosts: our exps are expDet or expFast (no FMA
+//     path), because math.Exp on amd64 picks an FMA implementation at run
+//     time by CPU; the loading b, which passes through math.Erfc, is rounded
+//     to 1e-12. What remains is math/rand's NormFloat64, whose rare wedge
+//     test calls math.Exp: a last-bit difference there flips an accept or
+//     reject only if the uniform lands within an ulp of the bound.
 package model
