@@ -46,7 +46,7 @@
 //   - Reproducibility across hosts: our exps are expDet or expFast (no FMA
 //     path), because math.Exp on amd64 picks an FMA implementation at run
 //     time by CPU; the loading b, which passes through math.Erfc, is rounded
-//     to 1e-12. What remains is math/rand's NormFloat64, whose rare wedge
-//     test calls math.Exp: a last-bit difference there flips an accept or
-//     reject only if the uniform lands within an ulp of the bound.
+//     to 1e-12; scenario normals are drawn by inversion (PhiInv uses only
+//     arithmetic, Sqrt and Log) rather than math/rand's ziggurat, whose
+//     wedge test calls math.Exp.
 package model

@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"math/rand/v2"
 	"testing"
 )
 
@@ -186,5 +187,27 @@ func TestNewScenariosRejectsInvalidParams(t *testing.T) {
 	p.Scenarios = 0
 	if _, err := NewScenarios(p); err == nil {
 		t.Fatal("NewScenarios accepted zero scenarios")
+	}
+}
+
+func TestNormalDrawsAreStandardNormal(t *testing.T) {
+	t.Parallel()
+	var src rand.PCG
+	src.Seed(5, 6)
+	const n = 200_000
+	xs := make([]float64, n)
+	below := 0
+	for i := range xs {
+		xs[i] = normal(&src)
+		if xs[i] < -2.3263478740408408 {
+			below++
+		}
+	}
+	mean, v := meanVar(xs)
+	if math.Abs(mean) > 4.5/math.Sqrt(n) || math.Abs(v-1) > 4.5*math.Sqrt(2.0/n) {
+		t.Errorf("mean %v variance %v", mean, v)
+	}
+	if p, se := float64(below)/n, math.Sqrt(0.01*0.99/n); math.Abs(p-0.01) > 4.5*se {
+		t.Errorf("P(Z < q1%%) = %v, want 0.01", p)
 	}
 }
