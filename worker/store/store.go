@@ -178,21 +178,33 @@ func sleep(ctx context.Context, d time.Duration) error {
 }
 
 // NewClient builds an S3 client from the SDK's default configuration chain
-// (environment, shared config, ECS task role; AWS_ENDPOINT_URL_S3 is honoured
-// by the chain itself). A non-empty endpoint (the local runtime's) sets
-// BaseEndpoint with path-style addressing. The HTTP client keeps enough idle
-// connections for parallel reads and gives up on a server that sends no
-// response headers, or stalls mid-body, for a minute, so the retryer can try
-// again. optFns run last, e.g. to set static credentials in tests.
+// (environment, shared config, ECS task role) for region ("" leaves it to
+// the chain); see NewClientFromConfig. A non-empty endpoint (the local
+// runtime's URL) overrides the chain's endpoint. optFns run last, e.g. to set
+// static credentials in tests.
 func NewClient(ctx context.Context, endpoint, region string, optFns ...func(*s3.Options)) (*s3.Client, error) {
 	var loadOpts []func(*config.LoadOptions) error
 	if region != "" {
 		loadOpts = append(loadOpts, config.WithRegion(region))
 	}
+	if endpoint != "" {
+		loadOpts = append(loadOpts, config.WithBaseEndpoint(endpoint))
+	}
 	cfg, err := config.LoadDefaultConfig(ctx, loadOpts...)
 	if err != nil {
 		return nil, fmt.Errorf("store: load aws config: %w", err)
 	}
+	return NewClientFromConfig(cfg, optFns...), nil
+}
+
+// NewClientFromConfig builds the worker's S3 client from a loaded config.
+// The HTTP client keeps enough idle connections for parallel reads and gives
+// up on a server that sends no response headers, or stalls mid-body, for a
+// minute, so the retryer (or a resumed body) can try again. When the config
+// names a custom endpoint (AWS_ENDPOINT_URL_S3 or AWS_ENDPOINT_URL, as the
+// local runtime sets for workers), requests use path-style addressing: the
+// local endpoint has no per-bucket host names. optFns run last.
+func NewClientFromConfig(cfg aws.Config, optFns ...func(*s3.Options)) *s3.Client {
 	httpClient := awshttp.NewBuildableClient().
 		WithTransportOptions(func(tr *http.Transport) {
 			tr.MaxIdleConnsPerHost = 128
@@ -202,10 +214,11 @@ func NewClient(ctx context.Context, endpoint, region string, optFns ...func(*s3.
 		WithReadTimeout(time.Minute)
 	base := func(o *s3.Options) {
 		o.HTTPClient = httpClient
-		if endpoint != "" {
-			o.BaseEndpoint = aws.String(endpoint)
+		// NewFromConfig has resolved the endpoint (service-specific
+		// variables included) before options run.
+		if o.BaseEndpoint != nil {
 			o.UsePathStyle = true
 		}
 	}
-	return s3.NewFromConfig(cfg, append([]func(*s3.Options){base}, optFns...)...), nil
+	return s3.NewFromConfig(cfg, append([]func(*s3.Options){base}, optFns...)...)
 }

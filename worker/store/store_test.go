@@ -426,3 +426,32 @@ func BenchmarkGetMany(b *testing.B) {
 		}
 	}
 }
+
+// TestClientFollowsTheEndpointVariable builds the client the way a worker
+// run by the local runtime does: endpoint and credentials from environment
+// variables only.
+func TestClientFollowsTheEndpointVariable(t *testing.T) {
+	srv, err := s3local.Start(t.Context(), s3local.Options{Dir: t.TempDir(), Buckets: []string{bucket}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	t.Setenv("AWS_ENDPOINT_URL_S3", strings.Replace(srv.URL(), "127.0.0.1", "localhost", 1))
+	t.Setenv("AWS_ACCESS_KEY_ID", "test")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
+	t.Setenv("AWS_REGION", "us-east-1")
+	client, err := store.NewClient(t.Context(), "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.New(client, fast)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutBytes(t.Context(), bucket, "runs/x/manifest.json", []byte("{}"), "application/json"); err != nil {
+		t.Fatalf("put through AWS_ENDPOINT_URL_S3 (path style): %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(srv.Dir(), bucket, "runs", "x", "manifest.json")); err != nil {
+		t.Errorf("object not in the local data directory: %v", err)
+	}
+}
