@@ -339,7 +339,7 @@ func (e *Evaluator) repay(bal, i float64, tau int) float64 {
 	if e.ln.io {
 		return bal * i
 	}
-	return annuityFast(bal, i, e.ln.remaining-(tau-1))
+	return bal * annuityFactor(i, e.ln.remaining-(tau-1))
 }
 
 // walk builds the payment path over months 1..n on scenario s (s < 0: the
@@ -397,14 +397,21 @@ func (e *Evaluator) walkHazard(s int) (lam float64, trig int, peak float64) {
 	ls := &e.ln
 	H := e.sc.h
 	row := e.sc.cum[ls.series][s*(H+1) : (s+1)*(H+1)]
+	ffs := e.sc.fedFunds[s*H : (s+1)*H]
 	io, invA0, aMax, need := ls.io, ls.invA0, ls.aMax, ls.need
+	add, pcap, ceil := ls.add, ls.periodicCap, ls.rateCeil
 	tab := e.sc.pow.y
 	start, w, bal, i, pay := 1, 1.0, ls.b0, ls.rate0/12, ls.a0
 	rate := ls.rate0
 	peak = 1
 	run := 0
 	for _, tau := range e.resets {
-		nr := e.nextRate(s, tau, rate)
+		// e.nextRate(s, tau, rate), by hand with the loop's locals.
+		nr := ffs[tau-1] + add
+		if pcap > 0 {
+			nr = min(max(nr, rate-pcap), rate+pcap)
+		}
+		nr = max(0, min(nr, ceil))
 		if nr == rate {
 			continue
 		}
@@ -419,7 +426,11 @@ func (e *Evaluator) walkHazard(s int) (lam float64, trig int, peak float64) {
 		}
 		rate = nr
 		i = nr / 12
-		pay = e.repay(bal, i, tau)
+		if io { // e.repay(bal, i, tau)
+			pay = bal * i
+		} else {
+			pay = bal * annuityFactor(i, ls.remaining-(tau-1))
+		}
 		if invA0 > 0 {
 			ratio := pay * invA0
 			// e.sc.pow.pow(ratio), by hand: the compiler will not inline it.
