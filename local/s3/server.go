@@ -6,10 +6,21 @@
 // provides the storage backend (atomic, concurrent-safe writes; paginated,
 // ordered listings that stay fast at 100,000+ keys) and fault injection for
 // tests (SlowDown throttling and arbitrary errors).
+//
+// Objects carry their MD5 ETag, CRC32 checksum and headers in a sidecar tree
+// under Dir/.s3local, so the bucket directories hold nothing but the objects.
+// Files put into a bucket directory by hand are objects too (hashed on first
+// use). What plain files cannot express is refused with InvalidArgument
+// rather than stored under another name: keys with empty, "." or ".."
+// segments or a trailing '/', and an object and a prefix of the same name
+// ("a" and "a/b"). Not supported: versioning, ACLs and policies,
+// encoding-type=url in listings;
+// multipart parts are held in memory until completion (gofakes3's uploader).
 package s3local
 
 import (
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -48,9 +59,10 @@ type Options struct {
 	SlowDownRate float64
 	// Seed seeds the fault RNG.
 	Seed uint64
-	// Fault, if set, is asked first for every request; returning ok makes
-	// the server answer with that HTTP status and S3 error code instead of
-	// serving the request (e.g. 500 "InternalError").
+	// Fault, if set, is asked first for every request (concurrently, so
+	// it must be safe for that); returning ok makes the server answer with
+	// that HTTP status and S3 error code instead of serving the request
+	// (e.g. 500 "InternalError").
 	Fault func(r *http.Request) (status int, code string, ok bool)
 
 	// Logger receives backend warnings; nil discards them.
@@ -186,7 +198,32 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if s.faults.inject(w, r) {
 		return
 	}
+	if !s.ifMatchHolds(r) {
+		writeError(w, r, http.StatusPreconditionFailed, "PreconditionFailed")
+		return
+	}
 	s.handler.ServeHTTP(w, r)
+}
+
+// ifMatchHolds checks If-Match on GET and HEAD, which gofakes3 only honours
+// on PUT. A reader that resumes a broken download with a ranged GET pins
+// the object version this way, so it must not get bytes of a newer version.
+// https://docs.aws.amazon.com/AmazonS3/latest/API/API_GetObject.html
+func (s *Server) ifMatchHolds(r *http.Request) bool {
+	want := r.Header.Get("If-Match")
+	if want == "" || want == "*" || (r.Method != http.MethodGet && r.Method != http.MethodHead) {
+		return true
+	}
+	bucket, key, ok := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/")
+	if !ok || key == "" || r.URL.Query().Has("uploadId") {
+		return true
+	}
+	obj, err := s.backend.HeadObject(bucket, key)
+	if err != nil {
+		return true // let the protocol layer report the missing object
+	}
+	obj.Contents.Close()
+	return strings.Trim(want, `"`) == hex.EncodeToString(obj.Hash)
 }
 
 // Close stops a Started server, waiting briefly for requests in flight.
@@ -215,6 +252,7 @@ var errorMessages = map[string]string{
 	"SlowDown":           "Please reduce your request rate.",
 	"InternalError":      "We encountered an internal error. Please try again.",
 	"ServiceUnavailable": "Service is unable to handle request.",
+	"PreconditionFailed": "At least one of the pre-conditions you specified did not hold",
 	"RequestTimeout":     "Your socket connection to the server was not read from or written to within the timeout period.",
 }
 

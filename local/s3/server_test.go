@@ -554,3 +554,27 @@ func TestKeysWithSpecialCharactersAreFilesOfTheSameName(t *testing.T) {
 		})
 	}
 }
+
+func TestGetHonoursIfMatch(t *testing.T) {
+	t.Parallel()
+	_, c := start(t, s3local.Options{})
+	put(t, c, "runs/x/a.json", "v1")
+	head, err := c.HeadObject(t.Context(), &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String("runs/x/a.json")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("the current ETag matches", func(t *testing.T) {
+		out, err := c.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("runs/x/a.json"), IfMatch: head.ETag})
+		if err != nil {
+			t.Fatal(err)
+		}
+		out.Body.Close()
+	})
+	t.Run("an ETag of an overwritten version is PreconditionFailed", func(t *testing.T) {
+		put(t, c, "runs/x/a.json", "v2")
+		_, err := c.GetObject(t.Context(), &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String("runs/x/a.json"), IfMatch: head.ETag, Range: aws.String("bytes=1-")})
+		if errorCode(err) != "PreconditionFailed" || httpStatus(err) != http.StatusPreconditionFailed {
+			t.Errorf("err = %v, want 412 PreconditionFailed", err)
+		}
+	})
+}

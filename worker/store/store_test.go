@@ -368,6 +368,27 @@ func TestGetResumesAfterABrokenConnection(t *testing.T) {
 		t.Errorf("only %d breaks happened", 3-bt.breaks.Load())
 	}
 
+	t.Run("a resume never mixes in bytes of a newer version", func(t *testing.T) {
+		bt.breaks.Store(1)
+		rc, err := st.Get(t.Context(), bucket, "big")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		if _, err := io.ReadFull(rc, make([]byte, 500)); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PutBytes(t.Context(), bucket, "big", bytes.Repeat([]byte("x"), len(body)), ""); err != nil {
+			t.Fatal(err)
+		}
+		rest, err := io.ReadAll(rc)
+		if store.Name(err) != store.NameIO || bytes.Contains(rest, []byte("x")) {
+			t.Errorf("read %d more bytes, err %v; want S3.IO and no bytes of the new version", len(rest), err)
+		}
+		if err := st.PutBytes(t.Context(), bucket, "big", body, ""); err != nil {
+			t.Fatal(err)
+		}
+	})
 	t.Run("a connection that keeps breaking fails as S3.IO", func(t *testing.T) {
 		bt.breaks.Store(100)
 		_, err := st.GetBytes(t.Context(), bucket, "big")
