@@ -578,3 +578,25 @@ func TestGetHonoursIfMatch(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkPutObject measures small PUTs (a batch partial) through the SDK.
+func BenchmarkPutObject(b *testing.B) {
+	srv, err := s3local.Start(b.Context(), s3local.Options{Dir: b.TempDir(), Buckets: []string{bucket}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer srv.Close()
+	c := newClient(srv.URL(), 1)
+	body := bytes.Repeat([]byte("p"), 1024)
+	b.SetBytes(int64(len(body)))
+	i := 0
+	for b.Loop() {
+		i++
+		_, err := c.PutObject(b.Context(), &s3.PutObjectInput{
+			Bucket: aws.String(bucket), Key: aws.String(fmt.Sprintf("runs/x/partials/%07d.json", i)), Body: bytes.NewReader(body),
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+}
