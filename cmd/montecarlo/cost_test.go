@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"strings"
+	"testing"
+)
+
+func TestCostPrintsBothLayoutsItemisedForABillionLoans(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	if code := runWith([]string{"cost", "--loans", "1000000000"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"1,000,000,000 loans x 1,000 scenarios",
+		"per-loan", "sharded",
+		"Fargate Spot vCPU [vCPU-hour]", "Fargate Spot memory [GB-hour]",
+		"Step Functions transitions", "S3 GET loan objects", "S3 PUT", "VPC interface endpoint hours",
+		"1,000,000,000", "100,000", // GETs of loan objects: per loan, per shard
+		"total", "fargate-spot-vcpu-hour", "AWS Fargate pricing",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output does not contain %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestCostJSONCarriesTheEstimatesAndTheOverriddenPrice(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	args := []string{"cost", "--loans", "2000000", "--json", "--price", "s3-get=0.001"}
+	if code := runWith(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr.String())
+	}
+	var doc struct {
+		Loans     int64
+		Estimates []struct {
+			Layout   string
+			Objects  int64
+			TotalUSD float64
+			Lines    []struct {
+				Item     string
+				Quantity float64
+				PriceUSD float64
+				USD      float64
+			}
+		}
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, stdout.String())
+	}
+	if doc.Loans != 2_000_000 || len(doc.Estimates) != 2 || doc.Estimates[0].Objects != 2_000_000 || doc.Estimates[1].Objects != 200 {
+		t.Fatalf("estimates = %+v", doc)
+	}
+	for _, l := range doc.Estimates[0].Lines {
+		if l.Item == "S3 GET loan objects" && (l.PriceUSD != 0.001 || l.USD != 2000) {
+			t.Errorf("GET line = %+v, want 2,000,000 GETs at the overridden $0.001", l)
+		}
+	}
+}
+
+func TestCostRejectsBadFlagsOnStderr(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"an unknown layout", []string{"cost", "--layout", "columnar"}, `--layout "columnar"`},
+		{"an unknown price key", []string{"cost", "--price", "fargate=1"}, `unknown key "fargate"`},
+		{"zero loans", []string{"cost", "--loans", "-5"}, "--loans = -5"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			var stdout, stderr bytes.Buffer
+			if code := runWith(tc.args, &stdout, &stderr); code == 0 {
+				t.Fatalf("exit code 0; stdout:\n%s", stdout.String())
+			}
+			if !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("stderr = %q, want %q", stderr.String(), tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,303 @@
+package operate
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
+)
+
+// Measured figures the estimate rests on.
+const (
+	// KernelNanosPerLoanScenario is the model's cost of one loan in one
+	// scenario on one vCPU: the portfolio generator's mix at the workflow's
+	// default horizon (27 months), measured on an AMD EPYC vCPU with
+	//
+	//	go test ./operate -run '^$' -bench KernelAtRunDefaults -benchtime 2s
+	//
+	// (117.8 ns/loan-scenario on 2026-11-21; worker/model's own benchmark,
+	// at a 12-month horizon, gives 80.6). Override with CostInput.KernelNanos.
+	KernelNanosPerLoanScenario = 118
+	// LoanJSONBytes is the mean size of one generated loan's JSON (same
+	// benchmark, json-bytes/loan: 286).
+	LoanJSONBytes = 286
+	// S3GetLatency is the time to first byte of one GET. Amazon S3's
+	// performance guidelines put small-object latency at tens of
+	// milliseconds (100-200 ms at worst); per-loan objects pay it once per loan.
+	S3GetLatency = 30 * time.Millisecond
+	// S3StreamBytesPerSecond is one GET stream's throughput (about 90 MB/s
+	// per connection, S3 performance guidelines).
+	S3StreamBytesPerSecond = 90e6
+	// DefaultS3Concurrency is the worker's S3 transfers per task
+	// (worker/workerconfig DefaultS3Concurrency).
+	DefaultS3Concurrency = 8
+	// ManifestItemBytes is the size of one item in a batch's input (a CSV
+	// manifest row as JSON: bucket, key, size, loans).
+	ManifestItemBytes = 120
+	// BatchOverhead is the Step Functions round trip of one batch: child
+	// execution start, activity dispatch, the worker's report.
+	BatchOverhead = 200 * time.Millisecond
+	// WorkerStartup is scale-out to running workers (Fargate Spot placement
+	// and image pull), billed from the pull; WorkerShutdown is scale-in to
+	// stopped tasks.
+	WorkerStartup  = 90 * time.Second
+	WorkerShutdown = 30 * time.Second
+	// ParentTransitions are the state transitions of a Simulate execution's
+	// success path (ApplyDefaults, MergeInput, CheckOwnRuns, CheckOtherRuns,
+	// AnotherRunInProgress?, ScaleOut, StartWorkerWait, DescribeWorkers,
+	// WorkersRunning?, WorkersReady, Prepare, InputKind?, the Map, Aggregate,
+	// ScaleIn, Succeeded, plus the Map Run start); each worker-wait poll adds
+	// WaitPollTransitions.
+	ParentTransitions   = 17
+	WaitPollTransitions = 4
+	// ChildTransitions: Step Functions charges one transition per child
+	// execution a Distributed Map starts, plus the child's own states (one
+	// activity Task) ("Transitions in Distributed Map state", Step Functions
+	// developer guide).
+	ChildTransitions = 2
+	// InterfaceEndpoints are the stack's interface VPC endpoints: ECR API,
+	// ECR Docker, CloudWatch Logs and Step Functions (S3 is a free gateway).
+	InterfaceEndpoints = 4
+	// BatchPuts are the objects a batch writes: results (Parquet) and the
+	// loss partial; the errors file only when a loan is rejected.
+	BatchPuts = 2
+	// RunPuts are a run's other writes: run manifest, report.json,
+	// report.html, report.md and the ResultWriter's manifest and results.
+	RunPuts = 6
+	// LogBytesPerBatch is what a batch logs through the CloudWatch Logs
+	// endpoint; BatchOutputBytes is its task output through Step Functions.
+	LogBytesPerBatch = 2048
+	BatchOutputBytes = 512
+	// Defaults of the stack (components DefaultTaskCPU, DefaultTaskMemory,
+	// DefaultAvailabilityZoneCount), repeated here because the command line
+	// does not import Pulumi.
+	DefaultTaskCPU  = 1024
+	DefaultTaskMiB  = 2048
+	DefaultAZCount  = 2
+	hoursPerSecond  = 1.0 / 3600
+	bytesPerGB      = 1e9
+	fargateMinimumS = 60 // Fargate bills at least one minute per task
+)
+
+// CostInput describes a Simulate run to estimate. Zero fields take the
+// stack's defaults (see NormalizeCostInput).
+type CostInput struct {
+	Loans          int64
+	Scenarios      int
+	Workers        int
+	TasksPerWorker int
+	TaskCPU        int // Fargate CPU units, 1024 = 1 vCPU
+	TaskMemoryMiB  int
+	BatchSize      int // target loans per batch
+	ShardSize      int // loans per sharded object
+	S3Concurrency  int // S3 transfers per task
+	AZCount        int
+	// KernelNanos is the model's ns per loan-scenario on one vCPU.
+	KernelNanos float64
+	Prices      Prices
+}
+
+// Normalize returns in with defaults for zero fields, or an error naming
+// every field out of range.
+func (in CostInput) Normalize() (CostInput, error) {
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&in.Scenarios, workflow.DefaultScenarios)
+	def(&in.Workers, workflow.DefaultWorkerCount)
+	def(&in.TasksPerWorker, workflow.DefaultTasksPerWorker)
+	def(&in.TaskCPU, DefaultTaskCPU)
+	def(&in.TaskMemoryMiB, DefaultTaskMiB)
+	def(&in.BatchSize, workflow.DefaultBatchSize)
+	def(&in.ShardSize, workflow.DefaultShardSize)
+	def(&in.S3Concurrency, DefaultS3Concurrency)
+	def(&in.AZCount, DefaultAZCount)
+	if in.Loans == 0 {
+		in.Loans = workflow.DefaultLoans
+	}
+	if in.KernelNanos == 0 {
+		in.KernelNanos = KernelNanosPerLoanScenario
+	}
+	if in.Prices == nil {
+		in.Prices = DefaultPrices
+	}
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
+	if in.Loans < 1 || in.Loans > workflow.MaxLoans {
+		bad("--loans = %d: want 1 to %d", in.Loans, int64(workflow.MaxLoans))
+	}
+	if in.Scenarios < 1 || in.Scenarios > workflow.MaxScenarios {
+		bad("--scenarios = %d: want 1 to %d", in.Scenarios, workflow.MaxScenarios)
+	}
+	if in.Workers < 1 || in.Workers > 10_000 {
+		bad("--workers = %d: want 1 to 10000", in.Workers)
+	}
+	if in.TasksPerWorker < 1 || in.TasksPerWorker > workflow.MaxTasksPerWorker {
+		bad("--tasks-per-worker = %d: want 1 to %d", in.TasksPerWorker, workflow.MaxTasksPerWorker)
+	}
+	if in.TaskCPU < 256 || in.TaskCPU > 16384 {
+		bad("--task-cpu = %d: want Fargate CPU units, 256 (0.25 vCPU) to 16384 (16 vCPU)", in.TaskCPU)
+	}
+	if in.TaskMemoryMiB < 512 || in.TaskMemoryMiB > 122880 {
+		bad("--task-memory = %d: want MiB, 512 to 122880", in.TaskMemoryMiB)
+	}
+	if in.BatchSize < 1 {
+		bad("--batch-size = %d: want 1 or more loans", in.BatchSize)
+	}
+	if in.ShardSize < 1 {
+		bad("--shard-size = %d: want 1 or more loans", in.ShardSize)
+	}
+	if in.S3Concurrency < 1 {
+		bad("--s3-concurrency = %d: want 1 or more", in.S3Concurrency)
+	}
+	if in.AZCount < 1 || in.AZCount > 6 {
+		bad("--azs = %d: want 1 to 6", in.AZCount)
+	}
+	if in.KernelNanos <= 0 || math.IsNaN(in.KernelNanos) {
+		bad("--kernel-ns = %g: want a positive number of nanoseconds", in.KernelNanos)
+	}
+	return in, errors.Join(errs...)
+}
+
+// Line is one item of an estimate.
+type Line struct {
+	Item     string  // what is charged
+	Quantity float64 // how many units
+	PriceKey string  // the Prices key of the unit price
+	USD      float64 // Quantity x price
+}
+
+// Estimate is the cost and duration of one Simulate run in one layout.
+type Estimate struct {
+	Layout         string
+	Objects        int64 // loan objects read
+	ItemsPerBatch  int64 // objects per batch
+	Batches        int64
+	ComputeSeconds float64 // CPU-seconds of the model
+	ReadSeconds    float64 // stream-seconds of S3 GETs
+	// Work is the time the workers are busy, Duration the run's wall time
+	// from scale-out to scale-in.
+	Work     time.Duration
+	Duration time.Duration
+	Lines    []Line
+	TotalUSD float64
+}
+
+// Line returns the line whose item starts with prefix, or a zero Line.
+func (e Estimate) Line(item string) Line {
+	for _, l := range e.Lines {
+		if l.Item == item {
+			return l
+		}
+	}
+	return Line{}
+}
+
+// Line items, in the order estimates list them.
+const (
+	ItemVCPU        = "Fargate Spot vCPU"
+	ItemMemory      = "Fargate Spot memory"
+	ItemTransitions = "Step Functions transitions"
+	ItemGetLoans    = "S3 GET loan objects"
+	ItemGetOther    = "S3 GET manifests, partials"
+	ItemPut         = "S3 PUT results, partials, report"
+	ItemList        = "S3 LIST partials"
+	ItemVPCEHours   = "VPC interface endpoint hours"
+	ItemVPCEData    = "VPC endpoint data processed"
+)
+
+// EstimateCost estimates a Simulate run over in.Loans loans stored in
+// layout (workflow.LayoutPerLoan or workflow.LayoutSharded) read through a
+// CSV manifest. The model, each figure a named constant above:
+//
+//	objects  = loans (per-loan) or ceil(loans / shard size) (sharded)
+//	items    = objects per batch, by workflow.BatchItems (prepare's rule)
+//	batches  = ceil(objects / items)
+//	compute  = loans x scenarios x KernelNanos           CPU-seconds
+//	read     = objects x (S3GetLatency + bytes / S3StreamBytesPerSecond)
+//	work     = compute / (workers x vCPU)
+//	         + read / (workers x tasks per worker x S3 concurrency)
+//	         + batches x BatchOverhead / (workers x tasks per worker)
+//	duration = WorkerStartup + work + WorkerShutdown
+//
+// Reads are not assumed to overlap compute, so the duration errs long.
+// Workers are billed for the whole duration (at least a minute each).
+func EstimateCost(in CostInput, layout string) (Estimate, error) {
+	in, err := in.Normalize()
+	if err != nil {
+		return Estimate{}, err
+	}
+	e := Estimate{Layout: layout}
+	var loansPerObject int64
+	switch layout {
+	case workflow.LayoutPerLoan:
+		loansPerObject = 1
+	case workflow.LayoutSharded:
+		loansPerObject = int64(in.ShardSize)
+	default:
+		return Estimate{}, fmt.Errorf("layout %q: want %q or %q", layout, workflow.LayoutPerLoan, workflow.LayoutSharded)
+	}
+	e.Objects = ceilDiv(in.Loans, loansPerObject)
+	timeout := workflow.SimulateTimeoutSeconds(int64(max(in.BatchSize, int(loansPerObject))), in.Scenarios, workflow.DefaultLoanScenarioNanos, workflow.DefaultHeartbeatSeconds)
+	items, err := workflow.BatchItems(in.BatchSize, loansPerObject, timeout, in.Scenarios, workflow.DefaultLoanScenarioNanos)
+	if err != nil {
+		return Estimate{}, fmt.Errorf("estimate %s: %w", layout, err)
+	}
+	// ItemBatcher's MaxInputBytesPerBatch caps the items of a batch too.
+	e.ItemsPerBatch = min(int64(items), max(1, int64(workflow.MaxBatchInputBytes/ManifestItemBytes)))
+	e.Batches = ceilDiv(e.Objects, e.ItemsPerBatch)
+
+	vcpu := float64(in.TaskCPU) / 1024
+	memGB := float64(in.TaskMemoryMiB) / 1024
+	slots := float64(in.Workers * in.TasksPerWorker)
+	objectBytes := float64(loansPerObject * LoanJSONBytes)
+	e.ComputeSeconds = float64(in.Loans) * float64(in.Scenarios) * in.KernelNanos / 1e9
+	e.ReadSeconds = float64(e.Objects) * (S3GetLatency.Seconds() + objectBytes/S3StreamBytesPerSecond)
+	work := e.ComputeSeconds/(float64(in.Workers)*vcpu) +
+		e.ReadSeconds/(slots*float64(in.S3Concurrency)) +
+		float64(e.Batches)*BatchOverhead.Seconds()/slots
+	e.Work = seconds(work)
+	durationS := WorkerStartup.Seconds() + work + WorkerShutdown.Seconds()
+	e.Duration = seconds(durationS)
+
+	billedHours := math.Max(durationS, fargateMinimumS) * hoursPerSecond
+	polls := math.Ceil(WorkerStartup.Seconds() / workflow.DefaultWorkerWaitSeconds)
+	transitions := ParentTransitions + polls*WaitPollTransitions + float64(e.Batches)*ChildTransitions
+	// Aggregate reads every partial and the ResultWriter's files; prepare
+	// reads the CSV manifest (the Map reads it again) and the dataset summary.
+	otherGets := float64(e.Batches) + 4
+	puts := float64(e.Batches)*BatchPuts + RunPuts
+	lists := math.Ceil(float64(e.Batches) / 1000)
+	endpointGB := float64(e.Batches) * float64(e.ItemsPerBatch*ManifestItemBytes+BatchOutputBytes+LogBytesPerBatch) / bytesPerGB
+
+	p := in.Prices
+	add := func(item string, qty float64, key string) {
+		l := Line{Item: item, Quantity: qty, PriceKey: key, USD: qty * p.Get(key)}
+		e.Lines = append(e.Lines, l)
+		e.TotalUSD += l.USD
+	}
+	add(ItemVCPU, float64(in.Workers)*vcpu*billedHours, "fargate-spot-vcpu-hour")
+	add(ItemMemory, float64(in.Workers)*memGB*billedHours, "fargate-spot-gb-hour")
+	add(ItemTransitions, transitions, "sfn-transition")
+	add(ItemGetLoans, float64(e.Objects), "s3-get")
+	add(ItemGetOther, otherGets, "s3-get")
+	add(ItemPut, puts, "s3-put")
+	add(ItemList, lists, "s3-list")
+	add(ItemVPCEHours, float64(InterfaceEndpoints*in.AZCount)*durationS*hoursPerSecond, "vpce-hour")
+	add(ItemVPCEData, endpointGB, "vpce-gb")
+	return e, nil
+}
+
+// StandingEndpointUSDPerMonth is what the stack's interface endpoints cost
+// per 730-hour month while deployed, runs or not.
+func StandingEndpointUSDPerMonth(azCount int, p Prices) float64 {
+	return float64(InterfaceEndpoints*azCount) * 730 * p.Get("vpce-hour")
+}
+
+func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }
+
+func seconds(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }

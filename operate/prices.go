@@ -1,0 +1,95 @@
+package operate
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// PricesAsOf is the date the public prices in DefaultPrices were read.
+// Prices change: override any of them with Prices.Set (montecarlo cost
+// --price key=value).
+const PricesAsOf = "2025-06 (us-east-1 public pricing pages)"
+
+// Price is one unit price of the cost model.
+type Price struct {
+	// Key names the price on the command line (--price KEY=USD).
+	Key string
+	// USD is the price of one Unit.
+	USD float64
+	// Unit is what USD buys.
+	Unit string
+	// Source names the public pricing page the figure comes from.
+	Source string
+}
+
+// Prices is the cost model's price table, one entry per key.
+type Prices []Price
+
+// DefaultPrices is THE price table: us-east-1, Linux/x86, public prices as
+// of PricesAsOf. Everything the estimate charges is here and nowhere else.
+var DefaultPrices = Prices{
+	// AWS Fargate pricing page: on-demand Linux/x86 is $0.04048 per vCPU-hour
+	// and $0.004445 per GB-hour; Fargate Spot is "up to 70% off" and its
+	// current price moves with supply and demand. We assume the 70% discount
+	// (0.30 x on-demand); check the page's "Current Spot price" table.
+	{"fargate-spot-vcpu-hour", 0.012144, "vCPU-hour", "AWS Fargate pricing, Fargate Spot, Linux/x86"},
+	{"fargate-spot-gb-hour", 0.0013335, "GB-hour", "AWS Fargate pricing, Fargate Spot, Linux/x86"},
+	// AWS Step Functions pricing: Standard workflows, $0.025 per 1,000 state
+	// transitions (free tier of 4,000 a month ignored).
+	{"sfn-transition", 0.000025, "state transition", "AWS Step Functions pricing, Standard workflows"},
+	// Amazon S3 pricing, Requests & data retrievals, S3 Standard: GET $0.0004
+	// per 1,000; PUT, COPY, POST, LIST $0.005 per 1,000. Transfer between S3
+	// and Fargate in the same region (through the gateway endpoint) is free.
+	{"s3-get", 0.0000004, "GET request", "Amazon S3 pricing, S3 Standard requests"},
+	{"s3-put", 0.000005, "PUT request", "Amazon S3 pricing, S3 Standard requests"},
+	{"s3-list", 0.000005, "LIST request", "Amazon S3 pricing, S3 Standard requests"},
+	// AWS PrivateLink pricing: an interface VPC endpoint costs $0.01 per hour
+	// per Availability Zone, and $0.01 per GB processed (first PB). The S3
+	// gateway endpoint is free.
+	{"vpce-hour", 0.01, "endpoint-AZ-hour", "AWS PrivateLink pricing, interface endpoints"},
+	{"vpce-gb", 0.01, "GB processed", "AWS PrivateLink pricing, interface endpoints"},
+}
+
+// Get returns the price of key; it panics on a key the table lacks, which
+// is a bug in this package, not bad input.
+func (p Prices) Get(key string) float64 {
+	for _, e := range p {
+		if e.Key == key {
+			return e.USD
+		}
+	}
+	panic("operate: no price " + key)
+}
+
+// Keys returns the price keys in table order.
+func (p Prices) Keys() []string {
+	keys := make([]string, len(p))
+	for i, e := range p {
+		keys[i] = e.Key
+	}
+	return keys
+}
+
+// Set returns a copy of the table with the price of "key=usd" replaced. It
+// fails, naming the allowed keys, on an unknown key or a price that is not
+// a non-negative number.
+func (p Prices) Set(kv string) (Prices, error) {
+	key, val, ok := strings.Cut(kv, "=")
+	if !ok {
+		return nil, fmt.Errorf("price %q: want KEY=USD, e.g. fargate-spot-vcpu-hour=0.0135", kv)
+	}
+	usd, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
+	if err != nil || usd < 0 {
+		return nil, fmt.Errorf("price %q: want a non-negative number of US dollars", kv)
+	}
+	i := slices.IndexFunc(p, func(e Price) bool { return e.Key == strings.TrimSpace(key) })
+	if i < 0 {
+		return nil, fmt.Errorf("price %q: unknown key %q: want one of %s", kv, key, strings.Join(p.Keys(), ", "))
+	}
+	out := slices.Clone(p)
+	out[i].USD = usd
+	out[i].Source = "--price"
+	return out, nil
+}
