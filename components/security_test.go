@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 )
 
 // Each test here asserts one security default of DESIGN.md on the resource
@@ -257,6 +259,31 @@ func TestScratchPrefixExpires(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no enabled rule expiring %s after 3 days: %v", ScratchPrefix, lc.Value("rules"))
+	}
+}
+
+func TestLifecycleRuleExpiresTheMapRunResults(t *testing.T) {
+	t.Parallel()
+	m, _ := mustDeploy(t, false, testArgs())
+	lc := m.one(t, "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2")
+	// The keys the Distributed Map ResultWriter writes: <prefix>/<map run
+	// id>/manifest.json and result files beside it.
+	for _, key := range []string{
+		workflow.RunMapResultPrefix("run-2026-11-21") + "/6c0e/manifest.json",
+		workflow.DatasetMapResultPrefix("default") + "/6c0e/SUCCEEDED_0.json",
+	} {
+		expired := false
+		for _, r := range lc.Value("rules").([]any) {
+			rule := r.(map[string]any)
+			filter, _ := rule["filter"].(map[string]any)
+			prefix, _ := filter["prefix"].(string)
+			if _, ok := rule["expiration"].(map[string]any); ok && rule["status"] == "Enabled" && prefix != "" && strings.HasPrefix(key, prefix) {
+				expired = true
+			}
+		}
+		if !expired {
+			t.Errorf("no enabled lifecycle rule expires %s: %v", key, lc.Value("rules"))
+		}
 	}
 }
 

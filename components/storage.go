@@ -3,6 +3,8 @@ package components
 import (
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 )
 
 // Key prefixes of the data bucket. The task role may write only under
@@ -14,9 +16,11 @@ const (
 	// RunsPrefix holds one folder per run: results, partials, errors, the
 	// run manifest and the report.
 	RunsPrefix = "runs/"
-	// ScratchPrefix holds transient objects (Distributed Map result
-	// manifests): safe to expire.
-	ScratchPrefix = "scratch/"
+	// ScratchPrefix holds transient objects (the Distributed Map
+	// ResultWriter's manifests and results, workflow.RunMapResultPrefix and
+	// workflow.DatasetMapResultPrefix): safe to expire. It is the workflow
+	// package's root, so the lifecycle rule and the key layout cannot drift.
+	ScratchPrefix = workflow.ScratchPrefix
 )
 
 // WritablePrefixes are the data bucket prefixes the workers and the state

@@ -267,7 +267,7 @@ func TestSimulateDataFlowMatchesTheWorkerContract(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s ResultWriter: %v", name, err)
 		}
-		if w := writer.(map[string]any); w["Bucket"] != c.DataBucket || w["Prefix"] != "runs/run-42/map" {
+		if w := writer.(map[string]any); w["Bucket"] != c.DataBucket || w["Prefix"] != "scratch/runs/run-42/map" {
 			t.Errorf("%s ResultWriter parameters = %v", name, writer)
 		}
 		// The child execution's input is the ItemBatcher shape.
@@ -280,7 +280,7 @@ func TestSimulateDataFlowMatchesTheWorkerContract(t *testing.T) {
 		}
 	}
 
-	mapRun := MapRun{MapRunArn: "arn:aws:states:us-east-1:123456789012:mapRun:sm/SimulatePrefix:1", ResultWriterDetails: ResultWriterDetails{Bucket: c.DataBucket, Key: "runs/run-42/map/1/manifest.json"}}
+	mapRun := MapRun{MapRunArn: "arn:aws:states:us-east-1:123456789012:mapRun:sm/SimulatePrefix:1", ResultWriterDetails: ResultWriterDetails{Bucket: c.DataBucket, Key: "scratch/runs/run-42/map/1/manifest.json"}}
 	f.state(StateSimulatePrefix)
 	f.apply(StateSimulatePrefix, m.States[StateSimulatePrefix].(*asl.MapState).ResultPath, paths.Normalize(mustJSONValue(t, mapRun)))
 	report := AggregateOutput{RunID: "run-42", Batches: 2, Loans: 2, ReportKey: ReportKey("run-42"), ReportHTMLKey: ReportHTMLKey("run-42")}
@@ -348,11 +348,11 @@ func TestGenerateDataFlowMatchesTheWorkerContract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if w := writer.(map[string]any); w["Prefix"] != "datasets/big/map" {
+	if w := writer.(map[string]any); w["Prefix"] != "scratch/datasets/big/map" {
 		t.Errorf("ResultWriter parameters = %v", writer)
 	}
 
-	mapRun := MapRun{MapRunArn: "arn:x", ResultWriterDetails: ResultWriterDetails{Bucket: c.DataBucket, Key: "datasets/big/map/1/manifest.json"}}
+	mapRun := MapRun{MapRunArn: "arn:x", ResultWriterDetails: ResultWriterDetails{Bucket: c.DataBucket, Key: "scratch/datasets/big/map/1/manifest.json"}}
 	f.state(StateGenerateShards)
 	f.apply(StateGenerateShards, s.ResultPath, paths.Normalize(mustJSONValue(t, mapRun)))
 	manifest := ManifestOutput{Dataset: "big", ManifestKey: ManifestKey("big"), InventoryManifestKey: InventoryManifestKey("big"), SummaryKey: DatasetSummaryKey("big"), Objects: 10_000, Loans: 100_000_000}

@@ -18,22 +18,39 @@ import (
 //	datasets/<name>/inventory/manifest.json        S3 Inventory manifest
 //	datasets/<name>/inventory/data/part-<n>.csv.gz S3 Inventory data files
 //	datasets/<name>/dataset.json                   DatasetSummary
-//	datasets/<name>/map/...                        Generate Map Run results (ResultWriter)
 //
 //	runs/<runId>/manifest.json                     run manifest (resolved parameters)
 //	runs/<runId>/results/batch-<batchId>.parquet   per-loan results
 //	runs/<runId>/partials/batch-<batchId>.json     per-scenario loss partials (int64 cents)
 //	runs/<runId>/errors/batch-<batchId>.jsonl      rejected records with reasons
-//	runs/<runId>/map/...                           Simulate Map Run results (ResultWriter)
 //	runs/<runId>/report.json, report.html          the report
 //
-// Shard numbers are zero-padded to 8 digits so that keys sort in shard
+//	scratch/datasets/<name>/map/...                Generate Map Run results (ResultWriter)
+//	scratch/runs/<runId>/map/...                   Simulate Map Run results (ResultWriter)
+//
+// Everything under ScratchPrefix is transient and expires by the bucket's
+// lifecycle rule: an S3 lifecycle filter matches a key prefix only, so the
+// Map Run results live under one fixed root rather than inside each dataset
+// or run. Shard numbers are zero-padded to 8 digits so that keys sort in shard
 // order; a run id is the execution name.
 
 const (
 	datasetsRoot = "datasets/"
 	runsRoot     = "runs/"
 	shardDigits  = 8
+)
+
+// ScratchPrefix is the root of transient objects (the Distributed Map
+// ResultWriter's manifests and result files), which the data bucket's
+// lifecycle rule expires. Nothing a later run needs lives under it: aggregate
+// and manifest read a Map Run's results only while their own execution runs.
+const ScratchPrefix = "scratch/"
+
+// scratchDatasetsRoot and scratchRunsRoot hold the Map Run results of
+// Generate and Simulate.
+const (
+	scratchDatasetsRoot = ScratchPrefix + datasetsRoot
+	scratchRunsRoot     = ScratchPrefix + runsRoot
 )
 
 // nameRE is what a dataset name or run id may be: safe in an S3 key, a URL
@@ -93,9 +110,10 @@ func InventoryDataKey(name string, n int) string {
 // DatasetSummaryKey returns the key of a dataset's DatasetSummary.
 func DatasetSummaryKey(name string) string { return DatasetPrefix(name) + "dataset.json" }
 
-// DatasetMapResultPrefix returns the ResultWriter prefix of the Generate Map
-// (no trailing slash; Step Functions adds "/<map run id>/...").
-func DatasetMapResultPrefix(name string) string { return DatasetPrefix(name) + "map" }
+// DatasetMapResultPrefix returns the ResultWriter prefix of the Generate Map,
+// "scratch/datasets/<name>/map" (no trailing slash; Step Functions adds
+// "/<map run id>/..."). It is under ScratchPrefix, so it expires.
+func DatasetMapResultPrefix(name string) string { return scratchDatasetsRoot + name + "/map" }
 
 // RunPrefix returns "runs/<runId>/".
 func RunPrefix(runID string) string { return runsRoot + runID + "/" }
@@ -121,9 +139,10 @@ func ErrorsKey(runID, batchID string) string {
 	return RunPrefix(runID) + "errors/batch-" + batchID + ".jsonl"
 }
 
-// RunMapResultPrefix returns the ResultWriter prefix of the Simulate Map (no
-// trailing slash).
-func RunMapResultPrefix(runID string) string { return RunPrefix(runID) + "map" }
+// RunMapResultPrefix returns the ResultWriter prefix of the Simulate Map,
+// "scratch/runs/<runId>/map" (no trailing slash). It is under ScratchPrefix,
+// so it expires.
+func RunMapResultPrefix(runID string) string { return scratchRunsRoot + runID + "/map" }
 
 // ReportKey returns the key of a run's machine-readable report.
 func ReportKey(runID string) string { return RunPrefix(runID) + "report.json" }

@@ -44,9 +44,11 @@ func (c Config) StateMachineStatements(workflow string) ([]Statement, error) {
 		return nil, fmt.Errorf("workflow: statements for %q: want %q or %q", workflow, WorkflowGenerate, WorkflowSimulate)
 	}
 	bucket := fmt.Sprintf("arn:%s:s3:::%s", c.Partition, c.DataBucket)
-	writePrefix := runsRoot
+	// The ResultWriter writes under RunMapResultPrefix or
+	// DatasetMapResultPrefix, both under ScratchPrefix.
+	writePrefix := scratchRunsRoot
 	if workflow == WorkflowGenerate {
-		writePrefix = datasetsRoot
+		writePrefix = scratchDatasetsRoot
 	}
 	allow := func(sid string, actions []string, resources ...string) Statement {
 		return Statement{Sid: sid, Effect: "Allow", Action: actions, Resource: resources}

@@ -102,3 +102,58 @@ func TestServiceArnTakesAClusterNameOrArn(t *testing.T) {
 		t.Errorf("with a cluster ARN: got %s", got)
 	}
 }
+
+// allows reports whether an IAM resource pattern (a trailing "*" at most,
+// as this package writes them) matches the ARN.
+func allows(pattern, arn string) bool {
+	if p, ok := strings.CutSuffix(pattern, "*"); ok {
+		return strings.HasPrefix(arn, p)
+	}
+	return pattern == arn
+}
+
+func TestStatementsLetTheResultWriterWriteOnlyUnderScratch(t *testing.T) {
+	t.Parallel()
+	c := testConfig().WithDefaults()
+	bucket := "arn:aws:s3:::" + c.DataBucket + "/"
+	for _, tc := range []struct {
+		workflow, prefix, elsewhere string
+	}{
+		{WorkflowGenerate, DatasetMapResultPrefix("bank"), RunMapResultPrefix("run-1")},
+		{WorkflowSimulate, RunMapResultPrefix("run-1"), DatasetMapResultPrefix("bank")},
+	} {
+		t.Run(tc.workflow+" writes its Map Run results and nothing else", func(t *testing.T) {
+			t.Parallel()
+			if !strings.HasPrefix(tc.prefix, ScratchPrefix) {
+				t.Fatalf("result prefix %s is outside %s, which the lifecycle rule expires", tc.prefix, ScratchPrefix)
+			}
+			st, err := c.StateMachineStatements(tc.workflow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			// Step Functions writes <prefix>/<map run id>/manifest.json and
+			// the result files beside it.
+			written := bucket + tc.prefix + "/0f1e2d3c/manifest.json"
+			var may, mayElsewhere, mayOutsideScratch bool
+			for _, s := range st {
+				if !slices.Contains(s.Action, "s3:PutObject") {
+					continue
+				}
+				for _, r := range s.Resource {
+					may = may || allows(r, written)
+					mayElsewhere = mayElsewhere || allows(r, bucket+tc.elsewhere+"/x/manifest.json")
+					mayOutsideScratch = mayOutsideScratch || allows(r, bucket+RunManifestKey("run-1")) || allows(r, bucket+ManifestKey("bank"))
+				}
+			}
+			if !may {
+				t.Errorf("no statement lets the ResultWriter put %s", written)
+			}
+			if mayElsewhere {
+				t.Errorf("the role may write the other workflow's Map Run results (%s)", tc.elsewhere)
+			}
+			if mayOutsideScratch {
+				t.Error("the role may write run or dataset objects, which only the workers write")
+			}
+		})
+	}
+}
