@@ -12,6 +12,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -22,6 +23,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
+	"github.com/montecarlo-pipeline/montecarlo/worker/ops"
+	"github.com/montecarlo-pipeline/montecarlo/worker/store"
 	"github.com/montecarlo-pipeline/montecarlo/worker/workerconfig"
 )
 
@@ -68,12 +71,21 @@ func run(ctx context.Context, environ []string, stdout io.Writer) int {
 	return exitOK
 }
 
-// registerOps is where the pipeline's operations (plan, generate, manifest,
-// prepare, simulate, aggregate) join the mux: once worker/ops exists it
-// builds their dependencies (the S3 client from awsCfg with
-// cfg.S3Concurrency transfers) and calls ops.Register(mux, deps). Until
-// then the worker answers only ping, and every other op fails its task with
-// Input.Invalid naming the ops it knows; no operation is faked here.
+// registerOps adds the pipeline's operations (plan, generate, manifest,
+// prepare, simulate, aggregate) to the mux, over an S3 store built from
+// awsCfg (so AWS_ENDPOINT_URL_S3 reaches the local runtime's endpoint) with
+// cfg.S3Concurrency parallel transfers per task. The local-only seams of
+// ops.Deps (Corrupt, Chaos) stay off in the container.
 func registerOps(mux *activity.Mux, awsCfg aws.Config, cfg workerconfig.Config, log *slog.Logger) {
-	_, _, _, _ = mux, awsCfg, cfg, log
+	st, err := store.New(store.NewClientFromConfig(awsCfg), store.Options{})
+	if err != nil {
+		// Only invalid Options fail, and the zero value is valid.
+		panic(fmt.Sprintf("worker: S3 store: %v", err))
+	}
+	ops.Register(mux, ops.Deps{
+		Store:         st,
+		S3Concurrency: cfg.S3Concurrency,
+		DataBucket:    cfg.DataBucket,
+		Logger:        log,
+	})
 }

@@ -1,0 +1,185 @@
+package ops
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"runtime"
+	"strings"
+
+	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
+	"github.com/montecarlo-pipeline/montecarlo/worker/model"
+)
+
+// prepare validates the run input, fixes the run id, seed and parameter
+// hash, resolves the input, writes the run manifest and tells the Map how
+// to read the input (workflow.OpPrepare).
+func (o *ops) prepare(ctx context.Context, in workflow.PrepareInput) (workflow.PrepareOutput, error) {
+	run := in.Run
+	if err := run.Validate(workflow.WorkflowSimulate); err != nil {
+		return workflow.PrepareOutput{}, invalid("%w", err)
+	}
+	bucket, err := o.bucketOr("bucket", in.Bucket)
+	if err != nil {
+		return workflow.PrepareOutput{}, err
+	}
+	if in.BatchLoans < 1 {
+		return workflow.PrepareOutput{}, invalid(`"batchLoans" = %d: want 1 or more`, in.BatchLoans)
+	}
+	if in.TaskTimeoutSeconds <= workflow.TaskStartMarginSeconds {
+		return workflow.PrepareOutput{}, invalid(`"taskTimeoutSeconds" = %d: want more than the %d s start margin`, in.TaskTimeoutSeconds, workflow.TaskStartMarginSeconds)
+	}
+	if in.LoanScenarioNanos < 1 {
+		return workflow.PrepareOutput{}, invalid(`"loanScenarioNanos" = %d: want 1 or more`, in.LoanScenarioNanos)
+	}
+	params, err := resolveParams(run)
+	if err != nil {
+		return workflow.PrepareOutput{}, invalid("run input: %w", err)
+	}
+	src, err := o.inputSource(run, bucket)
+	if err != nil {
+		return workflow.PrepareOutput{}, err
+	}
+
+	if run.RunID != "" {
+		return o.resume(ctx, bucket, run.RunID, params, src)
+	}
+	runID := in.ExecutionName
+	if !workflow.ValidName(runID) {
+		return workflow.PrepareOutput{}, invalid(`"executionName" %q: a run id must be 1 to 80 characters from A-Z a-z 0-9 . _ -, starting with a letter or digit`, runID)
+	}
+
+	expected, objects, perObject, err := o.sizeInput(ctx, src)
+	if err != nil {
+		return workflow.PrepareOutput{}, err
+	}
+	items, err := workflow.BatchItems(in.BatchLoans, perObject, in.TaskTimeoutSeconds, params.Scenarios, in.LoanScenarioNanos)
+	if err != nil {
+		return workflow.PrepareOutput{}, invalid(`"scenarios" = %d: %w`, params.Scenarios, err)
+	}
+	m := &RunManifest{
+		RunID: runID, ExecutionName: in.ExecutionName, ExecutionArn: in.ExecutionArn, StartTime: in.StartTime, Dataset: run.Dataset,
+		Seed: run.Seed, ModelVersion: model.ModelVersion, ParamsHash: params.Hash(), Params: params,
+		GoVersion: runtime.Version(), GOARCH: runtime.GOARCH,
+		Input: src, ExpectedLoans: expected, InputObjects: objects, LoansPerObject: perObject,
+		MaxItemsPerBatch: items, BatchLoans: in.BatchLoans,
+	}
+	body, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return workflow.PrepareOutput{}, fmt.Errorf("prepare: encode run manifest: %w", err)
+	}
+	key := workflow.RunManifestKey(runID)
+	if err := o.deps.Store.PutBytes(ctx, bucket, key, body, "application/json"); err != nil {
+		return workflow.PrepareOutput{}, s3Err(ctx, err, "write run manifest s3://%s/%s", bucket, key)
+	}
+	o.runs.forget(bucket, key)
+	o.log.InfoContext(ctx, "prepared run", "runId", runID, "input", describeInput(src), "expectedLoans", expected,
+		"loansPerObject", perObject, "maxItemsPerBatch", items, "paramsHash", m.ParamsHash, "seed", m.Seed)
+	return prepareOutput(m, bucket), nil
+}
+
+func prepareOutput(m *RunManifest, bucket string) workflow.PrepareOutput {
+	return workflow.PrepareOutput{
+		RunID: m.RunID, Input: m.Input, MaxItemsPerBatch: m.MaxItemsPerBatch, ExpectedLoans: m.ExpectedLoans,
+		ResultPrefix: workflow.RunMapResultPrefix(m.RunID), Run: m.context(bucket),
+	}
+}
+
+// resume continues an earlier run under its id: its manifest must exist
+// with the same parameters, seed and input, and the Map reads the input in
+// the same batches, so simulate finds the finished batches' partials under
+// the same BatchIDs and skips them.
+func (o *ops) resume(ctx context.Context, bucket, runID string, params model.Params, src workflow.InputSource) (workflow.PrepareOutput, error) {
+	key := workflow.RunManifestKey(runID)
+	b, err := o.deps.Store.GetBytes(ctx, bucket, key)
+	if errorsIsNotFound(err) {
+		return workflow.PrepareOutput{}, invalid(`"runId" %q: no run manifest at s3://%s/%s to resume; omit runId to start a new run`, runID, bucket, key)
+	}
+	if err != nil {
+		return workflow.PrepareOutput{}, s3Err(ctx, err, "read run manifest s3://%s/%s", bucket, key)
+	}
+	var m RunManifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		return workflow.PrepareOutput{}, invalid(`"runId" %q: run manifest s3://%s/%s is not valid JSON: %v`, runID, bucket, key, err)
+	}
+	var diffs []string
+	if h := params.Hash(); m.ParamsHash != h {
+		diffs = append(diffs, fmt.Sprintf("parameter hash %s, this input gives %s", m.ParamsHash, h))
+	}
+	if m.Seed != int64(params.Seed) {
+		diffs = append(diffs, fmt.Sprintf(`"seed" %d, this input gives %d`, m.Seed, params.Seed))
+	}
+	if m.Input != src {
+		diffs = append(diffs, fmt.Sprintf("input %s, this input gives %s", describeInput(m.Input), describeInput(src)))
+	}
+	if len(diffs) > 0 {
+		return workflow.PrepareOutput{}, invalid(`"runId" %q: the run was started with %s; resume it with the same parameters, seed and input`, runID, strings.Join(diffs, "; "))
+	}
+	o.log.InfoContext(ctx, "resuming run", "runId", runID, "input", describeInput(src), "maxItemsPerBatch", m.MaxItemsPerBatch)
+	return prepareOutput(&m, bucket), nil
+}
+
+// inputSource resolves where the run reads its loans: the one input key
+// given, or the dataset's CSV manifest.
+func (o *ops) inputSource(run workflow.RunParams, bucket string) (workflow.InputSource, error) {
+	inBucket := run.InputBucket
+	if inBucket == "" {
+		inBucket = bucket
+	}
+	switch {
+	case run.InputPrefix != "":
+		return workflow.InputSource{Kind: workflow.InputKindPrefix, Bucket: inBucket, Prefix: run.InputPrefix}, nil
+	case run.InventoryManifestKey != "":
+		return workflow.InputSource{Kind: workflow.InputKindInventory, Bucket: inBucket, Key: run.InventoryManifestKey}, nil
+	case run.ManifestKey != "":
+		return workflow.InputSource{Kind: workflow.InputKindCSV, Bucket: inBucket, Key: run.ManifestKey}, nil
+	}
+	return workflow.InputSource{Kind: workflow.InputKindCSV, Bucket: inBucket, Key: workflow.ManifestKey(run.Dataset)}, nil
+}
+
+// sizeInput returns the input's loans (0 if unknown), objects (0 if
+// unknown) and loans per object (the largest a manifest records, or an
+// estimate from the first object). A CSV manifest is read whole (it is
+// the list the Map will read); an inventory or prefix only up to its first
+// object. An input with no object fails with Input.Invalid.
+func (o *ops) sizeInput(ctx context.Context, src workflow.InputSource) (loans, objects, perObject int64, err error) {
+	var first *inputObject
+	known := true
+	err = o.walkInput(ctx, src, func(obj inputObject) error {
+		if first == nil {
+			c := obj
+			first = &c
+		}
+		objects++
+		if obj.Loans < 0 {
+			known = false
+		} else {
+			loans += obj.Loans
+			perObject = max(perObject, obj.Loans)
+		}
+		if src.Kind != workflow.InputKindCSV {
+			return errStopInput
+		}
+		return nil
+	})
+	if errorsIsNotFound(err) {
+		return 0, 0, 0, invalid("no such input: %s does not exist", describeInput(src))
+	}
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	if first == nil {
+		return 0, 0, 0, invalid("input %s lists no object", describeInput(src))
+	}
+	if src.Kind != workflow.InputKindCSV {
+		objects = 0
+	}
+	if !known {
+		loans = 0
+		perObject, err = o.estimateLoans(ctx, *first)
+		if err != nil {
+			return 0, 0, 0, err
+		}
+	}
+	return loans, objects, max(perObject, 1), nil
+}

@@ -1,0 +1,155 @@
+package ops
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
+	"github.com/montecarlo-pipeline/montecarlo/worker/model"
+)
+
+// RunManifest is the object prepare writes at workflow.RunManifestKey: the
+// resolved parameters of a run and its provenance (MODEL.md,
+// "Reproducibility": seed, model version, parameter hash, Go version and
+// GOARCH). Simulate reads it once per run and worker process; a resumed
+// run (runId) must match it.
+type RunManifest struct {
+	RunID         string `json:"runId"`
+	ExecutionName string `json:"executionName"`
+	ExecutionArn  string `json:"executionArn,omitempty"`
+	StartTime     string `json:"startTime,omitempty"`
+	Dataset       string `json:"dataset"`
+
+	Seed         int64        `json:"seed"`
+	ModelVersion string       `json:"modelVersion"`
+	ParamsHash   string       `json:"paramsHash"`
+	Params       model.Params `json:"params"`
+	GoVersion    string       `json:"goVersion"`
+	GOARCH       string       `json:"goarch"`
+
+	Input workflow.InputSource `json:"input"`
+	// ExpectedLoans is the number of input loans when the input says
+	// (our CSV manifests do), else 0.
+	ExpectedLoans int64 `json:"expectedLoans"`
+	// InputObjects is the number of input objects when known, else 0.
+	InputObjects int64 `json:"inputObjects,omitempty"`
+	// LoansPerObject is the (largest, or estimated) number of loans per
+	// input object that MaxItemsPerBatch was derived from.
+	LoansPerObject   int64 `json:"loansPerObject"`
+	MaxItemsPerBatch int   `json:"maxItemsPerBatch"`
+	BatchLoans       int   `json:"batchLoans"`
+}
+
+// context returns the RunContext simulate batches receive.
+func (m *RunManifest) context(bucket string) workflow.RunContext {
+	return workflow.RunContext{
+		RunID: m.RunID, Bucket: bucket, Prefix: workflow.RunPrefix(m.RunID), ManifestKey: workflow.RunManifestKey(m.RunID),
+		Seed: m.Seed, Scenarios: m.Params.Scenarios, HorizonMonths: m.Params.HorizonMonths, TargetRate: m.Params.TargetRateAnnual,
+		ParamsHash: m.ParamsHash, InputBucket: m.Input.Bucket,
+	}
+}
+
+// reservedParams are the model parameters with their own execution input
+// keys; setting them inside "params" too would leave two sources of truth.
+var reservedParams = []string{"seed", "scenarios", "horizonMonths", "targetRate"}
+
+// resolveParams merges the run input over model.DefaultParams: first the
+// top-level keys (seed, scenarios, horizonMonths, targetRate), then the
+// "params" object key by key (JSON names of model.Params). Unknown keys,
+// reserved keys and out-of-range values fail, naming the key.
+func resolveParams(run workflow.RunParams) (model.Params, error) {
+	p := model.DefaultParams()
+	p.Seed = uint64(run.Seed)
+	p.Scenarios = run.Scenarios
+	p.HorizonMonths = run.HorizonMonths
+	p.TargetRateAnnual = run.TargetRate
+	if len(bytes.TrimSpace(run.Params)) > 0 {
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(run.Params, &keys); err != nil {
+			return model.Params{}, fmt.Errorf(`"params": want a JSON object of model parameters: %w`, err)
+		}
+		var clash []string
+		for k := range keys {
+			if slices.Contains(reservedParams, k) {
+				clash = append(clash, fmt.Sprintf(`"params.%s": set it as the top-level key %q`, k, k))
+			}
+		}
+		if len(clash) > 0 {
+			slices.Sort(clash)
+			return model.Params{}, fmt.Errorf("%s", strings.Join(clash, "; "))
+		}
+		dec := json.NewDecoder(bytes.NewReader(run.Params))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&p); err != nil {
+			return model.Params{}, fmt.Errorf(`"params": %w (keys are the JSON names of the model's parameters, e.g. "gamma", "sigma", "dtiCap")`, err)
+		}
+	}
+	if err := p.Validate(); err != nil {
+		return model.Params{}, fmt.Errorf(`"params": %w`, err)
+	}
+	return p, nil
+}
+
+// runCache keeps the last few run manifests simulate read, keyed by
+// bucket and key, so a worker reads each run's manifest once.
+type runCache struct {
+	mu      sync.Mutex
+	max     int
+	entries []*runEntry // most recently used first
+}
+
+type runEntry struct {
+	key  string
+	once sync.Once
+	m    *RunManifest
+	err  error
+}
+
+func newRunCache(size int) *runCache { return &runCache{max: max(1, size)} }
+
+// get returns the manifest at bucket/key, loading it with load on first
+// use. A failed load is not cached, so a throttled read is retried by the
+// next batch.
+func (c *runCache) get(ctx context.Context, bucket, key string, load func(context.Context) (*RunManifest, error)) (*RunManifest, error) {
+	id := bucket + "/" + key
+	c.mu.Lock()
+	var e *runEntry
+	for i, x := range c.entries {
+		if x.key == id {
+			e = x
+			copy(c.entries[1:i+1], c.entries[:i])
+			c.entries[0] = e
+			break
+		}
+	}
+	if e == nil {
+		e = &runEntry{key: id}
+		c.entries = append([]*runEntry{e}, c.entries...)
+		if len(c.entries) > c.max {
+			c.entries = c.entries[:c.max]
+		}
+	}
+	c.mu.Unlock()
+	e.once.Do(func() { e.m, e.err = load(ctx) })
+	if e.err != nil {
+		c.mu.Lock()
+		if i := slices.Index(c.entries, e); i >= 0 {
+			c.entries = slices.Delete(c.entries, i, i+1)
+		}
+		c.mu.Unlock()
+	}
+	return e.m, e.err
+}
+
+// forget drops the entry for bucket/key (prepare rewrote it).
+func (c *runCache) forget(bucket, key string) {
+	id := bucket + "/" + key
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.entries = slices.DeleteFunc(c.entries, func(e *runEntry) bool { return e.key == id })
+}
