@@ -1,5 +1,5 @@
-// Package workflow builds the two state machines of the pipeline, Generate
-// and Simulate, as pure functions of a Config, and defines the contract
+// Package workflow builds the state machines of the pipeline, Generate and
+// Simulate and their Cleanup, as pure functions of a Config, and defines the contract
 // between them and the worker. The Pulumi component passes resolved ARNs;
 // the local runtime passes local ones; both get the same definitions. It
 // imports components/asl and nothing from Pulumi or AWS.
@@ -30,6 +30,15 @@
 // (ErrorPath $.error.Error, CausePath the JSON of $.error). The machines
 // have no execution-wide TimeoutSeconds: an execution timeout cannot be
 // caught and would skip the scale-in.
+//
+// # Cleanup
+//
+// A third, small STANDARD machine (Cleanup) stops the workers after a run
+// that ended without its scale-in: one stopped by hand (ABORTED) or timed
+// out (TIMED_OUT) skips every state, catch-all included. The component
+// starts it from an EventBridge rule on the two machines' status change
+// events; it scales in only when no other run of either workflow is
+// RUNNING.
 //
 // # The worker contract
 //

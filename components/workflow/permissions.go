@@ -15,7 +15,7 @@ type Statement struct {
 }
 
 // StateMachineStatements returns what the role of one workflow's state
-// machine (WorkflowGenerate or WorkflowSimulate) must be allowed to do for
+// machine (WorkflowGenerate, WorkflowSimulate or WorkflowCleanup) must be allowed to do for
 // the definition this package builds: no wildcard action, every resource
 // scoped. It is derived from the same config as the definition, so the two
 // cannot drift. Not included: CloudWatch Logs delivery and X-Ray, which
@@ -33,6 +33,16 @@ func (c Config) StateMachineStatements(workflow string) ([]Statement, error) {
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
+	allow := func(sid string, actions []string, resources ...string) Statement {
+		return Statement{Sid: sid, Effect: "Allow", Action: actions, Resource: resources}
+	}
+	guard := allow("GuardListRunningExecutions", []string{"states:ListExecutions"},
+		c.StateMachineArn(c.GenerateStateMachineName), c.StateMachineArn(c.SimulateStateMachineName))
+	if workflow == WorkflowCleanup {
+		// The cleanup lists both machines' runs and scales in; it neither
+		// describes the service nor touches S3.
+		return []Statement{guard, allow("ScaleInWorkerService", []string{"ecs:UpdateService"}, c.ServiceArn())}, nil
+	}
 	var own string
 	var dataPrefix string // where the workflow reads and writes
 	switch workflow {
@@ -41,7 +51,7 @@ func (c Config) StateMachineStatements(workflow string) ([]Statement, error) {
 	case WorkflowSimulate:
 		own, dataPrefix = c.SimulateStateMachineName, ""
 	default:
-		return nil, fmt.Errorf("workflow: statements for %q: want %q or %q", workflow, WorkflowGenerate, WorkflowSimulate)
+		return nil, fmt.Errorf("workflow: statements for %q: want %q, %q or %q", workflow, WorkflowGenerate, WorkflowSimulate, WorkflowCleanup)
 	}
 	bucket := fmt.Sprintf("arn:%s:s3:::%s", c.Partition, c.DataBucket)
 	// The ResultWriter writes under RunMapResultPrefix or
@@ -50,12 +60,8 @@ func (c Config) StateMachineStatements(workflow string) ([]Statement, error) {
 	if workflow == WorkflowGenerate {
 		writePrefix = scratchDatasetsRoot
 	}
-	allow := func(sid string, actions []string, resources ...string) Statement {
-		return Statement{Sid: sid, Effect: "Allow", Action: actions, Resource: resources}
-	}
 	st := []Statement{
-		allow("GuardListRunningExecutions", []string{"states:ListExecutions"},
-			c.StateMachineArn(c.GenerateStateMachineName), c.StateMachineArn(c.SimulateStateMachineName)),
+		guard,
 		allow("ScaleWorkerService", []string{"ecs:DescribeServices", "ecs:UpdateService"}, c.ServiceArn()),
 		allow("StartMapChildren", []string{"states:StartExecution"}, c.StateMachineArn(own)),
 		allow("ManageMapChildren", []string{"states:DescribeExecution", "states:StopExecution"},
