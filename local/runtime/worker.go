@@ -62,14 +62,19 @@ func (r *Runtime) runWorker(ctx context.Context, name string) error {
 // handler is one worker's task handler: the ops and ping behind a mux,
 // wrapped by the options' test hook and the chaos option.
 func (r *Runtime) handler(name string, api *mortalAPI) activity.Handler {
+	wc := r.chaos.forWorker(api.kill)
 	mux := activity.NewMux()
 	mux.Register(activity.OpPing, activity.Ping(name))
-	r.registerOps(mux, name)
+	if wc != nil {
+		r.registerOps(mux, name, wc)
+	} else {
+		r.registerOps(mux, name, nil) // no seam: a nil *workerChaos in the interface would not be nil
+	}
 	var h activity.Handler = mux
 	if r.opts.WrapHandler != nil {
 		h = r.opts.WrapHandler(h)
 	}
-	h = r.chaos.wrap(h, api.kill)
+	h = wc.wrap(h)
 	// A dead worker's operations stop too: their contexts end with it.
 	return activity.HandlerFunc(func(ctx context.Context, input []byte) ([]byte, error) {
 		c, done := api.bind(ctx)
@@ -111,11 +116,21 @@ func (m *mortalAPI) bind(ctx context.Context) (context.Context, context.CancelFu
 	return c, func() { stop(); cancel() }
 }
 
+// alive fails once the worker is dead or ctx is done. It checks the death
+// itself: bind's cancellation runs in a goroutine of its own, so ctx may not
+// show it yet.
+func (m *mortalAPI) alive(ctx context.Context) error {
+	if m.ctx.Err() != nil {
+		return context.Canceled
+	}
+	return ctx.Err()
+}
+
 func (m *mortalAPI) GetActivityTask(ctx context.Context, in *sfn.GetActivityTaskInput, optFns ...func(*sfn.Options)) (*sfn.GetActivityTaskOutput, error) {
 	c, done := m.bind(ctx)
 	defer done()
-	if c.Err() != nil {
-		return nil, c.Err()
+	if err := m.alive(c); err != nil {
+		return nil, err
 	}
 	out, err := m.api.GetActivityTask(c, in, optFns...)
 	if err == nil && m.ctx.Err() != nil {
@@ -129,8 +144,8 @@ func (m *mortalAPI) GetActivityTask(ctx context.Context, in *sfn.GetActivityTask
 func (m *mortalAPI) SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSuccessInput, optFns ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error) {
 	c, done := m.bind(ctx)
 	defer done()
-	if c.Err() != nil {
-		return nil, c.Err()
+	if err := m.alive(c); err != nil {
+		return nil, err
 	}
 	return m.api.SendTaskSuccess(c, in, optFns...)
 }
@@ -138,8 +153,8 @@ func (m *mortalAPI) SendTaskSuccess(ctx context.Context, in *sfn.SendTaskSuccess
 func (m *mortalAPI) SendTaskFailure(ctx context.Context, in *sfn.SendTaskFailureInput, optFns ...func(*sfn.Options)) (*sfn.SendTaskFailureOutput, error) {
 	c, done := m.bind(ctx)
 	defer done()
-	if c.Err() != nil {
-		return nil, c.Err()
+	if err := m.alive(c); err != nil {
+		return nil, err
 	}
 	return m.api.SendTaskFailure(c, in, optFns...)
 }
@@ -147,8 +162,8 @@ func (m *mortalAPI) SendTaskFailure(ctx context.Context, in *sfn.SendTaskFailure
 func (m *mortalAPI) SendTaskHeartbeat(ctx context.Context, in *sfn.SendTaskHeartbeatInput, optFns ...func(*sfn.Options)) (*sfn.SendTaskHeartbeatOutput, error) {
 	c, done := m.bind(ctx)
 	defer done()
-	if c.Err() != nil {
-		return nil, c.Err()
+	if err := m.alive(c); err != nil {
+		return nil, err
 	}
 	return m.api.SendTaskHeartbeat(c, in, optFns...)
 }
