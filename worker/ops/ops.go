@@ -102,6 +102,20 @@ type ops struct {
 // deps.Store is nil or an op is registered already: programming errors found
 // at start, as with activity.Mux.Register.
 func Register(mux *activity.Mux, deps Deps) {
+	o := newOps(deps)
+	mux.Register(workflow.OpPlan, activity.JSON(o.plan))
+	mux.Register(workflow.OpGenerate, activity.JSON(o.generate))
+	mux.Register(workflow.OpManifest, activity.JSON(o.manifest))
+	mux.Register(workflow.OpPrepare, activity.JSON(o.prepare))
+	// Simulate's items carry whatever fields their reader gives
+	// (listObjectsV2: Etag, LastModified, StorageClass; a user's
+	// inventory: more columns), so its input is decoded leniently.
+	mux.Register(workflow.OpSimulate, activity.HandlerFunc(o.handleSimulate))
+	mux.Register(workflow.OpAggregate, activity.JSON(o.aggregate))
+}
+
+// newOps applies the Deps defaults and builds the caches.
+func newOps(deps Deps) *ops {
 	if deps.Store == nil {
 		panic("ops: register: Deps.Store is nil")
 	}
@@ -118,16 +132,7 @@ func Register(mux *activity.Mux, deps Deps) {
 	if log == nil {
 		log = slog.Default()
 	}
-	o := &ops{deps: deps, log: log, scenarios: model.NewScenarioCache(scenarioCacheSize), runs: newRunCache(runManifestEntries)}
-	mux.Register(workflow.OpPlan, activity.JSON(o.plan))
-	mux.Register(workflow.OpGenerate, activity.JSON(o.generate))
-	mux.Register(workflow.OpManifest, activity.JSON(o.manifest))
-	mux.Register(workflow.OpPrepare, activity.JSON(o.prepare))
-	// Simulate's items carry whatever fields their reader gives
-	// (listObjectsV2: Etag, LastModified, StorageClass; a user's
-	// inventory: more columns), so its input is decoded leniently.
-	mux.Register(workflow.OpSimulate, activity.HandlerFunc(o.handleSimulate))
-	mux.Register(workflow.OpAggregate, activity.JSON(o.aggregate))
+	return &ops{deps: deps, log: log, scenarios: model.NewScenarioCache(scenarioCacheSize), runs: newRunCache(runManifestEntries)}
 }
 
 // s3Err names a store failure for the task: S3.SlowDown and S3.IO are
