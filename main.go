@@ -69,6 +69,7 @@ func stackOutputs(p *components.MonteCarloPipeline) map[string]pulumi.Output {
 		"taskRoleArn":              p.TaskRoleArn,
 		"executionRoleArn":         p.ExecutionRoleArn,
 		"stateMachineRoleArn":      p.StateMachineRoleArn,
+		"cleanupStateMachineArn":   p.CleanupStateMachineArn,
 	}
 }
 

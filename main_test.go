@@ -161,14 +161,14 @@ func TestProgramRunsWithTheDevStackConfig(t *testing.T) {
 		if err != nil {
 			t.Fatalf("dryRun=%v: %v", dryRun, err)
 		}
-		if m.count("aws:sfn/stateMachine:StateMachine") != 2 || m.count("aws:ecs/service:Service") != 1 {
+		if m.count("aws:sfn/stateMachine:StateMachine") != 3 || m.count("aws:ecs/service:Service") != 1 {
 			t.Errorf("dryRun=%v: the stack lacks its state machines or service", dryRun)
 		}
 		if dryRun {
 			continue
 		}
 		outputs := stackOutputs(p)
-		for _, key := range []string{"generateStateMachineArn", "simulateStateMachineArn", "activityArn", "dataBucketName", "clusterName", "serviceName", "imageUri", "logGroupName", "vpcId"} {
+		for _, key := range []string{"generateStateMachineArn", "simulateStateMachineArn", "cleanupStateMachineArn", "activityArn", "dataBucketName", "clusterName", "serviceName", "imageUri", "logGroupName", "vpcId"} {
 			out, ok := outputs[key]
 			if !ok {
 				t.Errorf("stack output %s is not exported", key)

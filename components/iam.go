@@ -246,14 +246,53 @@ func stateMachineRolePolicy(serviceArn string, sms stateMachineArns, b bucketAcc
 	st = append(st, b.readStatements()...)
 	st = append(st, b.writeStatements()...)
 	st = append(st, b.kmsStatements()...)
-	st = append(st, wildcardStatement("LogDelivery",
+	st = append(st, stateMachineObservability(tracing)...)
+	return PolicyDocument{Version: policyVersion, Statement: st}
+}
+
+// stateMachineObservability lets a state machine deliver its logs to
+// CloudWatch Logs and, with tracing, its traces to X-Ray.
+func stateMachineObservability(tracing bool) []Statement {
+	st := []Statement{wildcardStatement("LogDelivery",
 		"logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-		"logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"))
+		"logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups")}
 	if tracing {
 		st = append(st, wildcardStatement("XRay",
 			"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"))
 	}
+	return st
+}
+
+// cleanupRolePolicy is what the cleanup state machine may do: list the
+// RUNNING executions of the two workflows and scale their one service in.
+// It matches workflow's StateMachineStatements(WorkflowCleanup).
+func cleanupRolePolicy(serviceArn string, sms stateMachineArns, tracing bool) PolicyDocument {
+	st := []Statement{
+		{
+			Sid: "ScaleInWorkers", Effect: "Allow",
+			Action:   []string{"ecs:UpdateService"},
+			Resource: []string{serviceArn},
+		},
+		{
+			Sid: "GuardListExecutions", Effect: "Allow",
+			Action:   []string{"states:ListExecutions"},
+			Resource: sms.all(),
+		},
+	}
+	st = append(st, stateMachineObservability(tracing)...)
 	return PolicyDocument{Version: policyVersion, Statement: st}
+}
+
+// cleanupTriggerPolicy is what EventBridge may do with the rule's role:
+// start executions of the cleanup state machine and nothing else
+// (EventBridge user guide, "Step Functions state machine target": the role
+// needs states:StartExecution on the state machine).
+func cleanupTriggerPolicy(cleanupArn string) PolicyDocument {
+	return PolicyDocument{Version: policyVersion, Statement: []Statement{{
+		Sid: "StartCleanup", Effect: "Allow",
+		Action:   []string{"states:StartExecution"},
+		Resource: []string{cleanupArn},
+	}}}
 }
 
 // newRole creates a role the given service assumes, with one inline policy.

@@ -15,6 +15,7 @@ const (
 	testServiceArn    = "arn:aws:ecs:eu-west-1:123456789012:service/mc-a1b2c3d/mc-workers-a1b2c3d"
 	testGenerateArn   = "arn:aws:states:eu-west-1:123456789012:stateMachine:mc-generate"
 	testSimulateArn   = "arn:aws:states:eu-west-1:123456789012:stateMachine:mc-simulate"
+	testCleanupArn    = "arn:aws:states:eu-west-1:123456789012:stateMachine:mc-cleanup"
 )
 
 // allPolicies returns every IAM document the component registers: inline
@@ -151,7 +152,10 @@ func TestWildcardResourceAllowListGivesAReasonForEveryAction(t *testing.T) {
 func TestRolesTrustOnlyTheirServiceOnBehalfOfThisAccount(t *testing.T) {
 	t.Parallel()
 	m, _ := mustDeploy(t, false, testArgs())
-	want := map[string]string{"mc-task": "ecs-tasks.amazonaws.com", "mc-execution": "ecs-tasks.amazonaws.com", "mc-states": "states.amazonaws.com"}
+	want := map[string]string{
+		"mc-task": "ecs-tasks.amazonaws.com", "mc-execution": "ecs-tasks.amazonaws.com", "mc-states": "states.amazonaws.com",
+		"mc-cleanup": "states.amazonaws.com", "mc-cleanup-trigger": "events.amazonaws.com",
+	}
 	roles := m.byType("aws:iam/role:Role")
 	if len(roles) != len(want) {
 		t.Fatalf("got %d roles, want %d", len(roles), len(want))

@@ -147,6 +147,10 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		n := args.Inputs["name"].StringValue()
 		id = arn("states", "stateMachine:"+n)
 		set("arn", id)
+	case "aws:cloudwatch/eventRule:EventRule":
+		id = physical
+		set("name", physical)
+		set("arn", arn("events", "rule/"+physical))
 	case "aws:ec2/vpcEndpoint:VpcEndpoint":
 		id = "vpce-" + args.Name
 		if args.Inputs["vpcEndpointType"].StringValue() == "Gateway" {

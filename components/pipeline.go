@@ -26,7 +26,8 @@ const TypeToken = "montecarlo:index:MonteCarloPipeline"
 // a nil pointer) means the documented defaults; see the Default* constants.
 type MonteCarloPipelineArgs struct {
 	// NamePrefix names the deterministic physical resources: the state
-	// machines are "<NamePrefix>-generate" and "<NamePrefix>-simulate".
+	// machines are "<NamePrefix>-generate", "<NamePrefix>-simulate" and
+	// "<NamePrefix>-cleanup".
 	// Default: the component name. Lowercase letters, digits and hyphens,
 	// starting with a letter, at most MaxNamePrefixLength characters (so
 	// every derived name is valid for S3, ECR, ECS, IAM and Step Functions).
@@ -192,6 +193,11 @@ type MonteCarloPipeline struct {
 	ExecutionRoleArn pulumi.StringOutput `pulumi:"executionRoleArn"`
 	// StateMachineRoleArn is the role both state machines run as.
 	StateMachineRoleArn pulumi.StringOutput `pulumi:"stateMachineRoleArn"`
+	// CleanupStateMachineArn is the ARN of the cleanup state machine, which
+	// an EventBridge rule starts when a run ends ABORTED, TIMED_OUT or
+	// FAILED: it scales the workers in unless another run is in progress.
+	// Start it by hand (input {}) to stop workers left running.
+	CleanupStateMachineArn pulumi.StringOutput `pulumi:"cleanupStateMachineArn"`
 }
 
 // NewMonteCarloPipeline validates args, applies defaults and registers the
@@ -258,6 +264,7 @@ func NewMonteCarloPipeline(ctx *pulumi.Context, name string, args *MonteCarloPip
 	p.TaskRoleArn = comp.taskRoleArn
 	p.ExecutionRoleArn = comp.executionRoleArn
 	p.StateMachineRoleArn = flow.roleArn
+	p.CleanupStateMachineArn = flow.cleanupArn
 
 	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{
 		"generateStateMachineArn":  p.GenerateStateMachineArn,
@@ -277,6 +284,7 @@ func NewMonteCarloPipeline(ctx *pulumi.Context, name string, args *MonteCarloPip
 		"taskRoleArn":              p.TaskRoleArn,
 		"executionRoleArn":         p.ExecutionRoleArn,
 		"stateMachineRoleArn":      p.StateMachineRoleArn,
+		"cleanupStateMachineArn":   p.CleanupStateMachineArn,
 	}); err != nil {
 		return nil, err
 	}

@@ -30,6 +30,7 @@ type orchestration struct {
 	simulateArn  pulumi.StringOutput
 	logGroupName pulumi.StringOutput
 	roleArn      pulumi.StringOutput
+	cleanupArn   pulumi.StringOutput
 }
 
 // newActivity creates the activity the workers poll. In pulumi-aws v6 the
@@ -102,6 +103,11 @@ func newOrchestration(ctx *pulumi.Context, name string, s settings, env environm
 			return nil, err
 		}
 		*sm.arn = res.Arn
+	}
+
+	cleanupDef := cleanupDefinitionOutput(s, env, activityArn, store.dataBucket, comp.clusterName, comp.serviceName)
+	if o.cleanupArn, err = newCleanup(ctx, name, s, env, comp, logs, cleanupDef, parent); err != nil {
+		return nil, err
 	}
 	return o, nil
 }

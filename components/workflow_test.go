@@ -13,8 +13,8 @@ func TestStateMachinesAreStandardLoggedAndTracedWithFixedNames(t *testing.T) {
 		t.Run(mode.name, func(t *testing.T) {
 			m, p := mustDeploy(t, mode.dryRun, testArgs())
 			sms := m.byType("aws:sfn/stateMachine:StateMachine")
-			if len(sms) != 2 {
-				t.Fatalf("got %d state machines, want 2", len(sms))
+			if len(sms) != 3 {
+				t.Fatalf("got %d state machines, want 3 (generate, simulate, cleanup)", len(sms))
 			}
 			names := map[string]bool{}
 			for _, sm := range sms {
@@ -29,7 +29,11 @@ func TestStateMachinesAreStandardLoggedAndTracedWithFixedNames(t *testing.T) {
 				if tc, _ := sm.Value("tracingConfiguration").(map[string]any); tc["enabled"] != true {
 					t.Errorf("%s tracing %v, want enabled", sm.Name, tc)
 				}
-				if !dependsOn(sm, "aws:iam/rolePolicy:RolePolicy", "mc-states") {
+				rolePolicy := "mc-states"
+				if sm.Name == "mc-cleanup" {
+					rolePolicy = "mc-cleanup"
+				}
+				if !dependsOn(sm, "aws:iam/rolePolicy:RolePolicy", rolePolicy) {
 					t.Errorf("%s must wait for its role's policy (log delivery is checked at creation)", sm.Name)
 				}
 				if mode.dryRun {
@@ -44,8 +48,8 @@ func TestStateMachinesAreStandardLoggedAndTracedWithFixedNames(t *testing.T) {
 					t.Errorf("%s logs to %v, want %s", sm.Name, lc["logDestination"], want)
 				}
 			}
-			if !names["mc-generate"] || !names["mc-simulate"] {
-				t.Errorf("state machine names %v, want mc-generate and mc-simulate", names)
+			if !names["mc-generate"] || !names["mc-simulate"] || !names["mc-cleanup"] {
+				t.Errorf("state machine names %v, want mc-generate, mc-simulate and mc-cleanup", names)
 			}
 			if mode.dryRun {
 				return
@@ -55,6 +59,9 @@ func TestStateMachinesAreStandardLoggedAndTracedWithFixedNames(t *testing.T) {
 			}
 			if got := awaitString(t, p.SimulateStateMachineArn); got != testSimulateArn {
 				t.Errorf("simulateStateMachineArn = %s, want %s", got, testSimulateArn)
+			}
+			if got := awaitString(t, p.CleanupStateMachineArn); got != testCleanupArn {
+				t.Errorf("cleanupStateMachineArn = %s, want %s", got, testCleanupArn)
 			}
 		})
 	}
