@@ -2,7 +2,6 @@ package ops
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -48,34 +47,6 @@ type RunSummary struct {
 	// ToleratedFailurePercentage above zero let the run finish without them).
 	NotSimulatedObjects []string `json:"notSimulatedObjects,omitempty"`
 	NotSimulatedLoans   int64    `json:"notSimulatedLoans,omitempty"` // of those, where the input says
-}
-
-// mapResultManifest is the ResultWriter's manifest.json
-// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html).
-type mapResultManifest struct {
-	DestinationBucket string `json:"DestinationBucket"`
-	MapRunArn         string `json:"MapRunArn"`
-	ResultFiles       struct {
-		Failed    []resultFile `json:"FAILED"`
-		Pending   []resultFile `json:"PENDING"`
-		Succeeded []resultFile `json:"SUCCEEDED"`
-	} `json:"ResultFiles"`
-}
-
-type resultFile struct {
-	Key  string `json:"Key"`
-	Size int64  `json:"Size"`
-}
-
-// childRecord is one child execution in a SUCCEEDED_n or FAILED_n file:
-// Input and Output are JSON text.
-type childRecord struct {
-	ExecutionArn string  `json:"ExecutionArn"`
-	Status       string  `json:"Status"`
-	Input        string  `json:"Input"`
-	Output       *string `json:"Output"`
-	Error        string  `json:"Error"`
-	Cause        string  `json:"Cause"`
 }
 
 // maxProblems bounds the problems a mismatch names (the cause is at most
@@ -162,8 +133,9 @@ func (o *ops) aggregate(ctx context.Context, in workflow.AggregateInput) (workfl
 	total := risk.NewPartial(m.Params)
 	sum := RunSummary{RunID: run.RunID, ExecutionArn: m.ExecutionArn, StartTime: m.StartTime, Dataset: m.Dataset, Input: m.Input,
 		MapRunArn: mapRunArn, ExpectedLoans: in.ExpectedLoans, Batches: int64(len(batchIDs)), FailedBatches: int64(len(failed))}
-	counted := map[string]string{} // "bucket/key" → batch id
-	perObject := map[string]ObjectCount{}
+	// One entry per counted object, keyed "bucket/key": a per-loan run
+	// has one object per loan, so this is the check's whole memory.
+	counted := map[string]*countedObject{}
 	var mu sync.Mutex
 	keys := make([]string, len(batchIDs))
 	for i, id := range batchIDs {
@@ -203,11 +175,10 @@ func (o *ops) aggregate(ctx context.Context, in workflow.AggregateInput) (workfl
 		for _, oc := range pf.Objects {
 			ref := oc.Bucket + "/" + oc.Key
 			if other, dup := counted[ref]; dup {
-				bad.add("object s3://%s was counted twice, by batches %s and %s", ref, other, id)
+				bad.add("object s3://%s was counted twice, by batches %s and %s", ref, other.batch, id)
 				continue
 			}
-			counted[ref] = id
-			perObject[ref] = oc
+			counted[ref] = &countedObject{batch: id, loans: oc.Loans, rejected: oc.Rejected}
 		}
 		return nil
 	})
@@ -252,39 +223,39 @@ func (o *ops) aggregate(ctx context.Context, in workflow.AggregateInput) (workfl
 
 	// Every object of the input: counted once, by a batch, with as many
 	// loans as the input says.
-	listed := map[string]bool{}
-	var inputLoans int64
+	listedFailed := map[string]bool{}
 	err = o.walkInput(ctx, m.Input, func(obj inputObject) error {
 		ref := obj.Bucket + "/" + obj.Key
-		if listed[ref] {
+		c, ok := counted[ref]
+		if (ok && c.listed) || listedFailed[ref] {
 			bad.add("object s3://%s is listed more than once in the input %s", ref, describeInput(m.Input))
 			return nil
 		}
-		listed[ref] = true
-		if obj.Loans > 0 {
-			inputLoans += obj.Loans
-		}
-		oc, ok := perObject[ref]
 		switch {
 		case ok && notSimulated[ref]:
-			bad.add("object s3://%s was counted by batch %s and also belongs to a failed batch", ref, counted[ref])
+			c.listed = true
+			bad.add("object s3://%s was counted by batch %s and also belongs to a failed batch", ref, c.batch)
 		case notSimulated[ref]:
+			listedFailed[ref] = true
 			sum.NotSimulatedObjects = append(sum.NotSimulatedObjects, "s3://"+ref)
 			sum.NotSimulatedLoans += max(obj.Loans, 0)
 		case !ok:
 			bad.add("object s3://%s of the input was counted by no batch (missing batch)", ref)
-		case obj.Loans >= 0 && oc.Loans+oc.Rejected != obj.Loans:
-			bad.add("object s3://%s holds %d loans per the input, batch %s counted %d simulated + %d rejected", ref, obj.Loans, counted[ref], oc.Loans, oc.Rejected)
+		default:
+			c.listed = true
+			if obj.Loans >= 0 && c.loans+c.rejected != obj.Loans {
+				bad.add("object s3://%s holds %d loans per the input, batch %s counted %d simulated + %d rejected", ref, obj.Loans, c.batch, c.loans, c.rejected)
+			}
 		}
 		return nil
 	})
 	if err != nil {
 		return workflow.AggregateOutput{}, err
 	}
-	sum.Objects = int64(len(perObject))
-	for _, ref := range sortedKeys(perObject) {
-		if !listed[ref] {
-			bad.add("object s3://%s was counted by batch %s but is not in the input %s", ref, counted[ref], describeInput(m.Input))
+	sum.Objects = int64(len(counted))
+	for _, ref := range sortedKeys(counted) {
+		if c := counted[ref]; !c.listed {
+			bad.add("object s3://%s was counted by batch %s but is not in the input %s", ref, c.batch, describeInput(m.Input))
 		}
 	}
 	if in.ExpectedLoans > 0 {
@@ -304,6 +275,13 @@ func (o *ops) aggregate(ctx context.Context, in workflow.AggregateInput) (workfl
 		"loans", sum.Loans, "rejected", sum.Rejected, "expectedLoss", rep.Report.Headline.ExpectedLoss)
 	return workflow.AggregateOutput{RunID: run.RunID, Batches: sum.Batches, FailedBatches: sum.FailedBatches, Loans: sum.Loans,
 		Rejected: sum.Rejected, ReportKey: workflow.ReportKey(run.RunID), ReportHTMLKey: rep.htmlKey}, nil
+}
+
+// countedObject is what the succeeded batches counted of one object.
+type countedObject struct {
+	batch           string
+	loans, rejected int64
+	listed          bool // seen in the input listing
 }
 
 // writtenReport is what writeReport wrote.
@@ -334,106 +312,6 @@ func (o *ops) writeReport(ctx context.Context, run workflow.RunContext, m *RunMa
 		return writtenReport{}, s3Err(ctx, err, "write report s3://%s/%s", run.Bucket, key)
 	}
 	return writtenReport{Report: rr}, nil
-}
-
-// readMapResults reads the Map Run's result manifest and files: the
-// outputs of the succeeded batches and the items of the failed ones.
-func (o *ops) readMapResults(ctx context.Context, rw workflow.ResultWriterDetails) (succeeded []workflow.SimulateOutput, failed [][]workflow.InputItem, mapRunArn string, err error) {
-	b, err := o.deps.Store.GetBytes(ctx, rw.Bucket, rw.Key)
-	if errorsIsNotFound(err) {
-		return nil, nil, "", invalid("Map Run result manifest s3://%s/%s does not exist", rw.Bucket, rw.Key)
-	}
-	if err != nil {
-		return nil, nil, "", s3Err(ctx, err, "read Map Run result manifest s3://%s/%s", rw.Bucket, rw.Key)
-	}
-	var man mapResultManifest
-	if err := json.Unmarshal(b, &man); err != nil {
-		return nil, nil, "", invalid("Map Run result manifest s3://%s/%s: %v", rw.Bucket, rw.Key, err)
-	}
-	bucket := man.DestinationBucket
-	if bucket == "" {
-		bucket = rw.Bucket
-	}
-	if len(man.ResultFiles.Pending) > 0 {
-		return nil, nil, "", activity.Errorf(activity.AggregateMismatch, "Map Run %s still has %d PENDING result files: its batches have not all finished", man.MapRunArn, len(man.ResultFiles.Pending))
-	}
-	for _, f := range man.ResultFiles.Succeeded {
-		recs, err := o.readResultFile(ctx, bucket, f.Key)
-		if err != nil {
-			return nil, nil, "", err
-		}
-		for _, r := range recs {
-			out, err := childOutput(r)
-			if err != nil {
-				return nil, nil, "", invalid("Map Run result file s3://%s/%s: %v", bucket, f.Key, err)
-			}
-			succeeded = append(succeeded, out)
-		}
-	}
-	for _, f := range man.ResultFiles.Failed {
-		recs, err := o.readResultFile(ctx, bucket, f.Key)
-		if err != nil {
-			return nil, nil, "", err
-		}
-		for _, r := range recs {
-			var rec childRecord
-			if err := json.Unmarshal(r, &rec); err != nil {
-				return nil, nil, "", invalid("Map Run result file s3://%s/%s: %v", bucket, f.Key, err)
-			}
-			var child struct {
-				Items []workflow.InputItem `json:"Items"`
-			}
-			if err := json.Unmarshal([]byte(rec.Input), &child); err != nil {
-				return nil, nil, "", invalid("Map Run result file s3://%s/%s: failed child %s: input: %v", bucket, f.Key, rec.ExecutionArn, err)
-			}
-			failed = append(failed, child.Items)
-		}
-	}
-	return succeeded, failed, man.MapRunArn, nil
-}
-
-// readResultFile returns the records of a result file: a JSON array, or
-// JSON Lines (WriterConfig OutputType JSONL).
-func (o *ops) readResultFile(ctx context.Context, bucket, key string) ([]json.RawMessage, error) {
-	b, err := o.deps.Store.GetBytes(ctx, bucket, key)
-	if err != nil {
-		return nil, s3Err(ctx, err, "read Map Run result file s3://%s/%s", bucket, key)
-	}
-	var recs []json.RawMessage
-	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
-		if err := json.Unmarshal(t, &recs); err != nil {
-			return nil, invalid("Map Run result file s3://%s/%s: %v", bucket, key, err)
-		}
-		return recs, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(b))
-	for dec.More() {
-		var r json.RawMessage
-		if err := dec.Decode(&r); err != nil {
-			return nil, invalid("Map Run result file s3://%s/%s: %v", bucket, key, err)
-		}
-		recs = append(recs, r)
-	}
-	return recs, nil
-}
-
-// childOutput returns a succeeded batch's SimulateOutput: the record's
-// Output text (Transformation NONE, the default) or the record itself
-// (COMPACT: outputs only).
-func childOutput(r json.RawMessage) (workflow.SimulateOutput, error) {
-	var rec childRecord
-	if err := json.Unmarshal(r, &rec); err != nil {
-		return workflow.SimulateOutput{}, err
-	}
-	raw := []byte(r)
-	if rec.Output != nil {
-		raw = []byte(*rec.Output)
-	}
-	var out workflow.SimulateOutput
-	if err := json.Unmarshal(raw, &out); err != nil {
-		return workflow.SimulateOutput{}, fmt.Errorf("child %s output: %w", rec.ExecutionArn, err)
-	}
-	return out, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

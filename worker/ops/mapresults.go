@@ -1,0 +1,139 @@
+package ops
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
+	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
+)
+
+// mapResultManifest is the ResultWriter's manifest.json
+// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html).
+type mapResultManifest struct {
+	DestinationBucket string `json:"DestinationBucket"`
+	MapRunArn         string `json:"MapRunArn"`
+	ResultFiles       struct {
+		Failed    []resultFile `json:"FAILED"`
+		Pending   []resultFile `json:"PENDING"`
+		Succeeded []resultFile `json:"SUCCEEDED"`
+	} `json:"ResultFiles"`
+}
+
+type resultFile struct {
+	Key  string `json:"Key"`
+	Size int64  `json:"Size"`
+}
+
+// childRecord is one child execution in a SUCCEEDED_n or FAILED_n file:
+// Input and Output are JSON text.
+type childRecord struct {
+	ExecutionArn string  `json:"ExecutionArn"`
+	Status       string  `json:"Status"`
+	Input        string  `json:"Input"`
+	Output       *string `json:"Output"`
+	Error        string  `json:"Error"`
+	Cause        string  `json:"Cause"`
+}
+
+// readMapResults reads the Map Run's result manifest and files: the
+// outputs of the succeeded batches and the items of the failed ones.
+func (o *ops) readMapResults(ctx context.Context, rw workflow.ResultWriterDetails) (succeeded []workflow.SimulateOutput, failed [][]workflow.InputItem, mapRunArn string, err error) {
+	b, err := o.deps.Store.GetBytes(ctx, rw.Bucket, rw.Key)
+	if errorsIsNotFound(err) {
+		return nil, nil, "", invalid("Map Run result manifest s3://%s/%s does not exist", rw.Bucket, rw.Key)
+	}
+	if err != nil {
+		return nil, nil, "", s3Err(ctx, err, "read Map Run result manifest s3://%s/%s", rw.Bucket, rw.Key)
+	}
+	var man mapResultManifest
+	if err := json.Unmarshal(b, &man); err != nil {
+		return nil, nil, "", invalid("Map Run result manifest s3://%s/%s: %v", rw.Bucket, rw.Key, err)
+	}
+	bucket := man.DestinationBucket
+	if bucket == "" {
+		bucket = rw.Bucket
+	}
+	if len(man.ResultFiles.Pending) > 0 {
+		return nil, nil, "", activity.Errorf(activity.AggregateMismatch, "Map Run %s still has %d PENDING result files: its batches have not all finished", man.MapRunArn, len(man.ResultFiles.Pending))
+	}
+	for _, f := range man.ResultFiles.Succeeded {
+		recs, err := o.readResultFile(ctx, bucket, f.Key)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		for _, r := range recs {
+			out, err := childOutput(r)
+			if err != nil {
+				return nil, nil, "", invalid("Map Run result file s3://%s/%s: %v", bucket, f.Key, err)
+			}
+			succeeded = append(succeeded, out)
+		}
+	}
+	for _, f := range man.ResultFiles.Failed {
+		recs, err := o.readResultFile(ctx, bucket, f.Key)
+		if err != nil {
+			return nil, nil, "", err
+		}
+		for _, r := range recs {
+			var rec childRecord
+			if err := json.Unmarshal(r, &rec); err != nil {
+				return nil, nil, "", invalid("Map Run result file s3://%s/%s: %v", bucket, f.Key, err)
+			}
+			var child struct {
+				Items []workflow.InputItem `json:"Items"`
+			}
+			if err := json.Unmarshal([]byte(rec.Input), &child); err != nil {
+				return nil, nil, "", invalid("Map Run result file s3://%s/%s: failed child %s: input: %v", bucket, f.Key, rec.ExecutionArn, err)
+			}
+			failed = append(failed, child.Items)
+		}
+	}
+	return succeeded, failed, man.MapRunArn, nil
+}
+
+// readResultFile returns the records of a result file: a JSON array, or
+// JSON Lines (WriterConfig OutputType JSONL).
+func (o *ops) readResultFile(ctx context.Context, bucket, key string) ([]json.RawMessage, error) {
+	b, err := o.deps.Store.GetBytes(ctx, bucket, key)
+	if err != nil {
+		return nil, s3Err(ctx, err, "read Map Run result file s3://%s/%s", bucket, key)
+	}
+	var recs []json.RawMessage
+	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
+		if err := json.Unmarshal(t, &recs); err != nil {
+			return nil, invalid("Map Run result file s3://%s/%s: %v", bucket, key, err)
+		}
+		return recs, nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	for dec.More() {
+		var r json.RawMessage
+		if err := dec.Decode(&r); err != nil {
+			return nil, invalid("Map Run result file s3://%s/%s: %v", bucket, key, err)
+		}
+		recs = append(recs, r)
+	}
+	return recs, nil
+}
+
+// childOutput returns a succeeded batch's SimulateOutput: the record's
+// Output text (Transformation NONE, the default) or the record itself
+// (COMPACT: outputs only).
+func childOutput(r json.RawMessage) (workflow.SimulateOutput, error) {
+	var rec childRecord
+	if err := json.Unmarshal(r, &rec); err != nil {
+		return workflow.SimulateOutput{}, err
+	}
+	raw := []byte(r)
+	if rec.Output != nil {
+		raw = []byte(*rec.Output)
+	}
+	var out workflow.SimulateOutput
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return workflow.SimulateOutput{}, fmt.Errorf("child %s output: %w", rec.ExecutionArn, err)
+	}
+	return out, nil
+}

@@ -1,0 +1,268 @@
+package ops
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
+	"github.com/montecarlo-pipeline/montecarlo/worker/model"
+	"github.com/montecarlo-pipeline/montecarlo/worker/risk"
+)
+
+// The simulate pipeline: downloads feed decoders, decoders feed chunks of
+// loans to the model goroutines, results come back per object.
+
+// chunkLoans is how many loans travel together from a reader to an
+// evaluator: large enough that channel hand-offs cost nothing next to the
+// model (tens of microseconds a loan), small enough to keep every
+// evaluator busy on a single shard.
+const chunkLoans = 128
+
+// objState gathers what the pipeline produced for one object.
+type objState struct {
+	rejects []loan.Rejection // in line order once sorted
+	chunks  []*chunk
+}
+
+// chunk is a run of consecutive loans of one object.
+type chunk struct {
+	obj, seq int
+	loans    []loan.Loan
+	lines    []int
+	rows     []ResultRow
+	rejects  []loan.Rejection
+}
+
+// evaluate streams the objects (at most S3Concurrency downloads at once)
+// through Deps.Evaluators model goroutines, each with its own Evaluator and
+// Partial; integer partials merge exactly, so the sum is the same whatever
+// goroutine took which loan. Loans are held only in flight (a few chunks
+// per goroutine); results are kept per object for the ordered outputs.
+func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, info runInfo) ([]*objState, *risk.Partial, time.Duration, error) {
+	states := make([]*objState, len(objs))
+	for i := range states {
+		states[i] = &objState{}
+	}
+	n := o.deps.Evaluators
+	work := make(chan *chunk, 2*n)
+	done := make(chan *chunk, 2*n)
+	parts := make([]*risk.Partial, n)
+	kernels := make([]time.Duration, n)
+	var evaluated atomic.Int64
+
+	g, gctx := errgroup.WithContext(ctx)
+	g.Go(func() error {
+		defer close(work)
+		return o.read(gctx, objs, states, work)
+	})
+	var evals errgroup.Group
+	for w := range n {
+		parts[w] = risk.NewPartial(sc.Params())
+		evals.Go(func() error {
+			ev := model.NewEvaluator(sc)
+			for c := range work {
+				if gctx.Err() != nil {
+					return context.Cause(gctx)
+				}
+				t0 := time.Now()
+				for j := range c.loans {
+					l := &c.loans[j]
+					res, err := ev.Evaluate(l)
+					if err != nil {
+						c.rejects = append(c.rejects, rejectEvaluated(objs[c.obj].key, c.lines[j], l, err))
+						continue
+					}
+					if err := parts[w].Add(&res); err != nil {
+						return fmt.Errorf("simulate: add loan %s to the partial: %w", l.ID, err)
+					}
+					c.rows = append(c.rows, row(&res, objs[c.obj].key, c.lines[j], info))
+				}
+				kernels[w] += time.Since(t0)
+				c.loans, c.lines = nil, nil
+				total := evaluated.Add(int64(len(c.rows)))
+				if err := o.chaos(gctx, info.batchID, PhaseEvaluate, total); err != nil {
+					return err
+				}
+				select {
+				case done <- c:
+				case <-gctx.Done():
+					return context.Cause(gctx)
+				}
+			}
+			return nil
+		})
+	}
+	g.Go(func() error {
+		err := evals.Wait()
+		close(done)
+		return err
+	})
+	for c := range done {
+		states[c.obj].chunks = append(states[c.obj].chunks, c)
+	}
+	if err := g.Wait(); err != nil {
+		if ctx.Err() != nil {
+			return nil, nil, 0, context.Cause(ctx)
+		}
+		return nil, nil, 0, err
+	}
+	if err := ctxErr(ctx); err != nil {
+		return nil, nil, 0, err
+	}
+	partial, err := risk.Merge(parts...)
+	if err != nil {
+		return nil, nil, 0, fmt.Errorf("simulate: merge partials: %w", err)
+	}
+	var kernel time.Duration
+	for _, k := range kernels {
+		kernel += k
+	}
+	return states, partial, kernel, nil
+}
+
+// read downloads the objects, at most S3Concurrency at a time per bucket,
+// decodes their records and sends the valid loans, in chunks, to work.
+// Rejected records go straight to their object's state (each object is
+// read by one goroutine, so no lock is needed).
+func (o *ops) read(ctx context.Context, objs []object, states []*objState, work chan<- *chunk) error {
+	// Group the loan objects by bucket (GetMany reads one bucket); objects
+	// of no loan format are rejected without a GET.
+	var buckets []string
+	idx := map[string][]int{}
+	for i, ob := range objs {
+		if ob.format == "" {
+			states[i].rejects = append(states[i].rejects, loan.Rejection{Source: ob.key, Kind: KindUnsupportedObject,
+				Reason: fmt.Sprintf("object key %q does not end in .jsonl, .json or .csv, so it holds no loans the worker can read", ob.key)})
+			continue
+		}
+		if _, ok := idx[ob.bucket]; !ok {
+			buckets = append(buckets, ob.bucket)
+		}
+		idx[ob.bucket] = append(idx[ob.bucket], i)
+	}
+	for _, b := range buckets {
+		ids := idx[b]
+		keys := make([]string, len(ids))
+		for j, i := range ids {
+			keys[j] = objs[i].key
+		}
+		err := o.deps.Store.GetMany(ctx, b, keys, o.deps.S3Concurrency, func(ctx context.Context, j int, body io.Reader) error {
+			i := ids[j]
+			return readObject(ctx, i, objs[i], body, states[i], work)
+		})
+		if err != nil {
+			var rerr *readError
+			if errors.As(err, &rerr) {
+				return rerr.err
+			}
+			return s3Err(ctx, err, "read batch objects in s3://%s", b)
+		}
+	}
+	return nil
+}
+
+// readError carries an error of the pipeline (not of S3) through GetMany.
+type readError struct{ err error }
+
+func (e *readError) Error() string { return e.err.Error() }
+func (e *readError) Unwrap() error { return e.err }
+
+// recordReader is loan.Reader and loan.CSVReader.
+type recordReader interface {
+	Next() bool
+	Record() *loan.Record
+	Err() error
+}
+
+// readObject decodes one object's records: valid loans go to work in
+// chunks, rejected records to st.
+func readObject(ctx context.Context, i int, ob object, body io.Reader, st *objState, work chan<- *chunk) error {
+	var rr recordReader
+	switch ob.format {
+	case formatJSONL:
+		rr = loan.NewReader(body)
+	case formatCSV:
+		rr = loan.NewCSVReader(body, loan.CSVOptions{})
+	case formatJSON:
+		rr = &oneObjectReader{body: body}
+	}
+	seq := 0
+	c := &chunk{obj: i}
+	send := func() error {
+		if len(c.loans) == 0 {
+			return nil
+		}
+		c.seq = seq
+		seq++
+		select {
+		case work <- c:
+		case <-ctx.Done():
+			return &readError{context.Cause(ctx)}
+		}
+		c = &chunk{obj: i}
+		return nil
+	}
+	for rr.Next() {
+		rec := rr.Record()
+		if rec.Err != nil {
+			st.rejects = append(st.rejects, rec.Rejection(ob.key))
+			continue
+		}
+		l := rec.Loan
+		l.Derived = slices.Clone(l.Derived)
+		if c.loans == nil {
+			c.loans = make([]loan.Loan, 0, chunkLoans)
+			c.lines = make([]int, 0, chunkLoans)
+		}
+		c.loans = append(c.loans, l)
+		c.lines = append(c.lines, rec.Line)
+		if len(c.loans) == chunkLoans {
+			if err := send(); err != nil {
+				return err
+			}
+		}
+	}
+	if err := rr.Err(); err != nil {
+		return fmt.Errorf("read s3://%s/%s: %w", ob.bucket, ob.key, err) // an S3 stream error: named by s3Err
+	}
+	return send()
+}
+
+// oneObjectReader reads a one-loan .json object as a single record.
+type oneObjectReader struct {
+	body io.Reader
+	rec  loan.Record
+	done bool
+	err  error
+}
+
+func (r *oneObjectReader) Next() bool {
+	if r.done {
+		return false
+	}
+	r.done = true
+	data, err := io.ReadAll(io.LimitReader(r.body, loan.MaxRecordBytes+1))
+	if err != nil {
+		r.err = err
+		return false
+	}
+	r.rec = loan.Record{Line: 1, Raw: bytes.TrimSpace(data)}
+	if len(data) > loan.MaxRecordBytes {
+		_, _ = io.Copy(io.Discard, r.body)
+		r.rec.Err = &loan.FieldError{Kind: loan.KindTooLarge, Problem: "is more than 65536 bytes long", Allowed: "at most 65536 bytes per record"}
+		return true
+	}
+	r.rec.Err = loan.Parse(data, &r.rec.Loan)
+	return true
+}
+
+func (r *oneObjectReader) Record() *loan.Record { return &r.rec }
+func (r *oneObjectReader) Err() error           { return r.err }
