@@ -21,22 +21,22 @@ import (
 // machine for a name prefix, beside StateMachineNames.
 func CleanupStateMachineName(prefix string) string { return prefix + "-cleanup" }
 
-// CleanupStatuses are the execution statuses that start the cleanup:
+// cleanupStatuses are the execution statuses that start the cleanup:
 // ABORTED and TIMED_OUT skip the run's catch-all; FAILED covers a run whose
 // own scale-in failed (and a refused run, which the cleanup's guard leaves
 // alone). SUCCEEDED runs have scaled in, and RUNNING is the start.
-var CleanupStatuses = []string{"ABORTED", "TIMED_OUT", "FAILED"}
+var cleanupStatuses = []string{"ABORTED", "TIMED_OUT", "FAILED"}
 
-// EventPattern is an EventBridge event pattern: every listed field must
+// eventPattern is an EventBridge event pattern: every listed field must
 // match one of its values.
-type EventPattern struct {
+type eventPattern struct {
 	Source     []string            `json:"source"`
 	DetailType []string            `json:"detail-type"`
 	Detail     map[string][]string `json:"detail"`
 }
 
 // runEndedPattern matches the end of a Generate or Simulate run in one of
-// CleanupStatuses. Step Functions sends "Step Functions Execution Status
+// cleanupStatuses. Step Functions sends "Step Functions Execution Status
 // Change" events with source aws.states to the default bus, best effort,
 // for STANDARD workflows; the detail carries executionArn,
 // stateMachineArn, name, status, startDate and stopDate (EventBridge
@@ -44,19 +44,19 @@ type EventPattern struct {
 // guide, "EventBridge for Step Functions execution status changes").
 // Matching stateMachineArn exactly leaves out the Distributed Map's child
 // executions, whose ARNs name a Map Run.
-func runEndedPattern(sms stateMachineArns) EventPattern {
-	return EventPattern{
+func runEndedPattern(sms stateMachineArns) eventPattern {
+	return eventPattern{
 		Source:     []string{"aws.states"},
 		DetailType: []string{"Step Functions Execution Status Change"},
 		Detail: map[string][]string{
-			"status":          CleanupStatuses,
+			"status":          cleanupStatuses,
 			"stateMachineArn": sms.all(),
 		},
 	}
 }
 
 // JSON marshals the pattern.
-func (p EventPattern) JSON() (string, error) {
+func (p eventPattern) JSON() (string, error) {
 	b, err := json.Marshal(p)
 	if err != nil {
 		return "", fmt.Errorf("marshal event pattern: %w", err)
@@ -116,10 +116,13 @@ func newCleanup(ctx *pulumi.Context, name string, s settings, env environment, c
 	if err != nil {
 		return pulumi.StringOutput{}, err
 	}
-	// Without an input transformer the execution input is the whole event,
-	// which workflow.Cleanup reads (detail.executionArn). The target calls
-	// StartExecution as the role; a failed delivery is retried by
-	// EventBridge's default retry policy (24 hours, 185 attempts).
+	// Without an input transformer the execution input is the whole event
+	// (the default input of a Step Functions target), which workflow.Cleanup
+	// reads (detail.executionArn). The target calls StartExecution as the
+	// role. A failed delivery is retried for 24 hours, up to 185 times, by
+	// default (EventBridge user guide, "How EventBridge retries delivering
+	// events"); a late cleanup is harmless, as its guard leaves a run in
+	// progress alone.
 	if _, err := cloudwatch.NewEventTarget(ctx, name+"-cleanup", &cloudwatch.EventTargetArgs{
 		Rule:    rule.Name,
 		Arn:     sm.Arn,
