@@ -151,3 +151,29 @@ func TestCleanupDefinitionIsWhatComponentsWorkflowProduces(t *testing.T) {
 		t.Errorf("cleanupStateMachineArn = %s, want %s", got, testCleanupArn)
 	}
 }
+
+func TestStateMachineRoleMayWriteTheMapRunResultsUnderScratch(t *testing.T) {
+	t.Parallel()
+	m, _ := mustDeploy(t, false, testArgs())
+	p := rolePolicy(t, m, "mc-states")
+	for _, key := range []string{
+		workflow.RunMapResultPrefix("run-1") + "/6c0e/manifest.json",
+		workflow.DatasetMapResultPrefix("default") + "/6c0e/SUCCEEDED_0.json",
+	} {
+		object := testDataBucketArn + "/" + key
+		var put, get bool
+		for _, st := range p.Statement {
+			for _, r := range st.Resource {
+				prefix, wild := strings.CutSuffix(r, "*")
+				if st.Effect != "Allow" || !(r == object || wild && strings.HasPrefix(object, prefix)) {
+					continue
+				}
+				put = put || slices.Contains(st.Action, "s3:PutObject")
+				get = get || slices.Contains(st.Action, "s3:GetObject")
+			}
+		}
+		if !put || !get {
+			t.Errorf("the state machine role may put %v and get %v %s, which the ResultWriter writes", put, get, object)
+		}
+	}
+}
