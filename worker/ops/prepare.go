@@ -137,6 +137,11 @@ func (o *ops) inputSource(run workflow.RunParams, bucket string) (workflow.Input
 	return workflow.InputSource{Kind: workflow.InputKindCSV, Bucket: inBucket, Key: workflow.ManifestKey(run.Dataset)}, nil
 }
 
+// estimateMaxObjects bounds how far prepare looks into an inventory or a
+// prefix for an object of a loan format to estimate from (a prefix may
+// start with a README).
+const estimateMaxObjects = 1000
+
 // sizeInput returns the input's loans (0 if unknown), objects (0 if
 // unknown) and loans per object (the largest a manifest records, or an
 // estimate from the first object). A CSV manifest is read whole (it is
@@ -144,10 +149,11 @@ func (o *ops) inputSource(run workflow.RunParams, bucket string) (workflow.Input
 // object. An input with no object fails with Input.Invalid.
 func (o *ops) sizeInput(ctx context.Context, src workflow.InputSource) (loans, objects, perObject int64, err error) {
 	var first *inputObject
-	known := true
+	known, seen := true, 0
 	err = o.walkInput(ctx, src, func(obj inputObject) error {
-		if first == nil {
-			c := obj
+		seen++
+		if first == nil && (formatOf(obj.Key) != "" || seen == estimateMaxObjects) {
+			c := obj // the first object of a loan format is the sample
 			first = &c
 		}
 		objects++
@@ -157,7 +163,7 @@ func (o *ops) sizeInput(ctx context.Context, src workflow.InputSource) (loans, o
 			loans += obj.Loans
 			perObject = max(perObject, obj.Loans)
 		}
-		if src.Kind != workflow.InputKindCSV {
+		if src.Kind != workflow.InputKindCSV && first != nil {
 			return errStopInput
 		}
 		return nil
@@ -168,8 +174,11 @@ func (o *ops) sizeInput(ctx context.Context, src workflow.InputSource) (loans, o
 	if err != nil {
 		return 0, 0, 0, err
 	}
-	if first == nil {
+	if seen == 0 {
 		return 0, 0, 0, invalid("input %s lists no object", describeInput(src))
+	}
+	if first == nil {
+		return 0, 0, 0, invalid("input %s lists %d objects, none with a key ending in .jsonl, .json or .csv", describeInput(src), seen)
 	}
 	if src.Kind != workflow.InputKindCSV {
 		objects = 0

@@ -303,3 +303,35 @@ func TestSimulateFailsOnAMissingObjectWithoutRetry(t *testing.T) {
 		t.Errorf("simulate = %s %s %q, want S3.NotFound naming the object", task.Status, task.Error, task.Cause)
 	}
 }
+
+func TestSimulateReadsAPrefixOfSampleCSVAndJSONObjects(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, s3local.Options{}, nil)
+	e.put("sample/README.txt", []byte("loans from the sample, one per file\n"))
+	e.put("sample/loan-1.csv", []byte("Loan ID,Type,Amount,Rate,Term,Credit Score\nP-1,personal,25000,9%,60,700\n"))
+	e.put("sample/loan-2.csv", []byte("Loan ID,Type,Amount,Rate,Term,Credit Score\nC-2,commercial,400000,0.065,84,640\n"))
+	e.put("sample/loan-3.csv", []byte("Loan ID,Type,Amount,Rate,Term,Credit Score\nP-3,personal,25000,9%,60,900\n"))
+	gen, err := portfolio.New(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.put("sample/loan-4.json", gen.AppendJSON(nil, 4))
+	sr, agg := e.fullRun("ds", testRun{id: "r", scenarios: testScenarios, seed: 1, input: workflow.RunInput{InputPrefix: "sample/"}})
+	if agg.Loans != 3 || agg.Rejected != 2 || agg.Batches != 1 {
+		t.Fatalf("aggregate = %+v, want 3 loans simulated and 2 rejected (a README and a score of 900)", agg)
+	}
+	kinds := map[string]string{}
+	for _, r := range e.rejections(sr.batches[0].ErrorsKey) {
+		kinds[r["source"].(string)] = r["kind"].(string)
+	}
+	if kinds["sample/README.txt"] != string(KindUnsupportedObject) || kinds["sample/loan-3.csv"] != string(loan.KindBadScore) {
+		t.Errorf("rejections by source = %v", kinds)
+	}
+	ids := map[string]bool{}
+	for _, r := range e.results(sr) {
+		ids[r.LoanID] = true
+	}
+	if !ids["P-1"] || !ids["C-2"] || !ids[gen.ID(4)] {
+		t.Errorf("simulated loans %v, want P-1, C-2 and %s", ids, gen.ID(4))
+	}
+}
