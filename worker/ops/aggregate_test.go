@@ -1,7 +1,9 @@
 package ops
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"testing"
 
@@ -85,5 +87,40 @@ func TestAggregateReportsTheObjectsOfToleratedFailures(t *testing.T) {
 	if len(rep.Run.NotSimulatedObjects) != 1 || rep.Run.NotSimulatedObjects[0] != "s3://"+testBucket+"/"+workflow.ShardKey("ds", 2) ||
 		rep.Run.NotSimulatedLoans != 10 || !strings.Contains(strings.Join(rep.Warnings, "\n"), "1 batches failed") {
 		t.Errorf("report run = %+v, warnings %v", rep.Run, rep.Warnings)
+	}
+}
+
+func TestReadResultFileStreamsArraysAndJSONLines(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, s3local.Options{}, nil)
+	o := newOps(Deps{Store: e.st})
+	for _, tc := range []struct {
+		name, body string
+		want       int
+		err        string
+	}{
+		{"a JSON array", ` [{"a":1}, {"a":2},{"a":3}]`, 3, ""},
+		{"JSON Lines", "{\"a\":1}\n{\"a\":2}\n", 2, ""},
+		{"an empty array", `[]`, 0, ""},
+		{"a truncated array", `[{"a":1},{"a"`, 0, activity.InputInvalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e.put("results/"+tc.name, []byte(tc.body))
+			n := 0
+			err := o.readResultFile(context.Background(), testBucket, "results/"+tc.name, func(r json.RawMessage) error {
+				n++
+				return nil
+			})
+			if tc.err != "" {
+				var te *activity.TaskError
+				if !errors.As(err, &te) || te.Name != tc.err {
+					t.Errorf("err = %v, want %s", err, tc.err)
+				}
+				return
+			}
+			if err != nil || n != tc.want {
+				t.Errorf("%d records, %v; want %d", n, err, tc.want)
+			}
+		})
 	}
 }

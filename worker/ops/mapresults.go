@@ -1,10 +1,12 @@
 package ops
 
 import (
-	"bytes"
+	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
@@ -60,70 +62,110 @@ func (o *ops) readMapResults(ctx context.Context, rw workflow.ResultWriterDetail
 		return nil, nil, "", activity.Errorf(activity.AggregateMismatch, "Map Run %s still has %d PENDING result files: its batches have not all finished", man.MapRunArn, len(man.ResultFiles.Pending))
 	}
 	for _, f := range man.ResultFiles.Succeeded {
-		recs, err := o.readResultFile(ctx, bucket, f.Key)
-		if err != nil {
-			return nil, nil, "", err
-		}
-		for _, r := range recs {
+		err := o.readResultFile(ctx, bucket, f.Key, func(r json.RawMessage) error {
 			out, err := childOutput(r)
 			if err != nil {
-				return nil, nil, "", invalid("Map Run result file s3://%s/%s: %v", bucket, f.Key, err)
+				return invalid("Map Run result file s3://%s/%s: %v", bucket, f.Key, err)
 			}
 			succeeded = append(succeeded, out)
+			return nil
+		})
+		if err != nil {
+			return nil, nil, "", err
 		}
 	}
 	for _, f := range man.ResultFiles.Failed {
-		recs, err := o.readResultFile(ctx, bucket, f.Key)
-		if err != nil {
-			return nil, nil, "", err
-		}
-		for _, r := range recs {
+		err := o.readResultFile(ctx, bucket, f.Key, func(r json.RawMessage) error {
 			var rec childRecord
 			if err := json.Unmarshal(r, &rec); err != nil {
-				return nil, nil, "", invalid("Map Run result file s3://%s/%s: %v", bucket, f.Key, err)
+				return invalid("Map Run result file s3://%s/%s: %v", bucket, f.Key, err)
 			}
 			var child struct {
 				Items []workflow.InputItem `json:"Items"`
 			}
 			if err := json.Unmarshal([]byte(rec.Input), &child); err != nil {
-				return nil, nil, "", invalid("Map Run result file s3://%s/%s: failed child %s: input: %v", bucket, f.Key, rec.ExecutionArn, err)
+				return invalid("Map Run result file s3://%s/%s: failed child %s: input: %v", bucket, f.Key, rec.ExecutionArn, err)
 			}
 			failed = append(failed, child.Items)
+			return nil
+		})
+		if err != nil {
+			return nil, nil, "", err
 		}
 	}
 	return succeeded, failed, man.MapRunArn, nil
 }
 
-// readResultFile returns the records of a result file: a JSON array, or
-// JSON Lines (WriterConfig OutputType JSONL).
-func (o *ops) readResultFile(ctx context.Context, bucket, key string) ([]json.RawMessage, error) {
-	b, err := o.deps.Store.GetBytes(ctx, bucket, key)
+// readResultFile streams the records of a result file to fn, one at a
+// time: a JSON array (the default), or JSON Lines (WriterConfig
+// OutputType JSONL). A file of a large run holds every batch's input
+// (up to 256 KiB each), so it is never read whole.
+func (o *ops) readResultFile(ctx context.Context, bucket, key string, fn func(json.RawMessage) error) error {
+	body, err := o.deps.Store.Get(ctx, bucket, key)
 	if err != nil {
-		return nil, s3Err(ctx, err, "read Map Run result file s3://%s/%s", bucket, key)
+		return s3Err(ctx, err, "read Map Run result file s3://%s/%s", bucket, key)
 	}
-	var recs []json.RawMessage
-	if t := bytes.TrimSpace(b); len(t) > 0 && t[0] == '[' {
-		if err := json.Unmarshal(t, &recs); err != nil {
-			return nil, invalid("Map Run result file s3://%s/%s: %v", bucket, key, err)
+	defer body.Close()
+	br := bufio.NewReader(body)
+	dec := json.NewDecoder(br)
+	bad := func(err error) error {
+		if ctx.Err() != nil {
+			return context.Cause(ctx)
 		}
-		return recs, nil
+		var se *json.SyntaxError
+		var ue *json.UnmarshalTypeError
+		if errors.As(err, &se) || errors.As(err, &ue) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return invalid("Map Run result file s3://%s/%s: %v", bucket, key, err)
+		}
+		return streamErr(err, "read Map Run result file s3://%s/%s", bucket, key)
 	}
-	dec := json.NewDecoder(bytes.NewReader(b))
+	// A JSON array starts with '[': read the records inside it.
+	array := false
+	for {
+		b, err := br.Peek(1)
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil // an empty file
+			}
+			return bad(err)
+		}
+		if b[0] == ' ' || b[0] == '\t' || b[0] == '\r' || b[0] == '\n' {
+			_, _ = br.ReadByte()
+			continue
+		}
+		array = b[0] == '['
+		break
+	}
+	if array {
+		if _, err := dec.Token(); err != nil {
+			return bad(err)
+		}
+	}
 	for dec.More() {
 		var r json.RawMessage
 		if err := dec.Decode(&r); err != nil {
-			return nil, invalid("Map Run result file s3://%s/%s: %v", bucket, key, err)
+			return bad(err)
 		}
-		recs = append(recs, r)
+		if err := fn(r); err != nil {
+			return err
+		}
 	}
-	return recs, nil
+	if array {
+		if _, err := dec.Token(); err != nil {
+			return bad(err)
+		}
+	}
+	return nil
 }
 
 // childOutput returns a succeeded batch's SimulateOutput: the record's
 // Output text (Transformation NONE, the default) or the record itself
 // (COMPACT: outputs only).
 func childOutput(r json.RawMessage) (workflow.SimulateOutput, error) {
-	var rec childRecord
+	var rec struct { // not the Input: a batch's items are not needed here
+		ExecutionArn string  `json:"ExecutionArn"`
+		Output       *string `json:"Output"`
+	}
 	if err := json.Unmarshal(r, &rec); err != nil {
 		return workflow.SimulateOutput{}, err
 	}
