@@ -2,6 +2,7 @@ package model
 
 import (
 	"math"
+	"math/big"
 	"testing"
 
 	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
@@ -137,15 +138,53 @@ func TestExpDetAgreesWithMathExpToTwoUlps(t *testing.T) {
 	}
 }
 
-func TestExpFastAgreesWithMathExp(t *testing.T) {
+func TestOneMinusExpIsAccurateAlsoNearZero(t *testing.T) {
 	t.Parallel()
-	for x := -700.0; x < 700; x += 0.00731 {
-		want, got := math.Exp(x), expFast(x)
-		if d := int64(math.Float64bits(got)) - int64(math.Float64bits(want)); d > 3 || d < -3 {
-			t.Fatalf("expFast(%v) = %v, math.Exp = %v (%d ulps)", x, got, want, d)
+	// Reference: math.Expm1 (within 1 ulp). Two ulps each way, over
+	// arguments from -1e-12 (where 1 - e^x is all cancellation) to -700.
+	for x := -1e-12; x > -700; x *= 1.0013 {
+		want := -math.Expm1(x)
+		if got := oneMinusExp(x); math.Abs(got-want) > 4.5e-16*want {
+			t.Fatalf("oneMinusExp(%g) = %.17g, want %.17g", x, got, want)
 		}
 	}
-	if expFast(0) != 1 {
-		t.Errorf("expFast(0) = %v, want 1", expFast(0))
+	if got := oneMinusExp(0); got != 0 {
+		t.Errorf("oneMinusExp(0) = %v, want 0", got)
+	}
+	if got := oneMinusExp(-800); got != 1 {
+		t.Errorf("oneMinusExp(-800) = %v, want 1", got)
+	}
+}
+
+func TestExpTableIsExact(t *testing.T) {
+	t.Parallel()
+	// 2^(j/256) raised to the 256th power is 2^j: checked in big arithmetic
+	// on head + tail, which must hold to far better than float64 precision.
+	for _, j := range []int{1, 37, 128, 255} {
+		v := new(big.Float).SetPrec(512).SetFloat64(exp2Hi[j])
+		v.Add(v, new(big.Float).SetPrec(512).SetFloat64(exp2Lo[j]))
+		p := new(big.Float).SetPrec(512).SetInt64(1)
+		for range 256 {
+			p.Mul(p, v)
+		}
+		want := new(big.Float).SetPrec(512).SetMantExp(big.NewFloat(1), j)
+		diff := new(big.Float).Sub(p, want)
+		rel, _ := new(big.Float).Quo(diff, want).Float64()
+		if math.Abs(rel) > 1e-28 {
+			t.Errorf("(2^(%d/256))^256 off by %g relative", j, rel)
+		}
+	}
+}
+
+func TestLog1pSplitMatchesLog1p(t *testing.T) {
+	t.Parallel()
+	for a := 0.0; a < splitMax; a += 0.00037 {
+		for f := 0.0; f < splitMax; f += 0.00041 {
+			want := math.Log1p(a + f)
+			got := log1pSplit(math.Log1p(a), a/(1+a), math.Log1p(f), f/(1+f))
+			if math.Abs(got-want) > 4.5e-16*math.Abs(want)+1e-19 {
+				t.Fatalf("log1pSplit(a=%v, f=%v) = %.17g, want %.17g", a, f, got, want)
+			}
+		}
 	}
 }

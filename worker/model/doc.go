@@ -43,7 +43,7 @@
 //   - Default month: by inversion of the same uniform that decides default;
 //     EAD is the scheduled balance at the start of that month (before the
 //     missed payment); lines are interest only with EAD drawn + 40% undrawn.
-//   - Reproducibility across hosts: our exps are expDet or expFast (no FMA
+//   - Reproducibility across hosts: our exps are expDet or oneMinusExp (no FMA
 //     path), because math.Exp on amd64 picks an FMA implementation at run
 //     time by CPU; the loading b, which passes through math.Erfc, is rounded
 //     to 1e-12; scenario normals are drawn by inversion (PhiInv uses only

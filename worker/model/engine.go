@@ -22,6 +22,7 @@ type Evaluator struct {
 	base   []piece        // payment path with the rate held at r0
 	cur    []piece        // payment path on the current stressed scenario
 	losses []ScenarioLoss // this loan's defaults, returned in Result.Losses
+	kern   kernelScratch  // walkHazard's per-scenario arrays
 }
 
 // NewEvaluator returns an Evaluator over sc. Its scratch space is about
@@ -36,6 +37,7 @@ func NewEvaluator(sc *Scenarios) *Evaluator {
 		cur:    make([]piece, 0, h+1),
 		// Room for a default in every scenario, so no loan ever grows it.
 		losses: make([]ScenarioLoss, 0, sc.s),
+		kern:   newKernelScratch(h),
 	}
 }
 
@@ -56,6 +58,11 @@ type loanState struct {
 	add         float64 // rate = fed funds + add: the index spread (prime) plus the margin
 	periodicCap float64 // 0: none
 	rateCeil    float64 // lifetime cap as an absolute rate; +Inf: none
+
+	// The spread as a monthly rate a = add/12 with ln(1+a) and a/(1+a), for
+	// log1pSplit; split: 0 <= a < splitMax, so log1pSplit applies.
+	a, la, ag float64
+	split     bool
 
 	aMax float64 // affordability fails when the payment exceeds this
 	need int     // consecutive failing months that trigger default
@@ -199,6 +206,11 @@ func (e *Evaluator) prepare(l *loan.Loan) error {
 		if l.Index == loan.Prime {
 			ls.add = p.PrimeSpreadAnnual + l.MarginAnnual
 		}
+		ls.a = ls.add / 12
+		ls.la, ls.ag = math.Log1p(ls.a), ls.a/(1+ls.a)
+		// A negative spread would cancel against the index in a + f and in
+		// ln(1+a) + ln(1+f), losing digits where the rate is near 0.
+		ls.split = ls.a >= 0 && ls.a < splitMax
 		ls.periodicCap = l.PeriodicCapAnnual
 		if l.LifetimeCapAnnual > 0 {
 			// The record has no origination rate; the lifetime cap is taken
@@ -317,29 +329,59 @@ func (e *Evaluator) variablePath() (sumBase, sumStress, sumPeak, maxPeak float64
 	return sumBase, sumStress, sumPeak, maxPeak
 }
 
-// nextRate is the rate after a reset at month tau from rate on scenario s
+// resetRate is the rate after a reset at month tau from rate on scenario s
 // (s < 0: the policy rate held at r0): index plus margin, within the
-// periodic and lifetime caps, floored at 0.
-func (e *Evaluator) nextRate(s, tau int, rate float64) float64 {
+// periodic and lifetime caps (capRate), floored at 0. It returns the annual
+// rate nr, the monthly rate i and l = ln(1+i). When no cap or floor binds,
+// i and l come from the scenario's monthRate and the loan's spread
+// (log1pSplit: no logarithm); otherwise i = nr/12 and l = log1pMonthly(i).
+// walkHazard makes the same choice by hand.
+func (e *Evaluator) resetRate(s, tau int, rate float64) (nr, i, l float64) {
 	ls := &e.ln
-	ff := e.p.R0Annual
+	ff, mr := e.p.R0Annual, &e.sc.baseMon
 	if s >= 0 {
-		ff = e.sc.fedFunds[s*e.sc.h+tau-1]
+		k := s*e.sc.h + tau - 1
+		ff, mr = e.sc.fedFunds[k], &e.sc.mon[k]
 	}
-	nr := ff + ls.add
-	if ls.periodicCap > 0 {
-		nr = min(max(nr, rate-ls.periodicCap), rate+ls.periodicCap)
+	free := ff + ls.add
+	nr = capRate(free, rate, ls.periodicCap, ls.rateCeil)
+	if nr == free && ls.split && mr.f < splitMax {
+		return nr, mr.f + ls.a, log1pSplit(ls.la, ls.ag, mr.logF, mr.shrunk)
 	}
-	return max(0, min(nr, ls.rateCeil))
+	i = nr / 12
+	return nr, i, log1pMonthly(i)
 }
 
-// repay is the payment after a reset at month tau to monthly rate i on
-// balance bal: interest only, or the annuity over the remaining term.
-func (e *Evaluator) repay(bal, i float64, tau int) float64 {
+// capRate is the uncapped reset rate nr within rate +- pcap (pcap > 0),
+// at most ceil and at least 0. Comparisons rather than Go's float min and
+// max, which compile to long sequences (for NaN and signed zeros; no NaN
+// reaches here, and the last step turns -0 into +0 as max does).
+func capRate(nr, rate, pcap, ceil float64) float64 {
+	if pcap > 0 {
+		if lo := rate - pcap; nr < lo {
+			nr = lo
+		}
+		if hi := rate + pcap; nr > hi {
+			nr = hi
+		}
+	}
+	if nr > ceil {
+		nr = ceil
+	}
+	if !(nr > 0) {
+		nr = 0
+	}
+	return nr
+}
+
+// repay is the payment after a reset at month tau to monthly rate i
+// (l = ln(1+i)) on balance bal: interest only, or the annuity over the
+// remaining term.
+func (e *Evaluator) repay(bal, i, l float64, tau int) float64 {
 	if e.ln.io {
 		return bal * i
 	}
-	return bal * annuityFactor(i, e.ln.remaining-(tau-1))
+	return bal * annuityFromLog(i, l, e.ln.remaining-(tau-1))
 }
 
 // walk builds the payment path over months 1..n on scenario s (s < 0: the
@@ -357,7 +399,7 @@ func (e *Evaluator) walk(s int, pieces []piece) ([]piece, int, float64) {
 	rate, peak := ls.rate0, 1.0
 	run, trig := 0, 0
 	for _, tau := range e.resets {
-		nr := e.nextRate(s, tau, rate)
+		nr, i, l := e.resetRate(s, tau, rate)
 		if nr == rate {
 			continue
 		}
@@ -371,8 +413,7 @@ func (e *Evaluator) walk(s int, pieces []piece) ([]piece, int, float64) {
 			bal = advance(cur.bal, cur.i, cur.pay, tau-cur.start, ls.io)
 		}
 		rate = nr
-		i := nr / 12
-		pay := e.repay(bal, i, tau)
+		pay := e.repay(bal, i, l, tau)
 		ratio, w := 1.0, 1.0
 		if ls.a0 > 0 {
 			ratio = pay * ls.invA0
@@ -389,69 +430,6 @@ func (e *Evaluator) walk(s int, pieces []piece) ([]piece, int, float64) {
 	return pieces, trig, peak
 }
 
-// walkHazard follows walk's path on stressed scenario s and returns
-// sum over pieces of w*(multiplier sum over the piece) (times h0, the
-// cumulative hazard), the trigger month and the peak payment ratio, without
-// storing the path.
-func (e *Evaluator) walkHazard(s int) (lam float64, trig int, peak float64) {
-	ls := &e.ln
-	H := e.sc.h
-	row := e.sc.cum[ls.series][s*(H+1) : (s+1)*(H+1)]
-	ffs := e.sc.fedFunds[s*H : (s+1)*H]
-	io, invA0, aMax, need := ls.io, ls.invA0, ls.aMax, ls.need
-	add, pcap, ceil := ls.add, ls.periodicCap, ls.rateCeil
-	tab := e.sc.pow.y
-	start, w, bal, i, pay := 1, 1.0, ls.b0, ls.rate0/12, ls.a0
-	rate := ls.rate0
-	peak = 1
-	run := 0
-	for _, tau := range e.resets {
-		// e.nextRate(s, tau, rate), by hand with the loop's locals.
-		nr := ffs[tau-1] + add
-		if pcap > 0 {
-			nr = min(max(nr, rate-pcap), rate+pcap)
-		}
-		nr = max(0, min(nr, ceil))
-		if nr == rate {
-			continue
-		}
-		if tau > start {
-			lam += float64(w * (row[tau-1] - row[start-1]))
-			if trig == 0 {
-				run, trig = afford(run, pay > aMax, start, tau-1, need)
-			}
-			if !io {
-				bal = advance(bal, i, pay, tau-start, false)
-			}
-		}
-		rate = nr
-		i = nr / 12
-		if io { // e.repay(bal, i, tau)
-			pay = bal * i
-		} else {
-			pay = bal * annuityFactor(i, ls.remaining-(tau-1))
-		}
-		if invA0 > 0 {
-			ratio := pay * invA0
-			// e.sc.pow.pow(ratio), by hand: the compiler will not inline it.
-			if f := ratio * powTableSteps; f >= 0 && f < powTableSteps*powTableMax {
-				k := int(f)
-				y := tab[k : k+2 : k+2]
-				w = y[0] + float64((f-float64(k))*(y[1]-y[0]))
-			} else {
-				w = e.sc.pow.outside(ratio)
-			}
-			peak = max(peak, ratio)
-		}
-		start = tau
-	}
-	lam += float64(w * (row[ls.n] - row[start-1]))
-	if trig == 0 {
-		_, trig = afford(run, pay > aMax, start, ls.n, need)
-	}
-	return lam, trig, peak
-}
-
 // afford extends the run of consecutive unaffordable months by the months
 // [start, end] (unaffordable if over) and returns the new run and the
 // trigger month (0 if not reached).
@@ -466,32 +444,23 @@ func afford(run int, over bool, start, end, need int) (int, int) {
 	return run + length, 0
 }
 
-// advance moves a balance k months forward at monthly rate i and payment pay.
+// advance moves a balance k months forward at monthly rate i and payment
+// pay: B_k = B + (B*i - A) * ((1+i)^k - 1)/i, the closed form of
+// B' = B + (B*i - A) (B itself plus the interest not covered by the
+// payment). Written this way, and with (1+i)^k - 1 from oneMinusExp and
+// log1pMonthly rather than from powers of a rounded 1+i, it keeps full
+// precision at low rates, where B*(1+i)^k - A*((1+i)^k - 1)/i cancels.
 func advance(bal, i, pay float64, k int, io bool) float64 {
 	switch {
 	case io || k == 0:
 		return bal
 	case k == 1:
-		return max(0, float64(bal*(1+i))-pay)
+		return max(0, bal+(float64(bal*i)-pay))
 	case i == 0:
-		return max(0, bal-float64(k)*pay)
+		return max(0, bal-float64(float64(k)*pay))
 	}
-	g := powInt(1+i, k)
-	return max(0, float64(bal*g)-float64(pay*(g-1))/i)
-}
-
-// powInt is x^k for k >= 0 by binary exponentiation: a few multiplies,
-// where math.Pow costs tens of nanoseconds.
-func powInt(x float64, k int) float64 {
-	r := 1.0
-	for k > 0 {
-		if k&1 == 1 {
-			r *= x
-		}
-		x *= x
-		k >>= 1
-	}
-	return r
+	grow := -oneMinusExp(float64(float64(k) * log1pMonthly(i))) // (1+i)^k - 1
+	return max(0, bal+float64((float64(bal*i)-pay)*grow)/i)
 }
 
 // lambda is sum over pieces of w * (multiplier sum over the piece) on

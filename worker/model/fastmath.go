@@ -1,6 +1,9 @@
 package model
 
-import "math"
+import (
+	"math"
+	"math/big"
+)
 
 // oneMinusExpNeg returns 1 - exp(-x) for x >= 0. Below smallHazard it sums
 // the Taylor series (smallPD), which costs a handful of multiplies instead
@@ -137,50 +140,66 @@ func powDet(x, y float64) float64 {
 	return expDet(float64(y * math.Log(x)))
 }
 
-// Table-driven exp (Tang, ACM TOMS 15(2), 1989): exp(x) =
-// 2^m * 2^(j/64) * exp(r) with x = (64m + j)*ln2/64 + r, |r| <= ln2/128, the
-// 64 values 2^(j/64) from a table and exp(r) from a degree-5 Taylor
-// polynomial (relative error below 1e-16). No division, so it is about twice
-// as fast as expDet; the annuity in the monthly-reset loop uses it.
-const expTableBits = 6
-
-var exp2Table = func() (t [1 << expTableBits]float64) {
-	for j := range t {
-		t[j] = expDet(float64(j) / (1 << expTableBits) * math.Ln2)
+// oneMinusExp is 1 - e^x for x <= 0, the denominator of the annuity factor
+// i/(1 - (1+i)^-n), the same on every CPU. It follows Tang's table-driven
+// exp (ACM TOMS 15(2), 1989): x = (256m + j)*ln2/256 + r with |r| <=
+// ln2/512, e^x = 2^m * 2^(j/256) * (1 + p(r)), p the Taylor polynomial of
+// e^r - 1 to r^5 (truncation below 1e-20), and the 256 values 2^(j/256) as
+// a head and a tail whose sum is exact to about 2^-106. Computing
+// (1 - 2^m*head) - 2^m*(tail + head*p) instead of 1 - e^x keeps the
+// subtraction exact (Sterbenz) where e^x is close to 1, so the result is
+// within a few ulps also for a short remaining term at a low rate, where
+// 1 - e^x loses up to half its digits. It has no division and no call.
+// Walk and the monthly-reset kernel inline it by hand
+// (TestKernelMatchesTheExactAnnuity checks both).
+func oneMinusExp(x float64) float64 {
+	if !(x > expMinArg) { // e^x below 1e-304, or NaN
+		return 1 - expDet(x)
 	}
-	return t
-}()
-
-// expFast is exp(x) for |x| < 700 within a few ulps, the same on every CPU;
-// outside that range it defers to expDet.
-func expFast(x float64) float64 {
-	const (
-		n       = 1 << expTableBits
-		invL    = n / math.Ln2
-		ln2NHi  = 0.01083042468962958   // ln2/64 to 31 bits, so k*ln2NHi is exact for |k| < 2^22
-		ln2NLo  = 6.619564634077006e-12 // ln2/64 - ln2NHi
-		maxArg  = 700
-		minArg  = -700
-		rounder = 0.5
-	)
-	if !(x > minArg && x < maxArg) {
-		return expDet(x)
-	}
-	f := float64(x * invL)
-	var k int
-	if f < 0 {
-		k = int(f - rounder)
-	} else {
-		k = int(f + rounder)
-	}
-	kf := float64(k)
-	r := float64(x-float64(kf*ln2NHi)) - float64(kf*ln2NLo)
-	p := float64(r*(1.0/120)) + 1.0/24
-	p = float64(r*p) + 1.0/6
-	p = float64(r*p) + 0.5
-	p = float64(r*p) + 1
-	p = float64(r*p) + 1
-	y := exp2Table[k&(n-1)] * p
-	m := k >> expTableBits // floor division, also for negative k
-	return y * math.Float64frombits(uint64(m+1023)<<52)
+	fm := float64(x*expInvStep) + expRound
+	kf := fm - expRound
+	k := int64(math.Float64bits(fm) - expRoundBits)
+	r := float64(x-float64(kf*expStepHi)) - float64(kf*expStepLo)
+	r2 := r * r
+	q := float64(r*(1.0/120)) + 1.0/24
+	q = float64(r2*q) + float64(r*(1.0/6)) + 0.5
+	p := float64(r2*q) + r
+	hi, lo := exp2Hi[k&expTableMask], exp2Lo[k&expTableMask]
+	scale := math.Float64frombits(uint64((k>>expTableBits)+1023) << 52)
+	return (1 - float64(hi*scale)) - float64(scale*(lo+float64(hi*p)))
 }
+
+const (
+	expTableBits = 8
+	expTableMask = 1<<expTableBits - 1
+	expInvStep   = (1 << expTableBits) / math.Ln2
+	// ln2/256 in two parts (fdlibm's ln2 hi and lo over 256): the head has
+	// 21 trailing zero bits, so k*expStepHi is exact for |k| < 2^21.
+	expStepHi = 6.93147180369123816490e-01 / (1 << expTableBits)
+	expStepLo = 1.90821492927058770002e-10 / (1 << expTableBits)
+	// expRound = 1.5*2^52: adding it rounds to an integer k held in the low
+	// bits of the sum, without a float-to-int conversion.
+	expRound     = 0x1.8p52
+	expRoundBits = 0x4338000000000000
+	expMinArg    = -700.0
+)
+
+// exp2Hi[j] + exp2Lo[j] = 2^(j/256) to about 2^-106, from math/big (exact
+// integer arithmetic, so the same everywhere): 2^(1/256) by eight square
+// roots of 2 at 256 bits, then its powers.
+var exp2Hi, exp2Lo = func() (hi, lo [1 << expTableBits]float64) {
+	const prec = 256
+	root := new(big.Float).SetPrec(prec).SetInt64(2)
+	for range expTableBits {
+		root.Sqrt(root)
+	}
+	v := new(big.Float).SetPrec(prec).SetInt64(1)
+	rest := new(big.Float).SetPrec(prec)
+	for j := range hi {
+		hi[j], _ = v.Float64()
+		rest.Sub(v, new(big.Float).SetFloat64(hi[j]))
+		lo[j], _ = rest.Float64()
+		v.Mul(v, root)
+	}
+	return hi, lo
+}()

@@ -11,7 +11,7 @@ import (
 
 // ModelVersion identifies the model equations. Bump it whenever a change can
 // alter any output for the same Params and seed; every output records it.
-const ModelVersion = "credit-hazard/1.0.0"
+const ModelVersion = "credit-hazard/1.0.1"
 
 // Params holds every parameter of the model (MODEL.md), settable per run and
 // per stack and recorded in every output. The zero value is not useful: start

@@ -35,15 +35,20 @@ const (
 // (Params, seed) with NewScenarios; they are read-only afterwards and safe
 // for concurrent use by many Evaluators.
 //
-// Memory is about 8*(H+1)*(nCorrSeries+3) bytes per scenario: 1.3 MB per
+// Memory is about 8*(H+1)*(nCorrSeries+6) bytes per scenario: 1.6 MB per
 // 1,000 scenarios at H = 12.
 type Scenarios struct {
 	p    Params
 	s, h int
 
 	fedFunds []float64 // [s*h + t-1]: policy rate during month t, floored at 0
-	macro    []float64 // [s*(h+1) + t]: M(t), t = 0..H
-	loading  [nCorrSeries]float64
+	// mon[s*h + t-1]: the same rate as a monthly rate with its logarithm,
+	// so that a monthly reset of a loan costs no logarithm (log1pSplit).
+	mon []monthRate
+	// baseMon is monthRate of the policy rate held at r0 (the baseline).
+	baseMon monthRate
+	macro   []float64 // [s*(h+1) + t]: M(t), t = 0..H
+	loading [nCorrSeries]float64
 	// cum[series][s*(h+1) + t] = sum_{u=1..t} exp(b*M(u) - b^2/2): the
 	// cumulative hazard multiplier, so a piece of constant payment costs one
 	// subtraction.
@@ -77,6 +82,8 @@ func NewScenarios(p Params) (*Scenarios, error) {
 	S, H := sc.s, sc.h
 	sc.fedFunds = make([]float64, S*H)
 	sc.macro = make([]float64, S*(H+1))
+	sc.mon = make([]monthRate, S*H)
+	sc.baseMon = newMonthRate(p.R0Annual)
 
 	a, sigma := p.MeanReversionPerYear, p.SigmaAnnualPerSqrtYear
 	decay := expDet(-a * monthYears)
@@ -98,7 +105,9 @@ func NewScenarios(p Params) (*Scenarios, error) {
 			zr := normal(&src)
 			zm := normal(&src)
 			x = float64(x*decay) + float64(stepSD*zr)
-			sc.fedFunds[s*H+t-1] = math.Max(0, p.Phi(t)+x)
+			ff := math.Max(0, p.Phi(t)+x)
+			sc.fedFunds[s*H+t-1] = ff
+			sc.mon[s*H+t-1] = newMonthRate(ff)
 			u := float64(ownM*zm) - float64(p.Kappa*zr)
 			m = float64(rhoM*m) + float64(innovM*u)
 			sc.macro[s*(H+1)+t] = m
@@ -132,6 +141,19 @@ func NewScenarios(p Params) (*Scenarios, error) {
 		sc.cum[j], sc.cumH[j] = cum, cumH
 	}
 	return sc, nil
+}
+
+// monthRate is an annual rate r as the monthly rate f = r/12, ln(1+f) and
+// f/(1+f): what log1pSplit needs of the policy rate.
+type monthRate struct {
+	f, logF, shrunk float64
+}
+
+// newMonthRate computes the monthRate of annual rate r. math.Log1p is pure
+// Go on amd64 and arm64 (no CPU-dependent path).
+func newMonthRate(r float64) monthRate {
+	f := r / 12
+	return monthRate{f: f, logF: math.Log1p(f), shrunk: f / (1 + f)}
 }
 
 // normal draws a standard normal by inversion, PhiInv of a uniform in
