@@ -105,7 +105,7 @@ func (w *Watcher) Poll(ctx context.Context, executionArn string) (Progress, erro
 		p.ItemsPerSecond = float64(p.Succeeded+p.Failed) / el
 	}
 	if left := p.Total - p.Succeeded - p.Failed; left > 0 && p.ItemsPerSecond > 0 && mr.StopDate == nil {
-		p.ETA = time.Duration(float64(left) / p.ItemsPerSecond * float64(time.Second)).Round(time.Second)
+		p.ETA = time.Duration(float64(left) / p.ItemsPerSecond * float64(time.Second))
 		p.ETASeconds = p.ETA.Seconds()
 	}
 	return p, nil

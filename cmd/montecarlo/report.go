@@ -66,7 +66,7 @@ func printHeadline(out io.Writer, d operate.Downloaded) {
 	h := d.Report.Headline
 	pr.Fprintf(out, "Run %s: %d loans x %d scenarios\n", d.RunID, h.Loans, h.Scenarios)
 	usd := func(label string, v float64, ci *risk.Interval) {
-		pr.Fprintf(out, "  %-22s $%.2f", label, v)
+		pr.Fprintf(out, "  %-24s $%.2f", label, v)
 		if ci != nil && (ci[0] != 0 || ci[1] != 0) {
 			pr.Fprintf(out, "   (95%% CI $%.2f to $%.2f)", ci[0], ci[1])
 		}
@@ -74,12 +74,12 @@ func printHeadline(out io.Writer, d operate.Downloaded) {
 	}
 	usd("exposure", h.ExposureUSD, nil)
 	usd("expected loss", h.ExpectedLoss, &h.ExpectedLossCI)
-	pr.Fprintf(out, "  %-22s %.4f%%\n", "expected loss rate", 100*h.ExpectedLossRate)
+	pr.Fprintf(out, "  %-24s %.4f%%\n", "expected loss rate", 100*h.ExpectedLossRate)
 	usd("VaR 99%", h.VaR99, &h.VaR99CI)
 	usd("VaR 99.9%", h.VaR999, &h.VaR999CI)
 	usd("expected shortfall 99%", h.ES99, &h.ES99CI)
 	usd("expected shortfall 99.9%", h.ES999, &h.ES999CI)
-	pr.Fprintf(out, "  %-22s %.4f%% baseline, %.4f%% stressed\n", "mean PD", 100*h.PDBaselineMean, 100*h.PDStressedMean)
+	pr.Fprintf(out, "  %-24s %.4f%% baseline, %.4f%% stressed\n", "mean PD", 100*h.PDBaselineMean, 100*h.PDStressedMean)
 	if h.Warning != "" {
 		fmt.Fprintf(out, "  warning: %s\n", h.Warning)
 	}

@@ -37,8 +37,14 @@ func mustMC(t *testing.T, args ...string) string {
 // AWS retries wait at most a millisecond.
 var fast = []string{"--interval", "5ms", "--max-backoff", "1ms"}
 
+// withLocal targets rt with the fast flags of the verbs that watch.
 func withLocal(rt *operatetest.Runtime, args ...string) []string {
 	return append(append(args, "--local", rt.Dir), fast...)
+}
+
+// atLocal targets rt with fast retries, for the verbs that do not watch.
+func atLocal(rt *operatetest.Runtime, args ...string) []string {
+	return append(args, "--local", rt.Dir, "--max-backoff", "1ms")
 }
 
 // execution returns the emulator's description of an execution.

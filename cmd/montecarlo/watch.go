@@ -112,10 +112,12 @@ func (r *progressRenderer) render(p operate.Progress) {
 		r.pb.Describe(barText(p))
 		_ = r.pb.Set64(p.Succeeded + p.Failed)
 	default:
-		line := progressLine(p)
-		if line != r.last {
-			fmt.Fprintf(r.out, "%s %s\n", p.Time.UTC().Format("15:04:05"), line)
-			r.last = line
+		// A new line when the state or the counts change, not for every
+		// new rate.
+		key := fmt.Sprint(p.Status, p.MapRunArn, p.Succeeded, p.Failed, p.Running, p.Pending, p.Total)
+		if key != r.last {
+			fmt.Fprintf(r.out, "%s %s\n", p.Time.UTC().Format("15:04:05"), progressLine(p))
+			r.last = key
 		}
 	}
 }
@@ -135,7 +137,7 @@ func progressLine(p operate.Progress) string {
 		fmt.Fprintf(&b, "  items %d/%d succeeded, %d failed, %d running, %d pending", p.Succeeded, p.Total, p.Failed, p.Running, p.Pending)
 		fmt.Fprintf(&b, "  %.1f items/s", p.ItemsPerSecond)
 		if p.ETA > 0 {
-			fmt.Fprintf(&b, "  ETA %s", p.ETA)
+			fmt.Fprintf(&b, "  ETA %s", roundETA(p.ETA))
 		}
 	}
 	return b.String()
@@ -144,7 +146,15 @@ func progressLine(p operate.Progress) string {
 func barText(p operate.Progress) string {
 	s := fmt.Sprintf("%s %d failed, %d running, %d pending", p.Status, p.Failed, p.Running, p.Pending)
 	if p.ETA > 0 {
-		s += " ETA " + p.ETA.String()
+		s += " ETA " + roundETA(p.ETA).String()
 	}
 	return s
+}
+
+// roundETA rounds to seconds, or to milliseconds below a second.
+func roundETA(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(time.Second)
 }

@@ -28,8 +28,9 @@ import (
 )
 
 // TimeScale makes the workflows' waits, timeouts and the 60 s activity
-// long poll take hundredths.
-const TimeScale = 0.01
+// long poll take a twentieth: a task times out after 3 s without a
+// heartbeat (the fake worker sends none), enough on a loaded machine.
+const TimeScale = 0.05
 
 // Fault, when set on a Runtime, is asked for every Step Functions request
 // with its action (e.g. "DescribeExecution"); ok makes the endpoint answer
@@ -62,7 +63,7 @@ func Start(tb testing.TB) *Runtime {
 		Region: "us-east-1", AccountID: "123456789012",
 		GenerateStateMachineName: "montecarlo-generate", SimulateStateMachineName: "montecarlo-simulate",
 		ClusterName: "montecarlo", ServiceName: "montecarlo-workers", DataBucket: "montecarlo-data",
-		HeartbeatSeconds: 10, ShardSize: 10, BatchSize: 10,
+		HeartbeatSeconds: 60, ShardSize: 10, BatchSize: 10,
 	}
 	cfg.Defaults.Loans = 25
 
