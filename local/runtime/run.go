@@ -198,7 +198,9 @@ func (r *Runtime) Run(ctx context.Context, run Run) (Result, error) {
 	}
 	res.Headline = rep.Headline
 	res.ReportPath = r.path(agg.ReportKey)
-	res.ReportHTMLPath = r.path(agg.ReportHTMLKey)
+	if agg.ReportHTMLKey != "" {
+		res.ReportHTMLPath = r.path(agg.ReportHTMLKey)
+	}
 	res.ErrorsDir = r.path(workflow.RunPrefix(agg.RunID) + "errors")
 	res.Wall = time.Since(start)
 	return res, nil

@@ -27,7 +27,7 @@ import (
 // poll. A stopping worker waits for its poll in flight to return (a task
 // Step Functions assigned to it must not be lost), so this bounds how long
 // a scale-in takes.
-const wallPoll = time.Second
+const wallPoll = 250 * time.Millisecond
 
 // Runtime is a running local pipeline: S3, the emulator with the activity
 // and both state machines, and the ECS service whose workers the workflows
@@ -252,6 +252,11 @@ func (r *Runtime) ecsAPI() sfnlocal.ECSAPI {
 // from (local ARNs, sizes, derived timeouts).
 func (r *Runtime) Config() workflow.Config { return r.cfg }
 
+// StateMachineArn returns the ARN of the state machine of a workflow
+// (workflow.WorkflowGenerate, workflow.WorkflowSimulate), or "" if the
+// runtime has none by that name.
+func (r *Runtime) StateMachineArn(workflow string) string { return r.machines[workflow] }
+
 // DataDir returns the absolute data directory; bucket Bucket is the
 // directory DataDir/Bucket.
 func (r *Runtime) DataDir() string { return r.s3srv.Dir() }
@@ -288,6 +293,12 @@ func (r *Runtime) Close() error {
 		if r.svc != nil {
 			errs = append(errs, r.svc.Close())
 		}
+		// Client connections go first: a server's Shutdown waits up to 5 s
+		// for a connection that was dialled but never used (net/http counts
+		// it as active until then).
+		if r.transport != nil {
+			r.transport.CloseIdleConnections()
+		}
 		if r.serveCancel != nil {
 			r.serveCancel()
 			if err := <-r.serveDone; err != nil {
@@ -296,9 +307,6 @@ func (r *Runtime) Close() error {
 		}
 		if r.s3srv != nil {
 			errs = append(errs, r.s3srv.Close())
-		}
-		if r.transport != nil {
-			r.transport.CloseIdleConnections()
 		}
 		r.closeErr = errors.Join(errs...)
 	})

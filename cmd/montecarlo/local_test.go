@@ -1,0 +1,195 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// End-to-end tests of `montecarlo local` on loopback: the whole pipeline,
+// small enough for two cores (50 scenarios) and fast (--time-scale 0.05:
+// a killed worker's 20 s heartbeat timeout lasts one second).
+
+// localArgs are the flags every test run shares: 20,000 loans in shards of
+// 500, so that sharded runs have 40 objects to batch.
+func localArgs(dir string, extra ...string) []string {
+	return append([]string{"local", "--loans", "20000", "--scenarios", "50", "--seed", "11", "--shard-size", "500",
+		"--time-scale", "0.05", "--data-dir", dir, "--json"}, extra...)
+}
+
+// localJSONKeys are the keys of the --json object, exactly.
+var localJSONKeys = []string{"loans", "loans_processed", "loans_rejected", "scenarios", "seed", "expected_loss",
+	"expected_loss_rate", "var_99", "var_999", "es_99", "es_999", "pd_baseline_mean", "pd_stressed_mean",
+	"report_path", "wall_seconds", "loans_per_second"}
+
+// runLocal runs the verb and returns the --json object of its last stdout
+// line, each value as its JSON text (so figures compare bit for bit: Go
+// writes the shortest text that reads back as the same float64).
+func runLocal(t *testing.T, args []string) map[string]json.RawMessage {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	if code := runWith(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("montecarlo %s: exit %d\nstderr:\n%s", strings.Join(args, " "), code, stderr.String())
+	}
+	if stderr.Len() != 0 {
+		t.Errorf("stderr is not empty when not a terminal (no progress bars, no logs):\n%s", stderr.String())
+	}
+	lines := strings.Split(strings.TrimRight(stdout.String(), "\n"), "\n")
+	var out map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(lines[len(lines)-1]), &out); err != nil {
+		t.Fatalf("last stdout line is not a JSON object: %v\n%s", err, stdout.String())
+	}
+	return out
+}
+
+func TestLocalJSONLastLineHasExactlyTheHeadlineKeys(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	out := runLocal(t, localArgs(dir))
+
+	keys := make([]string, 0, len(out))
+	for k := range out {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	want := slices.Clone(localJSONKeys)
+	slices.Sort(want)
+	if !slices.Equal(keys, want) {
+		t.Fatalf("keys %v\nwant %v", keys, want)
+	}
+	var v struct {
+		Loans, LoansProcessed, LoansRejected int64
+		Scenarios                            int
+		Seed                                 int64
+		ExpectedLoss, VaR99, LoansPerSecond  float64
+		ReportPath                           string
+	}
+	v.Loans, v.LoansProcessed, v.LoansRejected = num[int64](t, out, "loans"), num[int64](t, out, "loans_processed"), num[int64](t, out, "loans_rejected")
+	v.Scenarios, v.Seed = num[int](t, out, "scenarios"), num[int64](t, out, "seed")
+	v.ExpectedLoss, v.VaR99, v.LoansPerSecond = num[float64](t, out, "expected_loss"), num[float64](t, out, "var_99"), num[float64](t, out, "loans_per_second")
+	if err := json.Unmarshal(out["report_path"], &v.ReportPath); err != nil {
+		t.Fatal(err)
+	}
+	if v.Loans != 20000 || v.LoansProcessed != 20000 || v.LoansRejected != 0 || v.Scenarios != 50 || v.Seed != 11 {
+		t.Errorf("counts %+v; want 20,000 loans all processed, none rejected, 50 scenarios, seed 11", v)
+	}
+	if !(v.ExpectedLoss > 0 && v.VaR99 >= v.ExpectedLoss && v.LoansPerSecond > 0) {
+		t.Errorf("implausible figures %+v", v)
+	}
+	if !strings.HasPrefix(v.ReportPath, dir) || filepath.Base(v.ReportPath) != "report.json" {
+		t.Errorf("report_path %s is not a report.json under --data-dir %s", v.ReportPath, dir)
+	}
+	data, err := os.ReadFile(v.ReportPath)
+	if err != nil || !json.Valid(data) {
+		t.Errorf("report %s: %v (valid JSON: %v)", v.ReportPath, err, json.Valid(data))
+	}
+	// The endpoints file exists only while the runtime runs.
+	if _, err := os.Stat(filepath.Join(dir, ".montecarlo", "endpoints.json")); !os.IsNotExist(err) {
+		t.Errorf("endpoints file left behind after the run: %v", err)
+	}
+}
+
+func num[T int | int64 | float64](t *testing.T, out map[string]json.RawMessage, key string) T {
+	t.Helper()
+	var v T
+	if err := json.Unmarshal(out[key], &v); err != nil {
+		t.Fatalf("%s = %s: %v", key, out[key], err)
+	}
+	return v
+}
+
+// TestLocalFiguresAreIdenticalWhateverTheExecution runs the same portfolio
+// and scenarios with different workers, batching, layout and killed workers;
+// every figure of --json must be the same bits.
+func TestLocalFiguresAreIdenticalWhateverTheExecution(t *testing.T) {
+	t.Parallel()
+	variable := map[string]bool{"wall_seconds": true, "loans_per_second": true, "report_path": true}
+	figures := func(out map[string]json.RawMessage) map[string]string {
+		f := map[string]string{}
+		for k, v := range out {
+			if !variable[k] {
+				f[k] = string(v)
+			}
+		}
+		return f
+	}
+	ref := figures(runLocal(t, localArgs(t.TempDir(), "--workers", "1", "--batch-size", "1000")))
+	if ref["loans_processed"] != "20000" {
+		t.Fatalf("reference run processed %s loans; want 20000", ref["loans_processed"])
+	}
+	cases := []struct {
+		name string
+		args []string
+	}{
+		{"with 4 workers", []string{"--workers", "4"}},
+		{"with batches of 37 loans", []string{"--batch-size", "37"}},
+		{"with one object per loan", []string{"--layout", "per-loan"}},
+		{"with one object per loan in batches of 37", []string{"--layout", "per-loan", "--batch-size", "37"}},
+		{"with a fifth of the simulate tasks' workers killed", []string{"--chaos-kill", "0.2", "--chaos-seed", "5"}},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := figures(runLocal(t, localArgs(t.TempDir(), tc.args...)))
+			for k, want := range ref {
+				if got[k] != want {
+					t.Errorf("%s = %s; the reference run (1 worker, batches of 1,000, sharded) has %s", k, got[k], want)
+				}
+			}
+		})
+	}
+}
+
+func TestLocalRejectsBadFlagsNamingTheFlagAndTheRange(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no loans", []string{"--loans", "0"}, "--loans 0: allowed 1 to 10000000000"},
+		{"no scenarios", []string{"--scenarios", "-5"}, "--scenarios -5: allowed 1 to 10000000"},
+		{"an unknown layout", []string{"--layout", "columnar"}, `--layout "columnar": allowed "sharded" or "per-loan"`},
+		{"no workers", []string{"--workers", "0"}, "--workers 0: allowed 1 to 256"},
+		{"too many tasks per worker", []string{"--tasks-per-worker", "101"}, "--tasks-per-worker 101: allowed 1 to 100"},
+		{"an empty batch", []string{"--batch-size", "0"}, "--batch-size 0: allowed 1 to 1000000"},
+		{"a certain kill", []string{"--chaos-kill", "1"}, "--chaos-kill 1: allowed 0 to 1 (exclusive)"},
+		{"a negative corruption", []string{"--chaos-corrupt", "-0.5"}, "--chaos-corrupt -0.5: allowed 0 to 1 (exclusive)"},
+		{"a clock faster than real time", []string{"--time-scale", "0"}, "--time-scale 0: allowed 0.001 to 1"},
+		{"a stray argument", []string{"now"}, `unknown command "now"`},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := filepath.Join(t.TempDir(), "data")
+			var stdout, stderr bytes.Buffer
+			if code := runWith(append([]string{"local", "--data-dir", dir}, tc.args...), &stdout, &stderr); code == 0 {
+				t.Fatalf("exit 0; want an error. stdout:\n%s", stdout.String())
+			}
+			if !strings.Contains(stderr.String(), tc.want) {
+				t.Errorf("stderr %q does not contain %q", stderr.String(), tc.want)
+			}
+			if _, err := os.Stat(dir); !os.IsNotExist(err) {
+				t.Errorf("the data directory was created for a refused run (%v)", err)
+			}
+		})
+	}
+}
+
+func TestLocalHelpDocumentsEveryFlagWithAnExample(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	if code := runWith([]string{"local", "--help"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr.String())
+	}
+	for _, want := range []string{"Examples:", "go run ./cmd/montecarlo local", "--loans", "--scenarios", "--seed", "--layout",
+		"--workers", "--tasks-per-worker", "--batch-size", "--data-dir", "--json", "--chaos-kill", "--chaos-corrupt", "--quiet"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("help lacks %q", want)
+		}
+	}
+}
