@@ -35,7 +35,13 @@ type Progress struct {
 	RedriveCount   int32         `json:"redriveCount,omitempty"`
 	Error          string        `json:"error,omitempty"`
 	Cause          string        `json:"cause,omitempty"`
-	Output         string        `json:"output,omitempty"`
+	// BatchError and BatchCause are those of a failed child execution (a
+	// batch) of the Map Run, once the execution has failed: the Map's own
+	// error only says that too many items failed.
+	BatchError     string `json:"batchError,omitempty"`
+	BatchCause     string `json:"batchCause,omitempty"`
+	BatchExecution string `json:"batchExecutionArn,omitempty"`
+	Output         string `json:"output,omitempty"`
 }
 
 // Done reports whether the execution has ended.
@@ -50,13 +56,21 @@ func (p Progress) OK() bool { return p.Status == string(types.ExecutionStatusSuc
 // other than SUCCEEDED.
 var ErrExecutionFailed = errors.New("execution did not succeed")
 
-// Watcher polls an execution.
+// Watcher polls an execution; one goroutine at a time.
 type Watcher struct {
 	SFN SFNAPI
 	// Interval between polls; 0 means 5 s.
 	Interval time.Duration
 	// Now is the clock for rates; nil means time.Now.
 	Now func() time.Time
+
+	// first is the first look at a redriven Map Run: its rate counts from
+	// there, as the items done before the redrive say nothing of it.
+	first struct {
+		mapRun string
+		at     time.Time
+		done   int64
+	}
 }
 
 // Poll looks at the execution once.
@@ -94,21 +108,52 @@ func (w *Watcher) Poll(ctx context.Context, executionArn string) (Progress, erro
 		p.Succeeded, p.Running, p.Pending, p.Total = c.Succeeded, c.Running, c.Pending, c.Total
 		p.Failed = c.Failed + c.TimedOut + c.Aborted
 	}
-	start, end := aws.ToTime(mr.StartDate), p.Time
+	done := p.Succeeded + p.Failed
+	start, end, base := aws.ToTime(mr.StartDate), p.Time, int64(0)
 	if mr.RedriveDate != nil {
-		start = aws.ToTime(mr.RedriveDate) // the rate since the redrive
+		if w.first.mapRun != p.MapRunArn {
+			w.first.mapRun, w.first.at, w.first.done = p.MapRunArn, p.Time, done
+		}
+		start, base = w.first.at, w.first.done
 	}
 	if mr.StopDate != nil {
 		end = aws.ToTime(mr.StopDate)
 	}
-	if el := end.Sub(start).Seconds(); el > 0 {
-		p.ItemsPerSecond = float64(p.Succeeded+p.Failed) / el
+	if el := end.Sub(start).Seconds(); el > 0 && done >= base {
+		p.ItemsPerSecond = float64(done-base) / el
 	}
 	if left := p.Total - p.Succeeded - p.Failed; left > 0 && p.ItemsPerSecond > 0 && mr.StopDate == nil {
 		p.ETA = time.Duration(float64(left) / p.ItemsPerSecond * float64(time.Second))
 		p.ETASeconds = p.ETA.Seconds()
 	}
+	if p.Done() && !p.OK() && p.Failed > 0 {
+		if err := w.batchFailure(ctx, &p); err != nil {
+			return Progress{}, err
+		}
+	}
 	return p, nil
+}
+
+// batchFailure sets the error and cause of one failed child execution of
+// the Map Run (the first listed that has an error).
+func (w *Watcher) batchFailure(ctx context.Context, p *Progress) error {
+	for _, status := range []types.ExecutionStatus{types.ExecutionStatusFailed, types.ExecutionStatusTimedOut} {
+		l, err := w.SFN.ListExecutions(ctx, &sfn.ListExecutionsInput{MapRunArn: aws.String(p.MapRunArn), StatusFilter: status, MaxResults: 10})
+		if err != nil {
+			return fmt.Errorf("list failed batches: %w", Explain(err, p.MapRunArn))
+		}
+		for _, e := range l.Executions {
+			d, err := w.SFN.DescribeExecution(ctx, &sfn.DescribeExecutionInput{ExecutionArn: e.ExecutionArn})
+			if err != nil {
+				return fmt.Errorf("describe failed batch: %w", Explain(err, aws.ToString(e.ExecutionArn)))
+			}
+			if aws.ToString(d.Error) != "" || aws.ToString(d.Cause) != "" {
+				p.BatchExecution, p.BatchError, p.BatchCause = aws.ToString(e.ExecutionArn), aws.ToString(d.Error), aws.ToString(d.Cause)
+				return nil
+			}
+		}
+	}
+	return nil
 }
 
 // Watch polls the execution every Interval, calling report with each look,
@@ -132,7 +177,11 @@ func (w *Watcher) Watch(ctx context.Context, executionArn string, report func(Pr
 		}
 		if p.Done() {
 			if !p.OK() {
-				return p, fmt.Errorf("%w: %s %s: %s: %s", ErrExecutionFailed, p.Name, p.Status, p.Error, p.Cause)
+				msg := fmt.Sprintf("%s %s\n  error: %s\n  cause: %s", p.Name, p.Status, p.Error, p.Cause)
+				if p.BatchError != "" || p.BatchCause != "" {
+					msg += fmt.Sprintf("\n  failed batch: %s\n  batch error: %s\n  batch cause: %s", p.BatchExecution, p.BatchError, p.BatchCause)
+				}
+				return p, fmt.Errorf("%w: %s", ErrExecutionFailed, msg)
 			}
 			return p, nil
 		}

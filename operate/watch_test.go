@@ -39,12 +39,24 @@ func TestPollComputesTheRateAndETAFromTheLatestMapRun(t *testing.T) {
 		t.Error("a RUNNING execution is done")
 	}
 
-	// After a redrive the rate counts from the redrive; a stopped Map Run has no ETA.
-	f.mapRun.RedriveDate = aws.Time(start.Add(50 * time.Second))
-	f.mapRun.StopDate = aws.Time(start.Add(90 * time.Second))
+	// After a redrive the rate counts from the first look at it: the
+	// items done before say nothing of the redriven run's pace.
+	f.mapRun.RedriveDate = aws.Time(now)
 	p, _ = w.Poll(context.Background(), "arn")
-	if p.ItemsPerSecond != 5 || p.ETA != 0 {
-		t.Errorf("rate %g, ETA %v; want 200 items in the 40 s since the redrive, no ETA", p.ItemsPerSecond, p.ETA)
+	if p.ItemsPerSecond != 0 || p.ETA != 0 {
+		t.Errorf("first look after a redrive: rate %g, ETA %v; want none yet", p.ItemsPerSecond, p.ETA)
+	}
+	now = now.Add(10 * time.Second)
+	f.mapRun.ItemCounts.Succeeded += 30
+	f.mapRun.ItemCounts.Pending -= 30
+	p, _ = w.Poll(context.Background(), "arn")
+	if p.ItemsPerSecond != 3 || p.ETA != 770*time.Second/3 {
+		t.Errorf("rate %g, ETA %v; want 30 items in 10 s, 770 left", p.ItemsPerSecond, p.ETA)
+	}
+	// A stopped Map Run has no ETA.
+	f.mapRun.StopDate = aws.Time(now)
+	if p, _ = w.Poll(context.Background(), "arn"); p.ETA != 0 {
+		t.Errorf("stopped Map Run: ETA %v", p.ETA)
 	}
 }
 
@@ -57,7 +69,7 @@ func TestWatchReturnsTheFailureWithItsCause(t *testing.T) {
 	}
 	var seen int
 	p, err := (&Watcher{SFN: f, Interval: time.Millisecond}).Watch(context.Background(), "arn", func(Progress) { seen++ })
-	if err == nil || err.Error() != "execution did not succeed: sim FAILED: Aggregate.Mismatch: 3 loans counted twice" || !p.Done() || p.OK() || seen != 1 {
+	if err == nil || err.Error() != "execution did not succeed: sim FAILED\n  error: Aggregate.Mismatch\n  cause: 3 loans counted twice" || !p.Done() || p.OK() || seen != 1 {
 		t.Errorf("Watch = %+v, %v (%d reports)", p, err, seen)
 	}
 }

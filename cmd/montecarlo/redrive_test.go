@@ -30,7 +30,8 @@ func TestAFailedRunIsReportedByWatchAndFinishedByRedrive(t *testing.T) {
 	if code == 0 {
 		t.Fatal("watch of a failed run exited 0")
 	}
-	for _, want := range []string{"sim-fail FAILED", "States.ExceedToleratedFailureThreshold"} {
+	for _, want := range []string{"sim-fail FAILED", "error: States.ExceedToleratedFailureThreshold",
+		"batch error: Worker.Internal", "batch cause: model panicked: index out of range"} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("watch stderr does not contain %q:\n%s", want, errOut)
 		}

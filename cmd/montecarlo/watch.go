@@ -9,6 +9,8 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
+	"golang.org/x/text/language"
+	"golang.org/x/text/message"
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 	"github.com/montecarlo-pipeline/montecarlo/operate"
@@ -81,7 +83,7 @@ func (w *watchFlags) follow(cmd *cobra.Command, t *operate.Target, executionArn 
 		fmt.Fprintf(out, "%s SUCCEEDED", p.Name)
 		var res workflow.AggregateOutput
 		if json.Unmarshal([]byte(p.Output), &res) == nil && res.ReportKey != "" {
-			fmt.Fprintf(out, ": %d loans in %d batches; report: montecarlo report %s", res.Loans, res.Batches, res.RunID)
+			message.NewPrinter(language.English).Fprintf(out, ": %d loans in %d batches; report: montecarlo report %s", res.Loans, res.Batches, res.RunID)
 		} else if p.Output != "" {
 			fmt.Fprintf(out, ": %s", p.Output)
 		}
