@@ -10,6 +10,7 @@ import (
 	"math"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -35,6 +36,7 @@ type localOptions struct {
 	quiet     bool
 	verbose   bool
 	serve     bool
+	cpuProf   string
 	chaosSeed uint64
 }
 
@@ -93,6 +95,7 @@ with 'montecarlo run generate|simulate --local <data-dir>' and follow them with 
 	f.BoolVar(&o.jsonOut, "json", false, "print the results as one JSON object, the last line of stdout")
 	f.BoolVar(&o.quiet, "quiet", false, "no progress bars")
 	f.BoolVar(&o.verbose, "verbose", false, "JSON logs of the emulator, the ECS stand-in and the workers on stderr")
+	f.StringVar(&o.cpuProf, "cpuprofile", "", "write a CPU profile of the whole run to this file (read it with go tool pprof)")
 	f.BoolVar(&o.serve, "serve", false, "start the local pipeline and keep it up, without a run, until interrupted (Ctrl-C)")
 	return cmd
 }
@@ -147,6 +150,13 @@ func (o *localOptions) execute(cmd *cobra.Command) error {
 	if o.verbose {
 		o.opts.Logger = slog.New(slog.NewJSONHandler(stderr, nil))
 	}
+	if o.cpuProf != "" {
+		stopProfile, err := startCPUProfile(o.cpuProf)
+		if err != nil {
+			return fmt.Errorf("local: --cpuprofile: %w", err)
+		}
+		defer stopProfile()
+	}
 	start := time.Now()
 	rt, err := localrun.Start(ctx, o.opts)
 	if err != nil {
@@ -180,6 +190,20 @@ func (o *localOptions) execute(cmd *cobra.Command) error {
 	}
 	writeLocalText(stdout, res, wall)
 	return nil
+}
+
+// startCPUProfile profiles the process into path until the returned
+// function is called.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
 
 // writeEndpoints describes the running runtime in its data directory, for
@@ -314,7 +338,7 @@ func (b *progressBars) update(p localrun.Progress) {
 			progressbar.OptionShowIts(),
 			progressbar.OptionSetPredictTime(true),
 			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionFullWidth(),
+			progressbar.OptionSetWidth(30),
 		)
 		b.bars[p.Workflow], b.current = bar, bar
 	}
