@@ -127,3 +127,37 @@ func TestRunRejectsBadParametersBeforeStartingAnything(t *testing.T) {
 		t.Errorf("%d workers started for a run that was refused", n)
 	}
 }
+
+// Not parallel: it checks that no goroutine of the pipeline outlives Close.
+func TestAnInterruptedRunStopsItsExecutionAndLeavesNothingRunning(t *testing.T) {
+	opts := testOptions(t)
+	opts.Scenarios = 2000
+	rt := start(t, opts)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var simulating bool
+	_, err := rt.Run(ctx, Run{Loans: 100_000, Scenarios: 2000, ProgressEvery: 10 * time.Millisecond, Progress: func(p Progress) {
+		// Ctrl-C while batches are running.
+		if p.Workflow == workflow.WorkflowSimulate && p.Batches.Running > 0 {
+			simulating = true
+			cancel()
+		}
+	}})
+	if !simulating || !errors.Is(err, context.Canceled) {
+		t.Fatalf("Run = %v after cancelling while simulating (%v); want context.Canceled", err, simulating)
+	}
+	out, err := rt.sfnc.ListExecutions(context.Background(), &sfn.ListExecutionsInput{StateMachineArn: aws.String(rt.StateMachineArn(workflow.WorkflowSimulate))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out.Executions) != 1 || out.Executions[0].Status != "ABORTED" {
+		t.Errorf("simulate executions %+v; want the one run ABORTED", out.Executions)
+	}
+	if desired, _ := rt.Workers(); desired != 0 {
+		t.Errorf("desired count %d after the interrupted run; want 0", desired)
+	}
+	if err := rt.Close(); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	assertNothingRunning(t)
+}
