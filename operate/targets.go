@@ -151,7 +151,7 @@ func ReadLocalEndpoints(dir string) (LocalEndpoints, error) {
 	path := filepath.Join(dir, EndpointsFile)
 	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return LocalEndpoints{}, fmt.Errorf("no local runtime in %s: %s does not exist (start one with `montecarlo local --dir %s`)", dir, path, dir)
+		return LocalEndpoints{}, fmt.Errorf("no local runtime in %s: %s does not exist (start one with `montecarlo local --serve --data-dir %s`)", dir, path, dir)
 	}
 	if err != nil {
 		return LocalEndpoints{}, fmt.Errorf("read local endpoints: %w", err)
