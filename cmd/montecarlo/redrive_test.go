@@ -82,7 +82,8 @@ func TestRedriveOfAnAbortedRunContinuesTheSameExecution(t *testing.T) {
 		t.Fatalf("stopped execution is %s", d.Status)
 	}
 	code, _, errOut := mc(t, withLocal(rt, "watch", arn)...)
-	if code == 0 || !strings.Contains(errOut, "sim-abort ABORTED") {
+	if code == 0 || !strings.Contains(errOut, "sim-abort ABORTED") ||
+		!strings.Contains(errOut, "aws ecs update-service --cluster montecarlo --service montecarlo-workers --desired-count 0") {
 		t.Errorf("watch: exit %d, stderr %q", code, errOut)
 	}
 

@@ -77,6 +77,12 @@ func (w *watchFlags) follow(cmd *cobra.Command, t *operate.Target, executionArn 
 	p, err := watcher.Watch(cmd.Context(), executionArn, r.render)
 	r.finish()
 	if err != nil {
+		if p.Status == "ABORTED" || p.Status == "TIMED_OUT" {
+			// Only a failure passes through the workflow's catch path,
+			// which scales the workers in.
+			err = fmt.Errorf("%w\n  the workers may still be running: finish the run with montecarlo redrive, or scale them in with\n  aws ecs update-service --cluster %s --service %s --desired-count 0",
+				err, orDefault(t.Outputs.ClusterName, "CLUSTER"), orDefault(t.Outputs.ServiceName, "SERVICE"))
+		}
 		return fmt.Errorf("watch: %w", err)
 	}
 	if !jsonOut {
@@ -90,6 +96,13 @@ func (w *watchFlags) follow(cmd *cobra.Command, t *operate.Target, executionArn 
 		fmt.Fprintln(out)
 	}
 	return nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 // progressRenderer shows each look at an execution.
