@@ -1,0 +1,226 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+
+	"github.com/montecarlo-pipeline/montecarlo/worker/risk"
+)
+
+// Geometry of the loss histogram, in SVG user units. The marker labels sit
+// in rows above the plot, one row per marker, so they never overlap however
+// close the figures are.
+const (
+	lossWidth       = 760
+	lossHeight      = 380
+	lossLeft        = 64
+	lossRight       = 20
+	lossRowHeight   = 15
+	lossBottom      = 46
+	lossMarkerCount = 5
+	lossTop         = 12 + lossMarkerCount*lossRowHeight + 8
+)
+
+// lossMarker is one labelled vertical line on the loss histogram.
+type lossMarker struct {
+	key, label, class string
+	value             float64
+}
+
+func lossMarkers(ls risk.LossStats) []lossMarker {
+	return []lossMarker{
+		{"expected_loss", "Expected loss", "m-el", ls.ExpectedLoss},
+		{"var_99", "VaR 99%", "m-var99", ls.VaR99},
+		{"es_99", "ES 99%", "m-es99", ls.ES99},
+		{"var_999", "VaR 99.9%", "m-var999", ls.VaR999},
+		{"es_999", "ES 99.9%", "m-es999", ls.ES999},
+	}
+}
+
+// lossXScale is the horizontal scale of the loss histogram: from $0 to the
+// top of the last bin (the largest scenario loss).
+func lossXScale(h risk.Histogram) linearScale {
+	return linearScale{0, h.BinWidthUSD * float64(len(h.Counts)), lossLeft, lossWidth - lossRight}
+}
+
+// histogramDrawable reports whether the histogram has a positive extent and
+// sane counts; otherwise the page says why there is no chart.
+func histogramDrawable(h risk.Histogram) bool {
+	if len(h.Counts) == 0 || !finite(h.BinWidthUSD) || h.BinWidthUSD <= 0 {
+		return false
+	}
+	for _, c := range h.Counts {
+		if c < 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// lossChart draws the scenario loss histogram with expected loss, VaR and
+// expected shortfall at 99% and 99.9% as labelled vertical lines. Bars
+// holding any scenario are at least 1.5 units tall, so the thin tail that
+// decides VaR stays visible beside the bulk.
+func lossChart(ls risk.LossStats, scenarios int) string {
+	h := ls.Histogram
+	xs := lossXScale(h)
+	var maxCount, total int64
+	for _, c := range h.Counts {
+		maxCount = max(maxCount, c)
+		total += c
+	}
+	yStep := max(1, niceStep(float64(maxCount), 4))
+	yTop := math.Max(yStep, math.Ceil(float64(maxCount)/yStep)*yStep)
+	plotBottom := float64(lossHeight - lossBottom)
+	ys := linearScale{0, yTop, plotBottom, lossTop}
+
+	var w svgWriter
+	desc := fmt.Sprintf("Histogram of the portfolio loss in %s scenarios, %d bins of %s from $0 to %s. "+
+		"Vertical lines mark expected loss %s, VaR 99%% %s, expected shortfall 99%% %s, VaR 99.9%% %s and expected shortfall 99.9%% %s. "+
+		"The table below the chart lists every bin.",
+		formatInt(int64(scenarios)), len(h.Counts), formatUSD(h.BinWidthUSD), formatUSD(xs.d1),
+		formatUSD(ls.ExpectedLoss), formatUSD(ls.VaR99), formatUSD(ls.ES99), formatUSD(ls.VaR999), formatUSD(ls.ES999))
+	w.open("loss-chart", "Portfolio loss distribution over scenarios", desc, lossWidth, lossHeight)
+
+	for _, t := range ticks(yTop, yStep) {
+		y := ys.at(t)
+		w.line(lossLeft, y, lossWidth-lossRight, y, `class="grid"`)
+		w.text(lossLeft-6, y+4, "end", "tick", formatInt(int64(t)))
+	}
+	xStep := niceStep(xs.d1, 6)
+	for _, t := range ticks(xs.d1, xStep) {
+		x := xs.at(t)
+		w.line(x, plotBottom, x, plotBottom+5, `class="axis"`)
+		w.text(x, plotBottom+18, "middle", "tick", formatUSDCompact(t))
+	}
+	w.text((lossLeft+lossWidth-lossRight)/2, lossHeight-8, "middle", "axis-label", "Portfolio loss in a scenario")
+	w.vtext(16, (lossTop+plotBottom)/2, "axis-label", "Scenarios")
+
+	for i, c := range h.Counts {
+		lo, hi := float64(i)*h.BinWidthUSD, float64(i+1)*h.BinWidthUSD
+		x0, x1 := xs.at(lo), xs.at(hi)
+		gap := 0.0
+		if x1-x0 > 3 {
+			gap = 1
+		}
+		height := plotBottom - ys.at(float64(c))
+		if c > 0 {
+			height = max(height, 1.5)
+		}
+		tip := fmt.Sprintf("%s to %s: %s scenarios", formatUSD(lo), formatUSD(hi), formatInt(c))
+		w.rect(x0, plotBottom-height, x1-x0-gap, height, "bar", tip)
+	}
+	w.line(lossLeft, plotBottom, lossWidth-lossRight, plotBottom, `class="axis"`)
+
+	for row, m := range lossMarkers(ls) {
+		if !finite(m.value) {
+			continue
+		}
+		x := xs.at(m.value)
+		labelY := float64(12 + row*lossRowHeight + 11)
+		fmt.Fprintf(&w.b, `<line class="marker %s" data-measure="%s" x1="%s" y1="%s" x2="%s" y2="%s"/>`+"\n",
+			m.class, m.key, coord(x), coord(labelY+3), coord(x), coord(plotBottom))
+		anchor, lx := "start", x+4
+		if x > lossLeft+0.6*(lossWidth-lossLeft-lossRight) {
+			anchor, lx = "end", x-4
+		}
+		w.text(lx, labelY, anchor, "marker-label "+m.class, m.label+" "+formatUSD(m.value))
+	}
+	w.close()
+	return w.String()
+}
+
+// Geometry of the grouped bar charts.
+const (
+	barsWidth  = 760
+	barsHeight = 340
+	barsLeft   = 64
+	barsRight  = 20
+	barsTop    = 40
+	barsBottom = 64
+)
+
+// barGroup is one category of a grouped bar chart: baseline and stressed PD.
+type barGroup struct {
+	label              string
+	baseline, stressed float64
+}
+
+// pdBarChart draws baseline and stressed PD side by side per category.
+func pdBarChart(id, title, what string, groups []barGroup, targetRate float64) string {
+	top := 0.0
+	for _, g := range groups {
+		for _, v := range []float64{g.baseline, g.stressed} {
+			if finite(v) {
+				top = max(top, v)
+			}
+		}
+	}
+	step := niceStep(top, 5)
+	if top <= 0 {
+		step = 0.002
+	}
+	yTop := math.Max(step, math.Ceil(top/step-1e-9)*step)
+	plotBottom := float64(barsHeight - barsBottom)
+	ys := linearScale{0, yTop, plotBottom, barsTop}
+	decimals := 0
+	for d := step * 100; d < 1 && decimals < 4; d *= 10 {
+		decimals++
+	}
+	if s := step * 100; decimals == 0 && s != math.Trunc(s) {
+		decimals = 1
+	}
+
+	stressName := "Stressed"
+	if finite(targetRate) && targetRate > 0 {
+		stressName = "Stressed (policy rate to " + formatPct(targetRate, 2) + ")"
+	}
+	desc := fmt.Sprintf("Grouped bars: mean baseline PD (policy rate held at today's level) and mean stressed PD by %s, %d groups. ", what, len(groups))
+	for _, g := range groups {
+		desc += fmt.Sprintf("%s: baseline %s, stressed %s. ", humanise(g.label), formatPct(g.baseline, 3), formatPct(g.stressed, 3))
+	}
+	var w svgWriter
+	w.open(id, title, desc, barsWidth, barsHeight)
+	for _, t := range ticks(yTop, step) {
+		y := ys.at(t)
+		w.line(barsLeft, y, barsWidth-barsRight, y, `class="grid"`)
+		w.text(barsLeft-6, y+4, "end", "tick", strconv.FormatFloat(100*t, 'f', decimals, 64)+"%")
+	}
+	w.vtext(16, (barsTop+plotBottom)/2, "axis-label", "Mean PD over the horizon")
+
+	// Legend, top right.
+	lx := float64(barsWidth - barsRight - 330)
+	w.rect(lx, 10, 12, 12, "baseline", "")
+	w.text(lx+16, 20, "start", "legend", "Baseline")
+	w.rect(lx+90, 10, 12, 12, "stressed", "")
+	w.text(lx+106, 20, "start", "legend", stressName)
+
+	n := max(len(groups), 1)
+	groupW := float64(barsWidth-barsLeft-barsRight) / float64(n)
+	barW := math.Min(40, groupW*0.36)
+	for i, g := range groups {
+		cx := barsLeft + groupW*(float64(i)+0.5)
+		for j, bar := range []struct {
+			v     float64
+			class string
+			name  string
+		}{{g.baseline, "baseline", "baseline"}, {g.stressed, "stressed", "stressed"}} {
+			x := cx - barW - 1
+			if j == 1 {
+				x = cx + 1
+			}
+			v := bar.v
+			if !finite(v) {
+				v = 0
+			}
+			y := ys.at(v)
+			w.rect(x, y, barW, plotBottom-y, bar.class, fmt.Sprintf("%s: %s PD %s", humanise(g.label), bar.name, formatPct(bar.v, 3)))
+			w.text(x+barW/2, y-4, "middle", "value", formatPct(bar.v, 2))
+		}
+		w.text(cx, plotBottom+16, "middle", "category", wrapWords(humanise(g.label), max(8, int(groupW/7)))...)
+	}
+	w.line(barsLeft, plotBottom, barsWidth-barsRight, plotBottom, `class="axis"`)
+	w.close()
+	return w.String()
+}

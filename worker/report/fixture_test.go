@@ -1,0 +1,101 @@
+package report
+
+import (
+	"time"
+
+	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
+	"github.com/montecarlo-pipeline/montecarlo/worker/model"
+	"github.com/montecarlo-pipeline/montecarlo/worker/risk"
+)
+
+// fixtureStats builds the loss figures of a book of a given size, shaped
+// like a real run: a right-skewed histogram whose tail decides VaR.
+func fixtureStats(loans int64, exposure, scale float64) risk.LossStats {
+	counts := []int64{3, 40, 130, 190, 170, 130, 95, 70, 50, 35, 25, 18, 12, 9, 7, 5, 3, 2, 2, 1, 1, 0, 1, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}
+	el := 0.05 * exposure * scale
+	return risk.LossStats{
+		Loans:               loans,
+		ExposureUSD:         exposure,
+		ExpectedLoss:        el,
+		ExpectedLossCI:      risk.Interval{0.97 * el, 1.03 * el},
+		ExpectedLossRate:    el / exposure,
+		ExpectedLossPerLoan: 1.02 * el,
+		VaR99:               2.2 * el, VaR99CI: risk.Interval{2.0 * el, 2.5 * el},
+		ES99: 2.8 * el, ES99CI: risk.Interval{2.4 * el, 3.2 * el},
+		VaR999: 3.9 * el, VaR999CI: risk.Interval{3.1 * el, 5.6 * el},
+		ES999: 5.1 * el, ES999CI: risk.Interval{3.6 * el, 6.6 * el},
+		PDBaselineMean: 0.031 * scale,
+		PDStressedMean: 0.047 * scale,
+		DefaultRate:    0.046 * scale,
+		Histogram:      risk.Histogram{BinWidthUSD: 5.6 * el / 40, Counts: counts},
+	}
+}
+
+// fixtureReport is a fixed synthetic report of 1,000 scenarios with every
+// section filled: five segments, score bands and risk grades.
+func fixtureReport() risk.Report {
+	// Only the fields the page shows outside the parameter table are set,
+	// so a new model parameter does not change the golden pages.
+	p := model.Params{Seed: 20261121, Scenarios: 1000, HorizonMonths: 12, R0Annual: 0.0433, TargetRateAnnual: 0.08, RampMonths: 12}
+	port := fixtureStats(500_000, 12_345_678_901.23, 1)
+	var segs []risk.SegmentReport
+	for i, s := range loan.Segments {
+		f := 0.6 + 0.2*float64(i)
+		segs = append(segs, risk.SegmentReport{Segment: s, LossStats: fixtureStats(100_000, port.ExposureUSD/5, f)})
+	}
+	var bands []risk.BandReport
+	for i, b := range risk.ScoreBands {
+		base := 0.12 / float64(int(1)<<(2*i))
+		bands = append(bands, risk.BandReport{Band: b.Name, Loans: int64(20_000 * (i + 1)), ExposureUSD: 1e8 * float64(i+1), PDBaselineMean: base, PDStressedMean: 1.4 * base, DeltaPDMean: 0.4 * base})
+	}
+	var grades []risk.BandReport
+	for g := 1; g <= 10; g += 3 {
+		base := 0.0003 * float64(g*g)
+		grades = append(grades, risk.BandReport{Band: "grade_" + string(rune('0'+g%10)), Loans: 5000, ExposureUSD: 2.5e8, PDBaselineMean: base, PDStressedMean: 1.3 * base, DeltaPDMean: 0.3 * base})
+	}
+	warning := "99.9% figures (var_999, es_999) rest on 1000 scenarios, 1 in the tail; at least 100000 scenarios are needed for a reliable 99.9% figure"
+	return risk.Report{
+		Headline: risk.Headline{
+			Loans: port.Loans, Scenarios: 1000, ExposureUSD: port.ExposureUSD,
+			ExpectedLoss: port.ExpectedLoss, ExpectedLossCI: port.ExpectedLossCI, ExpectedLossRate: port.ExpectedLossRate,
+			VaR99: port.VaR99, VaR99CI: port.VaR99CI, VaR999: port.VaR999, VaR999CI: port.VaR999CI,
+			ES99: port.ES99, ES99CI: port.ES99CI, ES999: port.ES999, ES999CI: port.ES999CI,
+			PDBaselineMean: port.PDBaselineMean, PDStressedMean: port.PDStressedMean,
+			Warning: warning,
+		},
+		ModelVersion:  "credit-hazard/1.0.0",
+		ParamsHash:    "9f2c4e1a7b3d5f60819a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70",
+		Seed:          p.Seed,
+		GoVersion:     "go1.26.0",
+		GOARCH:        "amd64",
+		HorizonMonths: 12,
+		Params:        p,
+		Portfolio:     port,
+		Segments:      segs,
+		ScoreBands:    bands,
+		RiskGrades:    grades,
+		Warnings:      []string{warning},
+	}
+}
+
+// fixtureMeta is the run facts matching fixtureReport.
+func fixtureMeta() Meta {
+	return Meta{
+		RunID:          "run-20261121-abc123",
+		Seed:           20261121,
+		Scenarios:      1000,
+		HorizonMonths:  12,
+		TargetRate:     0.08,
+		ModelVersion:   "credit-hazard/1.0.0",
+		ParamsHash:     "9f2c4e1a7b3d5f60819a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70",
+		GoVersion:      "go1.26.0",
+		GOARCH:         "amd64",
+		Loans:          500_012,
+		LoansProcessed: 500_000,
+		LoansRejected:  12,
+		Batches:        50,
+		Started:        time.Date(2026, 11, 21, 19, 0, 0, 0, time.UTC),
+		Finished:       time.Date(2026, 11, 21, 19, 42, 17, 0, time.UTC),
+		InputSource:    "s3://montecarlo-data/inputs/portfolio-500k/manifest.csv",
+	}
+}

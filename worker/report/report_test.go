@@ -1,0 +1,532 @@
+package report
+
+import (
+	"bytes"
+	"encoding/xml"
+	"flag"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/montecarlo-pipeline/montecarlo/worker/risk"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// paramsSection matches the model parameter table, which lists every field
+// of model.Params: the golden pages leave it out so a new model parameter
+// does not break this package's tests (TestParameterTable covers it).
+var paramsSection = regexp.MustCompile(`(?s)<section aria-labelledby="params-h">.*?</section>\n`)
+
+func TestGoldenPages(t *testing.T) {
+	t.Parallel()
+	out, err := Render(fixtureReport(), fixtureMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		file string
+		got  []byte
+	}{
+		{"report.html.golden", paramsSection.ReplaceAll(out.HTML, nil)},
+		{"report.md.golden", out.Markdown},
+	} {
+		path := filepath.Join("testdata", tc.file)
+		if *update {
+			if err := os.WriteFile(path, tc.got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("read golden file (run go test -update to create it): %v", err)
+		}
+		if !bytes.Equal(tc.got, want) {
+			t.Errorf("%s differs from the rendering; if the change is intended, run go test ./worker/report -update and review the diff", path)
+		}
+	}
+}
+
+func TestRenderIsDeterministic(t *testing.T) {
+	t.Parallel()
+	a, err := Render(fixtureReport(), fixtureMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 3 {
+		b, err := Render(fixtureReport(), fixtureMeta())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a.HTML, b.HTML) || !bytes.Equal(a.Markdown, b.Markdown) {
+			t.Fatal("two renderings of the same input differ")
+		}
+	}
+}
+
+// voidElements have no end tag in HTML.
+var voidElements = map[string]bool{"area": true, "base": true, "br": true, "col": true, "embed": true, "hr": true, "img": true, "input": true, "link": true, "meta": true, "source": true, "track": true, "wbr": true}
+
+// checkWellFormed tokenises the page and fails on any end tag that does not
+// close the innermost open element, any element left open, or an SVG
+// fragment that is not well-formed XML. html.Parse alone would accept
+// anything, repairing it silently.
+func checkWellFormed(t *testing.T, page []byte) {
+	t.Helper()
+	z := html.NewTokenizer(bytes.NewReader(page))
+	var stack []string
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			if z.Err() != io.EOF {
+				t.Fatalf("tokenise: %v", z.Err())
+			}
+			if len(stack) > 0 {
+				t.Fatalf("elements left open at the end: %v", stack)
+			}
+			goto svg
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			if !voidElements[string(name)] {
+				stack = append(stack, string(name))
+			}
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			if len(stack) == 0 || stack[len(stack)-1] != string(name) {
+				t.Fatalf("end tag </%s> does not close the open element (open: %v)", name, stack)
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+svg:
+	for _, frag := range regexp.MustCompile(`(?s)<svg .*?</svg>`).FindAll(page, -1) {
+		d := xml.NewDecoder(bytes.NewReader(frag))
+		d.Strict = true
+		for {
+			if _, err := d.Token(); err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatalf("svg fragment is not well-formed XML: %v\n%.300s", err, frag)
+			}
+		}
+	}
+	if _, err := html.Parse(bytes.NewReader(page)); err != nil {
+		t.Fatalf("parse html: %v", err)
+	}
+}
+
+// walk calls f on every element of the parsed page.
+func walk(t *testing.T, page []byte, f func(n *html.Node)) {
+	t.Helper()
+	doc, err := html.Parse(bytes.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec func(*html.Node)
+	rec = func(n *html.Node) {
+		if n.Type == html.ElementNode {
+			f(n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			rec(c)
+		}
+	}
+	rec(doc)
+}
+
+func attr(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+// checkSelfContained fails on anything that would load a resource or run
+// code: scripts, external stylesheets, images, frames, any URL-valued
+// attribute other than an in-page fragment, event handlers, CSS imports.
+func checkSelfContained(t *testing.T, page []byte) {
+	t.Helper()
+	walk(t, page, func(n *html.Node) {
+		switch n.Data {
+		case "script", "link", "img", "iframe", "object", "embed", "image", "use", "base":
+			t.Errorf("page has a <%s> element", n.Data)
+		}
+		for _, a := range n.Attr {
+			key := strings.ToLower(a.Key)
+			if strings.HasPrefix(key, "on") {
+				t.Errorf("<%s> has an event handler %s", n.Data, a.Key)
+			}
+			switch key {
+			case "src", "href", "xlink:href", "action", "srcset", "poster", "data", "xmlns":
+				if !strings.HasPrefix(a.Val, "#") {
+					t.Errorf("<%s %s=%q> refers outside the page", n.Data, a.Key, a.Val)
+				}
+			}
+			if strings.Contains(strings.ToLower(a.Val), "url(") {
+				t.Errorf("<%s %s=%q> loads a URL", n.Data, a.Key, a.Val)
+			}
+		}
+	})
+	if bytes.Contains(page, []byte("@import")) || bytes.Contains(page, []byte("url(")) {
+		t.Error("page CSS imports or loads a URL")
+	}
+}
+
+func TestHTMLIsWellFormedAndSelfContained(t *testing.T) {
+	t.Parallel()
+	page, err := HTML(fixtureReport(), fixtureMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkWellFormed(t, page)
+	checkSelfContained(t, page)
+	for _, s := range []string{"http://", "https://"} {
+		if bytes.Contains(page, []byte(s)) {
+			t.Errorf("page contains %q", s)
+		}
+	}
+	var charts, titled int
+	walk(t, page, func(n *html.Node) {
+		if n.Data != "svg" {
+			return
+		}
+		charts++
+		labels, _ := attr(n, "aria-labelledby")
+		id, _ := attr(n, "id")
+		if labels != id+"-title "+id+"-desc" {
+			t.Errorf("svg %s is labelled by %q", id, labels)
+		}
+		var hasTitle, hasDesc bool
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type == html.ElementNode && c.FirstChild != nil && strings.TrimSpace(c.FirstChild.Data) != "" {
+				hasTitle = hasTitle || c.Data == "title"
+				hasDesc = hasDesc || c.Data == "desc"
+			}
+		}
+		if hasTitle && hasDesc {
+			titled++
+		}
+	})
+	if charts != 4 || titled != 4 {
+		t.Errorf("page has %d charts, %d with a title and a description; want 4 and 4", charts, titled)
+	}
+}
+
+func TestHostileStringsAreEscaped(t *testing.T) {
+	t.Parallel()
+	m := fixtureMeta()
+	m.RunID = `<script>alert("id")</script>`
+	m.InputSource = `"><img src=x onerror=alert(1)> https://evil.example/x.js`
+	m.ModelVersion = "</code><script>alert(2)</script>"
+	m.Warnings = []string{"<b onmouseover=alert(3)>bold</b> | [link](javascript:alert(4)) www.evil.example"}
+	r := fixtureReport()
+	r.ModelVersion = m.ModelVersion
+	r.Segments[0].Segment = `<svg onload=alert(5)>`
+	r.ScoreBands[0].Band = `</text><script>alert(6)</script>`
+
+	out, err := Render(r, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkWellFormed(t, out.HTML)
+	checkSelfContained(t, out.HTML)
+	var text strings.Builder
+	doc, _ := html.Parse(bytes.NewReader(out.HTML))
+	var rec func(*html.Node)
+	rec = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			text.WriteString(n.Data)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			rec(c)
+		}
+	}
+	rec(doc)
+	for _, s := range []string{m.RunID, m.InputSource, m.ModelVersion, `<b onmouseover=alert(3)>bold</b>`, `<svg onload=alert(5)>`, `</text><script>alert(6)</script>`} {
+		if !strings.Contains(text.String(), s) {
+			t.Errorf("page text does not show %q literally", s)
+		}
+	}
+
+	md := string(out.Markdown)
+	if bad := unescapedMarkup(md); len(bad) > 0 {
+		t.Errorf("markdown has markup outside code spans: %q", bad)
+	}
+	for _, s := range []string{"`" + m.RunID + "`", "`" + m.InputSource + "`"} {
+		if !strings.Contains(md, s) {
+			t.Errorf("markdown does not show %s as a code span", s)
+		}
+	}
+	for _, line := range strings.Split(md, "\n") {
+		if strings.HasPrefix(line, "| Figure") || !strings.HasPrefix(line, "| ") {
+			continue
+		}
+		if cells := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|"); cells != 5 && cells != 12 {
+			t.Errorf("a table row has %d unescaped pipes: %s", cells, line)
+		}
+	}
+}
+
+// markerX finds the x of the loss chart's marker line for measure.
+func markerX(t *testing.T, page []byte, measure string) (float64, bool) {
+	t.Helper()
+	var x float64
+	found := false
+	walk(t, page, func(n *html.Node) {
+		if v, _ := attr(n, "data-measure"); n.Data == "line" && v == measure {
+			x1, _ := attr(n, "x1")
+			x2, _ := attr(n, "x2")
+			if x1 != x2 {
+				t.Errorf("marker %s is not vertical: x1=%s x2=%s", measure, x1, x2)
+			}
+			var err error
+			if x, err = strconv.ParseFloat(x1, 64); err != nil {
+				t.Errorf("marker %s: x1 %q: %v", measure, x1, err)
+			}
+			found = true
+		}
+	})
+	return x, found
+}
+
+func TestLossChartMarksTheFiguresAtTheirValues(t *testing.T) {
+	t.Parallel()
+	r := fixtureReport()
+	page, err := HTML(r, fixtureMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ls := r.Portfolio
+	top := ls.Histogram.BinWidthUSD * float64(len(ls.Histogram.Counts))
+	for _, tc := range []struct {
+		measure string
+		value   float64
+	}{
+		{"expected_loss", ls.ExpectedLoss},
+		{"var_99", ls.VaR99},
+		{"es_99", ls.ES99},
+		{"var_999", ls.VaR999},
+		{"es_999", ls.ES999},
+	} {
+		t.Run(tc.measure+" sits at its share of the loss axis", func(t *testing.T) {
+			got, ok := markerX(t, page, tc.measure)
+			if !ok {
+				t.Fatalf("no marker line for %s", tc.measure)
+			}
+			// Independent of the scale code: the axis runs from $0 at
+			// lossLeft to the top of the last bin at lossWidth-lossRight.
+			want := lossLeft + tc.value/top*(lossWidth-lossRight-lossLeft)
+			if math.Abs(got-want) > 0.006 {
+				t.Errorf("x = %v, want %v", got, want)
+			}
+			if s := lossXScale(ls.Histogram); math.Abs(s.at(tc.value)-want) > 1e-9 {
+				t.Errorf("lossXScale(%v) = %v, want %v", tc.value, s.at(tc.value), want)
+			}
+		})
+	}
+	varX, _ := markerX(t, page, "var_99")
+	esX, _ := markerX(t, page, "es_99")
+	if !(esX > varX) {
+		t.Errorf("ES 99%% line at %v is not right of VaR 99%% at %v", esX, varX)
+	}
+}
+
+func TestEdgeCases(t *testing.T) {
+	t.Parallel()
+	zero := fixtureReport()
+	zero.Portfolio = risk.LossStats{Loans: 10, ExposureUSD: 1e6, PDBaselineMean: 0.01, PDStressedMean: 0.01,
+		Histogram: risk.Histogram{Counts: append([]int64{1000}, make([]int64, 39)...)}}
+	zero.Headline = risk.Headline{Loans: 10, Scenarios: 1000, ExposureUSD: 1e6}
+	zero.Segments = nil
+
+	single := fixtureReport()
+	single.Headline.Scenarios = 1
+	single.Portfolio.Histogram = risk.Histogram{BinWidthUSD: 2500, Counts: append(make([]int64, 39), 1)}
+	single.Portfolio.VaR99, single.Portfolio.ES99, single.Portfolio.VaR999, single.Portfolio.ES999 = 1e5, 1e5, 1e5, 1e5
+
+	empty := risk.Report{Headline: risk.Headline{Scenarios: 1000}, Warnings: []string{"no loans were evaluated"}}
+
+	nan := fixtureReport()
+	nan.Headline.ExpectedLossRate = math.NaN()
+	nan.Portfolio.VaR99 = math.Inf(1)
+	nan.Segments[1].PDStressedMean = math.NaN()
+	nan.ScoreBands[2].PDBaselineMean = math.Inf(-1)
+	nan.Portfolio.Histogram.BinWidthUSD = math.NaN()
+
+	meta := fixtureMeta()
+	for _, tc := range []struct {
+		name     string
+		r        risk.Report
+		m        Meta
+		want     []string
+		noCharts []string
+	}{
+		{"zero losses say so instead of drawing an empty chart", zero, meta,
+			[]string{"Every one of the 1,000 scenarios lost $0"}, []string{"loss-chart", "pd-segment-chart"}},
+		{"a single scenario still draws its one bar and markers", single, Meta{Scenarios: 1},
+			[]string{`data-measure="var_999"`, "$97,500 to $100,000: 1 scenarios"}, nil},
+		{"an empty report renders its warning and no charts", empty, Meta{},
+			[]string{"no loans were evaluated", "No segment had any loans.", "The report holds no scenario losses to plot."},
+			[]string{"loss-chart", "pd-segment-chart", "pd-band-chart", "pd-grade-chart"}},
+		{"non-finite figures show as n/a and are named", nan, meta,
+			[]string{"n/a", "portfolio.var_99", "segments[personal_auto].pd_stressed_mean", "score_bands[good]", "malformed"},
+			[]string{"loss-chart"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			out, err := Render(tc.r, tc.m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkWellFormed(t, out.HTML)
+			checkSelfContained(t, out.HTML)
+			for _, page := range [][]byte{out.HTML, out.Markdown} {
+				for _, bad := range []string{"NaN", "Inf", "%!"} {
+					if bytes.Contains(page, []byte(bad)) {
+						t.Errorf("output contains %q", bad)
+					}
+				}
+			}
+			for _, s := range tc.want {
+				if !bytes.Contains(out.HTML, []byte(s)) {
+					t.Errorf("page lacks %q", s)
+				}
+			}
+			for _, id := range tc.noCharts {
+				if bytes.Contains(out.HTML, []byte(`id="`+id+`"`)) {
+					t.Errorf("page draws %s", id)
+				}
+			}
+		})
+	}
+}
+
+func TestWarnings(t *testing.T) {
+	t.Parallel()
+	few := fixtureReport()
+	few.Headline.Warning, few.Warnings = "", nil
+	mismatch := fixtureMeta()
+	mismatch.Seed = 7
+	lost := fixtureMeta()
+	lost.LoansProcessed = 499_000
+	low := fixtureReport()
+	low.Headline.ExpectedLossRate = 0.0004
+	for _, tc := range []struct {
+		name string
+		r    risk.Report
+		m    Meta
+		want string
+	}{
+		{"too few scenarios for 99.9% figures are flagged even without risk's warning", few, fixtureMeta(),
+			"99.9% figures need at least 100,000 scenarios; this run has 1,000"},
+		{"rejected records are counted and pointed to", fixtureReport(), fixtureMeta(),
+			"12 input records were rejected as malformed"},
+		{"metadata disagreeing with the report is called out", fixtureReport(), mismatch,
+			"disagree on the seed (7 in the metadata, 20261121 in the report)"},
+		{"loans neither evaluated nor rejected are called out", fixtureReport(), lost,
+			"1,000 are unaccounted for"},
+		{"an implausibly low loss rate is called out", low, fixtureMeta(),
+			"The expected loss rate 0.040% is outside 0.1% to 40%"},
+		{"caller warnings are shown", fixtureReport(), Meta{Warnings: []string{"batch 7 was retried 3 times"}},
+			"batch 7 was retried 3 times"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			out, err := Render(tc.r, tc.m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			section := out.HTML[bytes.Index(out.HTML, []byte(`<section class="warnings"`)):]
+			section = section[:bytes.Index(section, []byte("</section>"))]
+			if !bytes.Contains(section, []byte(html.EscapeString(tc.want))) {
+				t.Errorf("warnings section lacks %q:\n%s", tc.want, section)
+			}
+			if !bytes.Contains(out.Markdown, []byte(mdText(tc.want))) {
+				t.Errorf("markdown lacks %q", tc.want)
+			}
+		})
+	}
+}
+
+func TestParameterTable(t *testing.T) {
+	t.Parallel()
+	page, err := HTML(fixtureReport(), fixtureMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(page, []byte(`<tr><th scope="row"><code>targetRate</code></th><td><code>0.08</code></td></tr>`)) {
+		t.Error("parameter table lacks targetRate 0.08")
+	}
+	seed := bytes.Index(page, []byte("<code>seed</code>"))
+	target := bytes.Index(page, []byte("<code>targetRate</code>"))
+	if seed < 0 || target < seed {
+		t.Error("parameters are not listed in their JSON order (seed before targetRate)")
+	}
+}
+
+// unescapedMarkup removes the code spans of a Markdown text (whose content
+// is literal) and returns what is left that CommonMark or GFM would read as
+// markup: a backtick, <, [, ] or * without a backslash, or a bare URL.
+func unescapedMarkup(md string) []string {
+	var rest strings.Builder
+	for i := 0; i < len(md); {
+		if md[i] == '\\' && i+1 < len(md) {
+			rest.WriteString(md[i : i+2])
+			i += 2
+			continue
+		}
+		if md[i] != '`' {
+			rest.WriteByte(md[i])
+			i++
+			continue
+		}
+		n := 0
+		for i+n < len(md) && md[i+n] == '`' {
+			n++
+		}
+		fence := md[i : i+n]
+		end := i + n
+		for {
+			j := strings.Index(md[end:], fence)
+			if j < 0 {
+				rest.WriteString(md[i:])
+				i = len(md)
+				break
+			}
+			k := end + j
+			if k+n < len(md) && md[k+n] == '`' { // a longer run, not the closer
+				end = k + n + 1
+				continue
+			}
+			i = k + n
+			break
+		}
+	}
+	text := rest.String()
+	var bad []string
+	for i := 0; i < len(text); i++ {
+		switch text[i] {
+		case '\\':
+			i++
+		case '`', '<', '[', ']':
+			bad = append(bad, text[max(0, i-10):min(len(text), i+10)])
+		}
+	}
+	for _, s := range []string{"://", "www."} {
+		if strings.Contains(text, s) {
+			bad = append(bad, s)
+		}
+	}
+	return bad
+}
