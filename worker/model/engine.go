@@ -16,13 +16,15 @@ type Evaluator struct {
 	sc *Scenarios
 	p  Params
 
-	src    rand.PCG
-	ln     loanState
-	resets []int          // months 1..n at whose start the rate resets
-	base   []piece        // payment path with the rate held at r0
-	cur    []piece        // payment path on the current stressed scenario
-	losses []ScenarioLoss // this loan's defaults, returned in Result.Losses
-	kern   kernelScratch  // walkHazard's per-scenario arrays
+	src     rand.PCG
+	ln      loanState
+	resets  []int                // months 1..n at whose start the rate resets
+	base    []piece              // payment path with the rate held at r0
+	cur     []piece              // payment path on the current stressed scenario
+	losses  []ScenarioLoss       // this loan's defaults, returned in Result.Losses
+	kern    kernelScratch        // walkHazard's per-scenario arrays
+	batchSt batchState           // monthlyBatch's state
+	batchF  [kernelBatch]float64 // monthlyBatch's annuity factors of one month
 }
 
 // NewEvaluator returns an Evaluator over sc. Its scratch space is about
@@ -58,6 +60,10 @@ type loanState struct {
 	add         float64 // rate = fed funds + add: the index spread (prime) plus the margin
 	periodicCap float64 // 0: none
 	rateCeil    float64 // lifetime cap as an absolute rate; +Inf: none
+
+	// monthly: resets every month without caps, with split: monthlyBatch
+	// follows the loan.
+	monthly bool
 
 	// The spread as a monthly rate a = add/12 with ln(1+a) and a/(1+a), for
 	// log1pSplit; split: 0 <= a < splitMax, so log1pSplit applies.
@@ -223,6 +229,8 @@ func (e *Evaluator) prepare(l *loan.Loan) error {
 				e.resets = append(e.resets, t)
 			}
 		}
+		ls.monthly = l.ResetMonths == 1 && ls.periodicCap == 0 && math.IsInf(ls.rateCeil, 1) &&
+			ls.split && len(e.resets) > 0
 	}
 	return nil
 }
@@ -282,7 +290,7 @@ func (e *Evaluator) fixedPath() float64 {
 		cum, n := e.sc.cum[ls.series], ls.n
 		for s := range S {
 			u := uniform(e.src.Uint64())
-			pd := oneMinusExpNeg(h0 * cum[s*(H+1)+n])
+			pd := oneMinusExpNeg(h0 * cum[n*S+s])
 			sum += pd
 			if u < pd {
 				e.recordDefault(s, u, e.base, 0)
@@ -299,31 +307,45 @@ func (e *Evaluator) variablePath() (sumBase, sumStress, sumPeak, maxPeak float64
 	e.base, trigBase, _ = e.walk(-1, e.base)
 	h0 := ls.h0
 	maxPeak = 1
-	for s := range e.sc.s {
-		u := uniform(e.src.Uint64())
-		if trigBase > 0 {
-			sumBase++
-		} else if x := h0 * e.lambda(e.base, s); x < smallHazard {
-			sumBase += smallPD(x)
-		} else {
-			sumBase += oneMinusExpNeg(x)
+	st := &e.batchSt
+	for s0 := 0; s0 < e.sc.s; s0 += kernelBatch {
+		nb := min(kernelBatch, e.sc.s-s0)
+		if ls.monthly {
+			e.monthlyBatch(s0, nb)
 		}
-		lam, trig, peak := e.walkHazard(s)
-		sumPeak += peak
-		maxPeak = max(maxPeak, peak)
-		pd := 1.0
-		if trig == 0 {
-			if x := h0 * lam; x < smallHazard {
-				pd = smallPD(x)
+		for b := range nb {
+			s := s0 + b
+			u := uniform(e.src.Uint64())
+			if trigBase > 0 {
+				sumBase++
+			} else if x := h0 * e.lambda(e.base, s); x < smallHazard {
+				sumBase += smallPD(x)
 			} else {
-				pd = oneMinusExpNeg(x)
+				sumBase += oneMinusExpNeg(x)
 			}
-		}
-		sumStress += pd
-		if u < pd {
-			// Rare: rebuild the path to find the default month and balance.
-			e.cur, _, _ = e.walk(s, e.cur)
-			e.recordDefault(s, u, e.cur, trig)
+			var lam, peak float64
+			var trig int
+			if c := &st[b]; ls.monthly && !c.bad {
+				lam, trig, peak = c.lam, c.trig, c.peak
+			} else {
+				lam, trig, peak = e.walkHazard(s)
+			}
+			sumPeak += peak
+			maxPeak = max(maxPeak, peak)
+			pd := 1.0
+			if trig == 0 {
+				if x := h0 * lam; x < smallHazard {
+					pd = smallPD(x)
+				} else {
+					pd = oneMinusExpNeg(x)
+				}
+			}
+			sumStress += pd
+			if u < pd {
+				// Rare: rebuild the path to find the default month and balance.
+				e.cur, _, _ = e.walk(s, e.cur)
+				e.recordDefault(s, u, e.cur, trig)
+			}
 		}
 	}
 	return sumBase, sumStress, sumPeak, maxPeak
@@ -340,8 +362,8 @@ func (e *Evaluator) resetRate(s, tau int, rate float64) (nr, i, l float64) {
 	ls := &e.ln
 	ff, mr := e.p.R0Annual, &e.sc.baseMon
 	if s >= 0 {
-		k := s*e.sc.h + tau - 1
-		ff, mr = e.sc.fedFunds[k], &e.sc.mon[k]
+		mr = &e.sc.mon[(tau-1)*e.sc.s+s]
+		ff = mr.ff
 	}
 	free := ff + ls.add
 	nr = capRate(free, rate, ls.periodicCap, ls.rateCeil)
@@ -466,12 +488,11 @@ func advance(bal, i, pay float64, k int, io bool) float64 {
 // lambda is sum over pieces of w * (multiplier sum over the piece) on
 // scenario s; times h0 it is the cumulative hazard over the horizon.
 func (e *Evaluator) lambda(pieces []piece, s int) float64 {
-	H := e.sc.h
-	row := e.sc.cum[e.ln.series][s*(H+1) : (s+1)*(H+1)]
+	cum, S := e.sc.cum[e.ln.series], e.sc.s
 	var lam float64
 	for k := range pieces {
 		pc := &pieces[k]
-		lam += float64(pc.w * (row[pc.end] - row[pc.start-1]))
+		lam += float64(pc.w * (cum[pc.end*S+s] - cum[(pc.start-1)*S+s]))
 	}
 	return lam
 }
@@ -480,8 +501,7 @@ func (e *Evaluator) lambda(pieces []piece, s int) float64 {
 // scenario s and appends the loss.
 func (e *Evaluator) recordDefault(s int, u float64, pieces []piece, trig int) {
 	ls := &e.ln
-	H := e.sc.h
-	row := e.sc.cum[ls.series][s*(H+1) : (s+1)*(H+1)]
+	cum, S := e.sc.cum[ls.series], e.sc.s
 	target := -math.Log1p(-u) // default when h0 * lambda(t) reaches it
 	month, bal := ls.n, 0.0
 	found := false
@@ -489,7 +509,7 @@ func (e *Evaluator) recordDefault(s int, u float64, pieces []piece, trig int) {
 	for k := range pieces {
 		pc := &pieces[k]
 		for t := pc.start; t <= pc.end; t++ {
-			lt := lam + float64(pc.w*(row[t]-row[pc.start-1]))
+			lt := lam + float64(pc.w*(cum[t*S+s]-cum[(pc.start-1)*S+s]))
 			if (trig > 0 && t >= trig) || ls.h0*lt >= target {
 				month, bal, found = t, advance(pc.bal, pc.i, pc.pay, t-pc.start, ls.io), true
 				break
@@ -498,7 +518,7 @@ func (e *Evaluator) recordDefault(s int, u float64, pieces []piece, trig int) {
 		if found {
 			break
 		}
-		lam += float64(pc.w * (row[pc.end] - row[pc.start-1]))
+		lam += float64(pc.w * (cum[pc.end*S+s] - cum[(pc.start-1)*S+s]))
 	}
 	if !found { // rounding at the boundary: default in the last month at risk
 		last := &pieces[len(pieces)-1]

@@ -3,6 +3,7 @@ package model
 import (
 	"errors"
 	"math"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
@@ -308,23 +309,59 @@ func TestEvaluateAllocatesNothingPerLoan(t *testing.T) {
 	}
 }
 
+// TestWalkHazardMatchesWalk holds the two hot loops, walkHazard and the
+// batch kernel monthlyBatch, to walk (the path recordDefault uses), bit for
+// bit, on the test loans and on random variable loans.
 func TestWalkHazardMatchesWalk(t *testing.T) {
 	t.Parallel()
 	sc := testScenarios(t, func(p *Params) { p.Scenarios = 300; p.HorizonMonths = 30 })
 	ev := NewEvaluator(sc)
-	for _, l := range mixedPortfolio(24) {
+	const ordinary = 24 // the first loans: mixedPortfolio's
+	loans := mixedPortfolio(ordinary)
+	r := rand.New(rand.NewPCG(3, 4))
+	for k := range 60 {
+		loans = append(loans, randomVariableLoan(r, k))
+	}
+	var batched, followed int
+	for k, l := range loans {
 		if err := ev.prepare(&l); err != nil {
 			t.Fatal(err)
 		}
-		for s := range sc.Len() {
-			lam, trig, peak := ev.walkHazard(s)
-			var trig2 int
-			var peak2 float64
-			ev.cur, trig2, peak2 = ev.walk(s, ev.cur)
-			if lam2 := ev.lambda(ev.cur, s); lam != lam2 || trig != trig2 || peak != peak2 {
-				t.Fatalf("loan %s scenario %d: walkHazard (%v, %d, %v), walk (%v, %d, %v)", l.ID, s, lam, trig, peak, lam2, trig2, peak2)
+		for s0 := 0; s0 < sc.Len(); s0 += kernelBatch {
+			nb := min(kernelBatch, sc.Len()-s0)
+			if ev.ln.monthly {
+				ev.monthlyBatch(s0, nb)
+			}
+			for b := range nb {
+				s := s0 + b
+				var trig2 int
+				var peak2 float64
+				ev.cur, trig2, peak2 = ev.walk(s, ev.cur)
+				lam2 := ev.lambda(ev.cur, s)
+				if lam, trig, peak := ev.walkHazard(s); lam != lam2 || trig != trig2 || peak != peak2 {
+					t.Fatalf("loan %s scenario %d: walkHazard (%v, %d, %v), walk (%v, %d, %v)", l.ID, s, lam, trig, peak, lam2, trig2, peak2)
+				}
+				if !ev.ln.monthly {
+					continue
+				}
+				c := ev.batchSt[b]
+				if k < ordinary {
+					batched++
+					if !c.bad {
+						followed++
+					}
+				}
+				if !c.bad && (c.lam != lam2 || c.trig != trig2 || c.peak != peak2) {
+					t.Fatalf("loan %s scenario %d: monthlyBatch (%v, %d, %v), walk (%v, %d, %v)", l.ID, s, c.lam, c.trig, c.peak, lam2, trig2, peak2)
+				}
 			}
 		}
+	}
+	// The batch kernel must follow every scenario of the ordinary monthly
+	// loans, or it would be a slow detour (the random loans include
+	// payments beyond the power table, which walkHazard takes).
+	if batched == 0 || followed != batched {
+		t.Errorf("monthlyBatch followed %d of %d loan-scenarios", followed, batched)
 	}
 }
 

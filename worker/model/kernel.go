@@ -29,30 +29,29 @@ func newKernelScratch(h int) kernelScratch {
 // each. The passes call nothing, so Go keeps their locals in registers.
 func (e *Evaluator) walkHazard(s int) (lam float64, trig int, peak float64) {
 	ls := &e.ln
-	H := e.sc.h
-	row := e.sc.cum[ls.series][s*(H+1) : (s+1)*(H+1)]
-	ffs := e.sc.fedFunds[s*H : (s+1)*H]
+	cum, S := e.sc.cum[ls.series], e.sc.s
 
 	// Pass 1: e.resetRate at each reset, by hand; a reset that leaves the
 	// rate unchanged starts no piece.
 	k := &e.kern
 	resets := e.resets
 	starts, rates, logs := k.start[:len(resets)], k.i[:len(resets)], k.l[:len(resets)]
-	mons := e.sc.mon[s*H : (s+1)*H]
+	mons := e.sc.mon
 	add, pcap, ceil := ls.add, ls.periodicCap, ls.rateCeil
 	a, la, ag, split := ls.a, ls.la, ls.ag, ls.split
 	io := ls.io
 	rate := ls.rate0
 	np := 0
 	for _, tau := range resets {
-		free := ffs[tau-1] + add
+		m := &mons[(tau-1)*S+s]
+		free := m.ff + add
 		nr := capRate(free, rate, pcap, ceil)
 		if nr == rate {
 			continue
 		}
 		rate = nr
 		starts[np] = tau
-		if m := &mons[tau-1]; nr == free && split && m.f < splitMax {
+		if nr == free && split && m.f < splitMax {
 			rates[np] = m.f + a
 			if !io {
 				logs[np] = log1pSplit(la, ag, m.logF, m.shrunk)
@@ -143,7 +142,7 @@ func (e *Evaluator) walkHazard(s int) (lam float64, trig int, peak float64) {
 		tab := e.sc.pow.y
 		for j, tau := range starts {
 			if tau > start {
-				lam += float64(w * (row[tau-1] - row[start-1]))
+				lam += float64(w * (cum[(tau-1)*S+s] - cum[(start-1)*S+s]))
 			}
 			ratio := pays[j] * invA0
 			// e.sc.pow.pow(ratio), by hand: the compiler will not inline it.
@@ -164,14 +163,148 @@ func (e *Evaluator) walkHazard(s int) (lam float64, trig int, peak float64) {
 		// piece by piece all the same, as walk does.
 		for _, tau := range starts {
 			if tau > start {
-				lam += float64(w * (row[tau-1] - row[start-1]))
+				lam += float64(w * (cum[(tau-1)*S+s] - cum[(start-1)*S+s]))
 			}
 			start = tau
 		}
 	}
-	lam += float64(w * (row[ls.n] - row[start-1]))
+	lam += float64(w * (cum[ls.n*S+s] - cum[(start-1)*S+s]))
 	return lam, trig, peak
 }
 
 // advanceMonths is advance for an amortising loan and k > 1, out of line.
 func advanceMonths(bal, i, pay float64, k int) float64 { return advance(bal, i, pay, k, false) }
+
+// kernelBatch is how many scenarios monthlyBatch advances together.
+const kernelBatch = 32
+
+// scenState is monthlyBatch's state and result for one scenario.
+type scenState struct {
+	bal, rate, lam, peak float64
+	run, trig            int
+	// bad marks a scenario whose path the batch cannot follow (a reset
+	// that leaves the rate unchanged, a rate at the floor or beyond
+	// log1pSplit's range, a payment ratio beyond the power table):
+	// walkHazard redoes it.
+	bad bool
+}
+
+// batchState is monthlyBatch's state for kernelBatch scenarios.
+type batchState [kernelBatch]scenState
+
+// monthlyBatch is walkHazard for the commonest variable loan, one that
+// resets every month with no caps (prime lines and prime amortising loans),
+// on scenarios s0 .. s0+nb-1 at once, month by month. Within a month the
+// scenarios do not depend on each other, so the CPU overlaps their
+// annuities, payment factors and balance updates, where walkHazard, one
+// scenario at a time, waits on each month's chain of a log, an exp and a
+// division before the next month's balance; and a month of consecutive
+// scenarios is contiguous in the month-major Scenarios. It performs walk's
+// operations in walk's order, so the results are identical
+// (TestWalkHazardMatchesWalk); scenarios it cannot follow exactly are
+// marked bad.
+func (e *Evaluator) monthlyBatch(s0, nb int) {
+	ls := &e.ln
+	S := e.sc.s
+	cum, mons := e.sc.cum[ls.series], e.sc.mon
+	t0, n := e.resets[0], ls.n
+	sts := e.batchSt[:nb]
+
+	// Months 1 .. t0-1 (a loan whose first payment is still ahead): one
+	// piece at today's rate and payment, the same on every scenario.
+	bal0, run0, trig0 := ls.b0, 0, 0
+	if t0 > 1 {
+		run0, trig0 = afford(0, ls.a0 > ls.aMax, 1, t0-1, ls.need)
+		bal0 = advance(ls.b0, ls.rate0/12, ls.a0, t0-1, ls.io)
+	}
+	first, zero := cum[(t0-1)*S+s0:][:nb], cum[s0:][:nb]
+	for b := range sts {
+		sts[b] = scenState{bal: bal0, rate: ls.rate0, peak: 1, run: run0, trig: trig0}
+		if t0 > 1 {
+			sts[b].lam = first[b] - zero[b]
+		}
+	}
+
+	add, a, la, ag := ls.add, ls.a, ls.la, ls.ag
+	invA0, aMax, need, io := ls.invA0, ls.aMax, ls.need, ls.io
+	tab := e.sc.pow.y
+	fac := e.batchF[:len(sts)]
+	for t := t0; t <= n; t++ {
+		mt := mons[(t-1)*S+s0:][:len(sts)]
+		now, prev := cum[t*S+s0:][:len(sts)], cum[(t-1)*S+s0:][:len(sts)]
+		if io {
+			for b := range fac {
+				fac[b] = mt[b].f + a // i: the payment is balance * i
+			}
+		} else {
+			// The annuity factors of the month, a loop of its own: they do
+			// not depend on one another or on the balances, and in a short
+			// loop the CPU overlaps several of their long chains.
+			months := float64(ls.remaining - (t - 1))
+			for b := range fac {
+				m := &mt[b]
+				// annuityFromLog(i, log1pSplit(...), months) with oneMinusExp
+				// by hand, as walkHazard's pass 2; i > 0 and months >= 1
+				// here (else the scenario is bad), and |x| < 60, far inside
+				// oneMinusExp's range.
+				l := log1pSplit(la, ag, m.logF, m.shrunk)
+				x := -float64(months * l)
+				fm := float64(x*expInvStep) + expRound
+				kf := fm - expRound
+				j := int64(math.Float64bits(fm) - expRoundBits)
+				r := float64(x-float64(kf*expStepHi)) - float64(kf*expStepLo)
+				r2 := r * r
+				q := float64(r*(1.0/120)) + 1.0/24
+				q = float64(r2*q) + float64(r*(1.0/6)) + 0.5
+				p := float64(r2*q) + r
+				hi, lo := exp2Hi[j&expTableMask], exp2Lo[j&expTableMask]
+				scale := math.Float64frombits(uint64((j>>expTableBits)+1023) << 52)
+				om := (1 - float64(hi*scale)) - float64(scale*(lo+float64(hi*p)))
+				fac[b] = (m.f + a) / om
+			}
+		}
+		for b := range sts {
+			c, m := &sts[b], &mt[b]
+			nr := m.ff + add // capRate without caps
+			if !(nr > 0) || nr == c.rate || !(m.f < splitMax) {
+				c.bad = true
+			}
+			c.rate = nr
+			bal := c.bal
+			pay := bal * fac[b]
+			if !io {
+				// advance(bal, i, pay, 1, false)
+				next := bal + (float64(bal*(m.f+a)) - pay)
+				if next < 0 {
+					next = 0
+				}
+				c.bal = next
+			}
+			// afford over the one-month piece t, without a branch on the
+			// payment (it crosses the cap unpredictably): the run grows
+			// while over and drops to 0 otherwise; it only matters until
+			// the trigger.
+			over := 0
+			if pay > aMax {
+				over = 1
+			}
+			c.run = (c.run + 1) * over
+			if c.run >= need && c.trig == 0 {
+				c.trig = t
+			}
+			w := 1.0
+			if invA0 > 0 {
+				ratio := pay * invA0
+				if f := ratio * powTableSteps; f >= 0 && f < powTableSteps*powTableMax {
+					kk := int(f)
+					y := tab[kk : kk+2 : kk+2]
+					w = y[0] + float64((f-float64(kk))*(y[1]-y[0]))
+				} else {
+					c.bad = true
+				}
+				c.peak = max(c.peak, ratio) // branch-free: ratios rise and fall at random
+			}
+			c.lam += float64(w * (now[b] - prev[b]))
+		}
+	}
+}

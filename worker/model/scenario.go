@@ -35,26 +35,27 @@ const (
 // (Params, seed) with NewScenarios; they are read-only afterwards and safe
 // for concurrent use by many Evaluators.
 //
-// Memory is about 8*(H+1)*(nCorrSeries+6) bytes per scenario: 1.6 MB per
+// Memory is about 8*(H+1)*(nCorrSeries+5) bytes per scenario: 1.8 MB per
 // 1,000 scenarios at H = 12.
 type Scenarios struct {
 	p    Params
 	s, h int
 
-	fedFunds []float64 // [s*h + t-1]: policy rate during month t, floored at 0
-	// mon[s*h + t-1]: the same rate as a monthly rate with its logarithm,
-	// so that a monthly reset of a loan costs no logarithm (log1pSplit).
+	// mon[(t-1)*s + scenario]: the policy rate during month t, floored at
+	// 0, with its monthly rate and logarithm, so that a monthly reset of a
+	// loan costs no logarithm (log1pSplit). Month-major, like cum: the
+	// monthly-reset kernel reads one month of many scenarios at a time.
 	mon []monthRate
 	// baseMon is monthRate of the policy rate held at r0 (the baseline).
 	baseMon monthRate
 	macro   []float64 // [s*(h+1) + t]: M(t), t = 0..H
 	loading [nCorrSeries]float64
-	// cum[series][s*(h+1) + t] = sum_{u=1..t} exp(b*M(u) - b^2/2): the
-	// cumulative hazard multiplier, so a piece of constant payment costs one
-	// subtraction.
+	// cum[series][t*s + scenario] = sum_{u=1..t} exp(b*M(u) - b^2/2), t =
+	// 0..H: the cumulative hazard multiplier, so a piece of constant
+	// payment costs one subtraction.
 	cum [nCorrSeries][]float64
-	// cumH[series][s] = cum at t = H, contiguous over scenarios for the
-	// fixed-rate fast path.
+	// cumH[series][scenario] = cum at t = H (the last month-row of cum),
+	// for the fixed-rate fast path.
 	cumH [nCorrSeries][]float64
 	pow  powTable
 }
@@ -80,7 +81,6 @@ func NewScenarios(p Params) (*Scenarios, error) {
 	}
 	sc := &Scenarios{p: p, s: p.Scenarios, h: p.HorizonMonths, pow: newPowTable(p.Gamma)}
 	S, H := sc.s, sc.h
-	sc.fedFunds = make([]float64, S*H)
 	sc.macro = make([]float64, S*(H+1))
 	sc.mon = make([]monthRate, S*H)
 	sc.baseMon = newMonthRate(p.R0Annual)
@@ -105,9 +105,7 @@ func NewScenarios(p Params) (*Scenarios, error) {
 			zr := normal(&src)
 			zm := normal(&src)
 			x = float64(x*decay) + float64(stepSD*zr)
-			ff := math.Max(0, p.Phi(t)+x)
-			sc.fedFunds[s*H+t-1] = ff
-			sc.mon[s*H+t-1] = newMonthRate(ff)
+			sc.mon[(t-1)*S+s] = newMonthRate(math.Max(0, p.Phi(t)+x))
 			u := float64(ownM*zm) - float64(p.Kappa*zr)
 			m = float64(rhoM*m) + float64(innovM*u)
 			sc.macro[s*(H+1)+t] = m
@@ -127,33 +125,30 @@ func NewScenarios(p Params) (*Scenarios, error) {
 		b := sc.loading[j]
 		half := b * b / 2
 		cum := make([]float64, S*(H+1))
-		cumH := make([]float64, S)
 		for s := 0; s < S; s++ {
-			row := cum[s*(H+1) : (s+1)*(H+1)]
 			mrow := sc.macro[s*(H+1) : (s+1)*(H+1)]
 			acc := 0.0
 			for t := 1; t <= H; t++ {
 				acc += expDet(float64(b*mrow[t]) - half)
-				row[t] = acc
+				cum[t*S+s] = acc
 			}
-			cumH[s] = acc
 		}
-		sc.cum[j], sc.cumH[j] = cum, cumH
+		sc.cum[j], sc.cumH[j] = cum, cum[H*S:(H+1)*S]
 	}
 	return sc, nil
 }
 
-// monthRate is an annual rate r as the monthly rate f = r/12, ln(1+f) and
-// f/(1+f): what log1pSplit needs of the policy rate.
+// monthRate is an annual rate ff with the monthly rate f = ff/12, ln(1+f)
+// and f/(1+f): what log1pSplit needs of the policy rate.
 type monthRate struct {
-	f, logF, shrunk float64
+	ff, f, logF, shrunk float64
 }
 
 // newMonthRate computes the monthRate of annual rate r. math.Log1p is pure
 // Go on amd64 and arm64 (no CPU-dependent path).
 func newMonthRate(r float64) monthRate {
 	f := r / 12
-	return monthRate{f: f, logF: math.Log1p(f), shrunk: f / (1 + f)}
+	return monthRate{ff: r, f: f, logF: math.Log1p(f), shrunk: f / (1 + f)}
 }
 
 // normal draws a standard normal by inversion, PhiInv of a uniform in
@@ -188,7 +183,7 @@ func (sc *Scenarios) Len() int { return sc.s }
 func (sc *Scenarios) HorizonMonths() int { return sc.h }
 
 // FedFunds is the policy rate of scenario s during month t (1..H).
-func (sc *Scenarios) FedFunds(s, t int) float64 { return sc.fedFunds[s*sc.h+t-1] }
+func (sc *Scenarios) FedFunds(s, t int) float64 { return sc.mon[(t-1)*sc.s+s].ff }
 
 // Macro is the macro factor M of scenario s at month t (0..H).
 func (sc *Scenarios) Macro(s, t int) float64 { return sc.macro[s*(sc.h+1)+t] }

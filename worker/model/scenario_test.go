@@ -150,7 +150,7 @@ func TestHazardMultiplierHasMeanOne(t *testing.T) {
 		col := make([]float64, S)
 		for month := 1; month <= H; month += 5 {
 			for s := range S {
-				col[s] = sc.cum[j][s*(H+1)+month] - sc.cum[j][s*(H+1)+month-1]
+				col[s] = sc.cum[j][month*S+s] - sc.cum[j][(month-1)*S+s]
 			}
 			mean, _ := meanVar(col)
 			se := math.Sqrt(math.Expm1(b*b) / float64(S))
