@@ -138,7 +138,7 @@ const (
 	barsLeft   = 64
 	barsRight  = 20
 	barsTop    = 40
-	barsBottom = 64
+	barsBottom = 54
 )
 
 // barGroup is one category of a grouped bar chart: baseline and stressed PD.

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
@@ -51,7 +52,7 @@ func fixtureReport() risk.Report {
 	var grades []risk.BandReport
 	for g := 1; g <= 10; g += 3 {
 		base := 0.0003 * float64(g*g)
-		grades = append(grades, risk.BandReport{Band: "grade_" + string(rune('0'+g%10)), Loans: 5000, ExposureUSD: 2.5e8, PDBaselineMean: base, PDStressedMean: 1.3 * base, DeltaPDMean: 0.3 * base})
+		grades = append(grades, risk.BandReport{Band: "grade_" + strconv.Itoa(g), Loans: 5000, ExposureUSD: 2.5e8, PDBaselineMean: base, PDStressedMean: 1.3 * base, DeltaPDMean: 0.3 * base})
 	}
 	warning := "99.9% figures (var_999, es_999) rest on 1000 scenarios, 1 in the tail; at least 100000 scenarios are needed for a reliable 99.9% figure"
 	return risk.Report{

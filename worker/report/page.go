@@ -28,6 +28,7 @@ code, .code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monosp
 table { border-collapse: collapse; margin: 8px 0 16px; font-variant-numeric: tabular-nums; }
 th, td { border-bottom: 1px solid var(--rule); padding: 4px 10px; text-align: left; vertical-align: top; }
 th { font-weight: 600; background: #f6f8fa; }
+table.dense { font-size: 0.88em; }
 td.num, th.num { text-align: right; white-space: nowrap; }
 tr.total td { font-weight: 600; border-top: 2px solid var(--ink); }
 .wide { overflow-x: auto; }
@@ -53,6 +54,7 @@ svg.chart line.m-var99 { stroke: #d55e00; stroke-dasharray: 6 3; }
 svg.chart line.m-es99 { stroke: #d55e00; }
 svg.chart line.m-var999 { stroke: #7b3294; stroke-dasharray: 6 3; }
 svg.chart line.m-es999 { stroke: #7b3294; }
+svg.chart .marker-label { paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
 svg.chart text.m-el { fill: #00704f; }
 svg.chart text.m-var99, svg.chart text.m-es99 { fill: #a34400; }
 svg.chart text.m-var999, svg.chart text.m-es999 { fill: #7b3294; }
@@ -137,7 +139,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.85em; }
 </table>
 </div>
 <div class="wide">
-<table>
+<table class="dense">
 <caption>Losses in US dollars over the horizon; exposure is EAD today; EL is expected loss, ES expected shortfall.</caption>
 <thead><tr><th scope="col">Segment</th><th scope="col" class="num">Exposure</th><th scope="col" class="num">EL</th><th scope="col" class="num">EL rate</th><th scope="col" class="num">VaR 99%</th><th scope="col" class="num">ES 99%</th><th scope="col" class="num">VaR 99.9%{{if .Flag999}} †{{end}}</th><th scope="col" class="num">ES 99.9%{{if .Flag999}} †{{end}}</th></tr></thead>
 <tbody>
