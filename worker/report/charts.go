@@ -38,10 +38,18 @@ func lossMarkers(ls risk.LossStats) []lossMarker {
 	}
 }
 
-// lossXScale is the horizontal scale of the loss histogram: from $0 to the
-// top of the last bin (the largest scenario loss).
+// lossXScale is the horizontal scale of the loss histogram: from the lower
+// edge of the first bin holding any scenario to the top of the last bin (the
+// largest scenario loss). risk's bins start at $0; a large book never loses
+// nothing, and leading empty bins would squeeze the distribution against
+// the right edge. Every marked figure is at least the smallest loss, so
+// none falls left of the axis.
 func lossXScale(h risk.Histogram) linearScale {
-	return linearScale{0, h.BinWidthUSD * float64(len(h.Counts)), lossLeft, lossWidth - lossRight}
+	first := 0
+	for first < len(h.Counts)-1 && h.Counts[first] == 0 {
+		first++
+	}
+	return linearScale{h.BinWidthUSD * float64(first), h.BinWidthUSD * float64(len(h.Counts)), lossLeft, lossWidth - lossRight}
 }
 
 // histogramDrawable reports whether the histogram has a positive extent and
@@ -76,20 +84,20 @@ func lossChart(ls risk.LossStats, scenarios int) string {
 	ys := linearScale{0, yTop, plotBottom, lossTop}
 
 	var w svgWriter
-	desc := fmt.Sprintf("Histogram of the portfolio loss in %s scenarios, %d bins of %s from $0 to %s. "+
+	desc := fmt.Sprintf("Histogram of the portfolio loss in %s scenarios, in bins of %s from %s to %s. "+
 		"Vertical lines mark expected loss %s, VaR 99%% %s, expected shortfall 99%% %s, VaR 99.9%% %s and expected shortfall 99.9%% %s. "+
 		"The table below the chart lists every bin.",
-		formatInt(int64(scenarios)), len(h.Counts), formatUSD(h.BinWidthUSD), formatUSD(xs.d1),
+		formatInt(int64(scenarios)), formatUSD(h.BinWidthUSD), formatUSD(xs.d0), formatUSD(xs.d1),
 		formatUSD(ls.ExpectedLoss), formatUSD(ls.VaR99), formatUSD(ls.ES99), formatUSD(ls.VaR999), formatUSD(ls.ES999))
 	w.open("loss-chart", "Portfolio loss distribution over scenarios", desc, lossWidth, lossHeight)
 
-	for _, t := range ticks(yTop, yStep) {
+	for _, t := range ticks(0, yTop, yStep) {
 		y := ys.at(t)
 		w.line(lossLeft, y, lossWidth-lossRight, y, `class="grid"`)
 		w.text(lossLeft-6, y+4, "end", "tick", formatInt(int64(t)))
 	}
-	xStep := niceStep(xs.d1, 6)
-	for _, t := range ticks(xs.d1, xStep) {
+	xStep := niceStep(xs.d1-xs.d0, 6)
+	for _, t := range ticks(xs.d0, xs.d1, xStep) {
 		x := xs.at(t)
 		w.line(x, plotBottom, x, plotBottom+5, `class="axis"`)
 		w.text(x, plotBottom+18, "middle", "tick", formatUSDCompact(t))
@@ -99,6 +107,9 @@ func lossChart(ls risk.LossStats, scenarios int) string {
 
 	for i, c := range h.Counts {
 		lo, hi := float64(i)*h.BinWidthUSD, float64(i+1)*h.BinWidthUSD
+		if hi <= xs.d0 {
+			continue
+		}
 		x0, x1 := xs.at(lo), xs.at(hi)
 		gap := 0.0
 		if x1-x0 > 3 {
@@ -139,6 +150,9 @@ const (
 	barsRight  = 20
 	barsTop    = 40
 	barsBottom = 54
+	// minLabelledBarWidth is the narrowest bar that gets its value printed
+	// above it; narrower labels would overlap (the tables hold the numbers).
+	minLabelledBarWidth = 28
 )
 
 // barGroup is one category of a grouped bar chart: baseline and stressed PD.
@@ -182,7 +196,7 @@ func pdBarChart(id, title, what string, groups []barGroup, targetRate float64) s
 	}
 	var w svgWriter
 	w.open(id, title, desc, barsWidth, barsHeight)
-	for _, t := range ticks(yTop, step) {
+	for _, t := range ticks(0, yTop, step) {
 		y := ys.at(t)
 		w.line(barsLeft, y, barsWidth-barsRight, y, `class="grid"`)
 		w.text(barsLeft-6, y+4, "end", "tick", strconv.FormatFloat(100*t, 'f', decimals, 64)+"%")
@@ -216,7 +230,9 @@ func pdBarChart(id, title, what string, groups []barGroup, targetRate float64) s
 			}
 			y := ys.at(v)
 			w.rect(x, y, barW, plotBottom-y, bar.class, fmt.Sprintf("%s: %s PD %s", humanise(g.label), bar.name, formatPct(bar.v, 3)))
-			w.text(x+barW/2, y-4, "middle", "value", formatPct(bar.v, 2))
+			if barW >= minLabelledBarWidth {
+				w.text(x+barW/2, y-4, "middle", "value", formatPct(bar.v, 2))
+			}
 		}
 		w.text(cx, plotBottom+16, "middle", "category", wrapWords(humanise(g.label), max(8, int(groupW/7)))...)
 	}

@@ -140,7 +140,13 @@ func TestNiceStepAndTicks(t *testing.T) {
 			t.Errorf("niceStep(%v, %d) = %v, want %v", tc.span, tc.n, got, tc.want)
 		}
 	}
-	if got := ticks(200, 50); !slices.Equal(got, []float64{0, 50, 100, 150, 200}) {
-		t.Errorf("ticks(200, 50) = %v", got)
+	if got := ticks(0, 200, 50); !slices.Equal(got, []float64{0, 50, 100, 150, 200}) {
+		t.Errorf("ticks(0, 200, 50) = %v", got)
+	}
+	if got := ticks(1e9+1, 1e9+3e5, 1e5); !slices.Equal(got, []float64{1e9 + 1e5, 1e9 + 2e5, 1e9 + 3e5}) {
+		t.Errorf("ticks far from zero = %v", got)
+	}
+	if got := ticks(0, 1, 0); got != nil {
+		t.Errorf("a zero step gives ticks %v", got)
 	}
 }

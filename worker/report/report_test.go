@@ -309,6 +309,9 @@ func TestLossChartMarksTheFiguresAtTheirValues(t *testing.T) {
 	}
 	ls := r.Portfolio
 	top := ls.Histogram.BinWidthUSD * float64(len(ls.Histogram.Counts))
+	if ls.Histogram.Counts[0] == 0 {
+		t.Fatal("the fixture's first bin must hold scenarios, so the axis starts at $0")
+	}
 	for _, tc := range []struct {
 		measure string
 		value   float64
@@ -324,8 +327,9 @@ func TestLossChartMarksTheFiguresAtTheirValues(t *testing.T) {
 			if !ok {
 				t.Fatalf("no marker line for %s", tc.measure)
 			}
-			// Independent of the scale code: the axis runs from $0 at
-			// lossLeft to the top of the last bin at lossWidth-lossRight.
+			// Independent of the scale code: the axis runs from $0 (the
+			// first bin is not empty) at lossLeft to the top of the last
+			// bin at lossWidth-lossRight.
 			want := lossLeft + tc.value/top*(lossWidth-lossRight-lossLeft)
 			if math.Abs(got-want) > 0.006 {
 				t.Errorf("x = %v, want %v", got, want)

@@ -88,14 +88,20 @@ func niceStep(span float64, n int) float64 {
 	}
 }
 
-// ticks returns 0, step, 2*step, ... up to limit (within rounding).
-func ticks(limit, step float64) []float64 {
+// ticks returns the multiples of step from the first at or above from up
+// to limit (within rounding), at most 1,000 of them.
+func ticks(from, limit, step float64) []float64 {
+	if !(step > 0) || !finite(from) || !finite(limit) {
+		return nil
+	}
+	first := math.Ceil(from/step - 1e-9)
 	var out []float64
-	for i := 0; ; i++ {
-		v := float64(i) * step
-		if v > limit*(1+1e-9) || i > 1000 {
-			return out
+	for i := 0; i <= 1000; i++ {
+		v := (first + float64(i)) * step
+		if v > limit+1e-9*math.Abs(limit)+1e-12*step {
+			break
 		}
 		out = append(out, v)
 	}
+	return out
 }
