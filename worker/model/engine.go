@@ -229,8 +229,10 @@ func (e *Evaluator) prepare(l *loan.Loan) error {
 				e.resets = append(e.resets, t)
 			}
 		}
+		// monthlyBatch also needs a positive payment today (the payment
+		// factor is a ratio to it) and a bit per month in a uint64.
 		ls.monthly = l.ResetMonths == 1 && ls.periodicCap == 0 && math.IsInf(ls.rateCeil, 1) &&
-			ls.split && len(e.resets) > 0
+			ls.split && len(e.resets) > 0 && ls.a0 > 0 && ls.n < 64
 	}
 	return nil
 }
@@ -342,8 +344,10 @@ func (e *Evaluator) variablePath() (sumBase, sumStress, sumPeak, maxPeak float64
 			}
 			sumStress += pd
 			if u < pd {
-				// Rare: rebuild the path to find the default month and balance.
-				e.cur, _, _ = e.walk(s, e.cur)
+				// Rare: rebuild the path to find the default month and
+				// balance (and the trigger month, which monthlyBatch does
+				// not keep).
+				e.cur, trig, _ = e.walk(s, e.cur)
 				e.recordDefault(s, u, e.cur, trig)
 			}
 		}

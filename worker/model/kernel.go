@@ -180,12 +180,15 @@ const kernelBatch = 32
 
 // scenState is monthlyBatch's state and result for one scenario.
 type scenState struct {
-	bal, rate, lam, peak float64
-	run, trig            int
-	// bad marks a scenario whose path the batch cannot follow (a reset
-	// that leaves the rate unchanged, a rate at the floor or beyond
-	// log1pSplit's range, a payment ratio beyond the power table):
-	// walkHazard redoes it.
+	bal, lam float64
+	maxPay   float64 // the largest payment so far
+	over     uint64  // bit t: the payment of month t exceeds the affordability cap
+	peak     float64 // result: max(1, maxPay/A(0))
+	// trig is the result's trigger: 0 if affordability never fails, else
+	// non-zero (not the month: recordDefault gets that from walk).
+	trig int
+	// bad marks a scenario whose path the batch does not follow (see
+	// monthlyBatch): walkHazard redoes it.
 	bad bool
 }
 
@@ -193,16 +196,21 @@ type scenState struct {
 type batchState [kernelBatch]scenState
 
 // monthlyBatch is walkHazard for the commonest variable loan, one that
-// resets every month with no caps (prime lines and prime amortising loans),
-// on scenarios s0 .. s0+nb-1 at once, month by month. Within a month the
-// scenarios do not depend on each other, so the CPU overlaps their
-// annuities, payment factors and balance updates, where walkHazard, one
-// scenario at a time, waits on each month's chain of a log, an exp and a
-// division before the next month's balance; and a month of consecutive
-// scenarios is contiguous in the month-major Scenarios. It performs walk's
-// operations in walk's order, so the results are identical
-// (TestWalkHazardMatchesWalk); scenarios it cannot follow exactly are
-// marked bad.
+// resets every month with no caps (prime lines and prime amortising
+// loans), on scenarios s0 .. s0+nb-1 at once, month by month. Within a
+// month the scenarios do not depend on each other, so the CPU overlaps
+// their annuities, payment factors and balance updates, where walkHazard,
+// one scenario at a time, waits on each month's chain of a log, an exp and
+// a division before the next month's balance; and a month of consecutive
+// scenarios is contiguous in the month-major Scenarios.
+//
+// It performs walk's operations in walk's order, so the results are
+// identical (TestWalkHazardMatchesWalk), for the paths it follows: every
+// month a new rate (a regular scenario, and a first reset that changes
+// today's rate) and payments within the power table (A/A(0) <
+// powTableMax, checked once from the largest payment); it marks any other
+// scenario bad. Affordability is a bit per month, and a run of need
+// consecutive bits sets the trigger.
 func (e *Evaluator) monthlyBatch(s0, nb int) {
 	ls := &e.ln
 	S := e.sc.s
@@ -212,21 +220,27 @@ func (e *Evaluator) monthlyBatch(s0, nb int) {
 
 	// Months 1 .. t0-1 (a loan whose first payment is still ahead): one
 	// piece at today's rate and payment, the same on every scenario.
-	bal0, run0, trig0 := ls.b0, 0, 0
+	bal0, over0 := ls.b0, uint64(0)
 	if t0 > 1 {
-		run0, trig0 = afford(0, ls.a0 > ls.aMax, 1, t0-1, ls.need)
 		bal0 = advance(ls.b0, ls.rate0/12, ls.a0, t0-1, ls.io)
+		if ls.a0 > ls.aMax {
+			over0 = (1<<t0 - 1) &^ 1 // months 1 .. t0-1
+		}
 	}
 	first, zero := cum[(t0-1)*S+s0:][:nb], cum[s0:][:nb]
+	m0, regular := mons[(t0-1)*S+s0:][:nb], e.sc.regular[s0:][:nb]
 	for b := range sts {
-		sts[b] = scenState{bal: bal0, rate: ls.rate0, peak: 1, run: run0, trig: trig0}
+		sts[b] = scenState{bal: bal0, over: over0, bad: !regular[b] || m0[b].ff+ls.add == ls.rate0}
 		if t0 > 1 {
 			sts[b].lam = first[b] - zero[b]
 		}
 	}
 
-	add, a, la, ag := ls.add, ls.a, ls.la, ls.ag
-	invA0, aMax, need, io := ls.invA0, ls.aMax, ls.need, ls.io
+	a, la, ag, io, aMax := ls.a, ls.la, ls.ag, ls.io, ls.aMax
+	// f = pay*invA0*powTableSteps is exactly pow's f = (pay*invA0)*powTableSteps:
+	// scaling by a power of 2 commutes with rounding.
+	toTable := ls.invA0 * powTableSteps
+	const lastK = powTableSteps*powTableMax - 1
 	tab := e.sc.pow.y
 	fac := e.batchF[:len(sts)]
 	for t := t0; t <= n; t++ {
@@ -240,15 +254,14 @@ func (e *Evaluator) monthlyBatch(s0, nb int) {
 			// The annuity factors of the month, a loop of its own: they do
 			// not depend on one another or on the balances, and in a short
 			// loop the CPU overlaps several of their long chains.
-			months := float64(ls.remaining - (t - 1))
+			negMonths := -float64(ls.remaining - (t - 1))
 			for b := range fac {
 				m := &mt[b]
 				// annuityFromLog(i, log1pSplit(...), months) with oneMinusExp
 				// by hand, as walkHazard's pass 2; i > 0 and months >= 1
-				// here (else the scenario is bad), and |x| < 60, far inside
-				// oneMinusExp's range.
+				// here, and |x| < 60, far inside oneMinusExp's range.
 				l := log1pSplit(la, ag, m.logF, m.shrunk)
-				x := -float64(months * l)
+				x := float64(negMonths * l) // -(months*l), exactly
 				fm := float64(x*expInvStep) + expRound
 				kf := fm - expRound
 				j := int64(math.Float64bits(fm) - expRoundBits)
@@ -264,47 +277,50 @@ func (e *Evaluator) monthlyBatch(s0, nb int) {
 			}
 		}
 		for b := range sts {
-			c, m := &sts[b], &mt[b]
-			nr := m.ff + add // capRate without caps
-			if !(nr > 0) || nr == c.rate || !(m.f < splitMax) {
-				c.bad = true
-			}
-			c.rate = nr
+			c := &sts[b]
 			bal := c.bal
 			pay := bal * fac[b]
+			c.maxPay = max(c.maxPay, pay) // branch-free: payments rise and fall at random
+			var over uint64               // branch-free too
+			if pay > aMax {
+				over = 1
+			}
+			c.over |= over << t
 			if !io {
 				// advance(bal, i, pay, 1, false)
-				next := bal + (float64(bal*(m.f+a)) - pay)
+				next := bal + (float64(bal*(mt[b].f+a)) - pay)
 				if next < 0 {
 					next = 0
 				}
 				c.bal = next
 			}
-			// afford over the one-month piece t, without a branch on the
-			// payment (it crosses the cap unpredictably): the run grows
-			// while over and drops to 0 otherwise; it only matters until
-			// the trigger.
-			over := 0
-			if pay > aMax {
-				over = 1
+			// e.sc.pow.pow(pay*invA0), by hand; a ratio beyond the table
+			// reads its last entry here and marks the scenario bad below.
+			f := pay * toTable
+			kk := int(f)
+			if kk > lastK {
+				kk = lastK
 			}
-			c.run = (c.run + 1) * over
-			if c.run >= need && c.trig == 0 {
-				c.trig = t
-			}
-			w := 1.0
-			if invA0 > 0 {
-				ratio := pay * invA0
-				if f := ratio * powTableSteps; f >= 0 && f < powTableSteps*powTableMax {
-					kk := int(f)
-					y := tab[kk : kk+2 : kk+2]
-					w = y[0] + float64((f-float64(kk))*(y[1]-y[0]))
-				} else {
-					c.bad = true
-				}
-				c.peak = max(c.peak, ratio) // branch-free: ratios rise and fall at random
-			}
+			y := tab[kk : kk+2 : kk+2]
+			w := y[0] + float64((f-float64(kk))*(y[1]-y[0]))
 			c.lam += float64(w * (now[b] - prev[b]))
+		}
+	}
+	for b := range sts {
+		c := &sts[b]
+		c.peak = max(1, c.maxPay*ls.invA0) // max of the ratios: x*invA0 is monotone
+		if !(c.peak < powTableMax) {
+			c.bad = true
+		}
+		// A run of need consecutive unaffordable months: bit t of run is
+		// set when months t .. t+k are all over.
+		run := c.over
+		for k := 1; k < ls.need && run != 0; k++ {
+			run &= c.over >> k
+		}
+		c.trig = 0
+		if run != 0 {
+			c.trig = 1
 		}
 	}
 }

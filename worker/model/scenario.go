@@ -46,6 +46,11 @@ type Scenarios struct {
 	// loan costs no logarithm (log1pSplit). Month-major, like cum: the
 	// monthly-reset kernel reads one month of many scenarios at a time.
 	mon []monthRate
+	// regular[scenario]: the policy rate is positive and below 12*splitMax
+	// in every month and moves by more than 1e-9 from each month to the
+	// next, so that a loan paying it plus a spread >= 0 gets a new rate at
+	// every monthly reset (monthlyBatch).
+	regular []bool
 	// baseMon is monthRate of the policy rate held at r0 (the baseline).
 	baseMon monthRate
 	macro   []float64 // [s*(h+1) + t]: M(t), t = 0..H
@@ -83,6 +88,7 @@ func NewScenarios(p Params) (*Scenarios, error) {
 	S, H := sc.s, sc.h
 	sc.macro = make([]float64, S*(H+1))
 	sc.mon = make([]monthRate, S*H)
+	sc.regular = make([]bool, S)
 	sc.baseMon = newMonthRate(p.R0Annual)
 
 	a, sigma := p.MeanReversionPerYear, p.SigmaAnnualPerSqrtYear
@@ -110,6 +116,18 @@ func NewScenarios(p Params) (*Scenarios, error) {
 			m = float64(rhoM*m) + float64(innovM*u)
 			sc.macro[s*(H+1)+t] = m
 		}
+	}
+
+	for s := 0; s < S; s++ {
+		ok := true
+		for t := 1; t <= H; t++ {
+			m := &sc.mon[(t-1)*S+s]
+			ok = ok && m.ff > 0 && m.f < splitMax
+			if t > 1 {
+				ok = ok && math.Abs(m.ff-sc.mon[(t-2)*S+s].ff) > 1e-9
+			}
+		}
+		sc.regular[s] = ok
 	}
 
 	for c := 0; c < nClasses; c++ {
