@@ -67,6 +67,9 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.85em; }
   figure, table, .warnings, .cards, dl.facts { break-inside: avoid; }
   h2 { break-after: avoid; }
   .wide { overflow: visible; }
+  table { font-size: 9pt; }
+  table.dense { font-size: 8pt; }
+  th, td { padding: 2px 6px; }
   details > summary { display: none; }
 }
 @page { margin: 15mm; }
@@ -130,21 +133,21 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.85em; }
 </figure>{{end}}
 <div class="wide">
 <table>
-<caption>Mean PD over the horizon, baseline and stressed; default rate is the share of loan-scenarios whose default draw came up.</caption>
-<thead><tr><th scope="col">Segment</th><th scope="col" class="num">Loans</th><th scope="col" class="num">PD baseline</th><th scope="col" class="num">PD stressed</th><th scope="col" class="num">Change</th><th scope="col" class="num">Default rate</th></tr></thead>
+<caption>Exposure is EAD today; mean PD over the horizon, baseline and stressed; default rate is the share of loan-scenarios whose default draw came up.</caption>
+<thead><tr><th scope="col">Segment</th><th scope="col" class="num">Loans</th><th scope="col" class="num">Exposure</th><th scope="col" class="num">PD baseline</th><th scope="col" class="num">PD stressed</th><th scope="col" class="num">Change</th><th scope="col" class="num">Default rate</th></tr></thead>
 <tbody>
-{{range .Segments}}<tr><th scope="row">{{.Name}}</th><td class="num">{{.Loans}}</td><td class="num">{{.PDBaseline}}</td><td class="num">{{.PDStressed}}</td><td class="num">{{.DeltaPD}}</td><td class="num">{{.DefaultRate}}</td></tr>
-{{end}}{{with .Total}}<tr class="total"><th scope="row">{{.Name}}</th><td class="num">{{.Loans}}</td><td class="num">{{.PDBaseline}}</td><td class="num">{{.PDStressed}}</td><td class="num">{{.DeltaPD}}</td><td class="num">{{.DefaultRate}}</td></tr>
+{{range .Segments}}<tr><th scope="row">{{.Name}}</th><td class="num">{{.Loans}}</td><td class="num">{{.Exposure}}</td><td class="num">{{.PDBaseline}}</td><td class="num">{{.PDStressed}}</td><td class="num">{{.DeltaPD}}</td><td class="num">{{.DefaultRate}}</td></tr>
+{{end}}{{with .Total}}<tr class="total"><th scope="row">{{.Name}}</th><td class="num">{{.Loans}}</td><td class="num">{{.Exposure}}</td><td class="num">{{.PDBaseline}}</td><td class="num">{{.PDStressed}}</td><td class="num">{{.DeltaPD}}</td><td class="num">{{.DefaultRate}}</td></tr>
 {{end}}</tbody>
 </table>
 </div>
 <div class="wide">
 <table class="dense">
-<caption>Losses in US dollars over the horizon; exposure is EAD today; EL is expected loss, ES expected shortfall.</caption>
-<thead><tr><th scope="col">Segment</th><th scope="col" class="num">Exposure</th><th scope="col" class="num">EL</th><th scope="col" class="num">EL rate</th><th scope="col" class="num">VaR 99%</th><th scope="col" class="num">ES 99%</th><th scope="col" class="num">VaR 99.9%{{if .Flag999}} †{{end}}</th><th scope="col" class="num">ES 99.9%{{if .Flag999}} †{{end}}</th></tr></thead>
+<caption>Losses in US dollars over the horizon; EL is expected loss (EL rate: as a share of exposure), ES expected shortfall.</caption>
+<thead><tr><th scope="col">Segment</th><th scope="col" class="num">EL</th><th scope="col" class="num">EL rate</th><th scope="col" class="num">VaR 99%</th><th scope="col" class="num">ES 99%</th><th scope="col" class="num">VaR 99.9%{{if .Flag999}} †{{end}}</th><th scope="col" class="num">ES 99.9%{{if .Flag999}} †{{end}}</th></tr></thead>
 <tbody>
-{{range .Segments}}<tr><th scope="row">{{.Name}}</th><td class="num">{{.Exposure}}</td><td class="num">{{.EL}}</td><td class="num">{{.ELRate}}</td><td class="num">{{.VaR99}}</td><td class="num">{{.ES99}}</td><td class="num">{{.VaR999}}</td><td class="num">{{.ES999}}</td></tr>
-{{end}}{{with .Total}}<tr class="total"><th scope="row">{{.Name}}</th><td class="num">{{.Exposure}}</td><td class="num">{{.EL}}</td><td class="num">{{.ELRate}}</td><td class="num">{{.VaR99}}</td><td class="num">{{.ES99}}</td><td class="num">{{.VaR999}}</td><td class="num">{{.ES999}}</td></tr>
+{{range .Segments}}<tr><th scope="row">{{.Name}}</th><td class="num">{{.EL}}</td><td class="num">{{.ELRate}}</td><td class="num">{{.VaR99}}</td><td class="num">{{.ES99}}</td><td class="num">{{.VaR999}}</td><td class="num">{{.ES999}}</td></tr>
+{{end}}{{with .Total}}<tr class="total"><th scope="row">{{.Name}}</th><td class="num">{{.EL}}</td><td class="num">{{.ELRate}}</td><td class="num">{{.VaR99}}</td><td class="num">{{.ES99}}</td><td class="num">{{.VaR999}}</td><td class="num">{{.ES999}}</td></tr>
 {{end}}</tbody>
 </table>
 </div>
