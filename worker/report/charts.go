@@ -119,7 +119,7 @@ func lossChart(ls risk.LossStats, scenarios int) string {
 		if c > 0 {
 			height = max(height, 1.5)
 		}
-		tip := fmt.Sprintf("%s to %s: %s scenarios", formatUSD(lo), formatUSD(hi), formatInt(c))
+		tip := fmt.Sprintf("%s to %s: %s", formatUSD(lo), formatUSD(hi), plural(c, "scenario"))
 		w.rect(x0, plotBottom-height, x1-x0-gap, height, "bar", tip)
 	}
 	w.line(lossLeft, plotBottom, lossWidth-lossRight, plotBottom, `class="axis"`)

@@ -168,3 +168,11 @@ func wrapWords(s string, width int) []string {
 	}
 	return lines
 }
+
+// plural writes "1 scenario", "2 scenarios", "1,000 scenarios".
+func plural(n int64, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return formatInt(n) + " " + noun + "s"
+}

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -379,7 +380,7 @@ func TestEdgeCases(t *testing.T) {
 		{"zero losses say so instead of drawing an empty chart", zero, meta,
 			[]string{"Every one of the 1,000 scenarios lost $0"}, []string{"loss-chart", "pd-segment-chart"}},
 		{"a single scenario still draws its one bar and markers", single, Meta{Scenarios: 1},
-			[]string{`data-measure="var_999"`, "$97,500 to $100,000: 1 scenarios"}, nil},
+			[]string{`data-measure="var_999"`, "$97,500 to $100,000: 1 scenario<"}, nil},
 		{"an empty report renders its warning and no charts", empty, Meta{},
 			[]string{"no loans were evaluated", "No segment had any loans.", "The report holds no scenario losses to plot."},
 			[]string{"loss-chart", "pd-segment-chart", "pd-band-chart", "pd-grade-chart"}},
@@ -533,4 +534,68 @@ func unescapedMarkup(md string) []string {
 		}
 	}
 	return bad
+}
+
+func TestLossBarsShowEveryNonEmptyBin(t *testing.T) {
+	t.Parallel()
+	r := fixtureReport()
+	page, err := HTML(r, fixtureMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	counts := r.Portfolio.Histogram.Counts
+	var maxCount int64
+	for _, c := range counts {
+		maxCount = max(maxCount, c)
+	}
+	var heights []float64
+	walk(t, page, func(n *html.Node) {
+		if class, _ := attr(n, "class"); n.Data == "rect" && class == "bar" {
+			h, _ := attr(n, "height")
+			v, err := strconv.ParseFloat(h, 64)
+			if err != nil {
+				t.Fatalf("bar height %q: %v", h, err)
+			}
+			heights = append(heights, v)
+		}
+	})
+	if len(heights) != len(counts) {
+		t.Fatalf("%d bars for %d bins", len(heights), len(counts))
+	}
+	tallest := heights[slices.Index(counts, maxCount)]
+	for i, c := range counts {
+		switch {
+		case c == 0 && heights[i] != 0:
+			t.Errorf("empty bin %d has a bar %v tall", i, heights[i])
+		case c > 0 && heights[i] < 1.5:
+			t.Errorf("bin %d holds %d scenarios but its bar is only %v tall", i, c, heights[i])
+		case c > 0 && heights[i] > 1.5 && math.Abs(heights[i]/tallest-float64(c)/float64(maxCount)) > 0.01:
+			t.Errorf("bin %d: bar height %v is not in proportion to its count %d (tallest %v for %d)", i, heights[i], c, tallest, maxCount)
+		}
+	}
+}
+
+func TestZeroMetaFieldsComeFromTheReport(t *testing.T) {
+	t.Parallel()
+	r := fixtureReport()
+	out, err := Render(r, Meta{RunID: "r"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"<dt>Seed</dt><dd><code>20261121</code></dd>",
+		"<dt>Model version</dt><dd><code>credit-hazard/1.0.0</code></dd>",
+		"<dt>Parameter hash</dt><dd><code>" + r.ParamsHash + "</code></dd>",
+		"<dt>Built with</dt><dd><code>go1.26.0 amd64</code></dd>",
+		"<dt>Scenarios</dt><dd>1,000</dd>",
+		"<dt>Horizon</dt><dd>12 months</dd>",
+		"Policy rate to 8.00% over 12 months",
+	} {
+		if !bytes.Contains(out.HTML, []byte(want)) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if bytes.Contains(out.HTML, []byte("disagree")) {
+		t.Error("an unset Meta field is reported as disagreeing with the report")
+	}
 }

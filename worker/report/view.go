@@ -106,8 +106,12 @@ func newView(r risk.Report, m Meta) view {
 			formatInt(risk.MinScenarios999), formatInt(int64(scenarios)), formatInt(int64(scenarios/1000))))
 	}
 	if m.LoansRejected > 0 {
-		warn = append(warn, fmt.Sprintf("%s input records were rejected as malformed and are not in these figures; the reasons are in runs/%s/errors/.",
-			formatInt(m.LoansRejected), m.RunID))
+		where := "the run's errors/ folder"
+		if m.RunID != "" {
+			where = "runs/" + m.RunID + "/errors/"
+		}
+		warn = append(warn, fmt.Sprintf("%s were rejected as malformed and are not in these figures; the reasons are in %s.",
+			plural(m.LoansRejected, "input record"), where))
 	}
 	if m.Loans > 0 && m.LoansProcessed+m.LoansRejected != m.Loans {
 		warn = append(warn, fmt.Sprintf("The input holds %s loan records but %s were evaluated and %s rejected: %s are unaccounted for.",
