@@ -214,7 +214,7 @@ func pdBarChart(id, title, what string, groups []barGroup, targetRate float64) s
 	groupW := float64(barsWidth-barsLeft-barsRight) / float64(n)
 	barW := math.Min(40, groupW*0.36)
 	for i, g := range groups {
-		cx := barsLeft + groupW*(float64(i)+0.5)
+		cx := barsLeft + float64(groupW*(float64(i)+0.5))
 		for j, bar := range []struct {
 			v     float64
 			class string

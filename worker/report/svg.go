@@ -65,7 +65,10 @@ func (s linearScale) at(v float64) float64 {
 		return s.r0
 	}
 	v = min(max(v, min(s.d0, s.d1)), max(s.d0, s.d1))
-	return s.r0 + (v-s.d0)/(s.d1-s.d0)*(s.r1-s.r0)
+	// float64(...) keeps the product from fusing with the sum into an FMA
+	// (Go may fuse x*y+z on arm64), so every platform writes the same
+	// coordinates and the golden pages hold everywhere (MODEL.md).
+	return s.r0 + float64((v-s.d0)/(s.d1-s.d0)*(s.r1-s.r0))
 }
 
 // niceStep returns a step of 1, 2 or 5 times a power of ten that splits
@@ -98,7 +101,7 @@ func ticks(from, limit, step float64) []float64 {
 	var out []float64
 	for i := 0; i <= 1000; i++ {
 		v := (first + float64(i)) * step
-		if v > limit+1e-9*math.Abs(limit)+1e-12*step {
+		if v > limit+float64(1e-9*math.Abs(limit))+float64(1e-12*step) {
 			break
 		}
 		out = append(out, v)
