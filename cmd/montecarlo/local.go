@@ -299,6 +299,9 @@ func writeLocalText(w io.Writer, res localrun.Result, wall time.Duration) {
 	if res.LoansRejected > 0 {
 		p.Fprintf(w, "Rejected records, with their reasons: %s\n", res.ErrorsDir)
 	}
+	if res.WorkersKilled > 0 {
+		p.Fprintf(w, "Chaos: %d workers killed mid-task and replaced; their batches were retried\n", res.WorkersKilled)
+	}
 	p.Fprintf(w, "Wall time %.1fs: %.0f loans per second\n", wall.Seconds(), float64(res.Loans)/wall.Seconds())
 }
 

@@ -120,8 +120,8 @@ func TestKilledWorkersLoseNoBatchAndChangeNoFigure(t *testing.T) {
 	opts.ChaosKill = 0.2
 	opts.ChaosSeed = 1
 	res, rt := runPipeline(t, opts, e2eRun())
-	if rt.Kills() == 0 {
-		t.Fatal("no worker was killed; the test proves nothing")
+	if rt.Kills() == 0 || res.WorkersKilled != rt.Kills() {
+		t.Fatalf("%d workers killed (the result says %d); the test proves nothing without kills", rt.Kills(), res.WorkersKilled)
 	}
 	if rt.WorkersStarted() <= 2*rt.opts.Workers {
 		t.Errorf("%d workers started after %d kills; the ECS stand-in should have replaced them", rt.WorkersStarted(), rt.Kills())

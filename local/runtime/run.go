@@ -77,6 +77,7 @@ type Result struct {
 	Scenarios      int
 	Seed           int64
 	Batches        int64
+	WorkersKilled  int64         // by Options.ChaosKill during the run; each was replaced
 	Headline       risk.Headline // the report's headline figures
 	ReportPath     string        // report.json on disk
 	ReportHTMLPath string        // the human report on disk
@@ -157,6 +158,7 @@ func (r *Runtime) Run(ctx context.Context, run Run) (Result, error) {
 		return Result{}, fmt.Errorf("localrun: %w", err)
 	}
 	start := time.Now()
+	killsBefore := r.Kills()
 	stamp := start.UTC().Format("20060102T150405Z") + "-" + randomSuffix()
 	res := Result{Dataset: dataset, Scenarios: run.Scenarios, Seed: run.Seed}
 
@@ -202,6 +204,7 @@ func (r *Runtime) Run(ctx context.Context, run Run) (Result, error) {
 		res.ReportHTMLPath = r.path(agg.ReportHTMLKey)
 	}
 	res.ErrorsDir = r.path(workflow.RunPrefix(agg.RunID) + "errors")
+	res.WorkersKilled = r.Kills() - killsBefore
 	res.Wall = time.Since(start)
 	return res, nil
 }
