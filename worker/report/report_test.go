@@ -385,7 +385,7 @@ func TestEdgeCases(t *testing.T) {
 			[]string{"no loans were evaluated", "No segment had any loans.", "The report holds no scenario losses to plot."},
 			[]string{"loss-chart", "pd-segment-chart", "pd-band-chart", "pd-grade-chart"}},
 		{"non-finite figures show as n/a and are named", nan, meta,
-			[]string{"n/a", "portfolio.var_99", "segments[personal_auto].pd_stressed_mean", "score_bands[good]", "malformed"},
+			[]string{"n/a", "headline.expected_loss_rate", "portfolio.var_99", "segments[personal_auto].pd_stressed_mean", "score_bands[good]", "malformed"},
 			[]string{"loss-chart"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

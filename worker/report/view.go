@@ -175,7 +175,7 @@ func newView(r risk.Report, m Meta) view {
 		{"Input", orUnknown(m.InputSource), true},
 		{"Seed", strconv.FormatUint(seed, 10), true},
 		{"Scenarios", formatInt(int64(scenarios)), false},
-		{"Horizon", strconv.Itoa(horizon) + " months", false},
+		{"Horizon", monthsOrUnknown(horizon), false},
 		{"Stress", stressText(target, r.Params.RampMonths, r.Params.R0Annual), false},
 		{"Model version", orUnknown(modelVersion), true},
 		{"Parameter hash", orUnknown(paramsHash), true},
@@ -244,7 +244,11 @@ func subtitle(target float64, ramp, horizon, scenarios int, loans int64) string 
 		}
 		s += " · "
 	}
-	return s + formatInt(loans) + " loans · " + formatInt(int64(scenarios)) + " scenarios · " + strconv.Itoa(horizon) + "-month horizon"
+	s += plural(loans, "loan") + " · " + plural(int64(scenarios), "scenario")
+	if horizon > 0 {
+		s += " · " + strconv.Itoa(horizon) + "-month horizon"
+	}
+	return s
 }
 
 func stressText(target float64, ramp int, r0 float64) string {
@@ -324,6 +328,12 @@ func nonFinite(r risk.Report) []string {
 			}
 		}
 	}
+	h := r.Headline
+	check("headline", risk.LossStats{
+		ExposureUSD: h.ExposureUSD, ExpectedLoss: h.ExpectedLoss, ExpectedLossRate: h.ExpectedLossRate,
+		VaR99: h.VaR99, ES99: h.ES99, VaR999: h.VaR999, ES999: h.ES999,
+		PDBaselineMean: h.PDBaselineMean, PDStressedMean: h.PDStressedMean,
+	})
 	check("portfolio", r.Portfolio)
 	for _, s := range r.Segments {
 		check("segments["+string(s.Segment)+"]", s.LossStats)
@@ -373,4 +383,11 @@ func paramFacts(p any) []fact {
 		out = append(out, fact{fmt.Sprint(k), buf.String(), true})
 	}
 	return out
+}
+
+func monthsOrUnknown(n int) string {
+	if n <= 0 {
+		return "unknown"
+	}
+	return strconv.Itoa(n) + " months"
 }
