@@ -26,15 +26,16 @@ const (
 type lossMarker struct {
 	key, label, class string
 	value             float64
+	ci                risk.Interval
 }
 
 func lossMarkers(ls risk.LossStats) []lossMarker {
 	return []lossMarker{
-		{"expected_loss", "Expected loss", "m-el", ls.ExpectedLoss},
-		{"var_99", "VaR 99%", "m-var99", ls.VaR99},
-		{"es_99", "ES 99%", "m-es99", ls.ES99},
-		{"var_999", "VaR 99.9%", "m-var999", ls.VaR999},
-		{"es_999", "ES 99.9%", "m-es999", ls.ES999},
+		{"expected_loss", "Expected loss", "m-el", ls.ExpectedLoss, ls.ExpectedLossCI},
+		{"var_99", "VaR 99%", "m-var99", ls.VaR99, ls.VaR99CI},
+		{"es_99", "ES 99%", "m-es99", ls.ES99, ls.ES99CI},
+		{"var_999", "VaR 99.9%", "m-var999", ls.VaR999, ls.VaR999CI},
+		{"es_999", "ES 99.9%", "m-es999", ls.ES999, ls.ES999CI},
 	}
 }
 
@@ -85,7 +86,7 @@ func lossChart(ls risk.LossStats, scenarios int) string {
 
 	var w svgWriter
 	desc := fmt.Sprintf("Histogram of the portfolio loss in %s scenarios, in bins of %s from %s to %s. "+
-		"Vertical lines mark expected loss %s, VaR 99%% %s, expected shortfall 99%% %s, VaR 99.9%% %s and expected shortfall 99.9%% %s. "+
+		"Vertical lines mark expected loss %s, VaR 99%% %s, expected shortfall 99%% %s, VaR 99.9%% %s and expected shortfall 99.9%% %s; a short horizontal bar under each label spans its 95%% interval. "+
 		"The table below the chart lists every bin.",
 		formatInt(int64(scenarios)), formatUSD(h.BinWidthUSD), formatUSD(xs.d0), formatUSD(xs.d1),
 		formatUSD(ls.ExpectedLoss), formatUSD(ls.VaR99), formatUSD(ls.ES99), formatUSD(ls.VaR999), formatUSD(ls.ES999))
@@ -137,6 +138,14 @@ func lossChart(ls risk.LossStats, scenarios int) string {
 			anchor, lx = "end", x-4
 		}
 		w.text(lx, labelY, anchor, "marker-label "+m.class, m.label+" "+formatUSD(m.value))
+		// The 95% interval as a whisker just under the label, clamped to
+		// the axis (an interval reaching past the largest loss is cut there).
+		if lo, hi := m.ci[0], m.ci[1]; finite(lo) && finite(hi) && hi > lo {
+			y := labelY + 4
+			x0, x1 := xs.at(lo), xs.at(hi)
+			fmt.Fprintf(&w.b, `<path class="ci %s" data-measure="%s" d="M%s %sV%sM%s %sH%sM%s %sV%s"/>`+"\n", m.class, m.key,
+				coord(x0), coord(y-2), coord(y+2), coord(x0), coord(y), coord(x1), coord(x1), coord(y-2), coord(y+2))
+		}
 	}
 	w.close()
 	return w.String()

@@ -54,6 +54,10 @@ svg.chart line.m-var99 { stroke: #d55e00; stroke-dasharray: 6 3; }
 svg.chart line.m-es99 { stroke: #d55e00; }
 svg.chart line.m-var999 { stroke: #7b3294; stroke-dasharray: 6 3; }
 svg.chart line.m-es999 { stroke: #7b3294; }
+svg.chart path.ci { fill: none; stroke-width: 1.5; }
+svg.chart path.m-el { stroke: #009e73; }
+svg.chart path.m-var99, svg.chart path.m-es99 { stroke: #d55e00; }
+svg.chart path.m-var999, svg.chart path.m-es999 { stroke: #7b3294; }
 svg.chart .marker-label { paint-order: stroke; stroke: #fff; stroke-width: 4px; stroke-linejoin: round; }
 svg.chart text.m-el { fill: #00704f; }
 svg.chart text.m-var99, svg.chart text.m-es99 { fill: #a34400; }
@@ -113,7 +117,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.85em; }
 <section aria-labelledby="loss-h">
 <h2 id="loss-h">Portfolio loss distribution</h2>
 {{if .LossChart}}<figure>
-{{.LossChart}}<figcaption>Number of scenarios by portfolio loss. Dotted green: expected loss; dashed: VaR; solid: expected shortfall (orange 99%, purple 99.9%). Bars holding any scenario are drawn at least a hair tall so the tail stays visible.</figcaption>
+{{.LossChart}}<figcaption>Number of scenarios by portfolio loss. Dotted green: expected loss; dashed: VaR; solid: expected shortfall (orange 99%, purple 99.9%); the short bar under each label spans its 95% interval. Bars holding any scenario are drawn at least a hair tall so the tail stays visible.</figcaption>
 </figure>
 <details>
 <summary>Histogram as a table</summary>

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/xml"
 	"flag"
+	"fmt"
 	"io"
 	"math"
 	"os"
@@ -340,6 +341,35 @@ func TestLossChartMarksTheFiguresAtTheirValues(t *testing.T) {
 			}
 		})
 	}
+	t.Run("interval whiskers span the 95% intervals", func(t *testing.T) {
+		whiskers := map[string][2]float64{}
+		walk(t, page, func(n *html.Node) {
+			if n.Data != "path" {
+				return
+			}
+			key, _ := attr(n, "data-measure")
+			d, _ := attr(n, "d")
+			var x0, y0, y1, x0b, yb, x1 float64
+			if _, err := fmt.Sscanf(d, "M%g %gV%gM%g %gH%g", &x0, &y0, &y1, &x0b, &yb, &x1); err != nil {
+				t.Fatalf("whisker %s: path %q: %v", key, d, err)
+			}
+			whiskers[key] = [2]float64{x0, x1}
+		})
+		top := ls.Histogram.BinWidthUSD * float64(len(ls.Histogram.Counts))
+		px := func(v float64) float64 {
+			return lossLeft + min(max(v, 0), top)/top*(lossWidth-lossRight-lossLeft)
+		}
+		for key, ci := range map[string]risk.Interval{"expected_loss": ls.ExpectedLossCI, "var_99": ls.VaR99CI, "es_999": ls.ES999CI} {
+			got, ok := whiskers[key]
+			if !ok {
+				t.Errorf("no whisker for %s", key)
+				continue
+			}
+			if math.Abs(got[0]-px(ci[0])) > 0.006 || math.Abs(got[1]-px(ci[1])) > 0.006 {
+				t.Errorf("%s whisker spans %v, want %v to %v", key, got, px(ci[0]), px(ci[1]))
+			}
+		}
+	})
 	varX, _ := markerX(t, page, "var_99")
 	esX, _ := markerX(t, page, "es_99")
 	if !(esX > varX) {
