@@ -287,10 +287,11 @@ type countedObject struct {
 // writtenReport is what writeReport wrote.
 type writtenReport struct {
 	Report  RunReport
-	htmlKey string // "" until worker/report renders a human report
+	htmlKey string // report.html
 }
 
-// writeReport summarises the merged partial and writes report.json.
+// writeReport summarises the merged partial and writes report.html,
+// report.md and, last, report.json.
 func (o *ops) writeReport(ctx context.Context, run workflow.RunContext, m *RunManifest, total *risk.Partial, sum RunSummary) (writtenReport, error) {
 	rep, err := risk.Summarise(total, m.Params)
 	if err != nil {
@@ -303,6 +304,10 @@ func (o *ops) writeReport(ctx context.Context, run workflow.RunContext, m *RunMa
 		rep.Warnings = append(rep.Warnings, fmt.Sprintf("%d batches failed (%d input objects, %d loans where known) and are not in the figures", sum.FailedBatches, len(sum.NotSimulatedObjects), sum.NotSimulatedLoans))
 	}
 	rr := RunReport{Report: rep, Run: sum}
+	htmlKey, err := o.writeHumanReport(ctx, run, m, rr)
+	if err != nil {
+		return writtenReport{}, err
+	}
 	body, err := json.MarshalIndent(rr, "", "  ")
 	if err != nil {
 		return writtenReport{}, fmt.Errorf("aggregate: encode report: %w", err)
@@ -311,7 +316,7 @@ func (o *ops) writeReport(ctx context.Context, run workflow.RunContext, m *RunMa
 	if err := o.deps.Store.PutBytes(ctx, run.Bucket, key, body, "application/json"); err != nil {
 		return writtenReport{}, s3Err(ctx, err, "write report s3://%s/%s", run.Bucket, key)
 	}
-	return writtenReport{Report: rr}, nil
+	return writtenReport{Report: rr, htmlKey: htmlKey}, nil
 }
 
 func sortedKeys[V any](m map[string]V) []string {

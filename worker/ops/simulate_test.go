@@ -97,6 +97,10 @@ func TestSimulateEveryInputKindCountsEveryLoanOnce(t *testing.T) {
 			rep.GoVersion == "" || rep.GOARCH == "" || rep.ModelVersion != model.ModelVersion || len(rep.Warnings) == 0 {
 			t.Errorf("%s: report run %+v, headline %+v, warnings %v", tc.kind, rep.Run, rep.Headline, rep.Warnings)
 		}
+		if agg.ReportHTMLKey != workflow.ReportHTMLKey("run-"+tc.kind) ||
+			!bytes.Contains(e.get(agg.ReportHTMLKey), []byte("run-"+tc.kind)) || !bytes.Contains(e.get(ReportMarkdownKey("run-"+tc.kind)), []byte("run-"+tc.kind)) {
+			t.Errorf("%s: report.html at %q and report.md do not name the run", tc.kind, agg.ReportHTMLKey)
+		}
 		if got := figures(t, rep); want == "" {
 			want = got
 		} else if got != want {
