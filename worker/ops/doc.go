@@ -13,6 +13,12 @@
 // Aggregate.Mismatch unless every input object, and so every input loan,
 // was counted exactly once.
 //
+// Outputs, beside workflow's key layout: RunManifest (prepare, at
+// workflow.RunManifestKey), ResultRow (one Parquet row per loan, at
+// workflow.ResultsKey), loan.Rejection lines (workflow.ErrorsKey),
+// PartialFile (workflow.PartialKey), RunReport (report.json) and the
+// human report.html and report.md (ReportMarkdownKey) of worker/report.
+//
 // Reproducibility (MODEL.md): a loan's result depends only on the loan, the
 // run's parameters and seed; partials are integer sums; per-loan rows are
 // written in item and line order. So the same input gives bit-identical
