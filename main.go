@@ -1,7 +1,7 @@
 // Command montecarlo-pipeline is the Pulumi program of this repository:
 // `pulumi up` in the repository root reads the stack's `montecarlo:*`
 // configuration, deploys one MonteCarloPipeline and exports its outputs.
-// Every key is declared, typed and documented in Pulumi.yaml; docs/deploy.md
+// Every key is declared, typed and documented in Pulumi.yaml; README.md ("Deploy")
 // explains them.
 package main
 

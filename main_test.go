@@ -436,7 +436,7 @@ func TestDeclaredDefaultsAreTheComponentDefaults(t *testing.T) {
 func writeProjectConfig(path string) error {
 	var buf bytes.Buffer
 	buf.WriteString("name: montecarlo\nruntime: go\n")
-	buf.WriteString("description: Monte Carlo loan-default pipeline on AWS Step Functions and Fargate Spot (the MonteCarloPipeline component). See docs/deploy.md.\n")
+	buf.WriteString("description: Monte Carlo loan-default pipeline on AWS Step Functions and Fargate Spot (the MonteCarloPipeline component). See the Deploy section of README.md.\n")
 	buf.WriteString("# Generated from configKeys in main.go: go test -run PulumiYAML -update .\n")
 	buf.WriteString("config:\n")
 	type items struct {
