@@ -80,10 +80,13 @@ func log1pMonthly(i float64) float64 {
 // spread, so a monthly reset costs no logarithm.
 func log1pSplit(la, ag, lf, fg float64) float64 {
 	e := float64(ag * fg)
-	q := float64(e*(1.0/5)) + 1.0/4
-	q = float64(e*q) + 1.0/3
-	q = float64(e*q) + 1.0/2
-	q = float64(e*q) + 1
+	// q = 1 + e/2 + e^2/3 + e^3/4 + e^4/5 in Estrin's form: the monthly
+	// kernel is bound by the latency of this chain, not by its operations.
+	e2 := e * e
+	q := float64(e*(1.0/2)) + 1
+	q2 := float64(e*(1.0/4)) + 1.0/3
+	q2 = float64(e2*(1.0/5)) + q2
+	q = float64(e2*q2) + q
 	return (la + lf) - float64(e*q)
 }
 

@@ -162,7 +162,7 @@ func oneMinusExp(x float64) float64 {
 	r := float64(x-float64(kf*expStepHi)) - float64(kf*expStepLo)
 	r2 := r * r
 	q := float64(r*(1.0/120)) + 1.0/24
-	q = float64(r2*q) + float64(r*(1.0/6)) + 0.5
+	q = float64(r2*q) + (float64(r*(1.0/6)) + 0.5)
 	p := float64(r2*q) + r
 	hi, lo := exp2Hi[k&expTableMask], exp2Lo[k&expTableMask]
 	scale := math.Float64frombits(uint64((k>>expTableBits)+1023) << 52)
