@@ -251,17 +251,19 @@ func (e *Evaluator) monthlyBatch(s0, nb int) {
 				fac[b] = mt[b].f + a // i: the payment is balance * i
 			}
 		} else {
-			// The annuity factors of the month, a loop of its own: they do
-			// not depend on one another or on the balances, and in a short
-			// loop the CPU overlaps several of their long chains.
+			// The annuity factors of the month, in loops of their own: they
+			// do not depend on one another or on the balances, and in short
+			// loops the CPU overlaps several of their long chains (the
+			// logarithms, then the exps and divisions). This is
+			// annuityFromLog(i, log1pSplit(...), months) with oneMinusExp by
+			// hand, as walkHazard's pass 2; i > 0 and months >= 1 here, and
+			// |x| < 60, far inside oneMinusExp's range.
 			negMonths := -float64(ls.remaining - (t - 1))
 			for b := range fac {
 				m := &mt[b]
-				// annuityFromLog(i, log1pSplit(...), months) with oneMinusExp
-				// by hand, as walkHazard's pass 2; i > 0 and months >= 1
-				// here, and |x| < 60, far inside oneMinusExp's range.
-				l := log1pSplit(la, ag, m.logF, m.shrunk)
-				x := float64(negMonths * l) // -(months*l), exactly
+				fac[b] = float64(negMonths * log1pSplit(la, ag, m.logF, m.shrunk)) // x = -(months*l), exactly
+			}
+			for b, x := range fac {
 				fm := float64(x*expInvStep) + expRound
 				kf := fm - expRound
 				j := int64(math.Float64bits(fm) - expRoundBits)
@@ -273,7 +275,7 @@ func (e *Evaluator) monthlyBatch(s0, nb int) {
 				hi, lo := exp2Hi[j&expTableMask], exp2Lo[j&expTableMask]
 				scale := math.Float64frombits(uint64((j>>expTableBits)+1023) << 52)
 				om := (1 - float64(hi*scale)) - float64(scale*(lo+float64(hi*p)))
-				fac[b] = (m.f + a) / om
+				fac[b] = (mt[b].f + a) / om
 			}
 		}
 		for b := range sts {
