@@ -25,6 +25,9 @@ type Evaluator struct {
 	kern    kernelScratch        // walkHazard's per-scenario arrays
 	batchSt batchState           // monthlyBatch's state
 	batchF  [kernelBatch]float64 // monthlyBatch's annuity factors of one month
+	// trackOver: monthlyBatch keeps the months over the affordability cap
+	// (set for the rest of a loan once one of its batches had one).
+	trackOver bool
 }
 
 // NewEvaluator returns an Evaluator over sc. Its scratch space is about
@@ -204,6 +207,7 @@ func (e *Evaluator) prepare(l *loan.Loan) error {
 	}
 
 	e.resets = e.resets[:0]
+	e.trackOver = false
 	if l.RateType == loan.Variable {
 		if l.ResetMonths < 1 {
 			return fmt.Errorf("reset_months = %d, must be >= 1 for a variable-rate loan", l.ResetMonths)

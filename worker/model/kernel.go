@@ -210,7 +210,10 @@ type batchState [kernelBatch]scenState
 // today's rate) and payments within the power table (A/A(0) <
 // powTableMax, checked once from the largest payment); it marks any other
 // scenario bad. Affordability is a bit per month, and a run of need
-// consecutive bits sets the trigger.
+// consecutive bits sets the trigger. Most loans never pass the cap, so the
+// bits are kept only once a batch of the loan has had a payment over it
+// (e.trackOver; the scenarios of that batch go to walkHazard): the results
+// are the same either way.
 func (e *Evaluator) monthlyBatch(s0, nb int) {
 	ls := &e.ln
 	S := e.sc.s
@@ -237,6 +240,7 @@ func (e *Evaluator) monthlyBatch(s0, nb int) {
 	}
 
 	a, la, ag, io, aMax := ls.a, ls.la, ls.ag, ls.io, ls.aMax
+	track := e.trackOver || over0 != 0
 	// f = pay*invA0*powTableSteps is exactly pow's f = (pay*invA0)*powTableSteps:
 	// scaling by a power of 2 commutes with rounding.
 	toTable := ls.invA0 * powTableSteps
@@ -283,11 +287,13 @@ func (e *Evaluator) monthlyBatch(s0, nb int) {
 			bal := c.bal
 			pay := bal * fac[b]
 			c.maxPay = max(c.maxPay, pay) // branch-free: payments rise and fall at random
-			var over uint64               // branch-free too
-			if pay > aMax {
-				over = 1
+			if track {
+				var over uint64 // branch-free too
+				if pay > aMax {
+					over = 1
+				}
+				c.over |= over << t
 			}
-			c.over |= over << t
 			if !io {
 				// advance(bal, i, pay, 1, false)
 				next := bal + (float64(bal*(mt[b].f+a)) - pay)
@@ -313,6 +319,12 @@ func (e *Evaluator) monthlyBatch(s0, nb int) {
 		c.peak = max(1, c.maxPay*ls.invA0) // max of the ratios: x*invA0 is monotone
 		if !(c.peak < powTableMax) {
 			c.bad = true
+		}
+		if !track && c.maxPay > aMax {
+			// Untracked months over the cap: walkHazard redoes the
+			// scenario, and later batches of the loan track them.
+			c.bad = true
+			e.trackOver = true
 		}
 		// A run of need consecutive unaffordable months: bit t of run is
 		// set when months t .. t+k are all over.
