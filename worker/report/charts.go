@@ -41,22 +41,24 @@ func lossMarkers(ls risk.LossStats) []lossMarker {
 
 // lossXScale is the horizontal scale of the loss histogram: from the lower
 // edge of the first bin holding any scenario to the top of the last bin (the
-// largest scenario loss). risk's bins start at $0; a large book never loses
-// nothing, and leading empty bins would squeeze the distribution against
-// the right edge. Every marked figure is at least the smallest loss, so
-// none falls left of the axis.
+// largest scenario loss). risk's bins start at the smallest loss, so the
+// first bin is normally the first one drawn; skipping leading empty bins
+// still matters for histograms that start at $0 (written before risk
+// binned from the smallest loss), where they would squeeze the
+// distribution against the right edge. Every marked figure is at least the
+// smallest loss, so none falls left of the axis.
 func lossXScale(h risk.Histogram) linearScale {
 	first := 0
 	for first < len(h.Counts)-1 && h.Counts[first] == 0 {
 		first++
 	}
-	return linearScale{h.BinWidthUSD * float64(first), h.BinWidthUSD * float64(len(h.Counts)), lossLeft, lossWidth - lossRight}
+	return linearScale{h.Edge(first), h.Edge(len(h.Counts)), lossLeft, lossWidth - lossRight}
 }
 
 // histogramDrawable reports whether the histogram has a positive extent and
 // sane counts; otherwise the page says why there is no chart.
 func histogramDrawable(h risk.Histogram) bool {
-	if len(h.Counts) == 0 || !finite(h.BinWidthUSD) || h.BinWidthUSD <= 0 {
+	if len(h.Counts) == 0 || !finite(h.BinWidthUSD) || h.BinWidthUSD <= 0 || !finite(h.MinUSD) {
 		return false
 	}
 	for _, c := range h.Counts {
@@ -107,7 +109,7 @@ func lossChart(ls risk.LossStats, scenarios int) string {
 	w.vtext(16, (lossTop+plotBottom)/2, "axis-label", "Scenarios")
 
 	for i, c := range h.Counts {
-		lo, hi := float64(i)*h.BinWidthUSD, float64(i+1)*h.BinWidthUSD
+		lo, hi := h.Edge(i), h.Edge(i+1)
 		if hi <= xs.d0 {
 			continue
 		}

@@ -50,10 +50,12 @@ func TestRendersSummarisedReports(t *testing.T) {
 		name                    string
 		scenarios, loans, every int
 		chart                   bool
+		note                    string // the note shown instead of a chart
 	}{
-		{"a typical run draws every chart", 2000, 300, 37, true},
-		{"a single scenario draws its one bar", 1, 50, 3, true},
-		{"a run where no loan defaults explains the missing chart", 500, 40, 0, false},
+		{"a typical run draws every chart", 2000, 300, 37, true, ""},
+		{"a single scenario says what it lost instead of drawing one bar", 1, 50, 3, false, "single scenario lost $"},
+		{"a run where every scenario loses the same explains the missing chart", 40, 40, 1, false, "Every one of the 40 scenarios lost $2"},
+		{"a run where no loan defaults explains the missing chart", 500, 40, 0, false, "Every one of the 500 scenarios lost $0,"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -75,15 +77,19 @@ func TestRendersSummarisedReports(t *testing.T) {
 				t.Fatalf("loss chart drawn = %v, want %v", got, tc.chart)
 			}
 			if !tc.chart {
+				if !bytes.Contains(out.HTML, []byte(tc.note)) {
+					t.Errorf("page lacks the note %q", tc.note)
+				}
 				return
 			}
 			h := rep.Portfolio.Histogram
-			top := h.BinWidthUSD * float64(len(h.Counts))
-			first := 0
-			for h.Counts[first] == 0 {
-				first++
+			// Independent of the scale code: the axis runs from the smallest
+			// loss (risk bins from there) to the largest.
+			if h.Counts[0] == 0 {
+				t.Fatal("risk's first bin holds no scenario")
 			}
-			bottom := h.BinWidthUSD * float64(first) // the axis starts at the first bin holding a scenario
+			top := h.MinUSD + h.BinWidthUSD*float64(len(h.Counts))
+			bottom := h.MinUSD
 			for measure, v := range map[string]float64{"var_99": rep.Portfolio.VaR99, "es_999": rep.Portfolio.ES999} {
 				x, ok := markerX(t, out.HTML, measure)
 				want := lossLeft + (v-bottom)/(top-bottom)*(lossWidth-lossRight-lossLeft)

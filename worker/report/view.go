@@ -220,14 +220,16 @@ func newView(r risk.Report, m Meta) view {
 	case histogramDrawable(hist):
 		for i, c := range hist.Counts {
 			v.Bins = append(v.Bins, binRow{
-				From:  formatUSD(float64(i) * hist.BinWidthUSD),
-				To:    formatUSD(float64(i+1) * hist.BinWidthUSD),
+				From:  formatUSD(hist.Edge(i)),
+				To:    formatUSD(hist.Edge(i + 1)),
 				Count: formatInt(c),
 				Share: formatPct(float64(c)/float64(total), 2),
 			})
 		}
-	case hist.BinWidthUSD == 0:
-		v.lossNote = fmt.Sprintf("Every one of the %s scenarios lost $0, so there is no distribution to plot: expected loss, VaR and expected shortfall are all $0.", formatInt(total))
+	case hist.BinWidthUSD == 0 && finite(hist.MinUSD) && total == 1:
+		v.lossNote = fmt.Sprintf("The run's single scenario lost %s, so there is no distribution to plot: expected loss, VaR and expected shortfall all equal that loss.", lossAmount(hist.MinUSD))
+	case hist.BinWidthUSD == 0 && finite(hist.MinUSD):
+		v.lossNote = fmt.Sprintf("Every one of the %s scenarios lost %s, so there is no distribution to plot: expected loss, VaR and expected shortfall are all %s.", formatInt(total), lossAmount(hist.MinUSD), lossAmount(hist.MinUSD))
 	default:
 		v.lossNote = "The loss histogram is malformed (negative counts or bin width) and is not drawn."
 	}
@@ -321,7 +323,7 @@ func nonFinite(r risk.Report) []string {
 			{"exposure", s.ExposureUSD}, {"expected_loss", s.ExpectedLoss}, {"expected_loss_rate", s.ExpectedLossRate},
 			{"var_99", s.VaR99}, {"es_99", s.ES99}, {"var_999", s.VaR999}, {"es_999", s.ES999},
 			{"pd_baseline_mean", s.PDBaselineMean}, {"pd_stressed_mean", s.PDStressedMean}, {"default_rate", s.DefaultRate},
-			{"loss_histogram.bin_width", s.Histogram.BinWidthUSD},
+			{"loss_histogram.bin_width", s.Histogram.BinWidthUSD}, {"loss_histogram.min", s.Histogram.MinUSD},
 		} {
 			if !finite(f.v) {
 				bad = append(bad, prefix+"."+f.name)
@@ -390,4 +392,12 @@ func monthsOrUnknown(n int) string {
 		return "unknown"
 	}
 	return strconv.Itoa(n) + " months"
+}
+
+// lossAmount is formatUSD, except that no loss at all reads "$0".
+func lossAmount(x float64) string {
+	if x == 0 {
+		return "$0"
+	}
+	return formatUSD(x)
 }

@@ -19,7 +19,36 @@ import (
 type Losses []int64
 
 // MarshalJSON encodes the vector as described on Losses.
-func (l Losses) MarshalJSON() ([]byte, error) {
+func (l Losses) MarshalJSON() ([]byte, error) { return marshalSparse(l) }
+
+// UnmarshalJSON decodes the form MarshalJSON writes.
+func (l *Losses) UnmarshalJSON(data []byte) error {
+	v, err := unmarshalSparse(data, model.MaxScenarios)
+	if err != nil {
+		return fmt.Errorf("decode losses: %w", err)
+	}
+	*l = v
+	return nil
+}
+
+// Counts is a vector of counts (a histogram), in JSON the same base64
+// string as Losses: the payment-shock histogram of a batch is mostly zeros.
+type Counts []int64
+
+// MarshalJSON encodes the vector as described on Losses.
+func (c Counts) MarshalJSON() ([]byte, error) { return marshalSparse(c) }
+
+// UnmarshalJSON decodes the form MarshalJSON writes.
+func (c *Counts) UnmarshalJSON(data []byte) error {
+	v, err := unmarshalSparse(data, ShockCounts)
+	if err != nil {
+		return fmt.Errorf("decode counts: %w", err)
+	}
+	*c = v
+	return nil
+}
+
+func marshalSparse(l []int64) ([]byte, error) {
 	buf := binary.AppendUvarint(make([]byte, 0, 16), uint64(len(l)))
 	zeros := uint64(0)
 	for _, v := range l {
@@ -34,41 +63,40 @@ func (l Losses) MarshalJSON() ([]byte, error) {
 	return json.Marshal(base64.StdEncoding.EncodeToString(buf))
 }
 
-// UnmarshalJSON decodes the form MarshalJSON writes.
-func (l *Losses) UnmarshalJSON(data []byte) error {
+// unmarshalSparse decodes a vector of at most maxLen entries.
+func unmarshalSparse(data []byte, maxLen uint64) ([]int64, error) {
 	var s string
 	if err := json.Unmarshal(data, &s); err != nil {
-		return fmt.Errorf("decode losses: %w", err)
+		return nil, err
 	}
 	raw, err := base64.StdEncoding.DecodeString(s)
 	if err != nil {
-		return fmt.Errorf("decode losses: %w", err)
+		return nil, err
 	}
 	n, k := binary.Uvarint(raw)
-	if k <= 0 || n > model.MaxScenarios {
-		return errors.New("decode losses: bad length")
+	if k <= 0 || n > maxLen {
+		return nil, errors.New("bad length")
 	}
 	raw = raw[k:]
-	out := make(Losses, n)
+	out := make([]int64, n)
 	pos := uint64(0)
 	for len(raw) > 0 {
 		zeros, k := binary.Uvarint(raw)
 		if k <= 0 {
-			return errors.New("decode losses: bad zero count")
+			return nil, errors.New("bad zero count")
 		}
 		raw = raw[k:]
 		v, k := binary.Varint(raw)
 		if k <= 0 {
-			return errors.New("decode losses: bad value")
+			return nil, errors.New("bad value")
 		}
 		raw = raw[k:]
 		if zeros >= n-pos {
-			return fmt.Errorf("decode losses: entries beyond the length %d", n)
+			return nil, fmt.Errorf("entries beyond the length %d", n)
 		}
 		pos += zeros
 		out[pos] = v
 		pos++
 	}
-	*l = out
-	return nil
+	return out, nil
 }

@@ -79,3 +79,28 @@ func mustEncode(t *testing.T, b []byte) string {
 	}
 	return string(raw)
 }
+
+func TestCountsRoundTripThroughJSON(t *testing.T) {
+	t.Parallel()
+	for name, in := range map[string]Counts{
+		"an empty histogram": make(Counts, ShockCounts),
+		"a sparse histogram": {0, 120, 0, 0, 7, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3},
+		"huge counts":        {1 << 40, 1, 1 << 50},
+		"no bins":            {},
+	} {
+		t.Run(name+" survives a round trip", func(t *testing.T) {
+			t.Parallel()
+			raw, err := json.Marshal(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out Counts
+			if err := json.Unmarshal(raw, &out); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(in, out) || len(in) != len(out) {
+				t.Fatalf("round trip changed %v to %v", in, out)
+			}
+		})
+	}
+}

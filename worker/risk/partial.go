@@ -53,6 +53,9 @@ type SegmentPartial struct {
 	DefaultDraws int64 `json:"default_draws"`
 	// LossCents[s] is the segment's loss in scenario s.
 	LossCents Losses `json:"loss_cents"`
+	// PaymentShock is the histogram and sums of the loans' peak payment
+	// shocks.
+	PaymentShock ShockPartial `json:"payment_shock"`
 }
 
 // BandPartial sums loans' PDs and exposures.
@@ -108,6 +111,7 @@ func (pt *Partial) Add(r *model.Result) error {
 	}
 	seg := &pt.Segments[si]
 	seg.add(r)
+	seg.PaymentShock.add(r)
 	seg.DefaultDraws += int64(len(r.Losses))
 	for _, d := range r.Losses {
 		if d.Scenario < 0 || d.Scenario >= len(seg.LossCents) {
@@ -149,11 +153,15 @@ func (pt *Partial) Merge(other *Partial) error {
 		if len(b.LossCents) != len(a.LossCents) {
 			return fmt.Errorf("merge partials: segment %s has %d scenario losses, want %d", a.Segment, len(b.LossCents), len(a.LossCents))
 		}
+		if n := len(b.PaymentShock.Counts); n != 0 && n != ShockCounts {
+			return fmt.Errorf("merge partials: segment %s has %d payment-shock bins, want %d", a.Segment, n, ShockCounts)
+		}
 	}
 	for i := range pt.Segments {
 		a, b := &pt.Segments[i], &other.Segments[i]
 		a.merge(&b.BandPartial)
 		a.DefaultDraws += b.DefaultDraws
+		a.PaymentShock.merge(&b.PaymentShock)
 		for s, v := range b.LossCents {
 			a.LossCents[s] += v
 		}
@@ -187,6 +195,7 @@ func (pt *Partial) clone() *Partial {
 	c.Segments = append([]SegmentPartial(nil), pt.Segments...)
 	for i := range c.Segments {
 		c.Segments[i].LossCents = append(Losses(nil), pt.Segments[i].LossCents...)
+		c.Segments[i].PaymentShock = pt.Segments[i].PaymentShock.clone()
 	}
 	c.ScoreBands = append([]BandPartial(nil), pt.ScoreBands...)
 	c.RiskGrades = append([]BandPartial(nil), pt.RiskGrades...)

@@ -51,14 +51,23 @@ type LossStats struct {
 	ExpectedLossPerLoan float64  `json:"expected_loss_per_loan_sum"`
 	VaR99               float64  `json:"var_99"`
 	VaR99CI             Interval `json:"var_99_ci"`
-	ES99                float64  `json:"es_99"`
-	ES99CI              Interval `json:"es_99_ci"`
-	VaR999              float64  `json:"var_999"`
-	VaR999CI            Interval `json:"var_999_ci"`
-	ES999               float64  `json:"es_999"`
-	ES999CI             Interval `json:"es_999_ci"`
-	PDBaselineMean      float64  `json:"pd_baseline_mean"`
-	PDStressedMean      float64  `json:"pd_stressed_mean"`
+	// VaR99CIExact reports whether both ends of VaR99CI are order
+	// statistics inside the sample. When false there are too few scenarios
+	// beyond the quantile for a distribution-free upper bound, and
+	// VaR99CI[1] is only the largest simulated loss: the interval is open
+	// above. (The lower bound always exists for the levels reported here.)
+	VaR99CIExact bool     `json:"var_99_ci_exact"`
+	ES99         float64  `json:"es_99"`
+	ES99CI       Interval `json:"es_99_ci"`
+	VaR999       float64  `json:"var_999"`
+	VaR999CI     Interval `json:"var_999_ci"`
+	// VaR999CIExact is VaR99CIExact for the 99.9% interval; it is false
+	// below about 3,700 scenarios.
+	VaR999CIExact  bool     `json:"var_999_ci_exact"`
+	ES999          float64  `json:"es_999"`
+	ES999CI        Interval `json:"es_999_ci"`
+	PDBaselineMean float64  `json:"pd_baseline_mean"`
+	PDStressedMean float64  `json:"pd_stressed_mean"`
 	// DefaultRate is the share of loan-scenarios that defaulted in the draws.
 	DefaultRate float64   `json:"default_rate"`
 	Histogram   Histogram `json:"loss_histogram"`
@@ -95,7 +104,9 @@ type Report struct {
 	Segments      []SegmentReport `json:"segments"`
 	ScoreBands    []BandReport    `json:"score_bands"`
 	RiskGrades    []BandReport    `json:"risk_grades"`
-	Warnings      []string        `json:"warnings,omitempty"`
+	// PaymentShock is the distribution of the loans' peak payment shocks.
+	PaymentShock ShockReport `json:"payment_shock"`
+	Warnings     []string    `json:"warnings,omitempty"`
 }
 
 // Summarise computes the report of a merged Partial built with params p.
@@ -121,6 +132,8 @@ func Summarise(pt *Partial, p model.Params) (Report, error) {
 	total := make([]int64, S)
 	var all BandPartial
 	var draws int64
+	var shock ShockPartial
+	rep.PaymentShock.Edges = append([]float64(nil), ShockEdges...)
 	for i := range pt.Segments {
 		seg := &pt.Segments[i]
 		if len(seg.LossCents) != S {
@@ -131,11 +144,14 @@ func Summarise(pt *Partial, p model.Params) (Report, error) {
 		}
 		all.merge(&seg.BandPartial)
 		draws += seg.DefaultDraws
+		shock.merge(&seg.PaymentShock)
 		if seg.Loans > 0 {
 			rep.Segments = append(rep.Segments, SegmentReport{seg.Segment, lossStats(seg.LossCents, &seg.BandPartial, seg.DefaultDraws, S)})
+			rep.PaymentShock.Segments = append(rep.PaymentShock.Segments, SegmentShock{seg.Segment, shockStats(&seg.PaymentShock)})
 		}
 	}
 	rep.Portfolio = lossStats(total, &all, draws, S)
+	rep.PaymentShock.ShockStats = shockStats(&shock)
 
 	for i, b := range pt.ScoreBands {
 		if b.Loans > 0 {
@@ -182,6 +198,7 @@ func lossStats(cents []int64, b *BandPartial, draws int64, S int) LossStats {
 	t99, t999 := tailStats(sorted, 0.99), tailStats(sorted, 0.999)
 	ls.VaR99, ls.VaR99CI, ls.ES99, ls.ES99CI = t99.VaR, t99.VaRCI, t99.ES, t99.ESCI
 	ls.VaR999, ls.VaR999CI, ls.ES999, ls.ES999CI = t999.VaR, t999.VaRCI, t999.ES, t999.ESCI
+	ls.VaR99CIExact, ls.VaR999CIExact = t99.Exact, t999.Exact
 	if b.Loans > 0 {
 		ls.PDBaselineMean = float64(b.BaselinePDE9) / pdScale / float64(b.Loans)
 		ls.PDStressedMean = float64(b.StressedPDE9) / pdScale / float64(b.Loans)

@@ -2,6 +2,7 @@ package risk
 
 import (
 	"encoding/json"
+	"math"
 	"strings"
 	"testing"
 
@@ -65,6 +66,19 @@ func TestSummariseHeadlineHasTheKeysTheCLIPrints(t *testing.T) {
 		if hist != int64(sc.Len()) {
 			t.Errorf("segment %s histogram counts %d scenarios, want %d", s.Segment, hist, sc.Len())
 		}
+	}
+	// The payment-shock distribution counts every loan, and its mean is the
+	// per-loan mean to the micro-unit rounding.
+	var shock float64
+	for _, r := range results {
+		shock += r.PaymentShockMean
+	}
+	ps := rep.PaymentShock
+	if ps.Loans != 2000 || math.Abs(ps.Mean-shock/n) > 1e-6 {
+		t.Errorf("payment shock over %d loans, mean %v; per-loan mean %v over 2000", ps.Loans, ps.Mean, shock/n)
+	}
+	if !(ps.Mean > 1 && ps.Above[0].Loans > 0 && ps.Counts[1] > 0) {
+		t.Errorf("a generated book with variable-rate loans shows no payment shock: %+v", ps.ShockStats)
 	}
 	if segLoans != h.Loans || h.Loans != 2000 {
 		t.Errorf("segments count %d loans, headline %d, want 2000", segLoans, h.Loans)

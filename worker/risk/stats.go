@@ -94,29 +94,58 @@ func orderStatisticCI(S int, alpha float64) (int, int) {
 	return l, u
 }
 
-// Histogram counts scenario losses in equal bins from 0 to the largest loss.
+// Histogram counts scenario losses in HistogramBins equal bins from the
+// smallest to the largest loss. The bins span [min, max] rather than [0,
+// max]: a large book never loses nothing, and bins from $0 would leave most
+// of the resolution on losses no scenario had.
 type Histogram struct {
+	// MinUSD is the lower edge of the first bin: the smallest scenario loss.
+	// Histograms written before it existed start at 0, which the field's
+	// zero value reproduces.
+	MinUSD      float64 `json:"min,omitempty"`
 	BinWidthUSD float64 `json:"bin_width"`
-	// Counts[i] is the number of scenarios with loss in [i*w, (i+1)*w), the
-	// last bin closed.
+	// Counts[i] is the number of scenarios with loss in [MinUSD + i*w,
+	// MinUSD + (i+1)*w), the last bin closed, so the counts add up to the
+	// number of scenarios. When every scenario lost the same amount (one
+	// scenario, or no loan ever defaulting) BinWidthUSD is 0 and Counts[0]
+	// holds them all.
 	Counts []int64 `json:"counts"`
 }
 
-// histogramBins is the number of bins of a loss histogram.
-const histogramBins = 40
+// HistogramBins is the number of bins of a loss histogram.
+const HistogramBins = 40
+
+// Edge returns the lower edge of bin i (the upper edge of bin i-1). The
+// multiplication is kept apart from the sum so no platform fuses them and
+// every reader of the histogram gets the same edges (MODEL.md).
+func (h Histogram) Edge(i int) float64 { return h.MinUSD + float64(float64(i)*h.BinWidthUSD) }
 
 func histogram(sorted []float64) Histogram {
-	top := sorted[len(sorted)-1]
-	h := Histogram{Counts: make([]int64, histogramBins)}
-	if top <= 0 {
+	lo, hi := sorted[0], sorted[len(sorted)-1]
+	h := Histogram{MinUSD: lo, Counts: make([]int64, HistogramBins)}
+	if hi <= lo {
 		h.Counts[0] = int64(len(sorted))
 		return h
 	}
-	h.BinWidthUSD = top / histogramBins
+	h.BinWidthUSD = (hi - lo) / HistogramBins
 	for _, x := range sorted {
-		h.Counts[min(histogramBins-1, int(x/h.BinWidthUSD))]++
+		h.Counts[h.bin(x)]++
 	}
 	return h
+}
+
+// bin returns the index of the bin holding x, consistent with Edge: the
+// quotient (x-min)/w can land one bin off at an edge through rounding, so
+// it is corrected against the edges the histogram publishes.
+func (h Histogram) bin(x float64) int {
+	i := min(HistogramBins-1, max(0, int((x-h.MinUSD)/h.BinWidthUSD)))
+	for i > 0 && x < h.Edge(i) {
+		i--
+	}
+	for i < HistogramBins-1 && x >= h.Edge(i+1) {
+		i++
+	}
+	return i
 }
 
 // meanCI is the sample mean with its normal 95% interval.

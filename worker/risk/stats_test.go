@@ -1,6 +1,7 @@
 package risk
 
 import (
+	"fmt"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -116,18 +117,91 @@ func TestSimulatedVasicekPoolMatchesTheAnalyticQuantiles(t *testing.T) {
 	}
 }
 
-func TestHistogramCountsEveryScenario(t *testing.T) {
+func TestHistogramBinsFromTheSmallestToTheLargestLoss(t *testing.T) {
 	t.Parallel()
-	sorted := []float64{0, 0, 1, 2, 3, 40}
-	h := histogram(sorted)
-	var n int64
-	for _, c := range h.Counts {
-		n += c
+	spread := make([]float64, 0, 1000)
+	for i := range 1000 {
+		spread = append(spread, 1e6+float64(i)*12.34)
 	}
-	if n != int64(len(sorted)) || h.Counts[histogramBins-1] != 1 || h.Counts[0] != 2 || h.BinWidthUSD != 1 {
-		t.Errorf("histogram %+v", h)
+	for _, tc := range []struct {
+		name      string
+		sorted    []float64
+		min, w    float64
+		wantFirst int64 // Counts[0]
+		wantLast  int64 // Counts[HistogramBins-1]
+	}{
+		{"losses from 0 to 40 bin from 0 in steps of 1", []float64{0, 0, 1, 2, 3, 40}, 0, 1, 2, 1},
+		{"a book that never loses less than 100 bins from 100", []float64{100, 100.5, 120, 140}, 100, 1, 2, 1},
+		{"an edge value opens its bin and the largest closes the last", []float64{10, 20, 30, 50}, 10, 1, 1, 1},
+		{"every scenario losing nothing is one full bin of width 0", []float64{0, 0, 0}, 0, 0, 3, 0},
+		{"every scenario losing the same is one full bin at that loss", []float64{7.5, 7.5}, 7.5, 0, 2, 0},
+		{"a single scenario is one full bin at its loss", []float64{1234.56}, 1234.56, 0, 1, 0},
+		{"a thousand spread losses", spread, 1e6, 999 * 12.34 / HistogramBins, 25, 25},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			h := histogram(tc.sorted)
+			if h.MinUSD != tc.min || math.Abs(h.BinWidthUSD-tc.w) > 1e-9*tc.w || len(h.Counts) != HistogramBins {
+				t.Fatalf("min %v width %v bins %d, want %v, %v, %d", h.MinUSD, h.BinWidthUSD, len(h.Counts), tc.min, tc.w, HistogramBins)
+			}
+			if h.Counts[0] != tc.wantFirst || h.Counts[HistogramBins-1] != tc.wantLast {
+				t.Errorf("first bin %d, last %d, want %d and %d (%v)", h.Counts[0], h.Counts[HistogramBins-1], tc.wantFirst, tc.wantLast, h.Counts)
+			}
+			var n int64
+			for _, c := range h.Counts {
+				n += c
+			}
+			if n != int64(len(tc.sorted)) {
+				t.Errorf("counts add to %d, want %d scenarios", n, len(tc.sorted))
+			}
+			if h.BinWidthUSD == 0 {
+				return
+			}
+			// Every count agrees with the published edges.
+			for i := range HistogramBins {
+				lo, hi := h.Edge(i), h.Edge(i+1)
+				var want int64
+				for _, x := range tc.sorted {
+					if x >= lo && (x < hi || i == HistogramBins-1) {
+						want++
+					}
+				}
+				if h.Counts[i] != want {
+					t.Errorf("bin %d [%v, %v) counts %d, the edges give %d", i, lo, hi, h.Counts[i], want)
+				}
+			}
+		})
 	}
-	if h := histogram([]float64{0, 0}); h.Counts[0] != 2 {
-		t.Errorf("all-zero histogram %+v", h)
+}
+
+func TestVaRIntervalSaysWhenItIsOpenAbove(t *testing.T) {
+	t.Parallel()
+	// u <= S needs 1 - alpha^S >= 97.5%: S >= ln(0.025)/ln(alpha), that is
+	// 367.04 at 99% and 3,687.03 at 99.9%.
+	for _, tc := range []struct {
+		S     int
+		alpha float64
+		exact bool
+	}{
+		{1, 0.99, false}, {367, 0.99, false}, {368, 0.99, true}, {10_000, 0.99, true},
+		{3687, 0.999, false}, {3688, 0.999, true}, {100_000, 0.999, true},
+	} {
+		t.Run(fmt.Sprintf("%d scenarios at %v", tc.S, tc.alpha), func(t *testing.T) {
+			t.Parallel()
+			sorted := make([]float64, tc.S)
+			for i := range sorted {
+				sorted[i] = float64(i)
+			}
+			ts := tailStats(sorted, tc.alpha)
+			if ts.Exact != tc.exact {
+				t.Fatalf("exact = %v, want %v (interval %v)", ts.Exact, tc.exact, ts.VaRCI)
+			}
+			if !ts.Exact && ts.VaRCI[1] != sorted[tc.S-1] {
+				t.Errorf("open interval %v does not end at the largest loss %v", ts.VaRCI, sorted[tc.S-1])
+			}
+			if tc.S >= 10_000 && ts.VaRCI[1] >= sorted[tc.S-1] {
+				t.Errorf("exact interval %v reaches the largest loss", ts.VaRCI)
+			}
+		})
 	}
 }
