@@ -207,7 +207,7 @@ func (e *Evaluator) prepare(l *loan.Loan) error {
 	}
 
 	e.resets = e.resets[:0]
-	e.trackOver = false
+	e.trackOver, e.kern.firstTau = false, 0
 	if l.RateType == loan.Variable {
 		if l.ResetMonths < 1 {
 			return fmt.Errorf("reset_months = %d, must be >= 1 for a variable-rate loan", l.ResetMonths)

@@ -10,6 +10,9 @@ type kernelScratch struct {
 	l     []float64 // ln(1+i) (amortising loans)
 	f     []float64 // annuity factor A/balance of the piece (amortising loans)
 	pay   []float64 // payment of the piece
+
+	firstTau int     // firstBalance's memo (0: none), reset per loan
+	firstBal float64 // its balance
 }
 
 func newKernelScratch(h int) kernelScratch {
@@ -113,9 +116,14 @@ func (e *Evaluator) walkHazard(s int) (lam float64, trig int, peak float64) {
 				run, trig = afford(run, pay > aMax, start, tau-1, need)
 			}
 			if !io { // advance(bal, i, pay, tau-start, false)
-				if tau-start == 1 {
+				switch {
+				case tau-start == 1:
 					bal = max(0, bal+(float64(bal*i)-pay))
-				} else {
+				case j == 0:
+					// The first piece is today's rate and payment on every
+					// scenario: its balance at month tau is computed once.
+					bal = e.firstBalance(tau)
+				default:
 					bal = advanceMonths(bal, i, pay, tau-start)
 				}
 			}
@@ -170,6 +178,19 @@ func (e *Evaluator) walkHazard(s int) (lam float64, trig int, peak float64) {
 	}
 	lam += float64(w * (cum[ls.n*S+s] - cum[(start-1)*S+s]))
 	return lam, trig, peak
+}
+
+// firstBalance is the balance at the start of month tau > 2 of an
+// amortising loan still at today's rate and payment: advance(b0, rate0/12,
+// a0, tau-1), remembered for the last tau asked (most scenarios of a loan
+// ask the same).
+func (e *Evaluator) firstBalance(tau int) float64 {
+	k := &e.kern
+	if k.firstTau != tau {
+		ls := &e.ln
+		k.firstTau, k.firstBal = tau, advance(ls.b0, ls.rate0/12, ls.a0, tau-1, false)
+	}
+	return k.firstBal
 }
 
 // advanceMonths is advance for an amortising loan and k > 1, out of line.
