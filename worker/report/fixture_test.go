@@ -29,7 +29,49 @@ func fixtureStats(loans int64, exposure, scale float64) risk.LossStats {
 		PDStressedMean: 0.047 * scale,
 		DefaultRate:    0.046 * scale,
 		Histogram:      risk.Histogram{BinWidthUSD: 5.6 * el / 40, Counts: counts},
+		// 1,000 scenarios: the 99% interval is exact, the 99.9% one open.
+		VaR99CIExact: true,
 	}
+}
+
+// fixtureShock builds payment-shock figures from a histogram on
+// risk.ShockEdges: counts[0] below 1.00, then the 30 bins, then 2.50 and
+// above. Shares above the thresholds follow from the counts.
+func fixtureShock(counts []int64, mean, worst float64) risk.ShockStats {
+	st := risk.ShockStats{Counts: counts, Mean: mean, MeanWorst: worst}
+	for _, c := range counts {
+		st.Loans += c
+	}
+	for _, th := range risk.ShockThresholds {
+		a := risk.ShockShare{Ratio: th}
+		for i, c := range counts {
+			if i >= 1 && (i == len(counts)-1 || risk.ShockEdges[i-1] >= th-1e-9) {
+				a.Loans += c
+			}
+		}
+		a.Share = float64(a.Loans) / float64(st.Loans)
+		st.Above = append(st.Above, a)
+	}
+	return st
+}
+
+// fixtureShockReport is a book where most loans are fixed-rate (ratio
+// 1.00) and the variable-rate ones spread to a long right tail.
+func fixtureShockReport() risk.ShockReport {
+	port := []int64{0, 299_400, 9000, 14000, 21000, 26000, 28000, 25000, 20000, 15000, 11000, 8000, 6000, 4500, 3300, 2400, 1800, 1300, 950, 700, 500, 380, 280, 200, 150, 110, 80, 60, 40, 30, 20, 800}
+	rep := risk.ShockReport{Edges: risk.ShockEdges, ShockStats: fixtureShock(port, 1.137, 1.262)}
+	for i, seg := range loan.Segments {
+		c := make([]int64, len(port))
+		for j, n := range port {
+			c[j] = n / 5
+		}
+		// Spread the segments: the first ones are mostly fixed-rate.
+		move := c[1] * int64(i) / 6
+		c[1] -= move
+		c[6] += move
+		rep.Segments = append(rep.Segments, risk.SegmentShock{Segment: seg, ShockStats: fixtureShock(c, 1.03+0.03*float64(i), 1.1+0.04*float64(i))})
+	}
+	return rep
 }
 
 // fixtureReport is a fixed synthetic report of 1,000 scenarios with every
@@ -75,6 +117,7 @@ func fixtureReport() risk.Report {
 		Segments:      segs,
 		ScoreBands:    bands,
 		RiskGrades:    grades,
+		PaymentShock:  fixtureShockReport(),
 		Warnings:      []string{warning},
 	}
 }

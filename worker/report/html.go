@@ -33,8 +33,8 @@ func Render(r risk.Report, m Meta) (Rendered, error) {
 // built by svgWriter (every text escaped there) and so trusted here.
 type htmlPage struct {
 	view
-	LossChart, SegmentChart, BandChart, GradeChart template.HTML
-	LossNote                                       string
+	LossChart, SegmentChart, BandChart, GradeChart, ShockChart template.HTML
+	LossNote                                                   string
 }
 
 // HTML renders report.html. Figures that are missing or not finite show as
@@ -45,6 +45,9 @@ func HTML(r risk.Report, m Meta) ([]byte, error) {
 	p := htmlPage{view: v, LossNote: v.lossNote}
 	if v.lossNote == "" {
 		p.LossChart = template.HTML(lossChart(v.lossStats, v.Scenarios))
+	}
+	if v.Shock.Note == "" {
+		p.ShockChart = template.HTML(shockChart(v.Shock.stats))
 	}
 	if len(v.segGroups) > 0 {
 		p.SegmentChart = template.HTML(pdBarChart("pd-segment-chart", "Baseline and stressed PD by segment", "segment", v.segGroups, v.targetRate))

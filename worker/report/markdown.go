@@ -35,10 +35,20 @@ func Markdown(r risk.Report, m Meta) ([]byte, error) {
 		if f.Flagged {
 			name += " †"
 		}
-		mdRow(&b, name, f.Value, f.CI, f.OfExposure)
+		ci := f.CI
+		if f.Open {
+			ci += " ‡"
+		}
+		mdRow(&b, name, f.Value, ci, f.OfExposure)
 	}
 	if v.Flag999 {
 		b.WriteString("\n† rests on fewer than 100,000 scenarios: read with care.\n")
+	}
+	if v.OpenCI {
+		b.WriteString("\n‡ open-ended: the upper end is only the largest simulated loss; too few scenarios lie beyond the quantile for a distribution-free bound.\n")
+	}
+	if v.Shock.Summary != "" {
+		b.WriteString("\n" + mdText(v.Shock.Summary) + "\n")
 	}
 
 	if len(v.Segments) > 0 {

@@ -62,6 +62,11 @@ svg.chart .marker-label { paint-order: stroke; stroke: #fff; stroke-width: 4px; 
 svg.chart text.m-el { fill: #00704f; }
 svg.chart text.m-var99, svg.chart text.m-es99 { fill: #a34400; }
 svg.chart text.m-var999, svg.chart text.m-es999 { fill: #7b3294; }
+svg.chart rect.break { fill: #fff; }
+svg.chart line.m-one { stroke: var(--ink); stroke-dasharray: 2 3; }
+svg.chart line.m-mean { stroke: #d55e00; }
+svg.chart text.m-one { fill: var(--ink); }
+svg.chart text.m-mean { fill: #a34400; }
 details summary { cursor: pointer; color: var(--muted); }
 .note { color: var(--muted); }
 footer { margin-top: 40px; color: var(--muted); font-size: 0.85em; }
@@ -100,10 +105,10 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.85em; }
 {{end}}</div>
 <div class="wide">
 <table>
-<caption>Money in US dollars over the horizon. VaR is the loss not exceeded in that share of scenarios; expected shortfall (ES) is the mean loss beyond it. Intervals are 95%: order statistics for VaR, asymptotic normal for expected loss and ES.{{if .Flag999}} † rests on fewer than 100,000 scenarios: read with care.{{end}}</caption>
+<caption>Money in US dollars over the horizon. VaR is the loss not exceeded in that share of scenarios; expected shortfall (ES) is the mean loss beyond it. Intervals are 95%: order statistics for VaR, asymptotic normal for expected loss and ES.{{if .Flag999}} † rests on fewer than 100,000 scenarios: read with care.{{end}}{{if .OpenCI}} ‡ open-ended: too few scenarios lie beyond this quantile for a distribution-free upper bound, so the upper end shown is only the largest simulated loss and the true interval reaches further.{{end}}</caption>
 <thead><tr><th scope="col">Figure</th><th scope="col" class="num">Value</th><th scope="col" class="num">95% interval</th><th scope="col" class="num">Share of exposure</th></tr></thead>
 <tbody>
-{{range .Headline}}<tr><th scope="row">{{.Name}}{{if .Flagged}} †{{end}}</th><td class="num">{{.Value}}</td><td class="num">{{.CI}}</td><td class="num">{{.OfExposure}}</td></tr>
+{{range .Headline}}<tr><th scope="row">{{.Name}}{{if .Flagged}} †{{end}}</th><td class="num">{{.Value}}</td><td class="num">{{.CI}}{{if .Open}} ‡{{end}}</td><td class="num">{{.OfExposure}}</td></tr>
 {{end}}</tbody>
 </table>
 </div>
@@ -117,7 +122,7 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.85em; }
 <section aria-labelledby="loss-h">
 <h2 id="loss-h">Portfolio loss distribution</h2>
 {{if .LossChart}}<figure>
-{{.LossChart}}<figcaption>Number of scenarios by portfolio loss. Dotted green: expected loss; dashed: VaR; solid: expected shortfall (orange 99%, purple 99.9%); the short bar under each label spans its 95% interval. Bars holding any scenario are drawn at least a hair tall so the tail stays visible.</figcaption>
+{{.LossChart}}<figcaption>Number of scenarios by portfolio loss. Dotted green: expected loss; dashed: VaR; solid: expected shortfall (orange 99%, purple 99.9%); the short bar under each label spans its 95% interval{{if .OpenCI}}, cut at the largest simulated loss for a VaR marked ‡ in the table{{end}}. Bars holding any scenario are drawn at least a hair tall so the tail stays visible.</figcaption>
 </figure>
 <details>
 <summary>Histogram as a table</summary>
@@ -130,7 +135,39 @@ footer { margin-top: 40px; color: var(--muted); font-size: 0.85em; }
 </details>
 {{else}}<p class="note">{{.LossNote}}</p>
 {{end}}</section>
-<section aria-labelledby="segments-h">
+{{with .Shock}}<section aria-labelledby="shock-h">
+<h2 id="shock-h">Payment shock</h2>
+{{if .Note}}<p class="note">{{.Note}}</p>
+{{else}}<p>Each loan's peak payment ratio is its highest monthly payment over the horizon divided by today's payment, averaged over the scenarios; a fixed-rate loan's is 1.00. Mean over {{.Loans}} loans: <strong>{{.Mean}}</strong>; in each loan's worst scenario: {{.Worst}}.</p>
+{{if $.ShockChart}}<figure>
+{{$.ShockChart}}<figcaption>Number of loans by peak payment ratio, in bins of 0.05; the bar at the right holds every loan at or above the last edge. Dotted: no change (1.00); solid orange: the mean. Bars holding any loan are drawn at least a hair tall.</figcaption>
+</figure>{{end}}
+<table>
+<thead><tr><th scope="col">Payment rise</th><th scope="col" class="num">Loans</th><th scope="col" class="num">Share</th></tr></thead>
+<tbody>
+{{range .Above}}<tr><th scope="row">{{.Label}}</th><td class="num">{{.Loans}}</td><td class="num">{{.Share}}</td></tr>
+{{end}}</tbody>
+</table>
+{{if .Segments}}<div class="wide">
+<table>
+<caption>Mean peak payment ratio by segment, and the share of the segment's loans at or above each ratio.</caption>
+<thead><tr><th scope="col">Segment</th><th scope="col" class="num">Loans</th><th scope="col" class="num">Mean</th><th scope="col" class="num">Mean in worst scenario</th>{{range .Thresholds}}<th scope="col" class="num">{{.}}</th>{{end}}</tr></thead>
+<tbody>
+{{range .Segments}}<tr><th scope="row">{{.Name}}</th><td class="num">{{.Loans}}</td><td class="num">{{.Mean}}</td><td class="num">{{.Worst}}</td>{{range .Above}}<td class="num">{{.}}</td>{{end}}</tr>
+{{end}}</tbody>
+</table>
+</div>{{end}}
+<details>
+<summary>Payment-shock histogram as a table</summary>
+<table>
+<thead><tr><th scope="col" class="num">Ratio from</th><th scope="col" class="num">to</th><th scope="col" class="num">Loans</th><th scope="col" class="num">Share</th></tr></thead>
+<tbody>
+{{range .Bins}}<tr><td class="num">{{.From}}</td><td class="num">{{.To}}</td><td class="num">{{.Count}}</td><td class="num">{{.Share}}</td></tr>
+{{end}}</tbody>
+</table>
+</details>
+{{end}}</section>
+{{end}}<section aria-labelledby="segments-h">
 <h2 id="segments-h">By segment</h2>
 {{if .Segments}}{{if .SegmentChart}}<figure>
 {{.SegmentChart}}<figcaption>Mean PD over the horizon of the loans in each segment, with the policy rate held at today's level (baseline) and on the stressed paths. The table below holds the same numbers.</figcaption>

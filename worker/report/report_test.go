@@ -220,8 +220,8 @@ func TestHTMLIsWellFormedAndSelfContained(t *testing.T) {
 			titled++
 		}
 	})
-	if charts != 4 || titled != 4 {
-		t.Errorf("page has %d charts, %d with a title and a description; want 4 and 4", charts, titled)
+	if charts != 5 || titled != 5 {
+		t.Errorf("page has %d charts, %d with a title and a description; want 5 and 5", charts, titled)
 	}
 }
 
@@ -579,7 +579,7 @@ func TestLossBarsShowEveryNonEmptyBin(t *testing.T) {
 		maxCount = max(maxCount, c)
 	}
 	var heights []float64
-	walk(t, page, func(n *html.Node) {
+	walk(t, chartSVG(t, page, "loss-chart"), func(n *html.Node) {
 		if class, _ := attr(n, "class"); n.Data == "rect" && class == "bar" {
 			h, _ := attr(n, "height")
 			v, err := strconv.ParseFloat(h, 64)
@@ -628,4 +628,18 @@ func TestZeroMetaFieldsComeFromTheReport(t *testing.T) {
 	if bytes.Contains(out.HTML, []byte("disagree")) {
 		t.Error("an unset Meta field is reported as disagreeing with the report")
 	}
+}
+
+// chartSVG cuts the svg element with the given id out of a page.
+func chartSVG(t *testing.T, page []byte, id string) []byte {
+	t.Helper()
+	start := bytes.Index(page, []byte(`<svg class="chart" id="`+id+`"`))
+	if start < 0 {
+		t.Fatalf("page has no chart %s", id)
+	}
+	end := bytes.Index(page[start:], []byte("</svg>"))
+	if end < 0 {
+		t.Fatalf("chart %s is not closed", id)
+	}
+	return page[start : start+end+len("</svg>")]
 }

@@ -26,6 +26,8 @@ func summarised(t *testing.T, scenarios, loans, every int) risk.Report {
 			LoanID: fmt.Sprintf("L%04d", i), Segment: seg, CreditScore: 560 + 7*(i%40), RiskGrade: 1 + i%10,
 			BaselinePD: 0.01 + 0.0005*float64(i%20), StressedPD: 0.015 + 0.0007*float64(i%20),
 			EADUSD: 10_000 + 250*float64(i%13), LGD: 0.5,
+			// Every third loan fixed-rate, the others spread to 2.9.
+			PaymentShockMean: 1 + float64(min(1, i%3))*0.03*float64(i%64), PaymentShockMax: 1 + 0.04*float64(i%64),
 		}
 		r.ExpectedLossUSD = r.StressedPD * r.EADUSD * r.LGD
 		for s := range scenarios {

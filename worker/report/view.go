@@ -28,6 +28,9 @@ type figure struct {
 	Name, Value, CI, OfExposure string
 	// Flagged marks a 99.9% figure resting on too few scenarios.
 	Flagged bool
+	// Open marks a VaR interval whose upper end is only the largest
+	// simulated loss (risk.LossStats.VaR99CIExact false).
+	Open bool
 }
 
 // card is one key figure at the top of the page.
@@ -59,6 +62,9 @@ type view struct {
 	RiskGrades      []bandRow
 	Bins            []binRow
 	Params          []fact
+	// OpenCI is set when any VaR interval shown is open above.
+	OpenCI bool
+	Shock  shockView
 
 	lossStats  risk.LossStats
 	segGroups  []barGroup
@@ -148,12 +154,15 @@ func newView(r risk.Report, m Meta) view {
 		return formatPct(x/h.ExposureUSD, 2)
 	}
 	ci := func(i risk.Interval) string { return formatUSD(i[0]) + " to " + formatUSD(i[1]) }
+	// An interval is only open when there were scenarios to draw it from.
+	haveCI := scenarios > 0 && h.Loans > 0
+	open99, open999 := haveCI && !r.Portfolio.VaR99CIExact, haveCI && !r.Portfolio.VaR999CIExact
 	v.Headline = []figure{
 		{Name: "Exposure (EAD today)", Value: formatUSD(h.ExposureUSD)},
 		{Name: "Expected loss", Value: formatUSD(h.ExpectedLoss), CI: ci(h.ExpectedLossCI), OfExposure: formatPct(h.ExpectedLossRate, 2)},
-		{Name: "VaR 99%", Value: formatUSD(h.VaR99), CI: ci(h.VaR99CI), OfExposure: pctOf(h.VaR99)},
+		{Name: "VaR 99%", Value: formatUSD(h.VaR99), CI: ci(h.VaR99CI), OfExposure: pctOf(h.VaR99), Open: open99},
 		{Name: "Expected shortfall 99%", Value: formatUSD(h.ES99), CI: ci(h.ES99CI), OfExposure: pctOf(h.ES99)},
-		{Name: "VaR 99.9%", Value: formatUSD(h.VaR999), CI: ci(h.VaR999CI), OfExposure: pctOf(h.VaR999), Flagged: flag999},
+		{Name: "VaR 99.9%", Value: formatUSD(h.VaR999), CI: ci(h.VaR999CI), OfExposure: pctOf(h.VaR999), Flagged: flag999, Open: open999},
 		{Name: "Expected shortfall 99.9%", Value: formatUSD(h.ES999), CI: ci(h.ES999CI), OfExposure: pctOf(h.ES999), Flagged: flag999},
 		{Name: "Mean PD, baseline", Value: formatPct(h.PDBaselineMean, 3)},
 		{Name: "Mean PD, stressed", Value: formatPct(h.PDStressedMean, 3)},
@@ -233,6 +242,8 @@ func newView(r risk.Report, m Meta) view {
 	default:
 		v.lossNote = "The loss histogram is malformed (negative counts or bin width) and is not drawn."
 	}
+	v.OpenCI = open99 || open999
+	v.Shock = newShockView(r.PaymentShock)
 	v.Params = paramFacts(r.Params)
 	return v
 }

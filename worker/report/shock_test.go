@@ -1,0 +1,183 @@
+package report
+
+import (
+	"bytes"
+	"math"
+	"strconv"
+	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/montecarlo-pipeline/montecarlo/worker/risk"
+)
+
+// shockBars returns the bars of the payment-shock chart, left to right,
+// with their x, width and height.
+func shockBars(t *testing.T, page []byte) [][3]float64 {
+	t.Helper()
+	var bars [][3]float64
+	walk(t, chartSVG(t, page, "shock-chart"), func(n *html.Node) {
+		if class, _ := attr(n, "class"); n.Data != "rect" || class != "bar" {
+			return
+		}
+		var b [3]float64
+		for i, k := range []string{"x", "width", "height"} {
+			v, _ := attr(n, k)
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("bar %s %q: %v", k, v, err)
+			}
+			b[i] = f
+		}
+		bars = append(bars, b)
+	})
+	return bars
+}
+
+func TestShockChartDrawsEveryBinAndMarksOneAndTheMean(t *testing.T) {
+	t.Parallel()
+	r := fixtureReport()
+	page, err := HTML(r, fixtureMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := r.PaymentShock
+	bars := shockBars(t, page)
+	// No loan below 1.00 in the fixture: 30 regular bins and the overflow.
+	if s.Counts[0] != 0 || len(bars) != len(s.Counts)-1 {
+		t.Fatalf("%d bars for %d bins (underflow %d)", len(bars), len(s.Counts), s.Counts[0])
+	}
+	// Independent of the axis code: 30 bins, half a bin of gap and the
+	// overflow bin share the plot width.
+	slot := float64(shockWidth-shockLeft-shockRight) / 31.5
+	for i, b := range bars[:len(bars)-1] {
+		if want := shockLeft + float64(i)*slot; math.Abs(b[0]-want) > 0.006 {
+			t.Errorf("bar %d at x %v, want %v", i, b[0], want)
+		}
+	}
+	if want := shockLeft + 30.5*slot; math.Abs(bars[len(bars)-1][0]-want) > 0.006 {
+		t.Errorf("overflow bar at %v, want %v", bars[len(bars)-1][0], want)
+	}
+	t.Run("the tall fixed-rate bar is cut and labelled so the spread stays visible", func(t *testing.T) {
+		if !bytes.Contains(page, []byte(`class="break"`)) || !bytes.Contains(page, []byte(">299,400</text>")) {
+			t.Error("the cut bar has no break or no count label")
+		}
+		// Uncut bars keep their proportions: 28,000 is the tallest uncut.
+		tallest := bars[5][2]
+		for i, b := range bars[1:] {
+			c := s.Counts[i+2]
+			if c > 0 && b[2] > 1.5 && math.Abs(b[2]/tallest-float64(c)/28000) > 0.01 {
+				t.Errorf("bin %d: height %v not in proportion to %d", i+1, b[2], c)
+			}
+			if c > 0 && b[2] < 1.5 {
+				t.Errorf("bin %d holds %d loans but is %v tall", i+1, c, b[2])
+			}
+		}
+		if bars[0][2] <= tallest {
+			t.Errorf("cut bar %v is not taller than the tallest uncut %v", bars[0][2], tallest)
+		}
+	})
+	t.Run("lines mark no change and the mean at their ratios", func(t *testing.T) {
+		for measure, want := range map[string]float64{
+			"no_change": shockLeft,
+			"mean":      shockLeft + (s.Mean-1)/0.05*slot,
+		} {
+			x, ok := markerX(t, page, measure)
+			if !ok || math.Abs(x-want) > 0.006 {
+				t.Errorf("%s line at %v (found %v), want %v", measure, x, ok, want)
+			}
+		}
+	})
+	t.Run("the shares above the thresholds and the per-segment means are tabled", func(t *testing.T) {
+		for _, want := range []string{"Payment up 10% or more (ratio ≥ 1.10)", "38.3%", "Mean in worst scenario", ">1.03<", "2.50</td><td class=\"num\">and above"} {
+			if !bytes.Contains(page, []byte(html.EscapeString(want))) && !bytes.Contains(page, []byte(want)) {
+				t.Errorf("page lacks %q", want)
+			}
+		}
+	})
+}
+
+func TestShockChartEdgeCases(t *testing.T) {
+	t.Parallel()
+	under := fixtureReport()
+	under.PaymentShock = risk.ShockReport{Edges: risk.ShockEdges, ShockStats: fixtureShock(append([]int64{7, 10}, make([]int64, 30)...), 0.8, 1)}
+	none := fixtureReport()
+	none.PaymentShock = risk.ShockReport{}
+	bad := fixtureReport()
+	bad.PaymentShock.Counts = bad.PaymentShock.Counts[:5]
+	for _, tc := range []struct {
+		name   string
+		r      risk.Report
+		chart  bool
+		bars   int
+		want   string
+		lacks  string
+		marker string
+	}{
+		{"loans below 1.00 get a bar of their own at the left", under, true, 32, "&lt;1.00", "", "mean"},
+		{"a report without payment shocks says so", none, false, 0, "The report holds no payment shocks", "Payment up", ""},
+		{"a histogram whose counts do not match its bins is not drawn", bad, false, 0, "payment-shock histogram is malformed", "Payment up", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			out, err := Render(tc.r, fixtureMeta())
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkWellFormed(t, out.HTML)
+			if got := bytes.Contains(out.HTML, []byte(`id="shock-chart"`)); got != tc.chart {
+				t.Fatalf("shock chart drawn = %v, want %v", got, tc.chart)
+			}
+			if !bytes.Contains(out.HTML, []byte(tc.want)) {
+				t.Errorf("page lacks %q", tc.want)
+			}
+			if tc.lacks != "" && bytes.Contains(out.HTML, []byte(tc.lacks)) {
+				t.Errorf("page shows %q", tc.lacks)
+			}
+			if tc.chart {
+				if n := len(shockBars(t, out.HTML)); n != tc.bars {
+					t.Errorf("%d bars, want %d", n, tc.bars)
+				}
+				// The mean below 1.00 sits on the underflow bar.
+				slot := float64(shockWidth-shockLeft-shockRight) / 33
+				if x, ok := markerX(t, out.HTML, tc.marker); !ok || math.Abs(x-(shockLeft+slot/2)) > 0.006 {
+					t.Errorf("mean line at %v (found %v), want the underflow bar's middle %v", x, ok, shockLeft+slot/2)
+				}
+			}
+		})
+	}
+}
+
+func TestOpenEndedVaRIntervalsAreMarked(t *testing.T) {
+	t.Parallel()
+	exact := fixtureReport()
+	exact.Portfolio.VaR999CIExact = true
+	for _, tc := range []struct {
+		name string
+		r    risk.Report
+		open bool
+	}{
+		{"an interval open above is marked and explained", fixtureReport(), true},
+		{"exact intervals carry no mark", exact, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			out, err := Render(tc.r, fixtureMeta())
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, page := range [][]byte{out.HTML, out.Markdown} {
+				// The VaR 99.9% row and the note (and the chart caption).
+				if got := bytes.Count(page, []byte("‡")); (got >= 2) != tc.open || (got == 0) == tc.open {
+					t.Errorf("page has %d ‡ marks, want open = %v", got, tc.open)
+				}
+				if got := bytes.Contains(page, []byte("largest simulated loss")); got != tc.open {
+					t.Errorf("page explains an open interval = %v, want %v", got, tc.open)
+				}
+			}
+			if tc.open && !bytes.Contains(out.HTML, []byte("$3,456,790,092 ‡</td>")) {
+				t.Error("the VaR 99.9% interval is not the one marked")
+			}
+		})
+	}
+}
