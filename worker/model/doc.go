@@ -43,6 +43,14 @@
 //   - Default month: by inversion of the same uniform that decides default;
 //     EAD is the scheduled balance at the start of that month (before the
 //     missed payment); lines are interest only with EAD drawn + 40% undrawn.
+//   - Speed: a monthly reset needs a new annuity, (1+i)^-n, every month.
+//     Scenarios keep ln(1+f) of each month's policy rate f, so a loan's
+//     ln(1 + f + spread) is a short series (log1pSplit) instead of a log;
+//     the exp is a table-driven oneMinusExp that stays accurate where
+//     (1+i)^-n is close to 1. Monthly-reset loans without caps run in
+//     monthlyBatch, 32 scenarios month by month, whose independent chains
+//     the CPU overlaps; it is bit-identical to the one-scenario walk (a
+//     test), which handles the rest. BenchmarkEvaluate* track the cost.
 //   - Reproducibility across hosts: our exps are expDet or oneMinusExp (no FMA
 //     path), because math.Exp on amd64 picks an FMA implementation at run
 //     time by CPU; the loading b, which passes through math.Erfc, is rounded
