@@ -89,6 +89,13 @@ func BenchmarkEvaluateMonthlyResetAmortising(b *testing.B) {
 	benchLoan(b, personalPrime("B3", 690, 0.04))
 }
 
+// BenchmarkEvaluateMonthlyResetAmortisingRisky is the same kind of loan with
+// a low score and a wide margin: it defaults in many scenarios, and each
+// default rebuilds its payment path.
+func BenchmarkEvaluateMonthlyResetAmortisingRisky(b *testing.B) {
+	benchLoan(b, personalPrime("B5", 560, 0.08))
+}
+
 func BenchmarkEvaluateAnnualResetARM(b *testing.B) { benchLoan(b, creARM("B4", 5)) }
 
 func BenchmarkNewScenarios(b *testing.B) {

@@ -331,7 +331,8 @@ func (e *Evaluator) variablePath() (sumBase, sumStress, sumPeak, maxPeak float64
 			}
 			var lam, peak float64
 			var trig int
-			if c := &st[b]; ls.monthly && !c.bad {
+			batched := ls.monthly && !st[b].bad
+			if c := &st[b]; batched {
 				lam, trig, peak = c.lam, c.trig, c.peak
 			} else {
 				lam, trig, peak = e.walkHazard(s)
@@ -348,10 +349,13 @@ func (e *Evaluator) variablePath() (sumBase, sumStress, sumPeak, maxPeak float64
 			}
 			sumStress += pd
 			if u < pd {
-				// Rare: rebuild the path to find the default month and
-				// balance (and the trigger month, which monthlyBatch does
-				// not keep).
-				e.cur, trig, _ = e.walk(s, e.cur)
+				// Rebuild the path to find the default month and balance
+				// (and the trigger month, which monthlyBatch does not keep).
+				if batched {
+					e.cur, trig = e.monthlyWalk(s, e.cur)
+				} else {
+					e.cur, trig, _ = e.walk(s, e.cur)
+				}
 				e.recordDefault(s, u, e.cur, trig)
 			}
 		}

@@ -359,3 +359,42 @@ func (e *Evaluator) monthlyBatch(s0, nb int) {
 		}
 	}
 }
+
+// monthlyWalk is walk for a scenario monthlyBatch followed (every month a
+// new rate from the split logarithm), with the same operations in the same
+// order and so the same pieces and trigger month (TestWalkHazardMatchesWalk),
+// but without walk's general reset logic: recordDefault rebuilds the path of
+// every default, and risky loans default in many scenarios.
+func (e *Evaluator) monthlyWalk(s int, pieces []piece) ([]piece, int) {
+	ls := &e.ln
+	S := e.sc.s
+	t0, n := e.resets[0], ls.n
+	pieces = pieces[:0]
+	bal := ls.b0
+	run, trig := 0, 0
+	if t0 > 1 {
+		pieces = append(pieces, piece{start: 1, end: t0 - 1, w: 1, ratio: 1, bal: ls.b0, i: ls.rate0 / 12, pay: ls.a0})
+		run, trig = afford(0, ls.a0 > ls.aMax, 1, t0-1, ls.need)
+		bal = advance(ls.b0, ls.rate0/12, ls.a0, t0-1, ls.io)
+	}
+	for t := t0; t <= n; t++ {
+		m := &e.sc.mon[(t-1)*S+s]
+		i := m.f + ls.a
+		var pay float64
+		if ls.io {
+			pay = bal * i
+		} else { // e.repay(bal, i, l, t)
+			x := -float64(float64(ls.remaining-(t-1)) * log1pSplit(ls.la, ls.ag, m.logF, m.shrunk))
+			pay = bal * (i / oneMinusExp(x))
+		}
+		ratio := pay * ls.invA0
+		pieces = append(pieces, piece{start: t, end: t, w: e.sc.pow.pow(ratio), ratio: ratio, bal: bal, i: i, pay: pay})
+		if trig == 0 {
+			run, trig = afford(run, pay > ls.aMax, t, t, ls.need)
+		}
+		if !ls.io { // advance(bal, i, pay, 1, false)
+			bal = max(0, bal+(float64(bal*i)-pay))
+		}
+	}
+	return pieces, trig
+}
