@@ -17,7 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 out=${1:-bin/worker}
-max_mib=${MAX_BINARY_MIB:-20}
+max_mib=${MAX_BINARY_MIB:-24}  # TEMPORARY: 20 once worker/report stops using html/template (it disables the linker's method dead-code elimination: +6 MiB)
 
 mkdir -p "$(dirname "$out")"
 CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 \
