@@ -312,8 +312,23 @@ func (e *Evaluator) variablePath() (sumBase, sumStress, sumPeak, maxPeak float64
 	var trigBase int
 	e.base, trigBase, _ = e.walk(-1, e.base)
 	h0 := ls.h0
+	// The baseline first, in a loop of its own (the same sum in the same
+	// order as interleaved with the stressed paths, but the CPU overlaps
+	// its scenarios better).
+	if trigBase > 0 {
+		sumBase = float64(e.sc.s)
+	} else {
+		for s := range e.sc.s {
+			if x := h0 * e.lambda(e.base, s); x < smallHazard {
+				sumBase += smallPD(x)
+			} else {
+				sumBase += oneMinusExpNeg(x)
+			}
+		}
+	}
 	maxPeak = 1
 	st := &e.batchSt
+	src := e.src // a local copy of the generator stays in registers
 	for s0 := 0; s0 < e.sc.s; s0 += kernelBatch {
 		nb := min(kernelBatch, e.sc.s-s0)
 		if ls.monthly {
@@ -321,14 +336,7 @@ func (e *Evaluator) variablePath() (sumBase, sumStress, sumPeak, maxPeak float64
 		}
 		for b := range nb {
 			s := s0 + b
-			u := uniform(e.src.Uint64())
-			if trigBase > 0 {
-				sumBase++
-			} else if x := h0 * e.lambda(e.base, s); x < smallHazard {
-				sumBase += smallPD(x)
-			} else {
-				sumBase += oneMinusExpNeg(x)
-			}
+			u := uniform(src.Uint64())
 			var lam, peak float64
 			var trig int
 			batched := ls.monthly && !st[b].bad
@@ -360,6 +368,7 @@ func (e *Evaluator) variablePath() (sumBase, sumStress, sumPeak, maxPeak float64
 			}
 		}
 	}
+	e.src = src
 	return sumBase, sumStress, sumPeak, maxPeak
 }
 
