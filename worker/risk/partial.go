@@ -103,7 +103,8 @@ func (b *BandPartial) merge(o *BandPartial) {
 func cents(usd float64) int64 { return int64(math.Round(usd * 100)) }
 
 // Add adds one loan's result, including its per-scenario losses (r.Losses,
-// so call it before the Evaluator's next Evaluate). It allocates nothing.
+// so call it before the Evaluator's next Evaluate). It allocates only on a
+// segment's first loan (the segment's payment-shock histogram).
 func (pt *Partial) Add(r *model.Result) error {
 	si := segmentIndex(r.Segment)
 	if si < 0 {

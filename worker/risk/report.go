@@ -55,14 +55,16 @@ type LossStats struct {
 	// statistics inside the sample. When false there are too few scenarios
 	// beyond the quantile for a distribution-free upper bound, and
 	// VaR99CI[1] is only the largest simulated loss: the interval is open
-	// above. (The lower bound always exists for the levels reported here.)
+	// above. It depends only on the scenario count: false below 368
+	// scenarios. (The lower bound always exists for the levels reported
+	// here.)
 	VaR99CIExact bool     `json:"var_99_ci_exact"`
 	ES99         float64  `json:"es_99"`
 	ES99CI       Interval `json:"es_99_ci"`
 	VaR999       float64  `json:"var_999"`
 	VaR999CI     Interval `json:"var_999_ci"`
 	// VaR999CIExact is VaR99CIExact for the 99.9% interval; it is false
-	// below about 3,700 scenarios.
+	// below 3,688 scenarios.
 	VaR999CIExact  bool     `json:"var_999_ci_exact"`
 	ES999          float64  `json:"es_999"`
 	ES999CI        Interval `json:"es_999_ci"`

@@ -214,3 +214,23 @@ func TestShockHistogramSurvivesJSONAndOldPartialsStillDecode(t *testing.T) {
 		}
 	})
 }
+
+func TestAddAllocatesNothingOnceEachSegmentHasALoan(t *testing.T) {
+	p := model.DefaultParams()
+	p.Scenarios = 10
+	pt := NewPartial(p)
+	results := shockResults(8, 200)
+	for i := range results {
+		results[i].Losses = []model.ScenarioLoss{{Scenario: i % 10, Month: 1, Cents: 100}}
+		if err := pt.Add(&results[i]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	i := 0
+	if allocs := testing.AllocsPerRun(1000, func() {
+		_ = pt.Add(&results[i%len(results)])
+		i++
+	}); allocs != 0 {
+		t.Errorf("Add allocates %v times per loan", allocs)
+	}
+}
