@@ -33,7 +33,7 @@ func program(ctx *pulumi.Context) error {
 	if err != nil {
 		return err
 	}
-	for name, out := range stackOutputs(p) {
+	for name, out := range p.Outputs() {
 		ctx.Export(name, out)
 	}
 	return nil
@@ -46,31 +46,6 @@ func deployStack(ctx *pulumi.Context) (*components.MonteCarloPipeline, error) {
 		return nil, err
 	}
 	return components.NewMonteCarloPipeline(ctx, "montecarlo", args)
-}
-
-// stackOutputs are the stack's outputs: what `montecarlo run` and other
-// stacks (stack references) read.
-func stackOutputs(p *components.MonteCarloPipeline) map[string]pulumi.Output {
-	return map[string]pulumi.Output{
-		"generateStateMachineArn":  p.GenerateStateMachineArn,
-		"simulateStateMachineArn":  p.SimulateStateMachineArn,
-		"activityArn":              p.ActivityArn,
-		"dataBucketName":           p.DataBucketName,
-		"inputBucketName":          p.InputBucketName,
-		"clusterName":              p.ClusterName,
-		"serviceName":              p.ServiceName,
-		"imageUri":                 p.ImageURI,
-		"repositoryUrl":            p.RepositoryURL,
-		"logGroupName":             p.LogGroupName,
-		"stateMachineLogGroupName": p.StateMachineLogGroupName,
-		"vpcId":                    p.VpcID,
-		"subnetIds":                p.SubnetIDs,
-		"workerSecurityGroupId":    p.WorkerSecurityGroupID,
-		"taskRoleArn":              p.TaskRoleArn,
-		"executionRoleArn":         p.ExecutionRoleArn,
-		"stateMachineRoleArn":      p.StateMachineRoleArn,
-		"cleanupStateMachineArn":   p.CleanupStateMachineArn,
-	}
 }
 
 // configKey is one `montecarlo:` key: how it is typed and documented in

@@ -167,14 +167,14 @@ func TestProgramRunsWithTheDevStackConfig(t *testing.T) {
 		if dryRun {
 			continue
 		}
-		outputs := stackOutputs(p)
+		outputs := p.Outputs()
 		for _, key := range []string{"generateStateMachineArn", "simulateStateMachineArn", "cleanupStateMachineArn", "activityArn", "dataBucketName", "clusterName", "serviceName", "imageUri", "logGroupName", "vpcId"} {
 			out, ok := outputs[key]
 			if !ok {
 				t.Errorf("stack output %s is not exported", key)
 				continue
 			}
-			r, err := internals.UnsafeAwaitOutput(context.Background(), out)
+			r, err := internals.UnsafeAwaitOutput(context.Background(), pulumi.ToOutput(out))
 			if err != nil || !r.Known || r.Value == "" {
 				t.Errorf("stack output %s = %v (known %v, err %v)", key, r.Value, r.Known, err)
 			}

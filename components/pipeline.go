@@ -266,26 +266,7 @@ func NewMonteCarloPipeline(ctx *pulumi.Context, name string, args *MonteCarloPip
 	p.StateMachineRoleArn = flow.roleArn
 	p.CleanupStateMachineArn = flow.cleanupArn
 
-	if err := ctx.RegisterResourceOutputs(p, pulumi.Map{
-		"generateStateMachineArn":  p.GenerateStateMachineArn,
-		"simulateStateMachineArn":  p.SimulateStateMachineArn,
-		"activityArn":              p.ActivityArn,
-		"dataBucketName":           p.DataBucketName,
-		"inputBucketName":          p.InputBucketName,
-		"clusterName":              p.ClusterName,
-		"serviceName":              p.ServiceName,
-		"imageUri":                 p.ImageURI,
-		"repositoryUrl":            p.RepositoryURL,
-		"logGroupName":             p.LogGroupName,
-		"stateMachineLogGroupName": p.StateMachineLogGroupName,
-		"vpcId":                    p.VpcID,
-		"subnetIds":                p.SubnetIDs,
-		"workerSecurityGroupId":    p.WorkerSecurityGroupID,
-		"taskRoleArn":              p.TaskRoleArn,
-		"executionRoleArn":         p.ExecutionRoleArn,
-		"stateMachineRoleArn":      p.StateMachineRoleArn,
-		"cleanupStateMachineArn":   p.CleanupStateMachineArn,
-	}); err != nil {
+	if err := ctx.RegisterResourceOutputs(p, p.Outputs()); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -342,4 +323,30 @@ func lookupEnvironment(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption
 		env.dnsSuffix = "amazonaws.com"
 	}
 	return env, nil
+}
+
+// Outputs are the component's outputs by their stack-output names: what
+// RegisterResourceOutputs records and what a program exports for `montecarlo
+// run` and stack references.
+func (p *MonteCarloPipeline) Outputs() pulumi.Map {
+	return pulumi.Map{
+		"generateStateMachineArn":  p.GenerateStateMachineArn,
+		"simulateStateMachineArn":  p.SimulateStateMachineArn,
+		"activityArn":              p.ActivityArn,
+		"dataBucketName":           p.DataBucketName,
+		"inputBucketName":          p.InputBucketName,
+		"clusterName":              p.ClusterName,
+		"serviceName":              p.ServiceName,
+		"imageUri":                 p.ImageURI,
+		"repositoryUrl":            p.RepositoryURL,
+		"logGroupName":             p.LogGroupName,
+		"stateMachineLogGroupName": p.StateMachineLogGroupName,
+		"vpcId":                    p.VpcID,
+		"subnetIds":                p.SubnetIDs,
+		"workerSecurityGroupId":    p.WorkerSecurityGroupID,
+		"taskRoleArn":              p.TaskRoleArn,
+		"executionRoleArn":         p.ExecutionRoleArn,
+		"stateMachineRoleArn":      p.StateMachineRoleArn,
+		"cleanupStateMachineArn":   p.CleanupStateMachineArn,
+	}
 }
