@@ -33,7 +33,7 @@ func Balance(principalUSD, rateAnnual, paymentUSD float64, k int) float64 {
 // annuityFactor: the factor does not depend on the balance, so in a
 // monthly-reset loop it is computed off the balance's dependency chain.
 func annuityFast(principalUSD, iMonthly float64, months int) float64 {
-	return principalUSD * annuityFactor(iMonthly, months)
+	return float64(principalUSD * annuityFactor(iMonthly, months))
 }
 
 // annuityFactor is A/P = i / (1 - (1+i)^-n) (1/n when i = 0, 0 when n <= 0).

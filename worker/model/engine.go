@@ -422,9 +422,9 @@ func capRate(nr, rate, pcap, ceil float64) float64 {
 // remaining term.
 func (e *Evaluator) repay(bal, i, l float64, tau int) float64 {
 	if e.ln.io {
-		return bal * i
+		return float64(bal * i)
 	}
-	return bal * annuityFromLog(i, l, e.ln.remaining-(tau-1))
+	return float64(bal * annuityFromLog(i, l, e.ln.remaining-(tau-1)))
 }
 
 // walk builds the payment path over months 1..n on scenario s (s < 0: the

@@ -130,9 +130,9 @@ func (e *Evaluator) walkHazard(s int) (lam float64, trig int, peak float64) {
 		}
 		i = rates[j]
 		if io { // e.repay(bal, i, tau)
-			pay = bal * i
+			pay = float64(bal * i)
 		} else {
-			pay = bal * factors[j]
+			pay = float64(bal * factors[j])
 		}
 		pays[j] = pay
 		start = tau
@@ -306,7 +306,7 @@ func (e *Evaluator) monthlyBatch(s0, nb int) {
 		for b := range sts {
 			c := &sts[b]
 			bal := c.bal
-			pay := bal * fac[b]
+			pay := float64(bal * fac[b])  // float64(): pay is subtracted below, so no fused multiply-add
 			c.maxPay = max(c.maxPay, pay) // branch-free: payments rise and fall at random
 			if track {
 				var over uint64 // branch-free too
@@ -325,7 +325,7 @@ func (e *Evaluator) monthlyBatch(s0, nb int) {
 			}
 			// e.sc.pow.pow(pay*invA0), by hand; a ratio beyond the table
 			// reads its last entry here and marks the scenario bad below.
-			f := pay * toTable
+			f := float64(pay * toTable)
 			kk := int(f)
 			if kk > lastK {
 				kk = lastK
@@ -382,10 +382,10 @@ func (e *Evaluator) monthlyWalk(s int, pieces []piece) ([]piece, int) {
 		i := m.f + ls.a
 		var pay float64
 		if ls.io {
-			pay = bal * i
+			pay = float64(bal * i)
 		} else { // e.repay(bal, i, l, t)
 			x := -float64(float64(ls.remaining-(t-1)) * log1pSplit(ls.la, ls.ag, m.logF, m.shrunk))
-			pay = bal * (i / oneMinusExp(x))
+			pay = float64(bal * (i / oneMinusExp(x)))
 		}
 		ratio := pay * ls.invA0
 		pieces = append(pieces, piece{start: t, end: t, w: e.sc.pow.pow(ratio), ratio: ratio, bal: bal, i: i, pay: pay})
