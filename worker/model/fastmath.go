@@ -146,10 +146,11 @@ func powDet(x, y float64) float64 {
 // ln2/512, e^x = 2^m * 2^(j/256) * (1 + p(r)), p the Taylor polynomial of
 // e^r - 1 to r^5 (truncation below 1e-20), and the 256 values 2^(j/256) as
 // a head and a tail whose sum is exact to about 2^-106. Computing
-// (1 - 2^m*head) - 2^m*(tail + head*p) instead of 1 - e^x keeps the
-// subtraction exact (Sterbenz) where e^x is close to 1, so the result is
-// within a few ulps also for a short remaining term at a low rate, where
-// 1 - e^x loses up to half its digits. It has no division and no call.
+// ((1 - 2^m*head) - 2^m*tail) - 2^m*head*p instead of 1 - e^x keeps the
+// first subtraction exact (Sterbenz) where e^x is close to 1, so the result
+// is within a few ulps also for a short remaining term at a low rate, where
+// 1 - e^x loses up to half its digits; and only the last multiply and
+// subtraction wait for the polynomial. It has no division and no call.
 // Walk and the monthly-reset kernel inline it by hand
 // (TestKernelMatchesTheExactAnnuity checks both).
 func oneMinusExp(x float64) float64 {
@@ -166,7 +167,8 @@ func oneMinusExp(x float64) float64 {
 	p := float64(r2*q) + r
 	hi, lo := exp2Hi[k&expTableMask], exp2Lo[k&expTableMask]
 	scale := math.Float64frombits(uint64((k>>expTableBits)+1023) << 52)
-	return (1 - float64(hi*scale)) - float64(scale*(lo+float64(hi*p)))
+	hs := float64(hi * scale) // exact: scale is a power of 2
+	return ((1 - hs) - float64(scale*lo)) - float64(hs*p)
 }
 
 const (

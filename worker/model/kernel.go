@@ -95,7 +95,8 @@ func (e *Evaluator) walkHazard(s int) (lam float64, trig int, peak float64) {
 					p := float64(r2*q) + r
 					hi, lo := exp2Hi[k&expTableMask], exp2Lo[k&expTableMask]
 					scale := math.Float64frombits(uint64((k>>expTableBits)+1023) << 52)
-					om = (1 - float64(hi*scale)) - float64(scale*(lo+float64(hi*p)))
+					hs := float64(hi * scale)
+					om = ((1 - hs) - float64(scale*lo)) - float64(hs*p)
 				} else {
 					om = 1 - expDet(x)
 				}
@@ -299,7 +300,8 @@ func (e *Evaluator) monthlyBatch(s0, nb int) {
 				p := float64(r2*q) + r
 				hi, lo := exp2Hi[j&expTableMask], exp2Lo[j&expTableMask]
 				scale := math.Float64frombits(uint64((j>>expTableBits)+1023) << 52)
-				om := (1 - float64(hi*scale)) - float64(scale*(lo+float64(hi*p)))
+				hs := float64(hi * scale)
+				om := ((1 - hs) - float64(scale*lo)) - float64(hs*p)
 				fac[b] = (mt[b].f + a) / om
 			}
 		}
