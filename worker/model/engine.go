@@ -28,6 +28,9 @@ type Evaluator struct {
 	// trackOver: monthlyBatch keeps the months over the affordability cap
 	// (set for the rest of a loan once one of its batches had one).
 	trackOver bool
+	// oneByOne turns monthlyBatch off, so tests can hold it to the
+	// one-scenario path.
+	oneByOne bool
 }
 
 // NewEvaluator returns an Evaluator over sc. Its scratch space is about
@@ -236,7 +239,7 @@ func (e *Evaluator) prepare(l *loan.Loan) error {
 		// monthlyBatch also needs a positive payment today (the payment
 		// factor is a ratio to it) and a bit per month in a uint64.
 		ls.monthly = l.ResetMonths == 1 && ls.periodicCap == 0 && math.IsInf(ls.rateCeil, 1) &&
-			ls.split && len(e.resets) > 0 && ls.a0 > 0 && ls.n < 64
+			ls.split && len(e.resets) > 0 && ls.a0 > 0 && ls.n < 64 && !e.oneByOne
 	}
 	return nil
 }

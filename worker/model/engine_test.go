@@ -4,6 +4,7 @@ import (
 	"errors"
 	"math"
 	"math/rand/v2"
+	"reflect"
 	"slices"
 	"testing"
 
@@ -374,6 +375,50 @@ func TestWalkHazardMatchesWalk(t *testing.T) {
 	// monthly loans, or it would be a slow detour.
 	if batched == 0 || float64(followed) < 0.9*float64(batched) {
 		t.Errorf("monthlyBatch followed %d of %d loan-scenarios", followed, batched)
+	}
+}
+
+func TestMonthlyBatchGivesTheOneByOneResults(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name   string
+		mutate func(*Params)
+	}{
+		{"at the default stress", func(p *Params) {}},
+		{"when rates fall to the floor", func(p *Params) {
+			p.R0Annual, p.TargetRateAnnual, p.SigmaAnnualPerSqrtYear = 0.005, 0, 0.03
+		}},
+	}
+	for ci, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			sc := testScenarios(t, func(p *Params) { p.Scenarios = 200; c.mutate(p) })
+			fast, slow := NewEvaluator(sc), NewEvaluator(sc)
+			slow.oneByOne = true
+			r := rand.New(rand.NewPCG(uint64(ci), 11))
+			loans := mixedPortfolio(12)
+			for k := range 80 {
+				l := randomVariableLoan(r, k)
+				if k%4 == 0 { // a zero spread: at the floor the rate is 0
+					l.Index, l.MarginAnnual = loan.SOFR, 0
+				}
+				loans = append(loans, l)
+			}
+			for _, l := range loans {
+				a, err := fast.Evaluate(&l)
+				if err != nil {
+					t.Fatal(err)
+				}
+				a.Losses = slices.Clone(a.Losses)
+				b, err := slow.Evaluate(&l)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(a, b) {
+					t.Fatalf("loan %s: with monthlyBatch %+v, one by one %+v", l.ID, a, b)
+				}
+			}
+		})
 	}
 }
 

@@ -329,7 +329,7 @@ func (e *Evaluator) monthlyBatch(s0, nb int) {
 			// reads its last entry here and marks the scenario bad below.
 			f := float64(pay * toTable)
 			kk := int(f)
-			if kk > lastK {
+			if uint(kk) > lastK { // also a NaN or infinite f of a bad scenario
 				kk = lastK
 			}
 			y := tab[kk : kk+2 : kk+2]
