@@ -1,0 +1,32 @@
+package report
+
+// writeLossSection writes the portfolio loss histogram: the chart and its
+// table, or the note saying why there is nothing to draw.
+func writeLossSection(w *pageWriter, v view, chart string) {
+	w.raw(`<section aria-labelledby="loss-h">
+<h2 id="loss-h">Portfolio loss distribution</h2>
+`)
+	if chart == "" {
+		w.elem(`<p class="note">`, v.lossNote, "</p>\n")
+		w.raw("</section>\n")
+		return
+	}
+	w.raw("<figure>\n", chart, "<figcaption>Number of scenarios by portfolio loss. Dotted green: expected loss; dashed: VaR; solid: expected shortfall (orange 99%, purple 99.9%); the short bar under each label spans its 95% interval")
+	if v.OpenCI {
+		w.raw(", cut at the largest simulated loss for a VaR marked ‡ in the table")
+	}
+	w.raw(`. Bars holding any scenario are drawn at least a hair tall so the tail stays visible.</figcaption>
+</figure>
+<details>
+<summary>Histogram as a table</summary>
+<table>
+<thead><tr><th scope="col" class="num">Loss from</th><th scope="col" class="num">to</th><th scope="col" class="num">Scenarios</th><th scope="col" class="num">Share</th></tr></thead>
+<tbody>
+`)
+	for _, b := range v.Bins {
+		w.raw("<tr>")
+		w.numCells(b.From, b.To, b.Count, b.Share)
+		w.raw("</tr>\n")
+	}
+	w.raw("</tbody>\n</table>\n</details>\n</section>\n")
+}
