@@ -359,14 +359,13 @@ func (e *Evaluator) variablePath() (sumBase, sumStress, sumPeak, maxPeak float64
 				}
 			}
 			sumStress += pd
-			if u < pd {
-				// Rebuild the path to find the default month and balance
-				// (and the trigger month, which monthlyBatch does not keep).
-				if batched {
-					e.cur, trig = e.monthlyWalk(s, e.cur)
-				} else {
-					e.cur, trig, _ = e.walk(s, e.cur)
-				}
+			switch {
+			case u >= pd:
+			case batched:
+				e.monthlyDefault(s, u)
+			default:
+				// Rebuild the path to find the default month and balance.
+				e.cur, _, _ = e.walk(s, e.cur)
 				e.recordDefault(s, u, e.cur, trig)
 			}
 		}
@@ -548,9 +547,15 @@ func (e *Evaluator) recordDefault(s int, u float64, pieces []piece, trig int) {
 		last := &pieces[len(pieces)-1]
 		bal = advance(last.bal, last.i, last.pay, ls.n-last.start, ls.io)
 	}
+	e.addLoss(s, month, bal)
+}
+
+// addLoss appends the loss of a default on scenario s in the month given,
+// with scheduled balance bal at its start.
+func (e *Evaluator) addLoss(s, month int, bal float64) {
 	ead := bal
-	if ls.line {
-		ead = ls.lineEAD
+	if e.ln.line {
+		ead = e.ln.lineEAD
 	}
 	cents := int64(math.Round(float64(ead*e.lgd(ead)) * 100))
 	e.losses = append(e.losses, ScenarioLoss{Scenario: s, Month: month, Cents: cents})

@@ -362,21 +362,31 @@ func (e *Evaluator) monthlyBatch(s0, nb int) {
 	}
 }
 
-// monthlyWalk is walk for a scenario monthlyBatch followed (every month a
-// new rate from the split logarithm), with the same operations in the same
-// order and so the same pieces and trigger month (TestWalkHazardMatchesWalk),
-// but without walk's general reset logic: recordDefault rebuilds the path of
-// every default, and risky loans default in many scenarios.
-func (e *Evaluator) monthlyWalk(s int, pieces []piece) ([]piece, int) {
+// monthlyDefault is walk followed by recordDefault for a scenario
+// monthlyBatch followed (every month a new rate from the split logarithm),
+// with the same operations in the same order, so the same default month
+// and loss (TestMonthlyBatchGivesTheOneByOneResults), but month by month
+// without building the path and only up to the default: risky loans
+// default in many scenarios. The trigger month is known by the month it
+// completes, which is all recordDefault's test t >= trig needs.
+func (e *Evaluator) monthlyDefault(s int, u float64) {
 	ls := &e.ln
 	S := e.sc.s
+	cum := e.sc.cum[ls.series]
 	t0, n := e.resets[0], ls.n
-	pieces = pieces[:0]
-	bal := ls.b0
+	target := -math.Log1p(-u) // default when h0 * lambda(t) reaches it
 	run, trig := 0, 0
-	if t0 > 1 {
-		pieces = append(pieces, piece{start: 1, end: t0 - 1, w: 1, ratio: 1, bal: ls.b0, i: ls.rate0 / 12, pay: ls.a0})
+	var lam float64
+	bal := ls.b0
+	if t0 > 1 { // the piece [1, t0-1] at today's rate, payment factor 1
 		run, trig = afford(0, ls.a0 > ls.aMax, 1, t0-1, ls.need)
+		for t := 1; t < t0; t++ {
+			if lt := cum[t*S+s] - cum[s]; (trig > 0 && t >= trig) || ls.h0*lt >= target {
+				e.addLoss(s, t, advance(ls.b0, ls.rate0/12, ls.a0, t-1, ls.io))
+				return
+			}
+		}
+		lam = cum[(t0-1)*S+s] - cum[s]
 		bal = advance(ls.b0, ls.rate0/12, ls.a0, t0-1, ls.io)
 	}
 	for t := t0; t <= n; t++ {
@@ -389,14 +399,19 @@ func (e *Evaluator) monthlyWalk(s int, pieces []piece) ([]piece, int) {
 			x := -float64(float64(ls.remaining-(t-1)) * log1pSplit(ls.la, ls.ag, m.logF, m.shrunk))
 			pay = float64(bal * (i / oneMinusExp(x)))
 		}
-		ratio := pay * ls.invA0
-		pieces = append(pieces, piece{start: t, end: t, w: e.sc.pow.pow(ratio), ratio: ratio, bal: bal, i: i, pay: pay})
 		if trig == 0 {
 			run, trig = afford(run, pay > ls.aMax, t, t, ls.need)
 		}
+		lt := lam + float64(e.sc.pow.pow(pay*ls.invA0)*(cum[t*S+s]-cum[(t-1)*S+s]))
+		if (trig > 0 && t >= trig) || ls.h0*lt >= target || t == n {
+			// At n without reaching the target: rounding at the boundary,
+			// the default is in the last month at risk all the same.
+			e.addLoss(s, t, bal)
+			return
+		}
+		lam = lt
 		if !ls.io { // advance(bal, i, pay, 1, false)
 			bal = max(0, bal+(float64(bal*i)-pay))
 		}
 	}
-	return pieces, trig
 }
