@@ -1,111 +1,51 @@
-package workflow
+package workflow_test
 
 import (
-	"context"
+	"bytes"
 	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
+	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
+	"github.com/montecarlo-pipeline/montecarlo/components/workflow/workflowtest"
 	sfnlocal "github.com/montecarlo-pipeline/montecarlo/local/sfn"
 )
 
 // End-to-end: both definitions run on the local Step Functions emulator
-// against an in-memory S3, a stand-in ECS service and a fake worker that
-// speaks the contract (decoding every task input strictly). The emulator's
-// time scale makes heartbeat timeouts and retries take milliseconds.
+// (workflowtest) against the local S3, a stand-in ECS service and a fake
+// worker that speaks the contract through the SDK (decoding every task
+// input strictly). The emulator's time scale makes heartbeat timeouts and
+// retries take milliseconds.
 
-const e2eTimeScale = 0.05
-
-// e2e is one emulator with both state machines, a worker and the fakes.
-type e2e struct {
-	t      *testing.T
-	cfg    Config
-	svc    *sfnlocal.Service
-	s3     *memS3
-	ecs    *fakeECS
-	worker *fakeWorker
-	arns   map[string]string // workflow name → state machine ARN
-}
-
-func newE2E(t *testing.T, mutate func(*Config)) *e2e {
+// newE2E starts an Env whose tasks time out 0.5 s without a heartbeat,
+// after mutate changes its config.
+func newE2E(t *testing.T, mutate func(*workflow.Config)) *workflowtest.Env {
 	t.Helper()
-	s3, ecs := newMemS3(), &fakeECS{}
-	svc := sfnlocal.New(sfnlocal.Options{TimeScale: e2eTimeScale, S3: s3, ECS: ecs, Region: "us-east-1", AccountID: "123456789012"})
-	ctx, cancel := context.WithCancel(context.Background())
-	t.Cleanup(func() { cancel(); _ = svc.Close() })
-	act, err := svc.CreateActivity(ctx, sfnlocal.CreateActivityInput{Name: "montecarlo-work"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := testConfig()
-	cfg.ActivityArn = act.ActivityArn
-	cfg.HeartbeatSeconds = 10
-	cfg.ShardSize = 10 // 3 shards for 25 loans
-	cfg.BatchSize = 10
-	cfg.Defaults.Loans = 25
-	if mutate != nil {
-		mutate(&cfg)
-	}
-	defs, err := Definitions(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &e2e{t: t, cfg: cfg.WithDefaults(), svc: svc, s3: s3, ecs: ecs, arns: map[string]string{}}
-	for _, d := range defs {
-		out, err := svc.CreateStateMachine(ctx, sfnlocal.CreateStateMachineInput{Name: d.Name, Definition: string(d.JSON),
-			RoleArn: "arn:aws:iam::123456789012:role/states", Type: "STANDARD"})
-		if err != nil {
-			t.Fatalf("create %s: %v", d.Name, err)
+	e := workflowtest.Start(t, workflowtest.Options{Configure: func(c *workflow.Config) {
+		c.HeartbeatSeconds = 10
+		if mutate != nil {
+			mutate(c)
 		}
-		if out.StateMachineArn != cfg.StateMachineArn(d.Name) {
-			t.Fatalf("the emulator's ARN %s differs from Config.StateMachineArn %s", out.StateMachineArn, cfg.StateMachineArn(d.Name))
+	}})
+	for wf, name := range map[string]string{workflow.WorkflowGenerate: e.Config.GenerateStateMachineName, workflow.WorkflowSimulate: e.Config.SimulateStateMachineName} {
+		if got, want := e.Arns[wf], e.Config.StateMachineArn(name); got != want {
+			t.Fatalf("the emulator's ARN %s differs from Config.StateMachineArn %s", got, want)
 		}
-		e.arns[d.Workflow] = out.StateMachineArn
 	}
-	e.worker = &fakeWorker{t: t, svc: svc, s3: s3, arn: act.ActivityArn}
-	go e.worker.run(ctx)
 	return e
 }
 
-// start starts an execution of workflow with input and returns its ARN.
-func (e *e2e) start(workflow, name string, input any) string {
-	e.t.Helper()
-	if input == nil {
-		input = map[string]any{} // StartExecution without input gives {}
-	}
-	b, _ := json.Marshal(input)
-	out, err := e.svc.StartExecution(context.Background(), sfnlocal.StartExecutionInput{StateMachineArn: e.arns[workflow], Name: name, Input: string(b)})
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return out.ExecutionArn
-}
-
-// wait waits for an execution to end and returns its description.
-func (e *e2e) wait(arn string) sfnlocal.DescribeExecutionOutput {
-	e.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	out, err := e.svc.WaitExecution(ctx, arn)
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	return out
-}
-
-func (e *e2e) run(workflow, name string, input any) sfnlocal.DescribeExecutionOutput {
-	e.t.Helper()
-	return e.wait(e.start(workflow, name, input))
-}
-
+// mustSucceed fails the test unless the execution succeeded with an output
+// that decodes strictly into out.
 func mustSucceed(t *testing.T, d sfnlocal.DescribeExecutionOutput, out any) {
 	t.Helper()
 	if d.Status != sfnlocal.StatusSucceeded {
 		t.Fatalf("%s: %s %s: %s", d.Name, d.Status, d.Error, d.Cause)
 	}
-	if err := strict([]byte(*d.Output), out); err != nil {
+	dec := json.NewDecoder(bytes.NewReader([]byte(*d.Output)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(out); err != nil {
 		t.Fatalf("%s output: %v\n%s", d.Name, err, *d.Output)
 	}
 }
@@ -113,25 +53,25 @@ func mustSucceed(t *testing.T, d sfnlocal.DescribeExecutionOutput, out any) {
 func TestEndToEndGenerateThenSimulateEveryInputKind(t *testing.T) {
 	t.Parallel()
 	e := newE2E(t, nil)
-	var gen ManifestOutput
-	mustSucceed(t, e.run(WorkflowGenerate, "gen-1", map[string]any{}), &gen)
-	if gen.Loans != 25 || gen.Objects != 3 || gen.ManifestKey != ManifestKey("default") {
+	var gen workflow.ManifestOutput
+	mustSucceed(t, e.Run(t, workflow.WorkflowGenerate, "gen-1", map[string]any{}), &gen)
+	if gen.Loans != 25 || gen.Objects != 3 || gen.ManifestKey != workflow.ManifestKey("default") {
 		t.Errorf("generate output = %+v, want 25 loans in 3 shards", gen)
 	}
 	inputs := map[string]map[string]any{
 		"csv":       {},
-		"inventory": {"inventoryManifestKey": InventoryManifestKey("default")},
-		"prefix":    {"inputPrefix": DatasetPrefix("default") + "loans/"},
+		"inventory": {"inventoryManifestKey": workflow.InventoryManifestKey("default")},
+		"prefix":    {"inputPrefix": workflow.DatasetPrefix("default") + "loans/"},
 	}
 	for _, kind := range []string{"csv", "inventory", "prefix"} {
-		var rep AggregateOutput
-		mustSucceed(t, e.run(WorkflowSimulate, "sim-"+kind, inputs[kind]), &rep)
+		var rep workflow.AggregateOutput
+		mustSucceed(t, e.Run(t, workflow.WorkflowSimulate, "sim-"+kind, inputs[kind]), &rep)
 		if rep.Loans != 25 || rep.Batches != 3 || rep.RunID != "sim-"+kind {
 			t.Errorf("%s: report = %+v, want 25 loans in 3 batches", kind, rep)
 		}
 	}
 	// Each run scaled out to the worker count and back to zero.
-	if got, want := e.ecs.counts(), []int{2, 0, 2, 0, 2, 0, 2, 0}; !slices.Equal(got, want) {
+	if got, want := e.ECS.Counts(), []int{2, 0, 2, 0, 2, 0, 2, 0}; !slices.Equal(got, want) {
 		t.Errorf("desired counts = %v, want %v", got, want)
 	}
 }
@@ -139,59 +79,43 @@ func TestEndToEndGenerateThenSimulateEveryInputKind(t *testing.T) {
 func TestEndToEndRetriesLostAndInterruptedBatches(t *testing.T) {
 	t.Parallel()
 	e := newE2E(t, nil)
-	mustSucceed(t, e.run(WorkflowGenerate, "gen", nil), &ManifestOutput{})
-	e.worker.mu.Lock()
-	e.worker.hook = func(op string, n int) (string, string, bool, bool) {
+	mustSucceed(t, e.Run(t, workflow.WorkflowGenerate, "gen", nil), &workflow.ManifestOutput{})
+	e.Worker.SetHook(func(op string, n int) (string, string, bool) {
 		switch {
-		case op == OpSimulate && n == 1: // the worker dies holding the task
-			return "", "", true, true
-		case op == OpSimulate && n == 2:
-			return ErrWorkerInterrupted, "SIGTERM", false, true
-		case op == OpSimulate && n == 3:
-			return ErrS3SlowDown, "503 Slow Down", false, true
+		case op == workflow.OpSimulate && n == 1: // the worker dies holding the task
+			return workflowtest.Dropped, "", true
+		case op == workflow.OpSimulate && n == 2:
+			return workflow.ErrWorkerInterrupted, "SIGTERM", true
+		case op == workflow.OpSimulate && n == 3:
+			return workflow.ErrS3SlowDown, "503 Slow Down", true
 		}
-		return "", "", false, false
-	}
-	e.worker.mu.Unlock()
-	var rep AggregateOutput
-	mustSucceed(t, e.run(WorkflowSimulate, "sim", nil), &rep)
+		return "", "", false
+	})
+	var rep workflow.AggregateOutput
+	mustSucceed(t, e.Run(t, workflow.WorkflowSimulate, "sim", nil), &rep)
 	if rep.Loans != 25 {
 		t.Errorf("report = %+v, want all 25 loans once", rep)
 	}
-	e.worker.mu.Lock()
-	defer e.worker.mu.Unlock()
-	if n := countOf(e.worker.ops, OpSimulate); n != 3+3 {
+	if n := e.Worker.Ops(workflow.OpSimulate); n != 3+3 {
 		t.Errorf("%d simulate tasks, want 3 batches + 3 retries", n)
 	}
-}
-
-func countOf(ops []string, op string) int {
-	n := 0
-	for _, o := range ops {
-		if o == op {
-			n++
-		}
-	}
-	return n
 }
 
 func TestEndToEndFailureScalesInAndReportsTheOriginalError(t *testing.T) {
 	t.Parallel()
 	e := newE2E(t, nil)
-	mustSucceed(t, e.run(WorkflowGenerate, "gen", nil), &ManifestOutput{})
-	e.worker.mu.Lock()
-	e.worker.hook = func(op string, n int) (string, string, bool, bool) {
-		if op == OpAggregate {
-			return ErrAggregateMismatch, "3 loans counted twice", false, true
+	mustSucceed(t, e.Run(t, workflow.WorkflowGenerate, "gen", nil), &workflow.ManifestOutput{})
+	e.Worker.SetHook(func(op string, n int) (string, string, bool) {
+		if op == workflow.OpAggregate {
+			return workflow.ErrAggregateMismatch, "3 loans counted twice", true
 		}
-		return "", "", false, false
-	}
-	e.worker.mu.Unlock()
-	d := e.run(WorkflowSimulate, "sim", nil)
-	if d.Status != sfnlocal.StatusFailed || d.Error != ErrAggregateMismatch || !strings.Contains(d.Cause, "3 loans counted twice") {
+		return "", "", false
+	})
+	d := e.Run(t, workflow.WorkflowSimulate, "sim", nil)
+	if d.Status != sfnlocal.StatusFailed || d.Error != workflow.ErrAggregateMismatch || !strings.Contains(d.Cause, "3 loans counted twice") {
 		t.Errorf("execution = %s %s %q, want FAILED with the aggregate's error and cause", d.Status, d.Error, d.Cause)
 	}
-	if got := e.ecs.counts(); got[len(got)-1] != 0 {
+	if got := e.ECS.Counts(); got[len(got)-1] != 0 {
 		t.Errorf("desired counts = %v: the failed run left workers running", got)
 	}
 }
@@ -199,51 +123,45 @@ func TestEndToEndFailureScalesInAndReportsTheOriginalError(t *testing.T) {
 func TestEndToEndRefusesAConcurrentRunWithoutTouchingItsWorkers(t *testing.T) {
 	t.Parallel()
 	e := newE2E(t, nil)
-	mustSucceed(t, e.run(WorkflowGenerate, "gen", nil), &ManifestOutput{})
+	mustSucceed(t, e.Run(t, workflow.WorkflowGenerate, "gen", nil), &workflow.ManifestOutput{})
 	release := make(chan struct{})
 	held := make(chan struct{}, 1)
-	e.worker.mu.Lock()
-	e.worker.hook = func(op string, n int) (string, string, bool, bool) {
-		if op == OpPrepare && n == 1 {
+	e.Worker.SetHook(func(op string, n int) (string, string, bool) {
+		if op == workflow.OpPrepare && n == 1 {
 			held <- struct{}{}
 			<-release // the first run is busy while the second starts
 		}
-		return "", "", false, false
-	}
-	e.worker.mu.Unlock()
-	first := e.start(WorkflowSimulate, "first", nil)
+		return "", "", false
+	})
+	first := e.StartExecution(t, workflow.WorkflowSimulate, "first", nil)
 	<-held
-	before := e.ecs.counts()
-	for _, w := range []string{WorkflowGenerate, WorkflowSimulate} {
-		d := e.run(w, "second-"+w, nil)
-		if d.Status != sfnlocal.StatusFailed || d.Error != ErrRunInProgress || !strings.Contains(d.Cause, "another run is in progress") {
+	before := e.ECS.Counts()
+	for _, w := range []string{workflow.WorkflowGenerate, workflow.WorkflowSimulate} {
+		d := e.Run(t, w, "second-"+w, nil)
+		if d.Status != sfnlocal.StatusFailed || d.Error != workflow.ErrRunInProgress || !strings.Contains(d.Cause, "another run is in progress") {
 			t.Errorf("%s during a run: %s %s %q, want FAILED Run.InProgress", w, d.Status, d.Error, d.Cause)
 		}
 	}
-	if got := e.ecs.counts(); !slices.Equal(got, before) {
+	if got := e.ECS.Counts(); !slices.Equal(got, before) {
 		t.Errorf("the refused runs changed the desired count: %v, then %v", before, got)
 	}
 	close(release)
-	var rep AggregateOutput
-	mustSucceed(t, e.wait(first), &rep)
+	var rep workflow.AggregateOutput
+	mustSucceed(t, e.Wait(t, first), &rep)
 }
 
 func TestEndToEndFailsWhenNoWorkerStarts(t *testing.T) {
 	t.Parallel()
-	e := newE2E(t, func(c *Config) { c.WorkerWaitSeconds, c.WorkerWaitMaxPolls = 1, 3 })
-	e.ecs.mu.Lock()
-	e.ecs.broken = true
-	e.ecs.mu.Unlock()
-	d := e.run(WorkflowGenerate, "gen", nil)
-	if d.Status != sfnlocal.StatusFailed || d.Error != ErrWorkersNotStarted || !strings.Contains(d.Cause, "after 3 polls") {
+	e := newE2E(t, func(c *workflow.Config) { c.WorkerWaitSeconds, c.WorkerWaitMaxPolls = 1, 3 })
+	e.ECS.SetBroken(true)
+	d := e.Run(t, workflow.WorkflowGenerate, "gen", nil)
+	if d.Status != sfnlocal.StatusFailed || d.Error != workflow.ErrWorkersNotStarted || !strings.Contains(d.Cause, "after 3 polls") {
 		t.Errorf("execution = %s %s %q, want FAILED Workers.NotStarted after 3 polls", d.Status, d.Error, d.Cause)
 	}
-	if got := e.ecs.counts(); !slices.Equal(got, []int{2, 0}) {
+	if got := e.ECS.Counts(); !slices.Equal(got, []int{2, 0}) {
 		t.Errorf("desired counts = %v, want [2 0]", got)
 	}
-	e.worker.mu.Lock()
-	defer e.worker.mu.Unlock()
-	if len(e.worker.ops) != 0 {
-		t.Errorf("tasks ran without workers: %v", e.worker.ops)
+	if n := e.Worker.Tasks(); n != 0 {
+		t.Errorf("%d tasks ran without workers", n)
 	}
 }

@@ -1,4 +1,4 @@
-package operatetest
+package workflowtest
 
 import (
 	"bytes"
@@ -26,24 +26,32 @@ import (
 
 // Hook may take over a task: n counts the tasks of op so far (1 for the
 // first). Return handled=false to let the worker answer; otherwise the task
-// fails with errName and cause. A hook may block (e.g. on a channel) to
-// hold a task while a test acts.
+// fails with errName and cause, or, when errName is Dropped, gets no answer
+// at all. A hook may block (e.g. on a channel) to hold a task while a test
+// acts.
 type Hook func(op string, n int) (errName, cause string, handled bool)
+
+// Dropped, returned by a Hook as errName, leaves the task unanswered, as a
+// worker that died holding it does: no result and no heartbeat, so it times
+// out when its heartbeat is due.
+const Dropped = "workflowtest.Dropped"
 
 // Worker is a fake worker: it long-polls the activity through the SDK and
 // answers each op per the contract, with one fake loan per line and a fixed
-// loss per loan. Simulate skips a batch whose partial exists, as the real
-// worker does on resume.
+// loss per loan. It decodes every task input strictly (no field the
+// contract lacks), except simulate's, whose items carry whatever fields
+// their reader gives. Simulate skips a batch whose partial exists, as the
+// real worker does on resume.
 type Worker struct {
 	sfn      *sfn.Client
 	s3       *s3.Client
 	activity string
 
-	mu        sync.Mutex
-	ops       map[string]int
-	computed  int // simulate batches computed (not skipped)
-	hook      Hook
-	taskCount int
+	mu       sync.Mutex
+	ops      map[string]int
+	tasks    int // tasks of every op
+	computed int // simulate batches computed (not skipped)
+	hook     Hook
 }
 
 // SetHook installs h (nil removes it).
@@ -58,6 +66,13 @@ func (w *Worker) Ops(op string) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	return w.ops[op]
+}
+
+// Tasks returns how many tasks, of every op, the worker received.
+func (w *Worker) Tasks() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.tasks
 }
 
 // Computed returns how many simulate batches were computed rather than
@@ -78,6 +93,7 @@ func (w *Worker) run(ctx context.Context) {
 	}
 }
 
+// taskErr fails a task with the error name.
 type taskErr struct {
 	name string
 	err  error
@@ -95,10 +111,14 @@ func (w *Worker) handle(ctx context.Context, token string, input []byte) {
 		w.ops = map[string]int{}
 	}
 	w.ops[head.Op]++
+	w.tasks++
 	n, hook := w.ops[head.Op], w.hook
 	w.mu.Unlock()
 	if hook != nil {
 		if name, cause, handled := hook(head.Op, n); handled {
+			if name == Dropped {
+				return
+			}
 			_, _ = w.sfn.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{TaskToken: aws.String(token), Error: aws.String(name), Cause: aws.String(cause)})
 			return
 		}
@@ -115,6 +135,17 @@ func (w *Worker) handle(ctx context.Context, token string, input []byte) {
 	}
 	b, _ := json.Marshal(out)
 	_, _ = w.sfn.SendTaskSuccess(ctx, &sfn.SendTaskSuccessInput{TaskToken: aws.String(token), Output: aws.String(string(b))})
+}
+
+// decode decodes a task's input into in strictly: a field the contract
+// lacks fails the task, so a definition that passes one is caught.
+func decode(input []byte, in any) error {
+	dec := json.NewDecoder(bytes.NewReader(input))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(in); err != nil {
+		return taskErr{workflow.ErrInputInvalid, err}
+	}
+	return nil
 }
 
 func (w *Worker) put(ctx context.Context, bucket, key string, body []byte) error {
@@ -141,8 +172,8 @@ func (w *Worker) answer(ctx context.Context, op string, input []byte) (any, erro
 	switch op {
 	case workflow.OpPlan:
 		var in workflow.PlanInput
-		if err := json.Unmarshal(input, &in); err != nil {
-			return nil, taskErr{workflow.ErrInputInvalid, err}
+		if err := decode(input, &in); err != nil {
+			return nil, err
 		}
 		r := in.Run
 		if err := r.Validate(workflow.WorkflowGenerate); err != nil {
@@ -166,8 +197,8 @@ func (w *Worker) answer(ctx context.Context, op string, input []byte) (any, erro
 
 	case workflow.OpGenerate:
 		var in workflow.GenerateInput
-		if err := json.Unmarshal(input, &in); err != nil {
-			return nil, taskErr{workflow.ErrInputInvalid, err}
+		if err := decode(input, &in); err != nil {
+			return nil, err
 		}
 		ds := in.BatchInput.Dataset
 		var out workflow.GenerateOutput
@@ -190,29 +221,32 @@ func (w *Worker) answer(ctx context.Context, op string, input []byte) (any, erro
 
 	case workflow.OpManifest:
 		var in workflow.ManifestInput
-		if err := json.Unmarshal(input, &in); err != nil {
-			return nil, taskErr{workflow.ErrInputInvalid, err}
+		if err := decode(input, &in); err != nil {
+			return nil, err
 		}
 		return w.manifest(ctx, in.Dataset)
 
 	case workflow.OpPrepare:
 		var in workflow.PrepareInput
-		if err := json.Unmarshal(input, &in); err != nil {
-			return nil, taskErr{workflow.ErrInputInvalid, err}
+		if err := decode(input, &in); err != nil {
+			return nil, err
 		}
 		return w.prepare(ctx, in)
 
 	case workflow.OpSimulate:
 		var in workflow.SimulateInput
-		if err := json.Unmarshal(input, &in); err != nil {
+		if err := json.Unmarshal(input, &in); err != nil { // lax: see Worker
 			return nil, taskErr{workflow.ErrInputInvalid, err}
 		}
 		return w.simulate(ctx, in)
 
 	case workflow.OpAggregate:
 		var in workflow.AggregateInput
-		if err := json.Unmarshal(input, &in); err != nil {
-			return nil, taskErr{workflow.ErrInputInvalid, err}
+		if err := decode(input, &in); err != nil {
+			return nil, err
+		}
+		if in.MapRun.MapRunArn == "" || in.MapRun.ResultWriterDetails.Key == "" {
+			return nil, taskErr{workflow.ErrInputInvalid, fmt.Errorf("aggregate: no Map Run details: %+v", in.MapRun)}
 		}
 		return w.aggregate(ctx, in)
 	}
