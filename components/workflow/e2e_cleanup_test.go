@@ -162,16 +162,8 @@ func TestEndToEndCleanupStopsTheWorkersOfAStoppedRunButNotOfARunInProgress(t *te
 	e := newE2E(t, nil)
 	cleanup := createCleanup(t, e.SFN, e.Config)
 	mustSucceed(t, e.Run(t, workflow.WorkflowGenerate, "gen", nil), &workflow.ManifestOutput{})
-	release := make(chan struct{})
-	held := make(chan struct{}, 1)
-	e.Worker.SetHook(func(op string, n int) (string, string, bool) {
-		if op == workflow.OpPrepare && n == 1 {
-			held <- struct{}{}
-			<-release
-		}
-		return "", "", false
-	})
-	defer close(release)
+	held, release := holdFirstPrepare(e)
+	defer release()
 	first := e.StartExecution(t, workflow.WorkflowSimulate, "first", nil)
 	<-held
 

@@ -50,6 +50,21 @@ func mustSucceed(t *testing.T, d sfnlocal.DescribeExecutionOutput, out any) {
 	}
 }
 
+// holdFirstPrepare makes the worker hold the first prepare task, so that
+// its run stays busy, until release is called; held receives once the task
+// is held.
+func holdFirstPrepare(e *workflowtest.Env) (held <-chan struct{}, release func()) {
+	holding, hold := make(chan struct{}, 1), make(chan struct{})
+	e.Worker.SetHook(func(op string, n int) (string, string, bool) {
+		if op == workflow.OpPrepare && n == 1 {
+			holding <- struct{}{}
+			<-hold
+		}
+		return "", "", false
+	})
+	return holding, func() { close(hold) }
+}
+
 func TestEndToEndGenerateThenSimulateEveryInputKind(t *testing.T) {
 	t.Parallel()
 	e := newE2E(t, nil)
@@ -124,15 +139,7 @@ func TestEndToEndRefusesAConcurrentRunWithoutTouchingItsWorkers(t *testing.T) {
 	t.Parallel()
 	e := newE2E(t, nil)
 	mustSucceed(t, e.Run(t, workflow.WorkflowGenerate, "gen", nil), &workflow.ManifestOutput{})
-	release := make(chan struct{})
-	held := make(chan struct{}, 1)
-	e.Worker.SetHook(func(op string, n int) (string, string, bool) {
-		if op == workflow.OpPrepare && n == 1 {
-			held <- struct{}{}
-			<-release // the first run is busy while the second starts
-		}
-		return "", "", false
-	})
+	held, release := holdFirstPrepare(e) // the first run is busy while the second starts
 	first := e.StartExecution(t, workflow.WorkflowSimulate, "first", nil)
 	<-held
 	before := e.ECS.Counts()
@@ -145,7 +152,7 @@ func TestEndToEndRefusesAConcurrentRunWithoutTouchingItsWorkers(t *testing.T) {
 	if got := e.ECS.Counts(); !slices.Equal(got, before) {
 		t.Errorf("the refused runs changed the desired count: %v, then %v", before, got)
 	}
-	close(release)
+	release()
 	var rep workflow.AggregateOutput
 	mustSucceed(t, e.Wait(t, first), &rep)
 }

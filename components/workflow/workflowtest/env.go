@@ -98,8 +98,13 @@ func Start(tb testing.TB, opts Options) *Env {
 		tb.Fatal(err)
 	}
 	env.S3URL = s3srv.URL()
+	// The SDK clients share a transport whose idle connections the cleanup
+	// closes: the S3 server's graceful shutdown would otherwise wait 5 s
+	// for a connection the transport dialed but never sent a request on.
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	hc := &http.Client{Transport: tr}
 	creds := credentials.NewStaticCredentialsProvider("local", "local", "")
-	env.S3 = s3.New(s3.Options{Region: cfg.Region, BaseEndpoint: aws.String(env.S3URL), UsePathStyle: true, Credentials: creds})
+	env.S3 = s3.New(s3.Options{Region: cfg.Region, BaseEndpoint: aws.String(env.S3URL), UsePathStyle: true, Credentials: creds, HTTPClient: hc})
 	env.SFN = sfnlocal.New(sfnlocal.Options{
 		TimeScale: TimeScale, S3: sfnlocal.NewS3Client(env.S3), ECS: env.ECS, Region: cfg.Region, AccountID: cfg.AccountID,
 	})
@@ -113,6 +118,7 @@ func Start(tb testing.TB, opts Options) *Env {
 		cancel()
 		_ = env.SFN.Close()
 		srv.Close()
+		tr.CloseIdleConnections()
 		_ = s3srv.Close()
 	})
 
@@ -138,7 +144,7 @@ func Start(tb testing.TB, opts Options) *Env {
 		env.Arns[d.Workflow] = out.StateMachineArn
 	}
 	env.Config = cfg.WithDefaults()
-	sfnc := sfn.New(sfn.Options{Region: cfg.Region, BaseEndpoint: aws.String(srv.URL), Credentials: creds})
+	sfnc := sfn.New(sfn.Options{Region: cfg.Region, BaseEndpoint: aws.String(srv.URL), Credentials: creds, HTTPClient: hc})
 	env.Worker = &Worker{sfn: sfnc, s3: env.S3, activity: act.ActivityArn}
 	go env.Worker.run(ctx)
 	return env
