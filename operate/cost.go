@@ -17,9 +17,10 @@ const (
 	//
 	//	go test ./operate -run '^$' -bench KernelAtRunDefaults -benchtime 2s
 	//
-	// (117.8 ns/loan-scenario on 2026-11-21; worker/model's own benchmark,
-	// at a 12-month horizon, gives 80.6). Override with CostInput.KernelNanos.
-	KernelNanosPerLoanScenario = 118
+	// (56.5 ns/loan-scenario on 2026-11-21, after the model's monthly-reset
+	// kernel was sped up; 117.8 before. worker/model's own benchmark, at a
+	// 12-month horizon, gives 26). Override with CostInput.KernelNanos.
+	KernelNanosPerLoanScenario = 57
 	// LoanJSONBytes is the mean size of one generated loan's JSON (same
 	// benchmark, json-bytes/loan: 286).
 	LoanJSONBytes = 286
