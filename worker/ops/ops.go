@@ -10,6 +10,7 @@ import (
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
+	"github.com/montecarlo-pipeline/montecarlo/worker/memo"
 	"github.com/montecarlo-pipeline/montecarlo/worker/model"
 	"github.com/montecarlo-pipeline/montecarlo/worker/store"
 )
@@ -94,7 +95,7 @@ type ops struct {
 	deps      Deps
 	log       *slog.Logger
 	scenarios *model.ScenarioCache
-	runs      *runCache
+	runs      *memo.LRU[*RunManifest] // by bucket/key; failed reads are retried
 }
 
 // Register adds the six operations of the pipeline (workflow.Ops: plan,
@@ -132,7 +133,7 @@ func newOps(deps Deps) *ops {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &ops{deps: deps, log: log, scenarios: model.NewScenarioCache(scenarioCacheSize), runs: newRunCache(runManifestEntries)}
+	return &ops{deps: deps, log: log, scenarios: model.NewScenarioCache(scenarioCacheSize), runs: memo.New[*RunManifest](runManifestEntries, false)}
 }
 
 // s3Err names a store failure for the task: S3.SlowDown and S3.IO are

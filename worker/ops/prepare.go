@@ -72,7 +72,7 @@ func (o *ops) prepare(ctx context.Context, in workflow.PrepareInput) (workflow.P
 	if err := o.deps.Store.PutBytes(ctx, bucket, key, body, "application/json"); err != nil {
 		return workflow.PrepareOutput{}, s3Err(ctx, err, "write run manifest s3://%s/%s", bucket, key)
 	}
-	o.runs.forget(bucket, key)
+	o.runs.Forget(bucket + "/" + key)
 	o.log.InfoContext(ctx, "prepared run", "runId", runID, "input", describeInput(src), "expectedLoans", expected,
 		"loansPerObject", perObject, "maxItemsPerBatch", items, "paramsHash", m.ParamsHash, "seed", m.Seed)
 	return prepareOutput(m, bucket), nil

@@ -2,12 +2,10 @@ package ops
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 	"github.com/montecarlo-pipeline/montecarlo/worker/model"
@@ -93,63 +91,4 @@ func resolveParams(run workflow.RunParams) (model.Params, error) {
 		return model.Params{}, fmt.Errorf(`"params": %w`, err)
 	}
 	return p, nil
-}
-
-// runCache keeps the last few run manifests simulate read, keyed by
-// bucket and key, so a worker reads each run's manifest once.
-type runCache struct {
-	mu      sync.Mutex
-	max     int
-	entries []*runEntry // most recently used first
-}
-
-type runEntry struct {
-	key  string
-	once sync.Once
-	m    *RunManifest
-	err  error
-}
-
-func newRunCache(size int) *runCache { return &runCache{max: max(1, size)} }
-
-// get returns the manifest at bucket/key, loading it with load on first
-// use. A failed load is not cached, so a throttled read is retried by the
-// next batch.
-func (c *runCache) get(ctx context.Context, bucket, key string, load func(context.Context) (*RunManifest, error)) (*RunManifest, error) {
-	id := bucket + "/" + key
-	c.mu.Lock()
-	var e *runEntry
-	for i, x := range c.entries {
-		if x.key == id {
-			e = x
-			copy(c.entries[1:i+1], c.entries[:i])
-			c.entries[0] = e
-			break
-		}
-	}
-	if e == nil {
-		e = &runEntry{key: id}
-		c.entries = append([]*runEntry{e}, c.entries...)
-		if len(c.entries) > c.max {
-			c.entries = c.entries[:c.max]
-		}
-	}
-	c.mu.Unlock()
-	e.once.Do(func() { e.m, e.err = load(ctx) })
-	if e.err != nil {
-		c.mu.Lock()
-		if i := slices.Index(c.entries, e); i >= 0 {
-			c.entries = slices.Delete(c.entries, i, i+1)
-		}
-		c.mu.Unlock()
-	}
-	return e.m, e.err
-}
-
-// forget drops the entry for bucket/key (prepare rewrote it).
-func (c *runCache) forget(bucket, key string) {
-	id := bucket + "/" + key
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.entries = slices.DeleteFunc(c.entries, func(e *runEntry) bool { return e.key == id })
 }

@@ -60,7 +60,7 @@ func (o *ops) simulate(ctx context.Context, in workflow.SimulateInput) (workflow
 	if len(in.Items) == 0 {
 		return workflow.SimulateOutput{}, stats, invalid(`"Items" is empty: a simulate batch needs at least one input object`)
 	}
-	m, err := o.runs.get(ctx, run.Bucket, run.ManifestKey, func(ctx context.Context) (*RunManifest, error) {
+	m, err := o.runs.Get(run.Bucket+"/"+run.ManifestKey, func() (*RunManifest, error) {
 		// Shared by the batches waiting for it: one task's cancellation
 		// must not fail the others.
 		return o.loadRunManifest(context.WithoutCancel(ctx), run.Bucket, run.ManifestKey)
