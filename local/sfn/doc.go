@@ -41,7 +41,7 @@
 // Data flow: InputPath, Parameters and ItemSelector with ".$" paths, the
 // context object and intrinsic functions (package paths), ResultSelector,
 // ResultPath (null keeps the input), OutputPath. Retry (ErrorEquals,
-// IntervalSeconds, BackoffRate, MaxAttempts per error name, MaxDelaySeconds,
+// IntervalSeconds, BackoffRate, MaxAttempts per retrier, MaxDelaySeconds,
 // JitterStrategy FULL) and Catch (error output {"Error", "Cause"} at
 // ResultPath). States.ALL does not match States.Runtime or
 // States.DataLimitExceeded; States.TaskFailed does not match States.Timeout

@@ -53,13 +53,14 @@ func retryDelay(rt asl.Retrier, attempt int) float64 {
 // ResultPath
 // (https://docs.aws.amazon.com/step-functions/latest/dg/concepts-error-handling.html).
 func (r *runner) withErrorHandling(ctx context.Context, sr *stateRun, retriers []asl.Retrier, catchers []asl.Catcher, input any, next string, attempt func(context.Context) (any, *paths.Error)) (any, string, *paths.Error) {
-	// The backoff exponent counts every retry of a retrier, while
-	// MaxAttempts limits the retries of each error name: the developer
-	// guide's "complex retry scenario" retries ErrorA, ErrorB, ErrorC and
-	// ErrorB with waits of 1, 2, 5 and 4 s under MaxAttempts 2, and catches
-	// the third ErrorB.
+	// A retrier's count covers every error it matches during one visit to
+	// the state: MaxAttempts bounds it and it is the backoff exponent. The
+	// developer guide's "complex retry scenario" retries ErrorA, ErrorB and
+	// ErrorC with waits of 1, 2 and 5 s and catches the second ErrorB, as
+	// the first retrier's two attempts are spent ("A retrier's parameters
+	// apply across all visits to the retrier in the context of a
+	// single-state execution").
 	counts := make([]int, len(retriers))
-	perName := make([]map[string]int, len(retriers))
 	for {
 		out, serr := attempt(ctx)
 		if serr == nil {
@@ -73,13 +74,9 @@ func (r *runner) withErrorHandling(ctx context.Context, sr *stateRun, retriers [
 			if !errorMatches(rt.ErrorEquals, serr.Name) {
 				continue
 			}
-			if perName[i] == nil {
-				perName[i] = map[string]int{}
-			}
-			if perName[i][serr.Name] < rt.Attempts() {
+			if counts[i] < rt.Attempts() {
 				delay := retryDelay(rt, counts[i])
 				counts[i]++
-				perName[i][serr.Name]++
 				sr.retryCount++
 				if err := sleep(ctx, r.s.seconds(delay)); err != nil {
 					return nil, "", &paths.Error{Name: errNameAborted, Cause: "execution stopped"}
