@@ -168,8 +168,11 @@ func (r *CSVReader) Next() bool {
 		}
 		if r.cols == nil {
 			if perr != nil {
-				r.done, r.err = true, fmt.Errorf("read csv header: %w", err)
-				return false
+				// Without a header no row can be read: the object is one
+				// rejected record (bad data, not I/O, so its batch goes on).
+				r.done = true
+				r.rec = Record{Line: line, Err: &FieldError{Kind: KindBadCSV, Problem: "has a header row that is not valid CSV: " + perr.Err.Error(), Allowed: "RFC 4180 CSV with a header row"}}
+				return true
 			}
 			r.header(row)
 			continue

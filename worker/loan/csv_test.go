@@ -162,3 +162,14 @@ func TestPowIntAgreesWithPow(t *testing.T) {
 		}
 	}
 }
+
+func TestCSVReaderRejectsAnUnreadableHeaderWithoutAnIOError(t *testing.T) {
+	t.Parallel()
+	recs := readCSV(t, "loan_id,ty\"pe,amount\n1,personal,1000\n", CSVOptions{})
+	if len(recs) != 1 {
+		t.Fatalf("got %d records, want one rejected record for the object", len(recs))
+	}
+	if k := KindOf(recs[0].Err); k != KindBadCSV || recs[0].Line != 1 {
+		t.Errorf("record = line %d, kind %q (%v); want line 1, kind %q", recs[0].Line, k, recs[0].Err, KindBadCSV)
+	}
+}

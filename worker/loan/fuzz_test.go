@@ -55,5 +55,8 @@ func FuzzCSVReader(f *testing.F) {
 				t.Fatalf("line %d accepted but invalid: %v", rec.Line, err)
 			}
 		}
+		if r.Err() != nil {
+			t.Fatalf("in-memory input gave an I/O error: %v", r.Err())
+		}
 	})
 }

@@ -339,3 +339,18 @@ func TestSimulateReadsAPrefixOfSampleCSVAndJSONObjects(t *testing.T) {
 		t.Errorf("simulated loans %v, want P-1, C-2 and %s", ids, gen.ID(4))
 	}
 }
+
+func TestSimulateRejectsACSVObjectWithAnUnreadableHeaderAndSucceeds(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, s3local.Options{}, nil)
+	e.put("sample/loan-1.csv", []byte("Loan ID,Type,Amount,Rate,Term,Credit Score\nP-1,personal,25000,9%,60,700\n"))
+	e.put("sample/loan-2.csv", []byte("Loan ID,Ty\"pe,Amount,Rate,Term,Credit Score\nP-2,personal,25000,9%,60,700\n"))
+	sr, agg := e.fullRun("ds", testRun{id: "r", scenarios: testScenarios, seed: 1, input: workflow.RunInput{InputPrefix: "sample/"}})
+	if agg.Loans != 1 || agg.Rejected != 1 || agg.Batches != 1 {
+		t.Fatalf("aggregate = %+v, want 1 loan simulated and the bad-header object rejected", agg)
+	}
+	rej := e.rejections(sr.batches[0].ErrorsKey)
+	if len(rej) != 1 || rej[0]["source"] != "sample/loan-2.csv" || rej[0]["kind"] != string(loan.KindBadCSV) {
+		t.Errorf("rejections = %v, want one bad_csv record for sample/loan-2.csv", rej)
+	}
+}
