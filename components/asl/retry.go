@@ -42,6 +42,14 @@ const (
 	// ErrRuntime: an unrecoverable runtime error, such as a path applied to
 	// a non-object. Never retried.
 	ErrRuntime = "States.Runtime"
+	// ErrHTTPSocket: an HTTP Task (arn:aws:states:::http:invoke) timed out
+	// after 60 seconds.
+	ErrHTTPSocket = "States.Http.Socket"
+	// ErrHTTPStatusCodePrefix begins the error of an HTTP Task that got a
+	// status code other than 2xx: "States.Http.StatusCode." and the code,
+	// e.g. "States.Http.StatusCode.429" (developer guide, "Call HTTPS
+	// APIs").
+	ErrHTTPStatusCodePrefix = "States.Http.StatusCode."
 )
 
 // JitterStrategy values of a Retrier.

@@ -89,6 +89,8 @@ func TestValidateRules(t *testing.T) {
 			[]wantProblem{{"States.A.Catch[0].ErrorEquals[0]", "States.ALL must appear only in the last Catcher"}}},
 		{"only predefined names start with States.", one(`{"Type":"Task","Resource":"r","Retry":[{"ErrorEquals":["States.Timeot"]}],"End":true}`),
 			[]wantProblem{{"States.A.Retry[0].ErrorEquals[0]", `"States.Timeot" is not a predefined error`}}},
+		{"an HTTP status code error needs three digits", one(`{"Type":"Task","Resource":"arn:aws:states:::http:invoke","Retry":[{"ErrorEquals":["States.Http.StatusCode.4xx"]}],"End":true}`),
+			[]wantProblem{{"States.A.Retry[0].ErrorEquals[0]", `"States.Http.StatusCode.4xx" is not a predefined error`}}},
 		{"ErrorEquals is not empty", one(`{"Type":"Task","Resource":"r","Retry":[{"ErrorEquals":[]}],"End":true}`),
 			[]wantProblem{{"States.A.Retry[0].ErrorEquals", "must list at least one error name"}}},
 
@@ -328,6 +330,24 @@ func TestHintsFlagDistributedMapsThatCarryPayloadsInline(t *testing.T) {
 				if hints[i].Path != "States.M" || !strings.Contains(hints[i].Message, w) {
 					t.Errorf("hint %d = %v, want States.M: ...%s...", i, hints[i], w)
 				}
+			}
+		})
+	}
+}
+
+func TestValidateAcceptsTheErrorsAnHTTPTaskRaises(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{ErrHTTPSocket, ErrHTTPStatusCodePrefix + "429", ErrHTTPStatusCodePrefix + "503"} {
+		t.Run(name+" may be retried and caught", func(t *testing.T) {
+			t.Parallel()
+			m, err := Parse([]byte(`{"StartAt":"A","States":{
+				"A":{"Type":"Task","Resource":"arn:aws:states:::http:invoke","Retry":[{"ErrorEquals":["` + name + `"]}],"Catch":[{"ErrorEquals":["` + name + `"],"Next":"B"}],"End":true},
+				"B":{"Type":"Fail"}}}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := m.Validate(); err != nil {
+				t.Errorf("Validate: %v", err)
 			}
 		})
 	}

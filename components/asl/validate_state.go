@@ -70,7 +70,16 @@ var predefinedErrors = map[string]bool{
 	ErrQueryEvaluationError: true, ErrBranchFailed: true, ErrNoChoiceMatched: true,
 	ErrIntrinsicFailure: true, ErrExceedToleratedFailureThreshold: true,
 	ErrItemReaderFailed: true, ErrResultWriterFailed: true, ErrDataLimitExceeded: true,
-	ErrRuntime: true,
+	ErrRuntime: true, ErrHTTPSocket: true,
+}
+
+// isPredefinedError reports whether a "States." name is one the service
+// raises: a fixed name, or an HTTP Task's status code error (three digits).
+func isPredefinedError(name string) bool {
+	if code, ok := strings.CutPrefix(name, ErrHTTPStatusCodePrefix); ok {
+		return len(code) == 3 && strings.Trim(code, "0123456789") == "" && code[0] >= '1' && code[0] <= '5'
+	}
+	return predefinedErrors[name]
 }
 
 // errorEquals checks one ErrorEquals list. The spec: "States.ALL" MUST
@@ -86,7 +95,7 @@ func (v *validator) errorEquals(path string, names []string, last bool, kind str
 			v.add(indexPath(joinPath(path, "ErrorEquals"), j), "%s must appear alone in its ErrorEquals", ErrAll)
 		case n == ErrAll && !last:
 			v.add(indexPath(joinPath(path, "ErrorEquals"), j), "%s must appear only in the last %s", ErrAll, kind)
-		case strings.HasPrefix(n, "States.") && !predefinedErrors[n]:
+		case strings.HasPrefix(n, "States.") && !isPredefinedError(n):
 			v.add(indexPath(joinPath(path, "ErrorEquals"), j), "%q is not a predefined error; only predefined names may start with \"States.\"", n)
 		case n == "":
 			v.add(indexPath(joinPath(path, "ErrorEquals"), j), "error name must not be empty")
