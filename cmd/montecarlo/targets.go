@@ -24,8 +24,8 @@ type targetFlags struct {
 
 func (t *targetFlags) add(cmd *cobra.Command) {
 	f := cmd.Flags()
-	f.StringVar(&t.stackOutputs, "stack-outputs", "", "JSON of `pulumi stack output --json` (a file, or - for stdin)")
-	f.StringVar(&t.local, "local", "", "data directory of a running `montecarlo local`")
+	f.StringVar(&t.stackOutputs, "stack-outputs", "", "JSON `FILE` of 'pulumi stack output --json' (or - for stdin)")
+	f.StringVar(&t.local, "local", "", "data directory `DIR` of a running 'montecarlo local'")
 	f.StringVar(&t.region, "region", "", "AWS region (default: the region of the stack's state machines)")
 	f.IntVar(&t.maxAttempts, "max-attempts", 8, "attempts per AWS call; throttling and transient errors are retried with backoff")
 	f.DurationVar(&t.maxBackoff, "max-backoff", 20*time.Second, "longest wait between attempts of an AWS call")

@@ -171,3 +171,21 @@ func TestStackOutputsTargetUsesTheSDKEndpointChain(t *testing.T) {
 		t.Errorf("execution: %v %+v", err, d)
 	}
 }
+
+// pflag takes a back-quoted word of a flag's usage as the value's
+// placeholder, so the help of every operating verb must name FILE and DIR,
+// not a quoted command.
+func TestTargetFlagsShowFileAndDirPlaceholders(t *testing.T) {
+	t.Parallel()
+	for _, verb := range []string{"run", "watch", "report", "redrive"} {
+		t.Run(verb+" --help names the values FILE and DIR", func(t *testing.T) {
+			t.Parallel()
+			out := mustMC(t, verb, "--help")
+			for _, want := range []string{"--stack-outputs FILE ", "--local DIR "} {
+				if !strings.Contains(out, want) {
+					t.Errorf("help lacks %q:\n%s", want, out)
+				}
+			}
+		})
+	}
+}
