@@ -16,7 +16,6 @@ import (
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
 
@@ -173,7 +172,7 @@ func (o *localOptions) execute(cmd *cobra.Command) error {
 		return serveLocal(ctx, stdout, rt)
 	}
 
-	showBars := !o.jsonOut && !o.quiet && !o.verbose && isTerminal(stderr)
+	showBars := !o.jsonOut && !o.quiet && !o.verbose && onTerminal(stderr)
 	bars := newProgressBars(stderr, showBars)
 	o.run.Progress = bars.update
 	res, err := rt.Run(ctx, o.run)
@@ -303,12 +302,6 @@ func writeLocalText(w io.Writer, res localrun.Result, wall time.Duration) {
 		p.Fprintf(w, "Chaos: %d workers killed mid-task and replaced; their batches were retried\n", res.WorkersKilled)
 	}
 	p.Fprintf(w, "Wall time %.1fs: %.0f loans per second\n", wall.Seconds(), float64(res.Loans)/wall.Seconds())
-}
-
-// isTerminal reports whether w is a terminal (not a pipe, file or buffer).
-func isTerminal(w io.Writer) bool {
-	f, ok := w.(*os.File)
-	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // progressBars draws one bar per workflow, in loans, from Map Run counters.
