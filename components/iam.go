@@ -136,12 +136,12 @@ func (b bucketAccess) readStatements() []Statement {
 }
 
 // writeStatements grants writing (and aborting multipart uploads of) the
-// data bucket's writable prefixes.
-func (b bucketAccess) writeStatements() []Statement {
+// given prefixes of the data bucket.
+func (b bucketAccess) writeStatements(prefixes []string) []Statement {
 	return []Statement{{
 		Sid: "WriteData", Effect: "Allow",
 		Action:   []string{"s3:PutObject", "s3:AbortMultipartUpload", "s3:ListMultipartUploadParts"},
-		Resource: objectArns(b.dataBucketArn, WritablePrefixes),
+		Resource: objectArns(b.dataBucketArn, prefixes),
 	}}
 }
 
@@ -171,7 +171,7 @@ func taskRolePolicy(activityArn string, b bucketAccess) PolicyDocument {
 		Resource: []string{activityArn},
 	}}
 	st = append(st, b.readStatements()...)
-	st = append(st, b.writeStatements()...)
+	st = append(st, b.writeStatements(WritablePrefixes)...)
 	st = append(st, b.kmsStatements()...)
 	return PolicyDocument{Version: policyVersion, Statement: st}
 }
@@ -214,7 +214,10 @@ func executionArns(stateMachineArn string) []string {
 
 // stateMachineRolePolicy is what the workflows may do: scale their one
 // service, run and watch their own children, read input and write results
-// (ItemReader and ResultWriter run as this role), and log and trace.
+// (ItemReader and ResultWriter run as this role), and log and trace. The
+// ResultWriter is the only writer, under ScratchPrefix
+// (workflow.RunMapResultPrefix, workflow.DatasetMapResultPrefix); datasets
+// and runs are the workers' to write.
 func stateMachineRolePolicy(serviceArn string, sms stateMachineArns, b bucketAccess, tracing bool) PolicyDocument {
 	st := []Statement{
 		{
@@ -244,7 +247,7 @@ func stateMachineRolePolicy(serviceArn string, sms stateMachineArns, b bucketAcc
 		},
 	}
 	st = append(st, b.readStatements()...)
-	st = append(st, b.writeStatements()...)
+	st = append(st, b.writeStatements([]string{ScratchPrefix})...)
 	st = append(st, b.kmsStatements()...)
 	st = append(st, stateMachineObservability(tracing)...)
 	return PolicyDocument{Version: policyVersion, Statement: st}

@@ -332,3 +332,32 @@ func envOf(container map[string]any) map[string]string {
 	}
 	return out
 }
+
+func TestStateMachineRoleWritesOnlyTheMapRunResultsUnderScratch(t *testing.T) {
+	t.Parallel()
+	for name, args := range iamVariants() {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			m, _ := mustDeploy(t, false, args)
+			p := rolePolicy(t, m, "mc-states")
+			// The workers write datasets and runs; the state machines'
+			// only writer is the ResultWriter, under scratch/.
+			for _, key := range []string{"datasets/default/manifest.csv", "datasets/default/loans/shard-00000000.jsonl", "runs/run-1/report.json"} {
+				object := testDataBucketArn + "/" + key
+				for _, st := range p.Statement {
+					for _, r := range st.Resource {
+						prefix, wild := strings.CutSuffix(r, "*")
+						if st.Effect != "Allow" || !(r == object || wild && strings.HasPrefix(object, prefix)) {
+							continue
+						}
+						for _, a := range st.Action {
+							if a == "s3:PutObject" || a == "s3:AbortMultipartUpload" || a == "s3:DeleteObject" {
+								t.Errorf("statement %s lets the state machines %s %s", st.Sid, a, object)
+							}
+						}
+					}
+				}
+			}
+		})
+	}
+}

@@ -23,8 +23,8 @@ const (
 	ScratchPrefix = workflow.ScratchPrefix
 )
 
-// WritablePrefixes are the data bucket prefixes the workers and the state
-// machines may write.
+// WritablePrefixes are the data bucket prefixes the workers may write; the
+// state machines write only under ScratchPrefix.
 var WritablePrefixes = []string{DatasetsPrefix, RunsPrefix, ScratchPrefix}
 
 // storage is what the rest of the component needs from the buckets.
