@@ -94,7 +94,7 @@ var configKeys = []configKey{
 	// Compute.
 	{"workerCount", "integer", workflow.DefaultWorkerCount, "Worker tasks during a run (zero between runs), 1 to 1000 (the activity's poller limit).",
 		integer(func(a *components.MonteCarloPipelineArgs, v int) { a.WorkerCount = v })},
-	{"tasksPerWorker", "integer", workflow.DefaultTasksPerWorker, "Activity tasks one worker runs at once, 1 to 100.",
+	{"tasksPerWorker", "integer", workflow.DefaultTasksPerWorker, fmt.Sprintf("Activity tasks one worker runs at once, 1 to %d.", components.MaxTasksPerWorker),
 		integer(func(a *components.MonteCarloPipelineArgs, v int) { a.TasksPerWorker = v })},
 	{"taskCpu", "integer", components.DefaultTaskCPU, "Fargate task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.",
 		integer(func(a *components.MonteCarloPipelineArgs, v int) { a.TaskCPU = v })},
