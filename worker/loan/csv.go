@@ -114,9 +114,13 @@ var (
 
 // CSVReader reads header-named CSV rows (the sample's one-row files, or many
 // rows) into loans, deriving missing fields, with the same Next/Record/Err
-// shape as Reader. A bad row is a rejected Record; reading goes on.
+// shape as Reader. A bad row is a rejected Record; reading goes on. A record
+// longer than MaxRecordBytes (an unclosed quote or a missing line break) is
+// rejected too, but ends the object: where the next row starts is unknowable.
 type CSVReader struct {
 	cr     *csv.Reader
+	limit  *recordLimit
+	line   int // the line the last record started on
 	opt    CSVOptions
 	cols   []csvField
 	names  []string
@@ -139,11 +143,39 @@ func NewCSVReader(r io.Reader, opt CSVOptions) *CSVReader {
 	if opt.TargetDSCR == 0 {
 		opt.TargetDSCR = DefaultTargetDSCR
 	}
-	cr := csv.NewReader(r)
+	limit := &recordLimit{r: r}
+	cr := csv.NewReader(limit)
 	cr.FieldsPerRecord = -1 // checked against the header ourselves, so the row is still reported
 	cr.TrimLeadingSpace = true
 	cr.ReuseRecord = true
-	return &CSVReader{cr: cr, opt: opt}
+	return &CSVReader{cr: cr, limit: limit, opt: opt}
+}
+
+// errRecordTooLong stops encoding/csv inside a record longer than
+// MaxRecordBytes.
+var errRecordTooLong = errors.New("csv record longer than MaxRecordBytes")
+
+// csvReadAhead is the bufio.Reader size encoding/csv reads through.
+const csvReadAhead = 4096
+
+// recordLimit sits under encoding/csv, which keeps a record in memory however
+// long it grows: it fails the read once the bytes handed over since the end
+// of the last record exceed MaxRecordBytes plus csv's read-ahead, which only
+// a record longer than MaxRecordBytes can cause. So a 10 GB object with an
+// unclosed quote costs the reader no more memory than a valid one.
+type recordLimit struct {
+	r    io.Reader
+	read int64 // bytes handed to csv
+	mark int64 // csv's InputOffset after the last record
+}
+
+func (l *recordLimit) Read(p []byte) (int, error) {
+	if l.read-l.mark > MaxRecordBytes+csvReadAhead {
+		return 0, errRecordTooLong
+	}
+	n, err := l.r.Read(p)
+	l.read += int64(n)
+	return n, err
 }
 
 // Next reads the next data row into Record; false at the end or on an I/O
@@ -151,9 +183,17 @@ func NewCSVReader(r io.Reader, opt CSVOptions) *CSVReader {
 func (r *CSVReader) Next() bool {
 	for !r.done {
 		row, err := r.cr.Read()
+		r.limit.mark = r.cr.InputOffset()
 		if errors.Is(err, io.EOF) {
 			r.done = true
 			return false
+		}
+		if errors.Is(err, errRecordTooLong) {
+			r.done = true
+			r.rec = Record{Line: r.line + 1, Err: &FieldError{Kind: KindTooLarge,
+				Problem: "is more than 65536 bytes long (an unclosed quote or a missing line break?); the rest of the object was not read",
+				Allowed: "at most 65536 bytes per record"}}
+			return true
 		}
 		var perr *csv.ParseError
 		if err != nil && !errors.As(err, &perr) {
@@ -166,6 +206,7 @@ func (r *CSVReader) Next() bool {
 		} else {
 			line, _ = r.cr.FieldPos(0)
 		}
+		r.line = line
 		if r.cols == nil {
 			if perr != nil {
 				// Without a header no row can be read: the object is one

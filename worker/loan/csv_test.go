@@ -173,3 +173,56 @@ func TestCSVReaderRejectsAnUnreadableHeaderWithoutAnIOError(t *testing.T) {
 		t.Errorf("record = line %d, kind %q (%v); want line 1, kind %q", recs[0].Line, k, recs[0].Err, KindBadCSV)
 	}
 }
+
+// endless is an object that never ends: after head, fill bytes forever. It
+// counts what was read from it.
+type endless struct {
+	head []byte
+	fill byte
+	read int
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	n := copy(p, e.head)
+	e.head = e.head[n:]
+	for i := n; i < len(p); i++ {
+		p[i] = e.fill
+	}
+	e.read += len(p)
+	return len(p), nil
+}
+
+func TestCSVReaderRejectsAnEndlessRecordInBoundedMemory(t *testing.T) {
+	t.Parallel()
+	const header = "loan_id,type,amount,rate,term,credit_score\n1,personal,1000,5%,36,700\n"
+	cases := []struct {
+		name string
+		tail string
+		fill byte
+	}{
+		{"an unclosed quote swallows the rest of the object", `2,"personal`, '\n'},
+		{"a line break is missing for the rest of the object", `2,personal`, 'x'},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			in := &endless{head: []byte(header + c.tail), fill: c.fill}
+			r := NewCSVReader(in, CSVOptions{})
+			var kinds []Kind
+			var lines []int
+			for r.Next() {
+				kinds = append(kinds, KindOf(r.Record().Err))
+				lines = append(lines, r.Record().Line)
+			}
+			if r.Err() != nil {
+				t.Fatalf("Err = %v, want the record rejected", r.Err())
+			}
+			if len(kinds) != 2 || kinds[0] != "" || kinds[1] != KindTooLarge || lines[1] != 3 {
+				t.Fatalf("records: kinds %q on lines %v, want a valid loan, then too_large on line 3", kinds, lines)
+			}
+			if limit := MaxRecordBytes + 4*csvReadAhead; in.read > limit {
+				t.Errorf("read %d bytes of the object, want at most %d", in.read, limit)
+			}
+		})
+	}
+}
