@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"slices"
@@ -180,7 +182,28 @@ func (e LocalEndpoints) validate() error {
 		slices.Sort(missing)
 		return fmt.Errorf("local endpoints lack %s", strings.Join(missing, ", "))
 	}
+	for _, u := range []struct{ key, url string }{{"stepFunctionsUrl", e.StepFunctionsURL}, {"s3Url", e.S3URL}} {
+		if !isLoopbackURL(u.url) {
+			return fmt.Errorf("local endpoints: %s %q must be an http URL on a loopback address (127.0.0.1, ::1 or localhost)", u.key, u.url)
+		}
+	}
 	return nil
+}
+
+// isLoopbackURL reports whether raw is an http(s) URL whose host is a
+// loopback address. A local target gets static credentials and path-style
+// S3 requests: they must never leave the machine, whatever the file says.
+func isLoopbackURL(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") {
+		return false
+	}
+	host := u.Hostname()
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // TargetOptions say where the pipeline is: exactly one of StackOutputs (a

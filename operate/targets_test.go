@@ -104,6 +104,45 @@ func TestLocalEndpointsRoundTripAndRejectGaps(t *testing.T) {
 	}
 }
 
+func TestLocalEndpointsMustBeOnLoopback(t *testing.T) {
+	t.Parallel()
+	cfg := workflow.Config{Region: "us-east-1", AccountID: "123456789012", GenerateStateMachineName: "g",
+		SimulateStateMachineName: "s", DataBucket: "b"}
+	cases := []struct {
+		name, sfnURL, s3URL, want string
+	}{
+		{"IPv4 loopback", "http://127.0.0.1:1", "http://127.0.0.1:2", ""},
+		{"IPv6 loopback and localhost", "http://[::1]:1", "http://localhost:2", ""},
+		{"a remote Step Functions", "https://states.us-east-1.amazonaws.com", "http://127.0.0.1:2", "stepFunctionsUrl"},
+		{"an S3 on the network", "http://127.0.0.1:1", "http://10.0.0.5:9000", "s3Url"},
+		{"no scheme", "127.0.0.1:1", "http://127.0.0.1:2", "stepFunctionsUrl"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			e := LocalEndpointsFor(cfg, tc.sfnURL, tc.s3URL)
+			data, _ := json.Marshal(e)
+			if err := os.MkdirAll(filepath.Join(dir, filepath.Dir(EndpointsFile)), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, EndpointsFile), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := Connect(context.Background(), TargetOptions{LocalDir: dir})
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("Connect: %v", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want) || !strings.Contains(err.Error(), "loopback")):
+				t.Errorf("Connect error = %v, want one naming %s and loopback", err, tc.want)
+			}
+			if werr := WriteLocalEndpoints(t.TempDir(), e); (werr == nil) != (tc.want == "") {
+				t.Errorf("WriteLocalEndpoints error = %v", werr)
+			}
+		})
+	}
+}
+
 func TestConnectBuildsLocalClientsWithoutTheUsersAWSConfig(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
