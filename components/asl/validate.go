@@ -23,6 +23,9 @@ const (
 	MaxReaderItems = 100000000
 	// MaxRetryValue bounds MaxAttempts and IntervalSeconds.
 	MaxRetryValue = 99999999
+	// MaxWaitSeconds bounds a Wait state's Seconds ("an integer value from
+	// 0 to 99999999", developer guide, "Wait workflow state").
+	MaxWaitSeconds = 99999999
 	// MaxDelaySecondsLimit bounds a Retrier's MaxDelaySeconds (one year and
 	// a second).
 	MaxDelaySecondsLimit = 31622401
@@ -51,7 +54,7 @@ const (
 //     do not; each rule is either a data test (Variable and exactly one
 //     comparison) or exactly one of And (non-empty), Or (non-empty), Not;
 //     timestamp literals are RFC 3339;
-//   - Wait: exactly one of Seconds (>= 0), SecondsPath, Timestamp (RFC 3339),
+//   - Wait: exactly one of Seconds (0 to 99999999), SecondsPath, Timestamp (RFC 3339),
 //     TimestampPath; Fail: not both Error and ErrorPath, nor Cause and
 //     CausePath;
 //   - Parallel: at least one branch; Map: exactly one of ItemProcessor and

@@ -139,6 +139,8 @@ func TestValidateRules(t *testing.T) {
 			[]wantProblem{{"States.A", "found 2 (Seconds, TimestampPath)"}}},
 		{"Wait Seconds is not negative", one(`{"Type":"Wait","Seconds":-5,"End":true}`),
 			[]wantProblem{{"States.A.Seconds", "must not be negative"}}},
+		{"Wait Seconds is at most 99999999", one(`{"Type":"Wait","Seconds":100000000,"End":true}`),
+			[]wantProblem{{"States.A.Seconds", "must be at most 99999999"}}},
 		{"Fail Cause and CausePath are exclusive", one(`{"Type":"Fail","Cause":"c","CausePath":"$.c"}`),
 			[]wantProblem{{"States.A", "sets both Cause and CausePath"}}},
 		{"Fail Error and ErrorPath are exclusive", one(`{"Type":"Fail","Error":"E","ErrorPath":"$.e"}`),

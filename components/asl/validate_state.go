@@ -134,8 +134,11 @@ func (v *validator) wait(path string, s *WaitState) {
 	var set []string
 	if s.Seconds != nil {
 		set = append(set, "Seconds")
-		if *s.Seconds < 0 {
+		switch {
+		case *s.Seconds < 0:
 			v.add(joinPath(path, "Seconds"), "must not be negative, not %d", *s.Seconds)
+		case *s.Seconds > MaxWaitSeconds:
+			v.add(joinPath(path, "Seconds"), "must be at most %d, not %d", MaxWaitSeconds, *s.Seconds)
 		}
 	}
 	if s.SecondsPath != "" {
