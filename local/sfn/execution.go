@@ -70,6 +70,10 @@ type execution struct {
 func (ex *execution) addEvent(now time.Time, typ, detailsKey string, details map[string]any) int64 {
 	ex.mu.Lock()
 	defer ex.mu.Unlock()
+	return ex.addEventLocked(now, typ, detailsKey, details)
+}
+
+func (ex *execution) addEventLocked(now time.Time, typ, detailsKey string, details map[string]any) int64 {
 	id := int64(len(ex.events) + 1)
 	ex.events = append(ex.events, HistoryEvent{
 		Timestamp: EpochTime(now), Type: typ, ID: id, PreviousEventID: id - 1,
@@ -225,13 +229,14 @@ func (s *Service) finish(ctx context.Context, ex *execution, out any, serr *path
 		typ, key = "ExecutionSucceeded", "executionSucceededEventDetails"
 		details = map[string]any{"output": o, "outputDetails": map[string]any{"truncated": false}}
 	}
-	status := ex.status
+	// The closing event goes in with the status, and this run's done
+	// channel is taken now: once the status is not RUNNING, a redrive may
+	// start a new run with a done channel of its own.
+	ex.addEventLocked(now, typ, key, details)
+	status, done := ex.status, ex.done
 	ex.mu.Unlock()
-	ex.addEvent(now, typ, key, details)
 	s.logExecution(ex, "execution ended", "status", status)
-	ex.mu.Lock()
-	close(ex.done)
-	ex.mu.Unlock()
+	close(done)
 }
 
 func (s *Service) executionLocked(arn string) (*execution, error) {
