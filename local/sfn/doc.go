@@ -15,7 +15,8 @@
 //		ECS:       ecsAdapter,                 // aws-sdk:ecs:updateService / describeServices
 //	})
 //	defer svc.Close()                          // aborts running executions, waits for them
-//	go svc.Serve(ctx, "127.0.0.1:8083")        // or ServeListener, or use svc as an http.Handler
+//	ln, _ := net.Listen("tcp", "127.0.0.1:0")  // loopback: any credentials are accepted
+//	go svc.ServeListener(ctx, ln)              // or use svc as an http.Handler
 //
 // Durations of the modelled world (Wait states, retry intervals, TimeoutSeconds,
 // HeartbeatSeconds, a machine's TimeoutSeconds and the 60 s GetActivityTask

@@ -101,18 +101,9 @@ func (s *Service) Close() error {
 	return nil
 }
 
-// Serve listens on addr (e.g. "127.0.0.1:8083") and serves the API until
-// ctx is done.
-func (s *Service) Serve(ctx context.Context, addr string) error {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("sfnlocal: listen %s: %w", addr, err)
-	}
-	return s.ServeListener(ctx, ln)
-}
-
-// ServeListener serves the API on ln until ctx is done; use it with a
-// listener on "127.0.0.1:0" to learn the port first.
+// ServeListener serves the API on ln until ctx is done. The service accepts
+// any credentials, so ln should be a loopback listener, e.g. on
+// "127.0.0.1:0" (which also lets the caller learn the port first).
 func (s *Service) ServeListener(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
