@@ -52,6 +52,13 @@ func (b *MapBuilder) MaxItemsPerBatch(n int) *MapBuilder {
 	return b
 }
 
+// MaxItemsPerBatchPath reads MaxItemsPerBatch from the input; the path
+// must resolve to a positive integer.
+func (b *MapBuilder) MaxItemsPerBatchPath(p string) *MapBuilder {
+	b.batcher().MaxItemsPerBatchPath = p
+	return b
+}
+
 // MaxInputBytesPerBatch caps a batch's size in bytes, at most 256 KiB.
 func (b *MapBuilder) MaxInputBytesPerBatch(n int) *MapBuilder {
 	b.batcher().MaxInputBytesPerBatch = &n

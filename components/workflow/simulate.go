@@ -87,12 +87,16 @@ func Simulate(cfg Config) (*asl.StateMachine, error) {
 		}},
 	}
 	for _, r := range readers {
-		m := b.distributedMap(r.state, OpSimulate, c.TaskTimeoutSeconds, c.ToleratedFailurePercent, r.reader,
+		// Prepare decides the batch size per run, since a sharded input
+		// batches whole shards and a per-loan input batches single loans
+		// ("This path must resolve to a positive integer",
+		// https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itembatcher.html).
+		b.add(r.state, b.distributedMap(r.state, OpSimulate, c.TaskTimeoutSeconds, c.ToleratedFailurePercent, r.reader,
 			map[string]any{"Bucket": c.DataBucket, "Prefix.$": "$.prepared.resultPrefix"}, "$.map", StateAggregate).
 			Comment(r.comment).
+			MaxItemsPerBatchPath("$.prepared.maxItemsPerBatch").
 			MaxInputBytesPerBatch(MaxBatchInputBytes).
-			BatchInput(map[string]any{"run.$": "$.prepared.run"})
-		b.add(r.state, withMaxItemsPerBatchPath(m, "$.prepared.maxItemsPerBatch"))
+			BatchInput(map[string]any{"run.$": "$.prepared.run"}))
 	}
 
 	b.add(StateAggregate, b.controlTask("Combine every batch partial into the run's report; fail on a count mismatch.", map[string]any{
@@ -110,23 +114,3 @@ func Simulate(cfg Config) (*asl.StateMachine, error) {
 	}
 	return m, nil
 }
-
-// withMaxItemsPerBatchPath sets the ItemBatcher's MaxItemsPerBatchPath,
-// which asl.MapBuilder has no method for: prepare decides the batch size
-// per run, since a sharded input batches whole shards and a per-loan input
-// batches single loans ("This path must resolve to a positive integer",
-// https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itembatcher.html).
-func withMaxItemsPerBatchPath(m *asl.MapBuilder, path string) asl.StateBuilder {
-	s := m.Build().(*asl.MapState)
-	if s.ItemBatcher == nil {
-		s.ItemBatcher = &asl.ItemBatcher{}
-	}
-	s.ItemBatcher.MaxItemsPerBatch = nil
-	s.ItemBatcher.MaxItemsPerBatchPath = path
-	return built{s}
-}
-
-// built adapts an already built state to asl.StateBuilder.
-type built struct{ s asl.State }
-
-func (b built) Build() asl.State { return b.s }
