@@ -185,7 +185,11 @@ func argsFromConfig(ctx *pulumi.Context) (*components.MonteCarloPipelineArgs, er
 var notNameChars = regexp.MustCompile(`[^a-z0-9-]+`)
 
 // defaultNamePrefix is "montecarlo-<stack>", made a valid name prefix, so
-// two stacks in one account never share a state machine name.
+// that stacks in one account get their own state machine names. Stack names
+// that differ only in case, in characters other than letters, digits and
+// hyphens, or past the prefix's 30 characters map to the same prefix; the
+// second stack's `pulumi up` then fails on the taken names, and namePrefix
+// tells them apart.
 func defaultNamePrefix(stack string) string {
 	p := "montecarlo-" + notNameChars.ReplaceAllString(strings.ToLower(stack), "-")
 	if len(p) > components.MaxNamePrefixLength {
