@@ -60,21 +60,61 @@ func Parse(data []byte, l *Loan) error {
 }
 
 // ReadObject reads one loan object from r (the one-object-per-loan layout:
-// an S3 object body, say), reading at most MaxRecordBytes+1 bytes so an
-// oversized object costs no more memory than a valid one, and parses it. An
-// error reading r is returned wrapped as is (the batch failed); a bad object
-// is a *FieldError (the record is rejected).
+// an S3 object body, say) with an ObjectReader and parses it. An error
+// reading r is returned wrapped as is (the batch failed); a bad object is a
+// *FieldError (the record is rejected).
 func ReadObject(r io.Reader, l *Loan) error {
-	data, err := io.ReadAll(io.LimitReader(r, MaxRecordBytes+1))
-	if err != nil {
-		return fmt.Errorf("read loan object: %w", err)
-	}
-	if len(data) > MaxRecordBytes {
+	or := NewObjectReader(r)
+	if !or.Next() {
 		*l = Loan{}
-		return &FieldError{Kind: KindTooLarge, Problem: "is more than 65536 bytes long", Allowed: "at most 65536 bytes per record"}
+		return fmt.Errorf("read loan object: %w", or.Err())
 	}
-	return Parse(data, l)
+	*l = or.Record().Loan
+	return or.Record().Err
 }
+
+// ObjectReader reads a whole input as one loan record (the
+// one-object-per-loan layout), with the same Next/Record/Err shape as
+// Reader. It reads at most MaxRecordBytes+1 bytes, so an oversized object
+// costs no more memory than a valid one (and is not read to its end): it
+// comes back as a record rejected as too large.
+type ObjectReader struct {
+	r    io.Reader
+	rec  Record
+	done bool
+	err  error
+}
+
+// NewObjectReader returns an ObjectReader over r.
+func NewObjectReader(r io.Reader) *ObjectReader { return &ObjectReader{r: r} }
+
+// Next reads the object into Record; false on the second call or on an I/O
+// error (see Err).
+func (o *ObjectReader) Next() bool {
+	if o.done {
+		return false
+	}
+	o.done = true
+	data, err := io.ReadAll(io.LimitReader(o.r, MaxRecordBytes+1))
+	if err != nil {
+		o.err = err
+		return false
+	}
+	o.rec = Record{Line: 1, Raw: bytes.TrimSpace(data)}
+	if len(data) > MaxRecordBytes {
+		o.rec.Raw = o.rec.Raw[:min(len(o.rec.Raw), RejectionRawBytes)]
+		o.rec.Err = &FieldError{Kind: KindTooLarge, Problem: "is more than 65536 bytes long", Allowed: "at most 65536 bytes per record"}
+		return true
+	}
+	o.rec.Err = Parse(data, &o.rec.Loan)
+	return true
+}
+
+// Record returns the record read by Next.
+func (o *ObjectReader) Record() *Record { return &o.rec }
+
+// Err returns the I/O error that stopped the reader, or nil.
+func (o *ObjectReader) Err() error { return o.err }
 
 // classifyJSON maps encoding/json's errors onto Kinds. Unknown keys have no
 // error type in encoding/json v1, only the message `json: unknown field "x"`.

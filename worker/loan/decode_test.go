@@ -204,3 +204,21 @@ func TestReadObjectBoundsItsRead(t *testing.T) {
 		t.Errorf("I/O failure: %v, want a plain error, not a rejection", err)
 	}
 }
+
+func TestObjectReaderRejectsAnEndlessObjectWithoutReadingIt(t *testing.T) {
+	t.Parallel()
+	in := &endless{head: []byte(`{"id":"`), fill: 'z'}
+	r := NewObjectReader(in)
+	if !r.Next() {
+		t.Fatalf("Next = false, Err = %v; want one rejected record", r.Err())
+	}
+	if rec := r.Record(); KindOf(rec.Err) != KindTooLarge || rec.Line != 1 || len(rec.Raw) > MaxRecordBytes {
+		t.Errorf("record: line %d, %d raw bytes, %v; want line 1 rejected as too_large", rec.Line, len(rec.Raw), rec.Err)
+	}
+	if r.Next() || r.Err() != nil {
+		t.Errorf("second Next or Err = %v: want the end of input", r.Err())
+	}
+	if in.read > MaxRecordBytes+1 {
+		t.Errorf("read %d bytes of the object, want at most %d", in.read, MaxRecordBytes+1)
+	}
+}

@@ -2,8 +2,9 @@
 // is decoded from JSON, JSON Lines and the sample's one-row CSV files, how it
 // is validated and how it is encoded. It imports no AWS or Pulumi code.
 //
-// Reading: Parse (one object in memory), ReadObject (one object from a
-// reader), Reader (JSON Lines, one record at a time in bounded memory) and
+// Reading: Parse (one object in memory), ReadObject and ObjectReader (one
+// object from a reader), Reader (JSON Lines, one record at a time in bounded
+// memory) and
 // CSVReader (header-named CSV rows with missing fields derived and the
 // derivations listed in Loan.Derived). A bad record never stops a reader: it
 // comes back as a Record whose Err is a *FieldError with a stable Kind, the

@@ -1,7 +1,6 @@
 package ops
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -175,7 +174,7 @@ type readError struct{ err error }
 func (e *readError) Error() string { return e.err.Error() }
 func (e *readError) Unwrap() error { return e.err }
 
-// recordReader is loan.Reader and loan.CSVReader.
+// recordReader is loan.Reader, loan.CSVReader and loan.ObjectReader.
 type recordReader interface {
 	Next() bool
 	Record() *loan.Record
@@ -192,7 +191,7 @@ func readObject(ctx context.Context, i int, ob object, body io.Reader, st *objSt
 	case formatCSV:
 		rr = loan.NewCSVReader(body, loan.CSVOptions{})
 	case formatJSON:
-		rr = &oneObjectReader{body: body}
+		rr = loan.NewObjectReader(body)
 	}
 	seq := 0
 	c := &chunk{obj: i}
@@ -235,34 +234,3 @@ func readObject(ctx context.Context, i int, ob object, body io.Reader, st *objSt
 	}
 	return send()
 }
-
-// oneObjectReader reads a one-loan .json object as a single record.
-type oneObjectReader struct {
-	body io.Reader
-	rec  loan.Record
-	done bool
-	err  error
-}
-
-func (r *oneObjectReader) Next() bool {
-	if r.done {
-		return false
-	}
-	r.done = true
-	data, err := io.ReadAll(io.LimitReader(r.body, loan.MaxRecordBytes+1))
-	if err != nil {
-		r.err = err
-		return false
-	}
-	r.rec = loan.Record{Line: 1, Raw: bytes.TrimSpace(data)}
-	if len(data) > loan.MaxRecordBytes {
-		_, _ = io.Copy(io.Discard, r.body)
-		r.rec.Err = &loan.FieldError{Kind: loan.KindTooLarge, Problem: "is more than 65536 bytes long", Allowed: "at most 65536 bytes per record"}
-		return true
-	}
-	r.rec.Err = loan.Parse(data, &r.rec.Loan)
-	return true
-}
-
-func (r *oneObjectReader) Record() *loan.Record { return &r.rec }
-func (r *oneObjectReader) Err() error           { return r.err }
