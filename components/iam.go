@@ -208,8 +208,17 @@ func (a stateMachineArns) all() []string { return []string{a.generate, a.simulat
 // executionArns are the executions of a state machine and of its
 // Distributed Map children ("<name>/<map run>:<id>").
 func executionArns(stateMachineArn string) []string {
-	base := strings.Replace(stateMachineArn, ":stateMachine:", ":execution:", 1)
-	return []string{base + ":*", base + "/*"}
+	return []string{executionArnBase(stateMachineArn) + ":*", childExecutionArns(stateMachineArn)}
+}
+
+// childExecutionArns matches the Distributed Map children of a state
+// machine's executions only.
+func childExecutionArns(stateMachineArn string) string {
+	return executionArnBase(stateMachineArn) + "/*"
+}
+
+func executionArnBase(stateMachineArn string) string {
+	return strings.Replace(stateMachineArn, ":stateMachine:", ":execution:", 1)
 }
 
 // stateMachineRolePolicy is what the workflows may do: scale their one
@@ -237,6 +246,16 @@ func stateMachineRolePolicy(serviceArn string, sms stateMachineArns, b bucketAcc
 			Sid: "ManageOwnExecutions", Effect: "Allow",
 			Action:   []string{"states:DescribeExecution", "states:StopExecution"},
 			Resource: append(executionArns(sms.generate), executionArns(sms.simulate)...),
+		},
+		{
+			// Redriving a parent execution stopped or timed out in its
+			// Distributed Map redrives the Map Run's unsuccessful children,
+			// as this role (Step Functions developer guide, "Redriving Map
+			// Runs", IAM permissions to redrive a Map Run); operate.Redrive
+			// does that.
+			Sid: "RedriveOwnMapRuns", Effect: "Allow",
+			Action:   []string{"states:RedriveExecution"},
+			Resource: []string{childExecutionArns(sms.generate), childExecutionArns(sms.simulate)},
 		},
 		{
 			// The guard refuses to start while a run of either workflow is

@@ -361,3 +361,26 @@ func TestStateMachineRoleWritesOnlyTheMapRunResultsUnderScratch(t *testing.T) {
 		})
 	}
 }
+
+func TestStateMachineRoleMayRedriveOnlyItsMapRunChildren(t *testing.T) {
+	t.Parallel()
+	m, _ := mustDeploy(t, false, testArgs())
+	p := rolePolicy(t, m, "mc-states")
+	// A redriven parent redrives its Map Run's children as this role.
+	for _, sm := range []string{"mc-generate", "mc-simulate"} {
+		children := "arn:aws:states:eu-west-1:123456789012:execution:" + sm + "/*"
+		if !slices.Contains(p.allowedOn(children), "states:RedriveExecution") {
+			t.Errorf("the state machine role may not redrive the Map Run children %s", children)
+		}
+	}
+	for _, st := range p.Statement {
+		if !slices.Contains(st.Action, "states:RedriveExecution") {
+			continue
+		}
+		for _, r := range st.Resource {
+			if !strings.HasSuffix(r, "/*") {
+				t.Errorf("statement %s lets the state machines redrive %s, not only Map Run children", st.Sid, r)
+			}
+		}
+	}
+}

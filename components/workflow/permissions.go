@@ -27,7 +27,9 @@ type Statement struct {
 // machine itself, DescribeExecution and StopExecution on its child
 // executions, s3:GetObject for ItemReader objects, s3:ListBucket for
 // listObjectsV2, s3:PutObject and multipart calls for ResultWriter),
-// https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html.
+// https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html;
+// RedriveExecution on the child executions, which a redriven parent
+// redrives ("Redriving Map Runs", IAM permissions to redrive a Map Run).
 func (c Config) StateMachineStatements(workflow string) ([]Statement, error) {
 	c = c.WithDefaults()
 	if err := c.Validate(); err != nil {
@@ -64,7 +66,7 @@ func (c Config) StateMachineStatements(workflow string) ([]Statement, error) {
 		guard,
 		allow("ScaleWorkerService", []string{"ecs:DescribeServices", "ecs:UpdateService"}, c.ServiceArn()),
 		allow("StartMapChildren", []string{"states:StartExecution"}, c.StateMachineArn(own)),
-		allow("ManageMapChildren", []string{"states:DescribeExecution", "states:StopExecution"},
+		allow("ManageMapChildren", []string{"states:DescribeExecution", "states:RedriveExecution", "states:StopExecution"},
 			fmt.Sprintf("arn:%s:states:%s:%s:execution:%s/*", c.Partition, c.Region, c.AccountID, own)),
 		allow("ReadItems", []string{"s3:GetObject"}, bucket+"/"+dataPrefix+"*"),
 	}

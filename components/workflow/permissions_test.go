@@ -62,6 +62,7 @@ func TestStatementsCoverEveryCallTheDefinitionMakes(t *testing.T) {
 			case *asl.MapState:
 				need["states:StartExecution"] = true
 				need["states:DescribeExecution"] = true
+				need["states:RedriveExecution"] = true // a redriven parent redrives its Map Run
 				need["s3:PutObject"] = s.ResultWriter != nil
 				switch {
 				case strings.HasSuffix(s.ItemReader.Resource, ":s3:getObject"):
