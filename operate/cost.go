@@ -83,7 +83,7 @@ const (
 )
 
 // CostInput describes a Simulate run to estimate. Zero fields take the
-// stack's defaults (see NormalizeCostInput).
+// stack's defaults (see Normalize).
 type CostInput struct {
 	Loans          int64
 	Scenarios      int
@@ -103,6 +103,11 @@ type CostInput struct {
 // Normalize returns in with defaults for zero fields, or an error naming
 // every field out of range.
 func (in CostInput) Normalize() (CostInput, error) {
+	in = in.withDefaults()
+	return in, in.Validate()
+}
+
+func (in CostInput) withDefaults() CostInput {
 	def := func(v *int, d int) {
 		if *v == 0 {
 			*v = d
@@ -126,6 +131,14 @@ func (in CostInput) Normalize() (CostInput, error) {
 	if in.Prices == nil {
 		in.Prices = DefaultPrices
 	}
+	return in
+}
+
+// Validate returns an error naming every field out of range (by its
+// command-line flag); zero is out of range, as Validate applies no
+// defaults: the command line, whose flags carry the defaults, calls it so
+// that an explicit --loans 0 is an error rather than the default.
+func (in CostInput) Validate() error {
 	var errs []error
 	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf(format, args...)) }
 	if in.Loans < 1 || in.Loans > workflow.MaxLoans {
@@ -161,7 +174,7 @@ func (in CostInput) Normalize() (CostInput, error) {
 	if in.KernelNanos <= 0 || math.IsNaN(in.KernelNanos) {
 		bad("--kernel-ns = %g: want a positive number of nanoseconds", in.KernelNanos)
 	}
-	return in, errors.Join(errs...)
+	return errors.Join(errs...)
 }
 
 // Line is one item of an estimate.

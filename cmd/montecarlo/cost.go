@@ -85,8 +85,10 @@ func (o *costOptions) run(out io.Writer) error {
 	default:
 		return fmt.Errorf("cost: --layout %q: want %q, %q or \"both\"", o.layout, workflow.LayoutPerLoan, workflow.LayoutSharded)
 	}
-	in, err := o.in.Normalize()
-	if err != nil {
+	// The flags carry the defaults, so a zero here was asked for: Validate,
+	// unlike Normalize, reports it instead of replacing it.
+	in := o.in
+	if err := in.Validate(); err != nil {
 		return fmt.Errorf("cost: %w", err)
 	}
 	var ests []operate.Estimate

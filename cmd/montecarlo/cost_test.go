@@ -86,3 +86,16 @@ func TestCostRejectsBadFlagsOnStderr(t *testing.T) {
 		})
 	}
 }
+
+func TestCostRejectsAnExplicitZeroNamingTheFlag(t *testing.T) {
+	t.Parallel()
+	for _, flag := range []string{"--loans", "--scenarios", "--workers", "--batch-size", "--task-cpu", "--kernel-ns"} {
+		t.Run(flag+" 0 fails instead of taking the default", func(t *testing.T) {
+			t.Parallel()
+			code, out, errOut := mc(t, "cost", flag, "0")
+			if code == 0 || out != "" || !strings.Contains(errOut, flag+" = 0") {
+				t.Errorf("exit %d, stdout %q, stderr %q: want exit 1 and an error naming %s", code, out, errOut, flag)
+			}
+		})
+	}
+}
