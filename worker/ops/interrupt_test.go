@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"testing"
@@ -137,5 +138,34 @@ func TestSimulateKilledByChaosWritesNoPartialAndRerunsToTheSameBytes(t *testing.
 				}
 			}
 		})
+	}
+}
+
+func TestSimulateStopsEvaluatingAtTheFirstEvaluatorError(t *testing.T) {
+	t.Parallel()
+	const loans, evaluators = 40 * chunkLoans, 2
+	run := testRun{id: "r", scenarios: 20, seed: 2, batchLoans: loans}
+	kill := &pauseChaos{phase: PhaseEvaluate, reached: make(chan struct{}), kill: true}
+	e := newEnv(t, s3local.Options{}, func(d *Deps) { d.Chaos = kill; d.Evaluators = evaluators })
+	e.generate("ds", loans, loans, workflow.LayoutSharded, 6)
+	var prep workflow.PrepareOutput
+	e.mustCall(workflow.OpPrepare, e.prepareInput("ds", run), &prep)
+	items := e.items(prep.Input)
+	batch := fmt.Sprintf(`{"Items":[%s],"BatchInput":{"run":%s}}`, joinRaw(items), mustJSON(prep.Run))
+	task := e.call(workflow.OpSimulate, json.RawMessage(batch))
+	if task.Status != activitytest.Failed {
+		t.Fatalf("killed task = %s %s, want failed", task.Status, task.Error)
+	}
+	kill.mu.Lock()
+	defer kill.mu.Unlock()
+	evaluated := 0
+	for _, pt := range kill.points {
+		if pt.Phase == PhaseEvaluate {
+			evaluated++
+		}
+	}
+	// Each evaluator may finish the chunk it holds; none takes another.
+	if chunks := loans / chunkLoans; evaluated > chunks/2 {
+		t.Errorf("%d of %d chunks evaluated after the kill at the first, want the evaluators to stop", evaluated, chunks)
 	}
 }

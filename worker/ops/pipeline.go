@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -44,7 +45,8 @@ type chunk struct {
 // through Deps.Evaluators model goroutines, each with its own Evaluator and
 // Partial; integer partials merge exactly, so the sum is the same whatever
 // goroutine took which loan. Loans are held only in flight (a few chunks
-// per goroutine); results are kept per object for the ordered outputs.
+// per goroutine); results are kept per object for the ordered outputs. The
+// first error, of the reader or of an evaluator, stops them all.
 func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, info runInfo) ([]*objState, *risk.Partial, time.Duration, error) {
 	states := make([]*objState, len(objs))
 	for i := range states {
@@ -62,10 +64,12 @@ func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, 
 		defer close(work)
 		return o.read(gctx, objs, states, work)
 	})
-	var evals errgroup.Group
+	var evals sync.WaitGroup
 	for w := range n {
 		parts[w] = risk.NewPartial(sc.Params())
-		evals.Go(func() error {
+		evals.Add(1)
+		g.Go(func() error {
+			defer evals.Done()
 			ev := model.NewEvaluator(sc)
 			for c := range work {
 				if gctx.Err() != nil {
@@ -99,11 +103,10 @@ func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, 
 			return nil
 		})
 	}
-	g.Go(func() error {
-		err := evals.Wait()
+	go func() {
+		evals.Wait()
 		close(done)
-		return err
-	})
+	}()
 	for c := range done {
 		states[c.obj].chunks = append(states[c.obj].chunks, c)
 	}
