@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"time"
@@ -33,6 +34,14 @@ func (t *targetFlags) add(cmd *cobra.Command) {
 
 // connect resolves the target; stdin is read for --stack-outputs -.
 func (t *targetFlags) connect(ctx context.Context, stdin io.Reader) (*operate.Target, error) {
+	// operate takes zero as "the default"; from the flags, whose defaults
+	// are set, a zero or negative value was asked for and is an error.
+	if t.maxAttempts < 1 {
+		return nil, fmt.Errorf("--max-attempts %d: want 1 or more", t.maxAttempts)
+	}
+	if t.maxBackoff <= 0 {
+		return nil, fmt.Errorf("--max-backoff %s: want a positive duration, e.g. 20s", t.maxBackoff)
+	}
 	return operate.Connect(ctx, operate.TargetOptions{
 		StackOutputs: t.stackOutputs, LocalDir: t.local, Region: t.region, Stdin: stdin, MaxAttempts: t.maxAttempts, MaxBackoff: t.maxBackoff,
 	})

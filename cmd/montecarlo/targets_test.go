@@ -189,3 +189,26 @@ func TestTargetFlagsShowFileAndDirPlaceholders(t *testing.T) {
 		})
 	}
 }
+
+func TestZeroRetryAndPollFlagsAreErrorsNotDefaults(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"watch with --interval 0", []string{"watch", "--local", t.TempDir(), "--interval", "0s", "ARN"}, "--interval 0s"},
+		{"run --watch with a negative --interval", []string{"run", "simulate", "--local", t.TempDir(), "--watch", "--interval", "-1s"}, "--interval -1s"},
+		{"report with --max-attempts 0", []string{"report", "--local", t.TempDir(), "--max-attempts", "0", "run-1"}, "--max-attempts 0"},
+		{"redrive with --max-backoff 0", []string{"redrive", "--local", t.TempDir(), "--max-backoff", "0s", "ARN"}, "--max-backoff 0s"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			code, _, errOut := mc(t, tc.args...)
+			if code == 0 || !strings.Contains(errOut, tc.want) {
+				t.Errorf("exit %d, stderr %q: want an error naming %s", code, errOut, tc.want)
+			}
+		})
+	}
+}

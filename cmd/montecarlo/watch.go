@@ -28,6 +28,14 @@ type watchFlags struct {
 func (w *watchFlags) add(cmd *cobra.Command) {
 	cmd.Flags().DurationVar(&w.interval, "interval", 5*time.Second, "time between polls while watching")
 	cmd.Flags().BoolVarP(&w.quiet, "quiet", "q", false, "no progress while watching, only the outcome")
+	// Checked before the verb starts anything (run --watch starts an
+	// execution first); the Watcher would take zero as its default.
+	cmd.PreRunE = func(*cobra.Command, []string) error {
+		if w.interval <= 0 {
+			return fmt.Errorf("%s: --interval %s: want a positive duration, e.g. 5s", cmd.Name(), w.interval)
+		}
+		return nil
+	}
 }
 
 type watchOptions struct {
