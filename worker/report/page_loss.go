@@ -15,18 +15,20 @@ func writeLossSection(w *pageWriter, v view, chart string) {
 	if v.OpenCI {
 		w.raw(", cut at the largest simulated loss for a VaR marked ‡ in the table")
 	}
-	w.raw(`. Bars holding any scenario are drawn at least a hair tall so the tail stays visible.</figcaption>
-</figure>
-<details>
-<summary>Histogram as a table</summary>
-<table>
-<thead><tr><th scope="col" class="num">Loss from</th><th scope="col" class="num">to</th><th scope="col" class="num">Scenarios</th><th scope="col" class="num">Share</th></tr></thead>
-<tbody>
-`)
-	for _, b := range v.Bins {
+	w.raw(". Bars holding any scenario are drawn at least a hair tall so the tail stays visible.</figcaption>\n</figure>\n")
+	writeBinTable(w, "Histogram as a table", "Loss from", "Scenarios", v.Bins)
+	w.raw("</section>\n")
+}
+
+// writeBinTable writes a histogram's bins as a folded table; from and count
+// head the first and third columns.
+func writeBinTable(w *pageWriter, summary, from, count string, bins []binRow) {
+	w.raw("<details>\n<summary>", summary, "</summary>\n<table>\n")
+	w.raw(`<thead><tr><th scope="col" class="num">`, from, `</th><th scope="col" class="num">to</th><th scope="col" class="num">`, count, `</th><th scope="col" class="num">Share</th></tr></thead>`, "\n<tbody>\n")
+	for _, b := range bins {
 		w.raw("<tr>")
 		w.numCells(b.From, b.To, b.Count, b.Share)
 		w.raw("</tr>\n")
 	}
-	w.raw("</tbody>\n</table>\n</details>\n</section>\n")
+	w.raw("</tbody>\n</table>\n</details>\n")
 }

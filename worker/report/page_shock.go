@@ -47,17 +47,7 @@ func writeShockSection(w *pageWriter, s shockView, chart string) {
 		}
 		w.raw("</tbody>\n</table>\n</div>")
 	}
-	w.raw(`
-<details>
-<summary>Payment-shock histogram as a table</summary>
-<table>
-<thead><tr><th scope="col" class="num">Ratio from</th><th scope="col" class="num">to</th><th scope="col" class="num">Loans</th><th scope="col" class="num">Share</th></tr></thead>
-<tbody>
-`)
-	for _, b := range s.Bins {
-		w.raw("<tr>")
-		w.numCells(b.From, b.To, b.Count, b.Share)
-		w.raw("</tr>\n")
-	}
-	w.raw("</tbody>\n</table>\n</details>\n</section>\n")
+	w.raw("\n")
+	writeBinTable(w, "Payment-shock histogram as a table", "Ratio from", "Loans", s.Bins)
+	w.raw("</section>\n")
 }

@@ -8,9 +8,6 @@ import (
 	"github.com/montecarlo-pipeline/montecarlo/worker/risk"
 )
 
-// shockRow is one bin of the payment-shock histogram table.
-type shockRow struct{ From, To, Count, Share string }
-
 // shockShareRow is one threshold of the payment-shock exceedance table.
 type shockShareRow struct{ Label, Loans, Share string }
 
@@ -27,7 +24,7 @@ type shockView struct {
 	Loans      string
 	Mean       string
 	Worst      string
-	Bins       []shockRow
+	Bins       []binRow
 	Thresholds []string // column heads of the segment table
 	Above      []shockShareRow
 	Segments   []shockSegRow
@@ -79,14 +76,14 @@ func newShockView(s risk.ShockReport) shockView {
 	share := func(n int64) string { return formatPct(float64(n)/float64(s.Loans), 1) }
 	last := len(s.Edges) - 1
 	if c := s.Counts[0]; c > 0 {
-		v.Bins = append(v.Bins, shockRow{"", "below " + formatRatio(s.Edges[0]), formatInt(c), share(c)})
+		v.Bins = append(v.Bins, binRow{"", "below " + formatRatio(s.Edges[0]), formatInt(c), share(c)})
 	}
 	for i := range last {
 		c := s.Counts[i+1]
-		v.Bins = append(v.Bins, shockRow{formatRatio(s.Edges[i]), formatRatio(s.Edges[i+1]), formatInt(c), share(c)})
+		v.Bins = append(v.Bins, binRow{formatRatio(s.Edges[i]), formatRatio(s.Edges[i+1]), formatInt(c), share(c)})
 	}
 	c := s.Counts[last+1]
-	v.Bins = append(v.Bins, shockRow{formatRatio(s.Edges[last]), "and above", formatInt(c), share(c)})
+	v.Bins = append(v.Bins, binRow{formatRatio(s.Edges[last]), "and above", formatInt(c), share(c)})
 
 	summary := fmt.Sprintf("Payment shock (peak monthly payment over today's, mean over scenarios) across %s: mean %s", plural(s.Loans, "loan"), v.Mean)
 	for _, a := range s.Above {

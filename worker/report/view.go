@@ -44,7 +44,7 @@ type segmentRow struct {
 // bandRow is one row of a PD-by-band table, already formatted.
 type bandRow struct{ Name, Loans, Exposure, PDBaseline, PDStressed, Delta string }
 
-// binRow is one bin of the loss histogram table.
+// binRow is one bin of a histogram table (loss or payment shock).
 type binRow struct{ From, To, Count, Share string }
 
 // view is everything both renderings show, resolved and formatted once.
