@@ -209,21 +209,7 @@ func startCPUProfile(path string) (func(), error) {
 // the verbs that take --local.
 func writeEndpoints(rt *localrun.Runtime) error {
 	sfnURL, s3URL := rt.Endpoints()
-	c := rt.Config()
-	return operate.WriteLocalEndpoints(rt.DataDir(), operate.LocalEndpoints{
-		StepFunctionsURL: sfnURL,
-		S3URL:            s3URL,
-		Region:           localrun.Region,
-		PID:              os.Getpid(),
-		Outputs: operate.StackOutputs{
-			GenerateStateMachineArn: rt.StateMachineArn(workflow.WorkflowGenerate),
-			SimulateStateMachineArn: rt.StateMachineArn(workflow.WorkflowSimulate),
-			DataBucketName:          localrun.Bucket,
-			ActivityArn:             c.ActivityArn,
-			ClusterName:             c.ClusterName,
-			ServiceName:             c.ServiceName,
-		},
-	})
+	return operate.WriteLocalEndpoints(rt.DataDir(), operate.LocalEndpointsFor(rt.Config(), sfnURL, s3URL))
 }
 
 // serveLocal keeps the runtime up until ctx ends (Ctrl-C).

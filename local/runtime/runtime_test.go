@@ -161,3 +161,20 @@ func TestAnInterruptedRunStopsItsExecutionAndLeavesNothingRunning(t *testing.T) 
 	}
 	assertNothingRunning(t)
 }
+
+// The command line describes a runtime to the other verbs from Config
+// (operate.LocalEndpointsFor): the ARNs it derives must be the ones the
+// emulator gave the state machines it created.
+func TestConfigNamesTheStateMachinesTheEmulatorCreated(t *testing.T) {
+	t.Parallel()
+	rt := start(t, testOptions(t))
+	c := rt.Config()
+	for wf, name := range map[string]string{
+		workflow.WorkflowGenerate: c.GenerateStateMachineName,
+		workflow.WorkflowSimulate: c.SimulateStateMachineName,
+	} {
+		if got, want := rt.StateMachineArn(wf), c.StateMachineArn(name); got == "" || got != want {
+			t.Errorf("%s: the emulator created %q, Config derives %q", wf, got, want)
+		}
+	}
+}
