@@ -133,13 +133,7 @@ func lossChart(ls risk.LossStats, scenarios int) string {
 		}
 		x := xs.at(m.value)
 		labelY := float64(12 + row*lossRowHeight + 11)
-		fmt.Fprintf(&w.b, `<line class="marker %s" data-measure="%s" x1="%s" y1="%s" x2="%s" y2="%s"/>`+"\n",
-			m.class, m.key, coord(x), coord(labelY+3), coord(x), coord(plotBottom))
-		anchor, lx := "start", x+4
-		if x > lossLeft+0.6*(lossWidth-lossLeft-lossRight) {
-			anchor, lx = "end", x-4
-		}
-		w.text(lx, labelY, anchor, "marker-label "+m.class, m.label+" "+formatUSD(m.value))
+		w.marker(x, labelY, plotBottom, lossLeft+0.6*(lossWidth-lossLeft-lossRight), m.class, m.key, m.label+" "+formatUSD(m.value))
 		// The 95% interval as a whisker just under the label, clamped to
 		// the axis (an interval reaching past the largest loss is cut there).
 		if lo, hi := m.ci[0], m.ci[1]; finite(lo) && finite(hi) && hi > lo {

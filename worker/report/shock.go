@@ -260,13 +260,7 @@ func shockChart(s risk.ShockReport) string {
 		}
 		x := ax.at(m.value)
 		labelY := float64(12 + row*shockRowHeight + 11)
-		fmt.Fprintf(&w.b, `<line class="marker %s" data-measure="%s" x1="%s" y1="%s" x2="%s" y2="%s"/>`+"\n",
-			m.class, m.key, coord(x), coord(labelY+3), coord(x), coord(plotBottom))
-		anchor, lx := "start", x+4
-		if x > shockLeft+0.6*(shockWidth-shockLeft-shockRight) {
-			anchor, lx = "end", x-4
-		}
-		w.text(lx, labelY, anchor, "marker-label "+m.class, m.label)
+		w.marker(x, labelY, plotBottom, shockLeft+0.6*(shockWidth-shockLeft-shockRight), m.class, m.key, m.label)
 	}
 	w.close()
 	return w.String()
