@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -84,7 +85,28 @@ PREFIX-ACCOUNT-REGION (bucket); each can be set on its own.`,
 	return cmd
 }
 
+// defaultedFlags are the flags whose zero (or empty) value the workflow
+// config replaces with its default (workflow.Config.WithDefaults). Each flag
+// already carries that default, so a zero was asked for and is refused
+// rather than silently replaced.
+var defaultedFlags = []string{"workers", "tasks-per-worker", "batch-size", "shard-size", "heartbeat-seconds",
+	"worker-wait-seconds", "worker-wait-max-polls", "loans", "scenarios", "seed", "dataset", "layout", "partition"}
+
 func (o *definitionsOptions) run(cmd *cobra.Command) error {
+	var errs []error
+	for _, name := range defaultedFlags {
+		f := cmd.Flags().Lookup(name)
+		switch v := f.Value.String(); {
+		case !f.Changed:
+		case v == "0":
+			errs = append(errs, fmt.Errorf("--%s 0: want 1 or more (leave the flag out for the default, %s)", name, f.DefValue))
+		case v == "":
+			errs = append(errs, fmt.Errorf("--%s: must not be empty (leave the flag out for the default, %s)", name, f.DefValue))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("definitions: %w", err)
+	}
 	c := o.cfg
 	p := o.name
 	c.GenerateStateMachineName = p + "-generate"

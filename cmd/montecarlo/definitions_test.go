@@ -122,3 +122,23 @@ func TestDefinitionsHelpHasAnExample(t *testing.T) {
 		}
 	}
 }
+
+func TestDefinitionsRefusesAnExplicitZeroTheConfigWouldReplace(t *testing.T) {
+	t.Parallel()
+	cases := []struct{ flag, value, want string }{
+		{"--workers", "0", "--workers 0: want 1 or more"},
+		{"--heartbeat-seconds", "0", "--heartbeat-seconds 0: want 1 or more"},
+		{"--loans", "0", "--loans 0: want 1 or more"},
+		{"--dataset", "", "--dataset: must not be empty"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.flag+" "+tc.value+" fails instead of taking the default", func(t *testing.T) {
+			t.Parallel()
+			dir := t.TempDir()
+			code, out, errOut := mc(t, "definitions", "--out", dir, tc.flag, tc.value)
+			if code == 0 || out != "" || !strings.Contains(errOut, tc.want) {
+				t.Errorf("exit %d, stdout %q, stderr %q: want exit 1 and %q", code, out, errOut, tc.want)
+			}
+		})
+	}
+}
