@@ -507,3 +507,36 @@ func TestStoppingTheParentAbortsTheMapRun(t *testing.T) {
 		}
 	}
 }
+
+// Under a WriterConfig, a tolerated failed child keeps its whole record in
+// the Map's output whatever the Transformation; a succeeded one gives its
+// output shaped by it.
+func TestWriterConfigKeepsTheRecordOfAFailedChild(t *testing.T) {
+	t.Parallel()
+	svc, _ := newTestService(t, Options{TimeScale: 0.001})
+	def := `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items","ToleratedFailurePercentage":50,
+		"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"STANDARD"},"StartAt":"C","States":{
+			"C":{"Type":"Choice","Choices":[{"Variable":"$.bad","BooleanEquals":true,"Next":"F"}],"Default":"P"},
+			"F":{"Type":"Fail","Error":"Item.Bad","Cause":"a bad item"},
+			"P":{"Type":"Pass","Parameters":{"n.$":"$.n"},"End":true}}},
+		"ResultWriter":{"WriterConfig":{"Transformation":"COMPACT","OutputType":"JSON"}},"End":true}}}`
+	out := run(t, svc, def, `{"items":[{"n":1,"bad":false},{"n":2,"bad":true}]}`)
+	if out.Status != StatusSucceeded || out.Output == nil {
+		t.Fatalf("%s %s: %s", out.Status, out.Error, out.Cause)
+	}
+	v, err := paths.DecodeString(*out.Output)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, _ := v.([]any)
+	if len(res) != 2 {
+		t.Fatalf("output %s: want two results", *out.Output)
+	}
+	if got := paths.MustMarshal(res[0]); got != `{"n":1}` {
+		t.Errorf("succeeded child gives %s, want its output {\"n\":1}", got)
+	}
+	failed, _ := res[1].(map[string]any)
+	if failed["Status"] != StatusFailed || failed["Error"] != "Item.Bad" || failed["Cause"] != "a bad item" || failed["ExecutionArn"] == nil || failed["Input"] == nil {
+		t.Errorf("failed child gives %s, want its whole record (Status, Error, Cause, ExecutionArn, Input)", paths.MustMarshal(res[1]))
+	}
+}

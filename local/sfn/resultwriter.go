@@ -9,12 +9,17 @@ import (
 	"github.com/montecarlo-pipeline/montecarlo/local/sfn/paths"
 )
 
-// collectResults returns the children's outputs in batch order (failed
-// children, when tolerated, give their {"Error", "Cause"}), shaped by
-// WriterConfig's Transformation when there is one.
+// collectResults returns the children's outputs in batch order, shaped by
+// WriterConfig's Transformation when there is one. A failed child, when
+// tolerated, gives its {"Error", "Cause"}; under a WriterConfig it gives its
+// whole record, whatever the Transformation ("If a child workflow execution
+// fails, Step Functions returns its execution result unchanged. The results
+// would be equivalent to having set Transformation to NONE",
+// https://docs.aws.amazon.com/step-functions/latest/dg/input-output-resultwriter.html).
 func (r *runner) collectResults(mr *mapRun, w *asl.ResultWriter) any {
 	transformation := "COMPACT"
-	if w != nil && w.WriterConfig != nil && w.WriterConfig.Transformation != "" {
+	configured := w != nil && w.WriterConfig != nil
+	if configured && w.WriterConfig.Transformation != "" {
 		transformation = w.WriterConfig.Transformation
 	}
 	out := []any{}
@@ -24,10 +29,11 @@ func (r *runner) collectResults(mr *mapRun, w *asl.ResultWriter) any {
 			continue
 		}
 		rec := childRecord(ch)
+		failed := rec["Status"] != StatusSucceeded
 		switch {
-		case transformation == "NONE":
+		case transformation == "NONE" || (failed && configured):
 			out = append(out, rec)
-		case rec["Status"] != StatusSucceeded:
+		case failed:
 			out = append(out, map[string]any{"Error": rec["Error"], "Cause": rec["Cause"]})
 		default:
 			v, _ := paths.DecodeString(rec["Output"].(string))
