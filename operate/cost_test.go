@@ -167,7 +167,7 @@ func TestPricesSetOverridesOneKeyAndRejectsUnknownOnes(t *testing.T) {
 		t.Fatal(err)
 	}
 	near(t, "GET USD at the overridden price", e.Line(ItemGetLoans).USD, 1000*0.001)
-	for _, bad := range []string{"s3-gets=1", "s3-get", "s3-get=-1", "s3-get=cheap"} {
+	for _, bad := range []string{"s3-gets=1", "s3-get", "s3-get=-1", "s3-get=cheap", "s3-get=NaN", "s3-get=Inf"} {
 		if _, err := DefaultPrices.Set(bad); err == nil {
 			t.Errorf("Set(%q) succeeded", bad)
 		}

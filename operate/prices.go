@@ -2,6 +2,7 @@ package operate
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -81,7 +82,7 @@ func (p Prices) Set(kv string) (Prices, error) {
 		return nil, fmt.Errorf("price %q: want KEY=USD, e.g. fargate-spot-vcpu-hour=0.0135", kv)
 	}
 	usd, err := strconv.ParseFloat(strings.TrimSpace(val), 64)
-	if err != nil || usd < 0 {
+	if err != nil || usd < 0 || math.IsNaN(usd) || math.IsInf(usd, 0) {
 		return nil, fmt.Errorf("price %q: want a non-negative number of US dollars", kv)
 	}
 	i := slices.IndexFunc(p, func(e Price) bool { return e.Key == strings.TrimSpace(key) })
