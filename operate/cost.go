@@ -171,8 +171,8 @@ func (in CostInput) Validate() error {
 	if in.AZCount < 1 || in.AZCount > 6 {
 		bad("--azs = %d: want 1 to 6", in.AZCount)
 	}
-	if in.KernelNanos <= 0 || math.IsNaN(in.KernelNanos) {
-		bad("--kernel-ns = %g: want a positive number of nanoseconds", in.KernelNanos)
+	if in.KernelNanos <= 0 || math.IsNaN(in.KernelNanos) || math.IsInf(in.KernelNanos, 0) {
+		bad("--kernel-ns = %g: want a positive, finite number of nanoseconds", in.KernelNanos)
 	}
 	return errors.Join(errs...)
 }

@@ -138,6 +138,7 @@ func TestCostInputRejectsOutOfRangeFieldsByName(t *testing.T) {
 		{"a task below a quarter vCPU", CostInput{TaskCPU: 128}, "--task-cpu = 128"},
 		{"negative workers", CostInput{Workers: -3}, "--workers = -3"},
 		{"a negative kernel time", CostInput{KernelNanos: -1}, "--kernel-ns"},
+		{"an infinite kernel time", CostInput{KernelNanos: math.Inf(1)}, "--kernel-ns = +Inf"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
