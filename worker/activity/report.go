@@ -10,11 +10,16 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 )
 
-// handBack fails t with WorkerInterrupted unless its outcome was reported.
+// handBack fails t with WorkerInterrupted unless its outcome is reported
+// already; if its executor is sending the outcome, it waits for that send
+// (bounded by reportCtx, so by ShutdownGrace), so that Run does not return,
+// and the process exit, with a result half sent.
 func (w *worker) handBack(t *task, reason string) {
 	if !t.claim() {
+		<-t.reported
 		return
 	}
+	defer close(t.reported)
 	w.cfg.Logger.Warn("task handed back", "task", t.id, "op", t.op, "reason", reason)
 	w.sendFailure(t, failure{name: WorkerInterrupted, cause: reason})
 }

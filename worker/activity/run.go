@@ -28,7 +28,8 @@ import (
 //     contexts are cancelled with ErrInterrupted and each is failed with
 //     WorkerInterrupted unless its handler still succeeds;
 //   - a handler that ignores its context is handed back anyway half way
-//     through HandBackTime, and Run returns by ShutdownGrace at the latest.
+//     through HandBackTime; a result still being sent then is waited for,
+//     and Run returns by ShutdownGrace at the latest.
 //
 // Run returns nil after a clean drain. It returns an error for an invalid
 // Config, or when polling cannot work at all (the activity does not exist),

@@ -4,8 +4,12 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
 	"github.com/montecarlo-pipeline/montecarlo/worker/activity/activitytest"
@@ -100,5 +104,55 @@ func TestRunHandsBackUnfinishedTasksOnStop(t *testing.T) {
 				t.Errorf("reports = %d; want exactly %d", got.Reports, wantReports)
 			}
 		})
+	}
+}
+
+// heldSuccess is a server's client whose SendTaskSuccess is held until its
+// context ends (a result send stuck in retries), counting calls in flight.
+type heldSuccess struct {
+	*sfn.Client
+	once     sync.Once
+	sending  chan struct{}
+	inFlight atomic.Int32
+}
+
+func (h *heldSuccess) SendTaskSuccess(ctx context.Context, _ *sfn.SendTaskSuccessInput, _ ...func(*sfn.Options)) (*sfn.SendTaskSuccessOutput, error) {
+	h.inFlight.Add(1)
+	defer h.inFlight.Add(-1)
+	h.once.Do(func() { close(h.sending) })
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestRunDoesNotReturnWhileAResultIsBeingSent stops a worker while it sends
+// a finished task's result: the hand-back at the end of the drain finds the
+// task claimed by its executor, and Run (after which the process exits) must
+// wait for that send instead of returning with it in flight.
+func TestRunDoesNotReturnWhileAResultIsBeingSent(t *testing.T) {
+	t.Parallel()
+	srv := activitytest.NewServer(t)
+	api := &heldSuccess{Client: srv.Client(), sending: make(chan struct{})}
+	cfg := testConfig(t, srv)
+	cfg.Logger = discardLogger()
+	// The drain ends at 1 s, the hand-back comes at 1.5 s, Run returns by 2 s.
+	cfg.ShutdownGrace, cfg.HandBackTime = 2*time.Second, time.Second
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	done := make(chan error, 1)
+	go func() {
+		done <- activity.Run(ctx, cfg, activity.HandlerFunc(func(context.Context, []byte) ([]byte, error) {
+			return []byte(`{"finished":true}`), nil
+		}), api)
+	}()
+	srv.Enqueue(`{"op":"finish"}`)
+	select {
+	case <-api.sending:
+	case <-waitCtx(t).Done():
+		t.Fatal("the result was never sent")
+	}
+	stop() // SIGTERM
+	must(t, <-done)
+	if n := api.inFlight.Load(); n != 0 {
+		t.Errorf("Run returned with %d result sends in flight: the process would exit mid-send", n)
 	}
 }

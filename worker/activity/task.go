@@ -21,16 +21,20 @@ type task struct {
 	op      string
 	input   []byte
 	claimed atomic.Bool // set by whoever reports the task's outcome
+	// reported is closed by the claimer once the outcome is sent (or given
+	// up), so a shutdown that finds the task claimed can wait for the send.
+	reported chan struct{}
 }
 
 func newTask(token, input string) *task {
 	sum := sha256.Sum256([]byte(token))
 	op, _ := OpOf([]byte(input))
-	return &task{token: token, id: hex.EncodeToString(sum[:8]), op: op, input: []byte(input)}
+	return &task{token: token, id: hex.EncodeToString(sum[:8]), op: op, input: []byte(input), reported: make(chan struct{})}
 }
 
 // claim reports whether the caller is the one to report the task's outcome:
-// exactly one of the executor and the shutdown hand-back gets true.
+// exactly one of the executor and the shutdown hand-back gets true. The one
+// that does must close t.reported when it is done reporting.
 func (t *task) claim() bool { return t.claimed.CompareAndSwap(false, true) }
 
 // execute runs one task in its executor slot and reports its outcome. The
@@ -51,7 +55,9 @@ func (w *worker) execute(t *task) {
 	stopBeats()
 
 	if errors.Is(context.Cause(taskCtx), ErrTaskGone) {
-		t.claim()
+		if t.claim() {
+			close(t.reported)
+		}
 		log.Warn("task result dropped: step functions no longer accepts it", "elapsed", time.Since(start).String())
 		return
 	}
@@ -62,6 +68,7 @@ func (w *worker) execute(t *task) {
 		log.Warn("handler returned after its task was handed back", "elapsed", time.Since(start).String())
 		return
 	}
+	defer close(t.reported)
 	if err != nil {
 		f := classify(taskCtx, err)
 		log.Warn("task failed", "error", f.name, "cause", truncate(f.cause, 1024), "elapsed", time.Since(start).String())
