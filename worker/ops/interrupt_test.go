@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -167,5 +168,30 @@ func TestSimulateStopsEvaluatingAtTheFirstEvaluatorError(t *testing.T) {
 	// Each evaluator may finish the chunk it holds; none takes another.
 	if chunks := loans / chunkLoans; evaluated > chunks/2 {
 		t.Errorf("%d of %d chunks evaluated after the kill at the first, want the evaluators to stop", evaluated, chunks)
+	}
+}
+
+// panicChaos panics at every evaluate point, as a model bug would inside an
+// evaluator goroutine.
+type panicChaos struct{}
+
+func (panicChaos) Step(_ context.Context, pt ChaosPoint) error {
+	if pt.Phase == PhaseEvaluate {
+		panic("evaluator bug")
+	}
+	return nil
+}
+
+func TestSimulateFailsTheTaskNotTheWorkerWhenAnEvaluatorPanics(t *testing.T) {
+	t.Parallel()
+	run := testRun{id: "r", scenarios: testScenarios, seed: 2, batchLoans: 200}
+	e := newEnv(t, s3local.Options{}, func(d *Deps) { d.Chaos = panicChaos{} })
+	e.generate("ds", 200, 100, workflow.LayoutSharded, 6)
+	var prep workflow.PrepareOutput
+	e.mustCall(workflow.OpPrepare, e.prepareInput("ds", run), &prep)
+	batch := fmt.Sprintf(`{"Items":[%s],"BatchInput":{"run":%s}}`, joinRaw(e.items(prep.Input)), mustJSON(prep.Run))
+	task := e.call(workflow.OpSimulate, json.RawMessage(batch))
+	if task.Status != activitytest.Failed || task.Error != activity.WorkerInternal || !strings.Contains(task.Cause, "evaluator bug") {
+		t.Errorf("task = %s %s %q, want failed with %s naming the panic", task.Status, task.Error, task.Cause, activity.WorkerInternal)
 	}
 }

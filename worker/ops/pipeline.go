@@ -12,6 +12,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
 	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
 	"github.com/montecarlo-pipeline/montecarlo/worker/model"
 	"github.com/montecarlo-pipeline/montecarlo/worker/risk"
@@ -68,8 +69,17 @@ func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, 
 	for w := range n {
 		parts[w] = risk.NewPartial(sc.Params())
 		evals.Add(1)
-		g.Go(func() error {
+		g.Go(func() (err error) {
 			defer evals.Done()
+			// A panic here would take down the worker and every task it
+			// runs (the activity loop recovers only the handler's own
+			// goroutine): fail this task instead.
+			loanID := ""
+			defer func() {
+				if r := recover(); r != nil {
+					err = activity.Errorf(activity.WorkerInternal, "simulate: panic evaluating loan %q: %v", loanID, r)
+				}
+			}()
 			ev := model.NewEvaluator(sc)
 			for c := range work {
 				if gctx.Err() != nil {
@@ -78,6 +88,7 @@ func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, 
 				t0 := time.Now()
 				for j := range c.loans {
 					l := &c.loans[j]
+					loanID = l.ID
 					res, err := ev.Evaluate(l)
 					if err != nil {
 						c.rejects = append(c.rejects, rejectEvaluated(objs[c.obj].key, c.lines[j], l, err))
