@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net/url"
 	"slices"
 	"strings"
@@ -253,7 +254,7 @@ func (o *ops) aggregate(ctx context.Context, in workflow.AggregateInput) (workfl
 		return workflow.AggregateOutput{}, err
 	}
 	sum.Objects = int64(len(counted))
-	for _, ref := range sortedKeys(counted) {
+	for _, ref := range slices.Sorted(maps.Keys(counted)) {
 		if c := counted[ref]; !c.listed {
 			bad.add("object s3://%s was counted by batch %s but is not in the input %s", ref, c.batch, describeInput(m.Input))
 		}
@@ -317,13 +318,4 @@ func (o *ops) writeReport(ctx context.Context, run workflow.RunContext, m *RunMa
 		return writtenReport{}, s3Err(ctx, err, "write report s3://%s/%s", run.Bucket, key)
 	}
 	return writtenReport{Report: rr, htmlKey: htmlKey}, nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
 }
