@@ -28,8 +28,8 @@ import (
 //     contexts are cancelled with ErrInterrupted and each is failed with
 //     WorkerInterrupted unless its handler still succeeds;
 //   - a handler that ignores its context is handed back anyway half way
-//     through HandBackTime; a result still being sent then is waited for,
-//     and Run returns by ShutdownGrace at the latest.
+//     through HandBackTime; a result or hand-back still being sent then is
+//     waited for, and Run returns by ShutdownGrace at the latest.
 //
 // Run returns nil after a clean drain. It returns an error for an invalid
 // Config, or when polling cannot work at all (the activity does not exist),
@@ -112,6 +112,9 @@ func (w *worker) run() error {
 		log.Info("worker stopped: drained")
 	case <-force.C:
 		n := w.handBackRunning()
+		// A poller may still be handing back a task that arrived during the
+		// drain; polls ended with the drain and sends end with reportCtx.
+		w.pollers.Wait()
 		log.Warn("worker stopped: handlers ignored cancellation; handed their tasks back", "tasks", n)
 	}
 	return fatal

@@ -156,3 +156,72 @@ func TestRunDoesNotReturnWhileAResultIsBeingSent(t *testing.T) {
 		t.Errorf("Run returned with %d result sends in flight: the process would exit mid-send", n)
 	}
 }
+
+// heldFailure is a server's client whose SendTaskFailure calls, but for the
+// token passed, are held until their context ends, counting calls in flight.
+type heldFailure struct {
+	*sfn.Client
+	pass     atomic.Value // string: the token whose failures go through
+	once     sync.Once
+	holding  chan struct{} // closed when the first call is held
+	inFlight atomic.Int32
+}
+
+func (h *heldFailure) SendTaskFailure(ctx context.Context, in *sfn.SendTaskFailureInput, opts ...func(*sfn.Options)) (*sfn.SendTaskFailureOutput, error) {
+	if pass, _ := h.pass.Load().(string); pass != "" && *in.TaskToken == pass {
+		return h.Client.SendTaskFailure(ctx, in, opts...)
+	}
+	h.inFlight.Add(1)
+	defer h.inFlight.Add(-1)
+	h.once.Do(func() { close(h.holding) })
+	<-ctx.Done()
+	return nil, ctx.Err()
+}
+
+// TestRunDoesNotReturnWhileAPollerHandsATaskBack stops a worker whose one
+// handler ignores cancellation while a task that arrived on the poll in
+// flight at the stop is being handed back: Run must wait for that hand-back
+// too, not return when it has handed back the running task.
+func TestRunDoesNotReturnWhileAPollerHandsATaskBack(t *testing.T) {
+	t.Parallel()
+	srv := activitytest.NewServer(t)
+	srv.PollWait = time.Hour // the spare executor's poll stays in flight
+	api := &heldFailure{Client: srv.Client(), holding: make(chan struct{})}
+	abandon := make(chan struct{})
+	t.Cleanup(func() { close(abandon) })
+	started := make(chan struct{}, 1)
+	mux := activity.NewMux()
+	mux.Register("ignore", activity.HandlerFunc(func(context.Context, []byte) ([]byte, error) {
+		started <- struct{}{}
+		<-abandon
+		return []byte(`{}`), nil
+	}))
+	cfg := testConfig(t, srv)
+	cfg.Logger = discardLogger()
+	// The drain ends at 1 s, "ignore" is handed back at 1.5 s, Run returns by 2 s.
+	cfg.ShutdownGrace, cfg.HandBackTime = 2*time.Second, time.Second
+	ctx, stop := context.WithCancel(context.Background())
+	defer stop()
+	done := make(chan error, 1)
+	go func() { done <- activity.Run(ctx, cfg, mux, api) }()
+
+	api.pass.Store(srv.Enqueue(`{"op":"ignore"}`))
+	wait := waitCtx(t)
+	select {
+	case <-started:
+	case <-wait.Done():
+		t.Fatal(`"ignore" never started`)
+	}
+	must(t, srv.WaitPolling(wait, 1))
+	stop()                                     // SIGTERM
+	srv.Enqueue(`{"op":"ignore","late":true}`) // arrives on the poll in flight: handed back
+	select {
+	case <-api.holding:
+	case <-wait.Done():
+		t.Fatal("the late task was never handed back")
+	}
+	must(t, <-done)
+	if n := api.inFlight.Load(); n != 0 {
+		t.Errorf("Run returned with %d hand-backs in flight: the process would exit mid-send", n)
+	}
+}
