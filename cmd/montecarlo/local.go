@@ -142,6 +142,11 @@ func (o *localOptions) execute(cmd *cobra.Command) error {
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first signal the run shuts down cleanly (scale in, abort the
+	// execution); unregistering then restores the default action, so a
+	// second Ctrl-C quits at once (signal.NotifyContext docs). Objects are
+	// written atomically, so even that loses no finished work.
+	context.AfterFunc(ctx, stop)
 
 	o.opts.ChaosSeed = o.chaosSeed
 	// The timeouts are derived for the scenarios this run asks for.
@@ -177,6 +182,12 @@ func (o *localOptions) execute(cmd *cobra.Command) error {
 	o.run.Progress = bars.update
 	res, err := rt.Run(ctx, o.run)
 	bars.finish()
+	if err != nil && ctx.Err() != nil && cmd.Context().Err() == nil {
+		// Ctrl-C or SIGTERM: the cause is only "context canceled"; say what
+		// the user needs to know instead.
+		return fmt.Errorf("local: interrupted: the execution was stopped and its workers scaled in; "+
+			"what was written is kept under %s, and a rerun with the same flags reuses the generated loans", rt.DataDir())
+	}
 	if err != nil {
 		return fmt.Errorf("local: %w", err)
 	}
