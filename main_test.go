@@ -168,7 +168,7 @@ func TestProgramRunsWithTheDevStackConfig(t *testing.T) {
 			continue
 		}
 		outputs := p.Outputs()
-		for _, key := range []string{"generateStateMachineArn", "simulateStateMachineArn", "cleanupStateMachineArn", "activityArn", "dataBucketName", "clusterName", "serviceName", "imageUri", "logGroupName", "vpcId"} {
+		for _, key := range []string{"generateStateMachineArn", "simulateStateMachineArn", "cleanupStateMachineArn", "stateMachineRoleArn", "generateStateMachineRoleArn", "activityArn", "dataBucketName", "clusterName", "serviceName", "imageUri", "logGroupName", "vpcId"} {
 			out, ok := outputs[key]
 			if !ok {
 				t.Errorf("stack output %s is not exported", key)
@@ -204,7 +204,7 @@ func TestEveryConfigKeyReachesTheResourceItControls(t *testing.T) {
 		{map[string]string{"availabilityZones": `["us-east-1c","us-east-1b"]`}, []target{{"aws:ec2/subnet:Subnet", "montecarlo-private-0", "availabilityZone"}}},
 		{map[string]string{"vpcCidr": "10.1.0.0/16"}, []target{{"aws:ec2/vpc:Vpc", "montecarlo-vpc", "cidrBlock"}}},
 		{map[string]string{"vpcId": "vpc-1", "subnetIds": `["subnet-a"]`}, []target{{"aws:ec2/securityGroup:SecurityGroup", "montecarlo-workers", "vpcId"}, {svc, "montecarlo-workers", "networkConfiguration"}}},
-		{map[string]string{"inputBucket": "loans-in"}, []target{{"aws:iam/rolePolicy:RolePolicy", "montecarlo-task", "policy"}, {"aws:iam/rolePolicy:RolePolicy", "montecarlo-states", "policy"}}},
+		{map[string]string{"inputBucket": "loans-in"}, []target{{"aws:iam/rolePolicy:RolePolicy", "montecarlo-task", "policy"}, {"aws:iam/rolePolicy:RolePolicy", "montecarlo-simulate-states", "policy"}}},
 		{map[string]string{"kmsKeyArn": "arn:aws:kms:us-east-1:123456789012:key/k"}, []target{{"aws:s3/bucketServerSideEncryptionConfigurationV2:BucketServerSideEncryptionConfigurationV2", "montecarlo-data", "rules"}}},
 		{map[string]string{"scratchExpirationDays": "9"}, []target{{"aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2", "montecarlo-data", "rules"}}},
 		{map[string]string{"forceDestroy": "true"}, []target{{"aws:s3/bucketV2:BucketV2", "montecarlo-data", "forceDestroy"}}},

@@ -64,17 +64,15 @@ func (p eventPattern) JSON() (string, error) {
 	return string(b), nil
 }
 
-// newCleanup creates the cleanup state machine, its role, and the rule
+// newCleanup creates the cleanup state machine, its role with the given
+// policy (stateMachineRolePolicy of workflow.WorkflowCleanup), and the rule
 // (with its role) that starts it; it returns the state machine's ARN.
-func newCleanup(ctx *pulumi.Context, name string, s settings, env environment, comp *compute, logs *cloudwatch.LogGroup, def pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (pulumi.StringOutput, error) {
+func newCleanup(ctx *pulumi.Context, name string, s settings, env environment, logs *cloudwatch.LogGroup, def, policy pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (pulumi.StringOutput, error) {
 	arns := stateMachineArnsFor(env, s.prefix)
 	smName := CleanupStateMachineName(s.prefix)
 	// Built from the fixed name, so the trigger role is known in preview.
 	cleanupArn := env.arn("states", env.region, env.accountID, "stateMachine:"+smName)
 
-	policy := comp.serviceArn.ApplyT(func(serviceArn string) (string, error) {
-		return cleanupRolePolicy(serviceArn, arns, s.tracing).JSON()
-	}).(pulumi.StringOutput)
 	role, rolePolicy, err := newRole(ctx, name+"-cleanup", "states.amazonaws.com", env, s, policy, parent)
 	if err != nil {
 		return pulumi.StringOutput{}, err

@@ -80,18 +80,18 @@ func TestCleanupRoleMayListRunsAndScaleInItsServiceOnly(t *testing.T) {
 			t.Parallel()
 			m, _ := mustDeploy(t, false, args)
 			p := rolePolicy(t, m, "mc-cleanup")
-			scale := p.statement(t, "ScaleInWorkers")
+			scale := p.statement(t, "ScaleInWorkerService")
 			if !slices.Equal(scale.Action, stringList{"ecs:UpdateService"}) || !slices.Equal(scale.Resource, stringList{testServiceArn}) {
 				t.Errorf("scale statement %+v, want ecs:UpdateService on %s", scale, testServiceArn)
 			}
-			guard := p.statement(t, "GuardListExecutions")
+			guard := p.statement(t, "GuardListRunningExecutions")
 			if !slices.Equal(guard.Action, stringList{"states:ListExecutions"}) || !slices.Equal(sorted(guard.Resource), []string{testGenerateArn, testSimulateArn}) {
 				t.Errorf("guard statement %+v, want states:ListExecutions on the two workflows", guard)
 			}
 			for _, st := range p.Statement {
 				for _, a := range st.Action {
 					switch {
-					case st.Sid == "ScaleInWorkers" || st.Sid == "GuardListExecutions":
+					case st.Sid == "ScaleInWorkerService" || st.Sid == "GuardListRunningExecutions":
 					case slices.Equal(st.Resource, stringList{"*"}) && WildcardResourceActions[a] != "" && (strings.HasPrefix(a, "logs:") || strings.HasPrefix(a, "xray:")):
 					default:
 						t.Errorf("statement %s grants %s on %v beyond listing runs, scaling in and logging", st.Sid, a, st.Resource)
@@ -152,28 +152,18 @@ func TestCleanupDefinitionIsWhatComponentsWorkflowProduces(t *testing.T) {
 	}
 }
 
-func TestStateMachineRoleMayWriteTheMapRunResultsUnderScratch(t *testing.T) {
+func TestStateMachineRolesMayWriteTheirMapRunResultsUnderScratch(t *testing.T) {
 	t.Parallel()
 	m, _ := mustDeploy(t, false, testArgs())
-	p := rolePolicy(t, m, "mc-states")
-	for _, key := range []string{
-		workflow.RunMapResultPrefix("run-1") + "/6c0e/manifest.json",
-		workflow.DatasetMapResultPrefix("default") + "/6c0e/SUCCEEDED_0.json",
+	for role, key := range map[string]string{
+		"mc-simulate-states": workflow.RunMapResultPrefix("run-1") + "/6c0e/manifest.json",
+		"mc-generate-states": workflow.DatasetMapResultPrefix("default") + "/6c0e/SUCCEEDED_0.json",
 	} {
+		p := rolePolicy(t, m, role)
 		object := testDataBucketArn + "/" + key
-		var put, get bool
-		for _, st := range p.Statement {
-			for _, r := range st.Resource {
-				prefix, wild := strings.CutSuffix(r, "*")
-				if st.Effect != "Allow" || !(r == object || wild && strings.HasPrefix(object, prefix)) {
-					continue
-				}
-				put = put || slices.Contains(st.Action, "s3:PutObject")
-				get = get || slices.Contains(st.Action, "s3:GetObject")
-			}
-		}
-		if !put || !get {
-			t.Errorf("the state machine role may put %v and get %v %s, which the ResultWriter writes", put, get, object)
+		got := p.mayOn(object)
+		if !slices.Contains(got, "s3:PutObject") || !slices.Contains(got, "s3:GetObject") {
+			t.Errorf("%s may %v on %s, which its ResultWriter writes; want s3:PutObject and s3:GetObject", role, got, object)
 		}
 	}
 }

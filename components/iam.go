@@ -3,10 +3,11 @@ package components
 import (
 	"encoding/json"
 	"fmt"
-	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+
+	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 )
 
 const policyVersion = "2012-10-17"
@@ -205,71 +206,45 @@ type stateMachineArns struct {
 
 func (a stateMachineArns) all() []string { return []string{a.generate, a.simulate} }
 
-// executionArns are the executions of a state machine and of its
-// Distributed Map children ("<name>/<map run>:<id>").
-func executionArns(stateMachineArn string) []string {
-	return []string{executionArnBase(stateMachineArn) + ":*", childExecutionArns(stateMachineArn)}
-}
-
-// childExecutionArns matches the Distributed Map children of a state
-// machine's executions only.
-func childExecutionArns(stateMachineArn string) string {
-	return executionArnBase(stateMachineArn) + "/*"
-}
-
-func executionArnBase(stateMachineArn string) string {
-	return strings.Replace(stateMachineArn, ":stateMachine:", ":execution:", 1)
-}
-
-// stateMachineRolePolicy is what the workflows may do: scale their one
-// service, run and watch their own children, read input and write results
-// (ItemReader and ResultWriter run as this role), and log and trace. The
-// ResultWriter is the only writer, under ScratchPrefix
-// (workflow.RunMapResultPrefix, workflow.DatasetMapResultPrefix); datasets
-// and runs are the workers' to write.
-func stateMachineRolePolicy(serviceArn string, sms stateMachineArns, b bucketAccess, tracing bool) PolicyDocument {
-	st := []Statement{
-		{
-			Sid: "ScaleWorkers", Effect: "Allow",
-			Action:   []string{"ecs:UpdateService", "ecs:DescribeServices"},
-			Resource: []string{serviceArn},
-		},
-		{
-			// The Distributed Map starts child executions of its own state
-			// machine (Step Functions guide, "IAM policies for using
-			// Distributed Map states").
-			Sid: "StartOwnChildren", Effect: "Allow",
-			Action:   []string{"states:StartExecution"},
-			Resource: sms.all(),
-		},
-		{
-			Sid: "ManageOwnExecutions", Effect: "Allow",
-			Action:   []string{"states:DescribeExecution", "states:StopExecution"},
-			Resource: append(executionArns(sms.generate), executionArns(sms.simulate)...),
-		},
-		{
-			// Redriving a parent execution stopped or timed out in its
-			// Distributed Map redrives the Map Run's unsuccessful children,
-			// as this role (Step Functions developer guide, "Redriving Map
-			// Runs", IAM permissions to redrive a Map Run); operate.Redrive
-			// does that.
-			Sid: "RedriveOwnMapRuns", Effect: "Allow",
-			Action:   []string{"states:RedriveExecution"},
-			Resource: []string{childExecutionArns(sms.generate), childExecutionArns(sms.simulate)},
-		},
-		{
-			// The guard refuses to start while a run of either workflow is
-			// RUNNING.
-			Sid: "GuardListExecutions", Effect: "Allow",
-			Action:   []string{"states:ListExecutions"},
-			Resource: sms.all(),
-		},
+// stateMachineRolePolicy is what the state machine of one workflow
+// (workflow.WorkflowGenerate, WorkflowSimulate or WorkflowCleanup) may do.
+// Each state machine has its own role, so Generate cannot start, stop or
+// redrive Simulate's executions and the reverse (DESIGN.md: the state
+// machine role may update its one service and start its own child
+// executions). The grants its definition needs come from
+// workflow.Config.StateMachineStatements, derived from the same config as
+// the definition, so the two cannot drift. Added here is only what the
+// component knows: CloudWatch Logs vended delivery and X-Ray (how logging
+// and tracing are configured), the bucket's KMS key for the ItemReader and
+// ResultWriter of Generate and Simulate, and read access to a brought input
+// bucket for Simulate, the only workflow that reads input loans.
+func stateMachineRolePolicy(cfg workflow.Config, flow string, b bucketAccess, tracing bool) (PolicyDocument, error) {
+	derived, err := cfg.StateMachineStatements(flow)
+	if err != nil {
+		return PolicyDocument{}, fmt.Errorf("%s state machine role: %w", flow, err)
 	}
-	st = append(st, b.readStatements()...)
-	st = append(st, b.writeStatements([]string{ScratchPrefix})...)
-	st = append(st, b.kmsStatements()...)
+	st := make([]Statement, 0, len(derived)+5)
+	for _, d := range derived {
+		st = append(st, Statement{
+			Sid: d.Sid, Effect: d.Effect, Action: d.Action, Resource: d.Resource,
+			Condition: Condition(d.Condition),
+		})
+	}
+	if flow != workflow.WorkflowCleanup {
+		// The Map Run's ItemReader and ResultWriter read and write
+		// SSE-KMS objects as this role.
+		st = append(st, b.kmsStatements()...)
+	}
+	if flow == workflow.WorkflowSimulate && b.separateInput() {
+		// The Simulate ItemReader reads the manifest or lists the prefix
+		// an execution input names in the brought bucket (RunInput.InputBucket).
+		st = append(st,
+			Statement{Sid: "ReadInput", Effect: "Allow", Action: []string{"s3:GetObject"}, Resource: []string{b.inputBucketArn + "/*"}},
+			Statement{Sid: "ListInput", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: []string{b.inputBucketArn}},
+		)
+	}
 	st = append(st, stateMachineObservability(tracing)...)
-	return PolicyDocument{Version: policyVersion, Statement: st}
+	return PolicyDocument{Version: policyVersion, Statement: st}, nil
 }
 
 // stateMachineObservability lets a state machine deliver its logs to
@@ -283,26 +258,6 @@ func stateMachineObservability(tracing bool) []Statement {
 			"xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets"))
 	}
 	return st
-}
-
-// cleanupRolePolicy is what the cleanup state machine may do: list the
-// RUNNING executions of the two workflows and scale their one service in.
-// It matches workflow's StateMachineStatements(WorkflowCleanup).
-func cleanupRolePolicy(serviceArn string, sms stateMachineArns, tracing bool) PolicyDocument {
-	st := []Statement{
-		{
-			Sid: "ScaleInWorkers", Effect: "Allow",
-			Action:   []string{"ecs:UpdateService"},
-			Resource: []string{serviceArn},
-		},
-		{
-			Sid: "GuardListExecutions", Effect: "Allow",
-			Action:   []string{"states:ListExecutions"},
-			Resource: sms.all(),
-		},
-	}
-	st = append(st, stateMachineObservability(tracing)...)
-	return PolicyDocument{Version: policyVersion, Statement: st}
 }
 
 // cleanupTriggerPolicy is what EventBridge may do with the rule's role:
@@ -319,8 +274,9 @@ func cleanupTriggerPolicy(cleanupArn string) PolicyDocument {
 
 // newRole creates a role the given service assumes, with one inline policy.
 // The returned resource is the policy, so dependants can wait for the
-// permissions, not just the role.
-func newRole(ctx *pulumi.Context, name, service string, env environment, s settings, policy pulumi.StringInput, parent pulumi.ResourceOrInvokeOption) (*iam.Role, *iam.RolePolicy, error) {
+// permissions, not just the role. opts (e.g. aliases) apply to both.
+func newRole(ctx *pulumi.Context, name, service string, env environment, s settings, policy pulumi.StringInput, parent pulumi.ResourceOrInvokeOption, opts ...pulumi.ResourceOption) (*iam.Role, *iam.RolePolicy, error) {
+	opts = append([]pulumi.ResourceOption{parent}, opts...)
 	trust, err := assumeRolePolicy(service, env.accountID).JSON()
 	if err != nil {
 		return nil, nil, err
@@ -328,14 +284,14 @@ func newRole(ctx *pulumi.Context, name, service string, env environment, s setti
 	role, err := iam.NewRole(ctx, name, &iam.RoleArgs{
 		AssumeRolePolicy: pulumi.String(trust),
 		Tags:             tagMap(s),
-	}, parent)
+	}, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
 	rp, err := iam.NewRolePolicy(ctx, name, &iam.RolePolicyArgs{
 		Role:   role.ID(),
 		Policy: policy,
-	}, parent)
+	}, opts...)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -191,8 +191,14 @@ type MonteCarloPipeline struct {
 	TaskRoleArn pulumi.StringOutput `pulumi:"taskRoleArn"`
 	// ExecutionRoleArn is the role ECS uses to pull the image and write logs.
 	ExecutionRoleArn pulumi.StringOutput `pulumi:"executionRoleArn"`
-	// StateMachineRoleArn is the role both state machines run as.
+	// StateMachineRoleArn is the role the Simulate state machine runs as
+	// (the output's name predates one role per state machine, when both
+	// workflows shared it).
 	StateMachineRoleArn pulumi.StringOutput `pulumi:"stateMachineRoleArn"`
+	// GenerateStateMachineRoleArn is the role the Generate state machine
+	// runs as. Each state machine has its own role, which may start, stop
+	// and redrive only its own executions.
+	GenerateStateMachineRoleArn pulumi.StringOutput `pulumi:"generateStateMachineRoleArn"`
 	// CleanupStateMachineArn is the ARN of the cleanup state machine, which
 	// an EventBridge rule starts when a run ends ABORTED, TIMED_OUT or
 	// FAILED: it scales the workers in unless another run is in progress.
@@ -263,7 +269,8 @@ func NewMonteCarloPipeline(ctx *pulumi.Context, name string, args *MonteCarloPip
 	p.WorkerSecurityGroupID = net.workerSecurityGroupID
 	p.TaskRoleArn = comp.taskRoleArn
 	p.ExecutionRoleArn = comp.executionRoleArn
-	p.StateMachineRoleArn = flow.roleArn
+	p.StateMachineRoleArn = flow.simulateRoleArn
+	p.GenerateStateMachineRoleArn = flow.generateRoleArn
 	p.CleanupStateMachineArn = flow.cleanupArn
 
 	if err := ctx.RegisterResourceOutputs(p, p.Outputs()); err != nil {
@@ -330,23 +337,24 @@ func lookupEnvironment(ctx *pulumi.Context, parent pulumi.ResourceOrInvokeOption
 // run` and stack references.
 func (p *MonteCarloPipeline) Outputs() pulumi.Map {
 	return pulumi.Map{
-		"generateStateMachineArn":  p.GenerateStateMachineArn,
-		"simulateStateMachineArn":  p.SimulateStateMachineArn,
-		"activityArn":              p.ActivityArn,
-		"dataBucketName":           p.DataBucketName,
-		"inputBucketName":          p.InputBucketName,
-		"clusterName":              p.ClusterName,
-		"serviceName":              p.ServiceName,
-		"imageUri":                 p.ImageURI,
-		"repositoryUrl":            p.RepositoryURL,
-		"logGroupName":             p.LogGroupName,
-		"stateMachineLogGroupName": p.StateMachineLogGroupName,
-		"vpcId":                    p.VpcID,
-		"subnetIds":                p.SubnetIDs,
-		"workerSecurityGroupId":    p.WorkerSecurityGroupID,
-		"taskRoleArn":              p.TaskRoleArn,
-		"executionRoleArn":         p.ExecutionRoleArn,
-		"stateMachineRoleArn":      p.StateMachineRoleArn,
-		"cleanupStateMachineArn":   p.CleanupStateMachineArn,
+		"generateStateMachineArn":     p.GenerateStateMachineArn,
+		"simulateStateMachineArn":     p.SimulateStateMachineArn,
+		"activityArn":                 p.ActivityArn,
+		"dataBucketName":              p.DataBucketName,
+		"inputBucketName":             p.InputBucketName,
+		"clusterName":                 p.ClusterName,
+		"serviceName":                 p.ServiceName,
+		"imageUri":                    p.ImageURI,
+		"repositoryUrl":               p.RepositoryURL,
+		"logGroupName":                p.LogGroupName,
+		"stateMachineLogGroupName":    p.StateMachineLogGroupName,
+		"vpcId":                       p.VpcID,
+		"subnetIds":                   p.SubnetIDs,
+		"workerSecurityGroupId":       p.WorkerSecurityGroupID,
+		"taskRoleArn":                 p.TaskRoleArn,
+		"executionRoleArn":            p.ExecutionRoleArn,
+		"stateMachineRoleArn":         p.StateMachineRoleArn,
+		"generateStateMachineRoleArn": p.GenerateStateMachineRoleArn,
+		"cleanupStateMachineArn":      p.CleanupStateMachineArn,
 	}
 }

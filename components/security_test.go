@@ -215,11 +215,15 @@ func TestDataBucketWithKMSKeyUsesSSEKMSAndGrantsTheKey(t *testing.T) {
 	if def["sseAlgorithm"] != "aws:kms" || def["kmsMasterKeyId"] != key || rule["bucketKeyEnabled"] != true {
 		t.Errorf("encryption rule = %v, want aws:kms with the key and a bucket key", rule)
 	}
-	for _, role := range []string{"mc-task", "mc-states"} {
+	for _, role := range []string{"mc-task", "mc-generate-states", "mc-simulate-states"} {
 		p := rolePolicy(t, m, role)
 		if got := p.allowedOn(key); !hasAll(got, "kms:Decrypt", "kms:GenerateDataKey") {
 			t.Errorf("%s may %v on the key, want Decrypt and GenerateDataKey", role, got)
 		}
+	}
+	// The cleanup touches no object.
+	if got := rolePolicy(t, m, "mc-cleanup").allowedOn(key); len(got) > 0 {
+		t.Errorf("mc-cleanup may %v on the key, which it never uses", got)
 	}
 }
 

@@ -174,7 +174,8 @@ func TestNilAndZeroArgsMeanTheDocumentedDefaults(t *testing.T) {
 				"activityArn": p.ActivityArn, "dataBucketName": p.DataBucketName, "clusterName": p.ClusterName,
 				"serviceName": p.ServiceName, "imageUri": p.ImageURI, "logGroupName": p.LogGroupName, "vpcId": p.VpcID,
 				"taskRoleArn": p.TaskRoleArn, "executionRoleArn": p.ExecutionRoleArn, "stateMachineRoleArn": p.StateMachineRoleArn,
-				"stateMachineLogGroupName": p.StateMachineLogGroupName, "workerSecurityGroupId": p.WorkerSecurityGroupID,
+				"generateStateMachineRoleArn": p.GenerateStateMachineRoleArn,
+				"stateMachineLogGroupName":    p.StateMachineLogGroupName, "workerSecurityGroupId": p.WorkerSecurityGroupID,
 			} {
 				if v := awaitString(t, out); v == "" {
 					t.Errorf("output %s is empty", name)

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sfn"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
@@ -12,7 +13,7 @@ import (
 
 // StateMachineNames returns the fixed names of the Generate and Simulate
 // state machines for a name prefix. They are deterministic so that each
-// definition and the state machine role can name both ARNs before either
+// definition and each state machine role can name both ARNs before either
 // state machine exists.
 func StateMachineNames(prefix string) (generate, simulate string) {
 	return prefix + "-generate", prefix + "-simulate"
@@ -29,8 +30,11 @@ type orchestration struct {
 	generateArn  pulumi.StringOutput
 	simulateArn  pulumi.StringOutput
 	logGroupName pulumi.StringOutput
-	roleArn      pulumi.StringOutput
-	cleanupArn   pulumi.StringOutput
+	// generateRoleArn and simulateRoleArn are the roles of the two
+	// workflows' state machines.
+	generateRoleArn pulumi.StringOutput
+	simulateRoleArn pulumi.StringOutput
+	cleanupArn      pulumi.StringOutput
 }
 
 // newActivity creates the activity the workers poll. In pulumi-aws v6 the
@@ -64,30 +68,40 @@ func newOrchestration(ctx *pulumi.Context, name string, s settings, env environm
 		return nil, err
 	}
 
-	arns := stateMachineArnsFor(env, s.prefix)
-	policy := pulumi.All(comp.serviceArn, bucketAccessOutput(env, store)).ApplyT(func(v []any) (string, error) {
-		return stateMachineRolePolicy(v[0].(string), arns, v[1].(bucketAccess), s.tracing).JSON()
-	}).(pulumi.StringOutput)
-	role, rolePolicy, err := newRole(ctx, name+"-states", "states.amazonaws.com", env, s, policy, parent)
+	policy := func(flow string) pulumi.StringOutput {
+		return stateMachinePolicyOutput(s, env, store, comp, activityArn, flow)
+	}
+	// Each state machine runs as its own role (stateMachineRolePolicy).
+	// The Simulate role keeps the logical name of the role both workflows
+	// once shared, so an update keeps its ARN (the stateMachineRoleArn
+	// output) instead of replacing it.
+	genRole, genPolicy, err := newRole(ctx, name+"-generate-states", "states.amazonaws.com", env, s, policy(workflow.WorkflowGenerate), parent)
+	if err != nil {
+		return nil, err
+	}
+	simRole, simPolicy, err := newRole(ctx, name+"-simulate-states", "states.amazonaws.com", env, s, policy(workflow.WorkflowSimulate), parent,
+		pulumi.Aliases([]pulumi.Alias{{Name: pulumi.String(name + "-states")}}))
 	if err != nil {
 		return nil, err
 	}
 
 	defs := definitionsOutput(s, env, activityArn, store.dataBucket, comp.clusterName, comp.serviceName)
 	genName, simName := StateMachineNames(s.prefix)
-	o := &orchestration{logGroupName: logs.Name, roleArn: role.Arn}
+	o := &orchestration{logGroupName: logs.Name, generateRoleArn: genRole.Arn, simulateRoleArn: simRole.Arn}
 	for _, sm := range []struct {
 		workflow, name string
+		role           *iam.Role
+		rolePolicy     *iam.RolePolicy
 		arn            *pulumi.StringOutput
 	}{
-		{workflow.WorkflowGenerate, genName, &o.generateArn},
-		{workflow.WorkflowSimulate, simName, &o.simulateArn},
+		{workflow.WorkflowGenerate, genName, genRole, genPolicy, &o.generateArn},
+		{workflow.WorkflowSimulate, simName, simRole, simPolicy, &o.simulateArn},
 	} {
 		res, err := sfn.NewStateMachine(ctx, name+"-"+sm.workflow, &sfn.StateMachineArgs{
 			Name: pulumi.String(sm.name),
 			// Express workflows cannot run activity tasks.
 			Type:       pulumi.String("STANDARD"),
-			RoleArn:    role.Arn,
+			RoleArn:    sm.role.Arn,
 			Definition: defs.MapIndex(pulumi.String(sm.workflow)),
 			LoggingConfiguration: sfn.StateMachineLoggingConfigurationArgs{
 				// Log streams of vended logs need the ":*" suffix.
@@ -98,7 +112,7 @@ func newOrchestration(ctx *pulumi.Context, name string, s settings, env environm
 			TracingConfiguration: sfn.StateMachineTracingConfigurationArgs{Enabled: pulumi.Bool(s.tracing)},
 			Tags:                 tagMap(s),
 			// Creation checks the role can deliver logs: wait for the policy.
-		}, parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy}))
+		}, parent, pulumi.DependsOn([]pulumi.Resource{sm.rolePolicy}))
 		if err != nil {
 			return nil, err
 		}
@@ -106,7 +120,8 @@ func newOrchestration(ctx *pulumi.Context, name string, s settings, env environm
 	}
 
 	cleanupDef := cleanupDefinitionOutput(s, env, activityArn, store.dataBucket, comp.clusterName, comp.serviceName)
-	if o.cleanupArn, err = newCleanup(ctx, name, s, env, comp, logs, cleanupDef, parent); err != nil {
+	cleanupPolicy := policy(workflow.WorkflowCleanup)
+	if o.cleanupArn, err = newCleanup(ctx, name, s, env, logs, cleanupDef, cleanupPolicy, parent); err != nil {
 		return nil, err
 	}
 	return o, nil
@@ -127,6 +142,20 @@ func definitionsOutput(s settings, env environment, activityArn, dataBucket, clu
 		}
 		return out, nil
 	}).(pulumi.StringMapOutput)
+}
+
+// stateMachinePolicyOutput renders the inline policy of one workflow's
+// state machine role (stateMachineRolePolicy) once the deploy-time names
+// are known, from the same workflow.Config as its definition.
+func stateMachinePolicyOutput(s settings, env environment, store *storage, comp *compute, activityArn pulumi.StringOutput, flow string) pulumi.StringOutput {
+	return pulumi.All(activityArn, store.dataBucket, comp.clusterName, comp.serviceName, bucketAccessOutput(env, store)).ApplyT(func(v []any) (string, error) {
+		cfg := workflowConfig(s, env, v[0].(string), v[1].(string), v[2].(string), v[3].(string))
+		doc, err := stateMachineRolePolicy(cfg, flow, v[4].(bucketAccess), s.tracing)
+		if err != nil {
+			return "", err
+		}
+		return doc.JSON()
+	}).(pulumi.StringOutput)
 }
 
 // workflowConfig is the workflow.Config of this deployment: the validated

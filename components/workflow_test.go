@@ -29,7 +29,9 @@ func TestStateMachinesAreStandardLoggedAndTracedWithFixedNames(t *testing.T) {
 				if tc, _ := sm.Value("tracingConfiguration").(map[string]any); tc["enabled"] != true {
 					t.Errorf("%s tracing %v, want enabled", sm.Name, tc)
 				}
-				rolePolicy := "mc-states"
+				// Each state machine has its own role (mc-cleanup's is
+				// named like its state machine).
+				rolePolicy := sm.Name + "-states"
 				if sm.Name == "mc-cleanup" {
 					rolePolicy = "mc-cleanup"
 				}

@@ -12,6 +12,9 @@ type Statement struct {
 	Effect   string   `json:"Effect"`
 	Action   []string `json:"Action"`
 	Resource []string `json:"Resource"`
+	// Condition is the statement's condition block (operator -> key ->
+	// value or values); nil for none.
+	Condition map[string]map[string]any `json:"Condition,omitempty"`
 }
 
 // StateMachineStatements returns what the role of one workflow's state
