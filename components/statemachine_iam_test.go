@@ -157,3 +157,21 @@ func statesActions(actions []string) []string {
 	}
 	return out
 }
+
+func TestSimulateRoleReadsTheDataBucketOnlyUnderTheWorkersPrefixes(t *testing.T) {
+	t.Parallel()
+	m, _ := mustDeploy(t, false, testArgs())
+	p := rolePolicy(t, m, "mc-simulate-states")
+	for _, prefix := range WritablePrefixes {
+		if got := p.mayOn(testDataBucketArn + "/" + prefix + "x"); !slices.Contains(got, "s3:GetObject") {
+			t.Errorf("the Simulate role may %v under %s, want s3:GetObject (the workers read there)", got, prefix)
+		}
+	}
+	if got := p.mayOn(testDataBucketArn + "/private/x"); slices.Contains(got, "s3:GetObject") {
+		t.Errorf("the Simulate role may get objects outside %v", WritablePrefixes)
+	}
+	list := p.statement(t, "ListItems")
+	if got := toStrings(list.Condition["StringLike"]["s3:prefix"]); !slices.Equal(sorted(got), sorted(prefixPatterns(WritablePrefixes))) {
+		t.Errorf("ListBucket prefix condition %v, want %v", got, prefixPatterns(WritablePrefixes))
+	}
+}

@@ -33,6 +33,8 @@ type Statement struct {
 // https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html;
 // RedriveExecution on the child executions, which a redriven parent
 // redrives ("Redriving Map Runs", IAM permissions to redrive a Map Run).
+// Reads of Config.DataBucket stay under the prefixes the workers read
+// (datasets/, runs/, scratch/): input elsewhere could not be simulated.
 func (c Config) StateMachineStatements(workflow string) ([]Statement, error) {
 	c = c.WithDefaults()
 	if err := c.Validate(); err != nil {
@@ -49,12 +51,12 @@ func (c Config) StateMachineStatements(workflow string) ([]Statement, error) {
 		return []Statement{guard, allow("ScaleInWorkerService", []string{"ecs:UpdateService"}, c.ServiceArn())}, nil
 	}
 	var own string
-	var dataPrefix string // where the workflow reads and writes
+	var readRoots []string // where in the data bucket the ItemReader reads
 	switch workflow {
 	case WorkflowGenerate:
-		own, dataPrefix = c.GenerateStateMachineName, datasetsRoot
+		own, readRoots = c.GenerateStateMachineName, []string{datasetsRoot}
 	case WorkflowSimulate:
-		own, dataPrefix = c.SimulateStateMachineName, ""
+		own, readRoots = c.SimulateStateMachineName, workerReadRoots
 	default:
 		return nil, fmt.Errorf("workflow: statements for %q: want %q, %q or %q", workflow, WorkflowGenerate, WorkflowSimulate, WorkflowCleanup)
 	}
@@ -71,16 +73,31 @@ func (c Config) StateMachineStatements(workflow string) ([]Statement, error) {
 		allow("StartMapChildren", []string{"states:StartExecution"}, c.StateMachineArn(own)),
 		allow("ManageMapChildren", []string{"states:DescribeExecution", "states:RedriveExecution", "states:StopExecution"},
 			fmt.Sprintf("arn:%s:states:%s:%s:execution:%s/*", c.Partition, c.Region, c.AccountID, own)),
-		allow("ReadItems", []string{"s3:GetObject"}, bucket+"/"+dataPrefix+"*"),
 	}
+	objects := make([]string, 0, len(readRoots))
+	prefixes := make([]any, 0, len(readRoots))
+	for _, r := range readRoots {
+		objects = append(objects, bucket+"/"+r+"*")
+		prefixes = append(prefixes, r+"*")
+	}
+	st = append(st, allow("ReadItems", []string{"s3:GetObject"}, objects...))
 	if workflow == WorkflowSimulate {
-		st = append(st, allow("ListItems", []string{"s3:ListBucket"}, bucket))
+		// listObjectsV2 sends the input prefix as s3:prefix.
+		list := allow("ListItems", []string{"s3:ListBucket"}, bucket)
+		list.Condition = map[string]map[string]any{"StringLike": {"s3:prefix": prefixes}}
+		st = append(st, list)
 	}
 	st = append(st, allow("WriteMapResults",
 		[]string{"s3:AbortMultipartUpload", "s3:GetObject", "s3:ListMultipartUploadParts", "s3:PutObject"},
 		bucket+"/"+writePrefix+"*"))
 	return st, nil
 }
+
+// workerReadRoots are the data bucket prefixes the workers may read (the
+// component's task role): Simulate input in the data bucket must lie under
+// one of them for its batches to be read, so the Simulate ItemReader needs
+// no more of the data bucket than that.
+var workerReadRoots = []string{datasetsRoot, runsRoot, ScratchPrefix}
 
 // ServiceArn returns the ARN of the worker ECS service (the long ARN format,
 // which names the cluster).

@@ -158,3 +158,81 @@ func TestStatementsLetTheResultWriterWriteOnlyUnderScratch(t *testing.T) {
 		})
 	}
 }
+
+func TestStatementsReadTheDataBucketOnlyWhereTheWorkersRead(t *testing.T) {
+	t.Parallel()
+	c := testConfig().WithDefaults()
+	bucket := "arn:aws:s3:::" + c.DataBucket
+	for _, tc := range []struct {
+		workflow        string
+		readable        []string
+		notReadable     []string
+		listedPrefixes  []string
+		refusedPrefixes []string
+	}{
+		{
+			workflow:    WorkflowGenerate,
+			readable:    []string{PlanKey("bank")},
+			notReadable: []string{"runs/run-1/report.json", "private/secrets.csv", "inventory/manifest.json"},
+		},
+		{
+			workflow:        WorkflowSimulate,
+			readable:        []string{ManifestKey("bank"), RunManifestKey("run-1"), RunMapResultPrefix("run-1") + "/x/manifest.json"},
+			notReadable:     []string{"private/secrets.csv", "inventory/manifest.json"},
+			listedPrefixes:  []string{DatasetPrefix("bank"), "runs/run-1/", ScratchPrefix},
+			refusedPrefixes: []string{"", "private/", "inventory/"},
+		},
+	} {
+		t.Run(tc.workflow+" reads only under the worker prefixes", func(t *testing.T) {
+			t.Parallel()
+			st, err := c.StateMachineStatements(tc.workflow)
+			if err != nil {
+				t.Fatal(err)
+			}
+			mayGet := func(key string) bool {
+				for _, s := range st {
+					for _, r := range s.Resource {
+						if slices.Contains(s.Action, "s3:GetObject") && allows(r, bucket+"/"+key) {
+							return true
+						}
+					}
+				}
+				return false
+			}
+			for _, k := range tc.readable {
+				if !mayGet(k) {
+					t.Errorf("the role may not get %s", k)
+				}
+			}
+			for _, k := range tc.notReadable {
+				if mayGet(k) {
+					t.Errorf("the role may get %s", k)
+				}
+			}
+			mayList := func(prefix string) bool {
+				for _, s := range st {
+					if !slices.Contains(s.Action, "s3:ListBucket") || !slices.Contains(s.Resource, bucket) {
+						continue
+					}
+					patterns, _ := s.Condition["StringLike"]["s3:prefix"].([]any)
+					for _, p := range patterns {
+						if allows(p.(string), prefix) {
+							return true
+						}
+					}
+				}
+				return false
+			}
+			for _, p := range tc.listedPrefixes {
+				if !mayList(p) {
+					t.Errorf("the role may not list %q", p)
+				}
+			}
+			for _, p := range tc.refusedPrefixes {
+				if mayList(p) {
+					t.Errorf("the role may list %q", p)
+				}
+			}
+		})
+	}
+}
