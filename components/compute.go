@@ -32,7 +32,6 @@ const (
 type compute struct {
 	clusterName      pulumi.StringOutput
 	serviceName      pulumi.StringOutput
-	serviceArn       pulumi.StringOutput
 	logGroupName     pulumi.StringOutput
 	taskRoleArn      pulumi.StringOutput
 	executionRoleArn pulumi.StringOutput
@@ -143,13 +142,11 @@ func newCompute(ctx *pulumi.Context, name string, s settings, env environment, n
 		return nil, err
 	}
 
-	serviceArn := pulumi.All(cluster.Name, svc.Name).ApplyT(func(v []any) string {
-		return env.arn("ecs", env.region, env.accountID, fmt.Sprintf("service/%s/%s", v[0], v[1]))
-	}).(pulumi.StringOutput)
+	// The state machine roles name the service by workflow.Config.ServiceArn,
+	// from the same names as their definitions.
 	return &compute{
 		clusterName:      cluster.Name,
 		serviceName:      svc.Name,
-		serviceArn:       serviceArn,
 		logGroupName:     logs.Name,
 		taskRoleArn:      taskRole.Arn,
 		executionRoleArn: execRole.Arn,
