@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+
+	"github.com/montecarlo-pipeline/montecarlo/worker/scenariofile"
 )
 
 // ModelVersion identifies the model equations. Bump it whenever a change can
@@ -91,6 +93,16 @@ type Params struct {
 	// CCFUndrawn is the share of a line's undrawn amount drawn by default
 	// (MODEL.md: 40%).
 	CCFUndrawn float64 `json:"ccfUndrawn"`
+
+	// TailShift is the importance-sampling shift theta of the mean of the
+	// credit-cycle innovations (MODEL.md section 4, Glasserman and Li 2005);
+	// 0 is plain Monte Carlo. Each scenario carries its likelihood ratio
+	// (Scenarios.Weight).
+	TailShift float64 `json:"tailShift"`
+	// Scenario, when set, replaces the rate ramp and the deterministic macro
+	// means with a scenario file's paths (MODEL.md section 1). It is part of
+	// the parameters, so it is recorded and hashed with them.
+	Scenario *scenariofile.Path `json:"scenarioPath,omitempty"`
 }
 
 // DefaultParams returns the parameters of MODEL.md.
@@ -98,7 +110,7 @@ func DefaultParams() Params {
 	return Params{
 		Seed:                    1,
 		Scenarios:               10_000,
-		HorizonMonths:           12,
+		HorizonMonths:           27,
 		R0Annual:                0.0433,
 		TargetRateAnnual:        0.08,
 		RampMonths:              12,

@@ -39,6 +39,9 @@ type Result struct {
 	// a line the drawn amount plus CCFUndrawn of the undrawn. Scenario losses
 	// use the scheduled balance at the simulated default month instead.
 	EADUSD float64 `json:"ead" parquet:"ead"`
+	// AvgBalanceUSD is the loan's average balance over the horizon (the
+	// denominator of the Federal Reserve's loss rates; MODEL.md section 4).
+	AvgBalanceUSD float64 `json:"avg_balance" parquet:"avg_balance"`
 	// LGD is the loss given default at EADUSD.
 	LGD float64 `json:"lgd" parquet:"lgd"`
 	// ExpectedLossUSD is StressedPD * EADUSD * LGD.
