@@ -31,8 +31,8 @@ var FitWindow = struct{ First, Last Quarter }{
 
 // PrimaryLag is the lag, in quarters, of unemployment behind the charge-off
 // rate in the reported fit. Zero: over 2006-2010 the contemporaneous
-// regression fits best for both real-estate series (R^2 0.72 against 0.60 at
-// one quarter and 0.48 at two), because real-estate charge-offs rose with
+// regression fits best for both real-estate series (R^2 0.72 against about
+// 0.6 at one quarter and 0.5 at two), because real-estate charge-offs rose with
 // house prices before unemployment did; lagged fits are reported beside it
 // (FitSeries) as a sensitivity, and they give smaller elasticities.
 const PrimaryLag = 0
