@@ -411,3 +411,16 @@ func TestQuarterArithmetic(t *testing.T) {
 		t.Errorf("ParseQuarter(2010Q4) = %v, %v", p, err)
 	}
 }
+
+func TestElasticitiesMap(t *testing.T) {
+	m, err := Elasticities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(m) != len(Segments) {
+		t.Fatalf("%d segments", len(m))
+	}
+	if m[ResidentialMortgage] != m[HomeEquity] || m[CreditCard] != 0.17 || m[CommercialTerm] != 0.3 {
+		t.Errorf("got %v", m)
+	}
+}

@@ -243,3 +243,18 @@ func OLS(x, y []float64) (Regression, error) {
 	r.SEHAC = math.Sqrt(s*float64(n)/float64(n-2)) / sxx
 	return r, nil
 }
+
+// Elasticities returns FitElasticities as segment to eta, the form the
+// model's Params take. Unfitted segments carry MODEL.md's order of
+// magnitude; call FitElasticities to tell them apart.
+func Elasticities() (map[string]float64, error) {
+	fits, err := FitElasticities()
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]float64, len(fits))
+	for _, f := range fits {
+		out[f.Segment] = f.Eta
+	}
+	return out, nil
+}
