@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -32,6 +33,9 @@ func (p RunParams) Validate(workflow string) error {
 	}
 	if p.HorizonMonths < 1 || p.HorizonMonths > MaxHorizonMonths {
 		bad(`"horizonMonths" = %d: want 1 to %d`, p.HorizonMonths, MaxHorizonMonths)
+	}
+	if math.IsNaN(p.TailShift) || p.TailShift < 0 || p.TailShift > MaxTailShift {
+		bad(`"tailShift" = %g: want 0 (plain Monte Carlo) to %g`, p.TailShift, MaxTailShift)
 	}
 	if len(p.Params) > 0 {
 		var obj map[string]json.RawMessage
@@ -68,6 +72,10 @@ func (p RunParams) Validate(workflow string) error {
 				bad(`"%s" = %q: want the key of an object, without a leading or trailing slash`, key, v)
 			}
 		}
+		if k := p.ScenarioKey; k != "" && (strings.HasPrefix(k, "/") || strings.HasSuffix(k, "/") || strings.HasPrefix(k, "s3://") || len(k) > 1024) {
+			bad(`"scenarioKey" = %q: want the key of a scenario file in the data bucket, without s3://, a leading or trailing slash (e.g. %q)`,
+				k, ScenarioKeyFor("<sha256>", "scenario.csv"))
+		}
 		if p.InputBucket != "" && !bucketRE.MatchString(p.InputBucket) {
 			bad(`"inputBucket" = %q: want an S3 bucket name (3-63 of a-z 0-9 . -)`, p.InputBucket)
 		}
@@ -88,6 +96,20 @@ func DecodeRunParams(data []byte) (RunParams, error) {
 		return RunParams{}, fmt.Errorf("run input: %w", err)
 	}
 	return p, nil
+}
+
+// LoanScenarioNanosAt returns what one loan in one scenario costs over a
+// horizon of horizonMonths, given nanos, its cost at DefaultHorizonMonths
+// (Config.LoanScenarioNanos): the model steps every loan month by month, so
+// a longer horizon costs proportionally more; a shorter one is charged the
+// default's cost, so a run never gets larger batches than the timeout
+// derivation assumed. prepare sizes batches with it, so a 120-month run
+// gets batches about 4.4 times smaller instead of timeouts.
+func LoanScenarioNanosAt(nanos, horizonMonths int) int {
+	if horizonMonths <= DefaultHorizonMonths {
+		return nanos
+	}
+	return (nanos*horizonMonths + DefaultHorizonMonths - 1) / DefaultHorizonMonths
 }
 
 // BatchItems is prepare's rule for MaxItemsPerBatch: how many input
