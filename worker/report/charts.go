@@ -29,14 +29,25 @@ type lossMarker struct {
 	ci                risk.Interval
 }
 
+// lossMarkers are the figures the loss histogram marks, in label-row
+// order; a tail figure that is not reported is marked nowhere (its row
+// stays empty), an indicative one carries the mark.
 func lossMarkers(ls risk.LossStats) []lossMarker {
-	return []lossMarker{
+	t99, t999 := status(ls.Tail99), status(ls.Tail999)
+	ms := []lossMarker{
 		{"expected_loss", "Expected loss", "m-el", ls.ExpectedLoss, ls.ExpectedLossCI},
-		{"var_99", "VaR 99%", "m-var99", ls.VaR99, ls.VaR99CI},
-		{"es_99", "ES 99%", "m-es99", ls.ES99, ls.ES99CI},
-		{"var_999", "VaR 99.9%", "m-var999", ls.VaR999, ls.VaR999CI},
-		{"es_999", "ES 99.9%", "m-es999", ls.ES999, ls.ES999CI},
+		{"var_99", "VaR 99%" + mark(t99), "m-var99", ls.VaR99, ls.VaR99CI},
+		{"es_99", "ES 99%" + mark(t99), "m-es99", ls.ES99, ls.ES99CI},
+		{"var_999", "VaR 99.9%" + mark(t999), "m-var999", ls.VaR999, ls.VaR999CI},
+		{"es_999", "ES 99.9%" + mark(t999), "m-es999", ls.ES999, ls.ES999CI},
 	}
+	if !t99.Reported() {
+		ms[1].value, ms[2].value = math.NaN(), math.NaN()
+	}
+	if !t999.Reported() {
+		ms[3].value, ms[4].value = math.NaN(), math.NaN()
+	}
+	return ms
 }
 
 // lossXScale is the horizontal scale of the loss histogram: from the lower
@@ -87,11 +98,12 @@ func lossChart(ls risk.LossStats, scenarios int) string {
 	ys := linearScale{0, yTop, plotBottom, lossTop}
 
 	var w svgWriter
+	t99, t999 := status(ls.Tail99), status(ls.Tail999)
 	desc := fmt.Sprintf("Histogram of the portfolio loss in %s scenarios, in bins of %s from %s to %s. "+
-		"Vertical lines mark expected loss %s, VaR 99%% %s, expected shortfall 99%% %s, VaR 99.9%% %s and expected shortfall 99.9%% %s; a short horizontal bar under each label spans its 95%% interval. "+
+		"Vertical lines mark expected loss %s, VaR 99%% %s, expected shortfall 99%% %s, VaR 99.9%% %s and expected shortfall 99.9%% %s (figures not reported are not marked); a short horizontal bar under each label spans its 95%% interval. "+
 		"The table below the chart lists every bin.",
 		formatInt(int64(scenarios)), formatUSD(h.BinWidthUSD), formatUSD(xs.d0), formatUSD(xs.d1),
-		formatUSD(ls.ExpectedLoss), formatUSD(ls.VaR99), formatUSD(ls.ES99), formatUSD(ls.VaR999), formatUSD(ls.ES999))
+		formatUSD(ls.ExpectedLoss), tailUSD(t99, ls.VaR99), tailUSD(t99, ls.ES99), tailUSD(t999, ls.VaR999), tailUSD(t999, ls.ES999))
 	w.open("loss-chart", "Portfolio loss distribution over scenarios", desc, lossWidth, lossHeight)
 
 	for _, t := range ticks(0, yTop, yStep) {

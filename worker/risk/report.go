@@ -302,7 +302,7 @@ func summarise(pt *Partial, p model.Params, weights []float64) (Report, error) {
 		TailWarning: ps.TailWarning, Warning: ps.TailWarning,
 	}
 	if ps.TailWarning != "" {
-		rep.Warnings = append(rep.Warnings, "Portfolio: "+ps.TailWarning)
+		rep.Warnings = append(rep.Warnings, ps.TailWarning)
 	}
 	if ps.Loans == 0 {
 		rep.Warnings = append(rep.Warnings, "no loans were evaluated")
