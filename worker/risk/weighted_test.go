@@ -155,8 +155,8 @@ type fakeScenarios struct {
 	bands model.PathBands
 }
 
-func (f fakeScenarios) Params() model.Params        { return f.p }
-func (f fakeScenarios) Weight(s int) float64        { return f.w[s] }
+func (f fakeScenarios) Params() model.Params       { return f.p }
+func (f fakeScenarios) Weight(s int) float64       { return f.w[s] }
 func (f fakeScenarios) PathBands() model.PathBands { return f.bands }
 
 // randomPartial is a partial of S scenarios whose segments lose random
