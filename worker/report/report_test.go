@@ -747,3 +747,28 @@ func TestTailFiguresAreMarkedOrNotReported(t *testing.T) {
 		}
 	}
 }
+
+func TestImportanceSampledRunsSayThatTheFiguresAreWeighted(t *testing.T) {
+	t.Parallel()
+	r := fixtureReport()
+	r.ImportanceSampling = &risk.Sampling{TailShift: 0.25, EffectiveScenarios: 412.4, MeanWeight: 0.987}
+	prob := make([]float64, len(r.Portfolio.Histogram.Counts))
+	prob[0] = 0.5
+	prob[1] = 0.5
+	r.Portfolio.Histogram.Probability = prob
+	out, err := Render(r, fixtureMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkWellFormed(t, out.HTML)
+	for _, want := range []string{"credit-cycle innovations shifted by 0.25", "mean weight 0.987", "worth 412 plain scenarios",
+		// The histogram table's share is the weighted probability.
+		"<td class=\"num\">3</td><td class=\"num\">50.00%</td>"} {
+		if !bytes.Contains(out.HTML, []byte(want)) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if !bytes.Contains(out.Markdown, []byte("0.25")) {
+		t.Error("markdown does not name the tail shift")
+	}
+}
