@@ -771,4 +771,20 @@ func TestImportanceSampledRunsSayThatTheFiguresAreWeighted(t *testing.T) {
 	if !bytes.Contains(out.Markdown, []byte("0.25")) {
 		t.Error("markdown does not name the tail shift")
 	}
+	// The loss chart draws probabilities: the two half-probability bins
+	// are the tallest bars, of equal height.
+	var heights []float64
+	walk(t, chartSVG(t, out.HTML, "loss-chart"), func(n *html.Node) {
+		if class, _ := attr(n, "class"); n.Data == "rect" && class == "bar" {
+			h, _ := attr(n, "height")
+			v, _ := strconv.ParseFloat(h, 64)
+			heights = append(heights, v)
+		}
+	})
+	if len(heights) < 2 || heights[0] != heights[1] || slices.Max(heights) != heights[0] || heights[2] > 1.5 {
+		t.Errorf("bar heights %v: want the two bins of probability 0.5 tallest and the rest a hair at most", heights)
+	}
+	if !bytes.Contains(out.HTML, []byte("Probability (scenarios weighted by their likelihood ratios) by portfolio loss")) {
+		t.Error("the loss chart's caption does not say it is weighted")
+	}
 }
