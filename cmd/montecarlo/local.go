@@ -358,13 +358,13 @@ func writeLocalText(w io.Writer, res localrun.Result, segs []risk.SegmentReport,
 	p.Fprintf(w, "  mean PD, baseline    %14.3f%%  (%.3f%% by exposure)\n", 100*h.PDBaselineMean, 100*h.PDBaselineMeanExposure)
 	p.Fprintf(w, "  mean PD, stressed    %14.3f%%  (%.3f%% by exposure)\n", 100*h.PDStressedMean, 100*h.PDStressedMeanExposure)
 	if len(segs) > 0 {
-		p.Fprintf(w, "\n  %-24s %10s %16s %9s %9s %9s\n", "segment", "loans", "expected loss", "EL rate", "avg bal.", "PD str.")
+		p.Fprintf(w, "\n  %-24s %10s %16s %9s %11s %9s\n", "segment", "loans", "expected loss", "EL/EAD", "EL/avg bal", "PD str.")
 		for _, s := range segs {
 			avg := "n/a"
 			if s.AvgBalanceUSD > 0 {
 				avg = p.Sprintf("%.3f%%", 100*s.LossRateAvgBalance)
 			}
-			p.Fprintf(w, "  %-24s %10d %16.0f %8.3f%% %9s %8.3f%%\n", s.Segment, s.Loans, s.ExpectedLoss, 100*s.ExpectedLossRate, avg, 100*s.PDStressedMean)
+			p.Fprintf(w, "  %-24s %10d %16.0f %8.3f%% %11s %8.3f%%\n", s.Segment, s.Loans, s.ExpectedLoss, 100*s.ExpectedLossRate, avg, 100*s.PDStressedMean)
 		}
 	}
 	if h.TailWarning != "" {

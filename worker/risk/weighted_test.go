@@ -464,3 +464,41 @@ func TestSegmentFiguresAndLossRates(t *testing.T) {
 		}
 	}
 }
+
+func TestJSONIsPlainExceptForTheNullFigures(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(47, 48))
+	pt, p := randomPartial(t, r, 20_000)
+	rep, err := Summarise(pt, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 20,000 scenarios: every tail figure reported; the average balance is
+	// set. The JSON is then exactly encoding/json's of the plain struct.
+	type plainStats LossStats
+	type plainHeadline Headline
+	ls := rep.Portfolio
+	if ls.Tail999 != TailIndicative || ls.AvgBalanceUSD == 0 {
+		t.Fatalf("fixture: tail %s, average balance %v", ls.Tail999, ls.AvgBalanceUSD)
+	}
+	for name, c := range map[string][2]any{
+		"portfolio": {ls, plainStats(ls)},
+		"headline":  {rep.Headline, plainHeadline(rep.Headline)},
+		"segment": {rep.Segments[0], struct {
+			Segment string `json:"segment"`
+			plainStats
+		}{string(rep.Segments[0].Segment), plainStats(rep.Segments[0].LossStats)}},
+	} {
+		got, err := json.Marshal(c[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := json.Marshal(c[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(got) != string(want) {
+			t.Errorf("%s:\n got %s\nwant %s", name, got, want)
+		}
+	}
+}
