@@ -23,6 +23,7 @@ import (
 	localrun "github.com/montecarlo-pipeline/montecarlo/local/runtime"
 	s3local "github.com/montecarlo-pipeline/montecarlo/local/s3"
 	"github.com/montecarlo-pipeline/montecarlo/operate"
+	"github.com/montecarlo-pipeline/montecarlo/worker/risk"
 	"github.com/montecarlo-pipeline/montecarlo/worker/scenariofile"
 )
 
@@ -213,10 +214,14 @@ func (o *localOptions) execute(cmd *cobra.Command) error {
 		return fmt.Errorf("local: stop the local runtime: %w", err)
 	}
 	wall := time.Since(start)
-	if o.jsonOut {
-		return writeLocalJSON(stdout, res, wall)
+	segs, err := reportSegments(res.ReportPath)
+	if err != nil {
+		return fmt.Errorf("local: %w", err)
 	}
-	writeLocalText(stdout, res, wall)
+	if o.jsonOut {
+		return writeLocalJSON(stdout, res, segs, wall)
+	}
+	writeLocalText(stdout, res, segs, wall)
 	return nil
 }
 
@@ -252,43 +257,100 @@ func serveLocal(ctx context.Context, w io.Writer, rt *localrun.Runtime) error {
 	return nil
 }
 
-// localJSON is the --json output: exactly these keys, in this order.
+// localJSON is the --json output: exactly these keys, in this order. A
+// tail figure whose tail holds too few scenarios is null, and tail_warning
+// says why ("" when every tail figure is reliable).
 type localJSON struct {
-	Loans            int64   `json:"loans"`
-	LoansProcessed   int64   `json:"loans_processed"`
-	LoansRejected    int64   `json:"loans_rejected"`
-	Scenarios        int     `json:"scenarios"`
-	Seed             int64   `json:"seed"`
-	ExpectedLoss     float64 `json:"expected_loss"`
-	ExpectedLossRate float64 `json:"expected_loss_rate"`
-	VaR99            float64 `json:"var_99"`
-	VaR999           float64 `json:"var_999"`
-	ES99             float64 `json:"es_99"`
-	ES999            float64 `json:"es_999"`
-	PDBaselineMean   float64 `json:"pd_baseline_mean"`
-	PDStressedMean   float64 `json:"pd_stressed_mean"`
-	ReportPath       string  `json:"report_path"`
-	WallSeconds      float64 `json:"wall_seconds"`
-	LoansPerSecond   float64 `json:"loans_per_second"`
+	Loans            int64          `json:"loans"`
+	LoansProcessed   int64          `json:"loans_processed"`
+	LoansRejected    int64          `json:"loans_rejected"`
+	Scenarios        int            `json:"scenarios"`
+	Seed             int64          `json:"seed"`
+	ExpectedLoss     float64        `json:"expected_loss"`
+	ExpectedLossRate float64        `json:"expected_loss_rate"`
+	VaR99            *float64       `json:"var_99"`
+	VaR999           *float64       `json:"var_999"`
+	ES99             *float64       `json:"es_99"`
+	ES999            *float64       `json:"es_999"`
+	PDBaselineMean   float64        `json:"pd_baseline_mean"`
+	PDStressedMean   float64        `json:"pd_stressed_mean"`
+	TailWarning      string         `json:"tail_warning"`
+	Segments         []localSegment `json:"segments"`
+	ReportPath       string         `json:"report_path"`
+	WallSeconds      float64        `json:"wall_seconds"`
+	LoansPerSecond   float64        `json:"loans_per_second"`
 }
 
-func writeLocalJSON(w io.Writer, res localrun.Result, wall time.Duration) error {
+// localSegment is one segment of the --json output. loss_rate_avg_balance
+// is null when the results carry no average balance.
+type localSegment struct {
+	Segment                string   `json:"segment"`
+	Loans                  int64    `json:"loans"`
+	Exposure               float64  `json:"exposure"`
+	ExpectedLoss           float64  `json:"expected_loss"`
+	ExpectedLossRate       float64  `json:"expected_loss_rate"`
+	LossRateAvgBalance     *float64 `json:"loss_rate_avg_balance"`
+	PDBaselineMean         float64  `json:"pd_baseline_mean"`
+	PDStressedMean         float64  `json:"pd_stressed_mean"`
+	PDBaselineMeanExposure float64  `json:"pd_baseline_mean_exposure"`
+	PDStressedMeanExposure float64  `json:"pd_stressed_mean_exposure"`
+}
+
+// reportSegments reads the per-segment figures of the report at path.
+func reportSegments(path string) ([]risk.SegmentReport, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read the report: %w", err)
+	}
+	var rep struct {
+		Segments []risk.SegmentReport `json:"segments"`
+	}
+	if err := json.Unmarshal(data, &rep); err != nil {
+		return nil, fmt.Errorf("decode the report %s: %w", path, err)
+	}
+	return rep.Segments, nil
+}
+
+// reported is x when a figure of status s is reported, else nil (null).
+func reported(s risk.TailStatus, x float64) *float64 {
+	if !s.Reported() {
+		return nil
+	}
+	return &x
+}
+
+func writeLocalJSON(w io.Writer, res localrun.Result, segs []risk.SegmentReport, wall time.Duration) error {
 	h := res.Headline
 	out := localJSON{
 		Loans: res.Loans, LoansProcessed: res.LoansProcessed, LoansRejected: res.LoansRejected,
 		Scenarios: res.Scenarios, Seed: res.Seed,
 		ExpectedLoss: h.ExpectedLoss, ExpectedLossRate: h.ExpectedLossRate,
-		VaR99: h.VaR99, VaR999: h.VaR999, ES99: h.ES99, ES999: h.ES999,
+		VaR99: reported(h.Tail99, h.VaR99), VaR999: reported(h.Tail999, h.VaR999),
+		ES99: reported(h.Tail99, h.ES99), ES999: reported(h.Tail999, h.ES999),
 		PDBaselineMean: h.PDBaselineMean, PDStressedMean: h.PDStressedMean,
+		TailWarning:    h.TailWarning,
+		Segments:       []localSegment{},
 		ReportPath:     res.ReportPath,
 		WallSeconds:    wall.Seconds(),
 		LoansPerSecond: float64(res.Loans) / wall.Seconds(),
+	}
+	for _, s := range segs {
+		ls := localSegment{
+			Segment: string(s.Segment), Loans: s.Loans, Exposure: s.ExposureUSD,
+			ExpectedLoss: s.ExpectedLoss, ExpectedLossRate: s.ExpectedLossRate,
+			PDBaselineMean: s.PDBaselineMean, PDStressedMean: s.PDStressedMean,
+			PDBaselineMeanExposure: s.PDBaselineMeanExposure, PDStressedMeanExposure: s.PDStressedMeanExposure,
+		}
+		if s.AvgBalanceUSD > 0 {
+			ls.LossRateAvgBalance = &s.LossRateAvgBalance
+		}
+		out.Segments = append(out.Segments, ls)
 	}
 	// One line: encoding/json writes no newlines inside the object.
 	return json.NewEncoder(w).Encode(out)
 }
 
-func writeLocalText(w io.Writer, res localrun.Result, wall time.Duration) {
+func writeLocalText(w io.Writer, res localrun.Result, segs []risk.SegmentReport, wall time.Duration) {
 	p := message.NewPrinter(language.English)
 	h := res.Headline
 	p.Fprintf(w, "Generated %d loans in %.1fs (dataset %s)\n", res.Loans, res.Generate.Seconds(), res.Dataset)
@@ -297,14 +359,34 @@ func writeLocalText(w io.Writer, res localrun.Result, wall time.Duration) {
 	p.Fprintf(w, "  loans rejected       %14d\n", res.LoansRejected)
 	p.Fprintf(w, "  exposure             %14.0f USD\n", h.ExposureUSD)
 	p.Fprintf(w, "  expected loss        %14.0f USD  (%.3f%% of exposure)\n", h.ExpectedLoss, 100*h.ExpectedLossRate)
-	p.Fprintf(w, "  VaR 99%%              %14.0f USD\n", h.VaR99)
-	p.Fprintf(w, "  VaR 99.9%%            %14.0f USD\n", h.VaR999)
-	p.Fprintf(w, "  ES 99%%               %14.0f USD\n", h.ES99)
-	p.Fprintf(w, "  ES 99.9%%             %14.0f USD\n", h.ES999)
-	p.Fprintf(w, "  mean PD, baseline    %14.3f%%\n", 100*h.PDBaselineMean)
-	p.Fprintf(w, "  mean PD, stressed    %14.3f%%\n", 100*h.PDStressedMean)
-	if h.Warning != "" {
-		p.Fprintf(w, "\n  warning: %s\n", h.Warning)
+	tailFig := func(label string, s risk.TailStatus, x float64) {
+		switch s {
+		case risk.TailInsufficient:
+			p.Fprintf(w, "  %-20s %14s\n", label, "not reported")
+		case risk.TailIndicative:
+			p.Fprintf(w, "  %-20s %14.0f USD  (indicative)\n", label, x)
+		default:
+			p.Fprintf(w, "  %-20s %14.0f USD\n", label, x)
+		}
+	}
+	tailFig("VaR 99%", h.Tail99, h.VaR99)
+	tailFig("VaR 99.9%", h.Tail999, h.VaR999)
+	tailFig("ES 99%", h.Tail99, h.ES99)
+	tailFig("ES 99.9%", h.Tail999, h.ES999)
+	p.Fprintf(w, "  mean PD, baseline    %14.3f%%  (%.3f%% by exposure)\n", 100*h.PDBaselineMean, 100*h.PDBaselineMeanExposure)
+	p.Fprintf(w, "  mean PD, stressed    %14.3f%%  (%.3f%% by exposure)\n", 100*h.PDStressedMean, 100*h.PDStressedMeanExposure)
+	if len(segs) > 0 {
+		p.Fprintf(w, "\n  %-24s %10s %16s %9s %11s %9s\n", "segment", "loans", "expected loss", "EL/EAD", "EL/avg bal", "PD str.")
+		for _, s := range segs {
+			avg := "n/a"
+			if s.AvgBalanceUSD > 0 {
+				avg = p.Sprintf("%.3f%%", 100*s.LossRateAvgBalance)
+			}
+			p.Fprintf(w, "  %-24s %10d %16.0f %8.3f%% %11s %8.3f%%\n", s.Segment, s.Loans, s.ExpectedLoss, 100*s.ExpectedLossRate, avg, 100*s.PDStressedMean)
+		}
+	}
+	if h.TailWarning != "" {
+		p.Fprintf(w, "\n  note: %s\n", h.TailWarning)
 	}
 	p.Fprintf(w, "\nReport: %s\n", res.ReportPath)
 	if res.ReportHTMLPath != "" {

@@ -3,11 +3,18 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"maps"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	localrun "github.com/montecarlo-pipeline/montecarlo/local/runtime"
+	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
+	"github.com/montecarlo-pipeline/montecarlo/worker/risk"
 )
 
 // End-to-end tests of `montecarlo local` on loopback: the whole pipeline,
@@ -24,7 +31,11 @@ func localArgs(dir string, extra ...string) []string {
 // localJSONKeys are the keys of the --json object, exactly.
 var localJSONKeys = []string{"loans", "loans_processed", "loans_rejected", "scenarios", "seed", "expected_loss",
 	"expected_loss_rate", "var_99", "var_999", "es_99", "es_999", "pd_baseline_mean", "pd_stressed_mean",
-	"report_path", "wall_seconds", "loans_per_second"}
+	"tail_warning", "segments", "report_path", "wall_seconds", "loans_per_second"}
+
+// localSegmentKeys are the keys of each object of --json's segments.
+var localSegmentKeys = []string{"segment", "loans", "exposure", "expected_loss", "expected_loss_rate", "loss_rate_avg_balance",
+	"pd_baseline_mean", "pd_stressed_mean", "pd_baseline_mean_exposure", "pd_stressed_mean_exposure"}
 
 // runLocal runs the verb and returns the --json object of its last stdout
 // line, each value as its JSON text (so figures compare bit for bit: Go
@@ -70,15 +81,47 @@ func TestLocalJSONLastLineHasExactlyTheHeadlineKeys(t *testing.T) {
 	}
 	v.Loans, v.LoansProcessed, v.LoansRejected = num[int64](t, out, "loans"), num[int64](t, out, "loans_processed"), num[int64](t, out, "loans_rejected")
 	v.Scenarios, v.Seed = num[int](t, out, "scenarios"), num[int64](t, out, "seed")
-	v.ExpectedLoss, v.VaR99, v.LoansPerSecond = num[float64](t, out, "expected_loss"), num[float64](t, out, "var_99"), num[float64](t, out, "loans_per_second")
+	v.ExpectedLoss, v.LoansPerSecond = num[float64](t, out, "expected_loss"), num[float64](t, out, "loans_per_second")
 	if err := json.Unmarshal(out["report_path"], &v.ReportPath); err != nil {
 		t.Fatal(err)
 	}
 	if v.Loans != 20000 || v.LoansProcessed != 20000 || v.LoansRejected != 0 || v.Scenarios != 50 || v.Seed != 11 {
 		t.Errorf("counts %+v; want 20,000 loans all processed, none rejected, 50 scenarios, seed 11", v)
 	}
-	if !(v.ExpectedLoss > 0 && v.VaR99 >= v.ExpectedLoss && v.LoansPerSecond > 0) {
+	if !(v.ExpectedLoss > 0 && v.LoansPerSecond > 0) {
 		t.Errorf("implausible figures %+v", v)
+	}
+	// 50 scenarios: no scenario lies beyond the 99% point, so no tail
+	// figure is reported, and tail_warning says why.
+	for _, k := range []string{"var_99", "var_999", "es_99", "es_999"} {
+		if string(out[k]) != "null" {
+			t.Errorf("%s = %s from 50 scenarios, want null", k, out[k])
+		}
+	}
+	var warning string
+	if err := json.Unmarshal(out["tail_warning"], &warning); err != nil || !strings.Contains(warning, "not reported") || !strings.Contains(warning, "0 of 50 scenarios") {
+		t.Errorf("tail_warning %s does not say why the tail figures are null (%v)", out["tail_warning"], err)
+	}
+	var segs []map[string]json.RawMessage
+	if err := json.Unmarshal(out["segments"], &segs); err != nil || len(segs) == 0 {
+		t.Fatalf("segments %s: %v", out["segments"], err)
+	}
+	var segLoans int64
+	var segEL float64
+	for _, s := range segs {
+		keys := slices.Sorted(maps.Keys(s))
+		want := slices.Sorted(slices.Values(localSegmentKeys))
+		if !slices.Equal(keys, want) {
+			t.Errorf("segment keys %v, want %v", keys, want)
+		}
+		segLoans += num[int64](t, s, "loans")
+		segEL += num[float64](t, s, "expected_loss")
+		if pb, ps := num[float64](t, s, "pd_baseline_mean_exposure"), num[float64](t, s, "pd_stressed_mean_exposure"); !(pb > 0 && ps >= pb && ps < 1) {
+			t.Errorf("segment %s: exposure-weighted PDs %v and %v", s["segment"], pb, ps)
+		}
+	}
+	if segLoans != v.LoansProcessed || math.Abs(segEL-v.ExpectedLoss) > 1e-6*v.ExpectedLoss {
+		t.Errorf("segments add to %d loans and $%v expected loss, the run %d and $%v", segLoans, segEL, v.LoansProcessed, v.ExpectedLoss)
 	}
 	if !strings.HasPrefix(v.ReportPath, dir) || filepath.Base(v.ReportPath) != "report.json" {
 		t.Errorf("report_path %s is not a report.json under --data-dir %s", v.ReportPath, dir)
@@ -191,5 +234,37 @@ func TestLocalHelpDocumentsEveryFlagWithAnExample(t *testing.T) {
 		if !strings.Contains(stdout.String(), want) {
 			t.Errorf("help lacks %q", want)
 		}
+	}
+}
+
+func TestLocalJSONNullsOnlyTheTailFiguresNotReported(t *testing.T) {
+	t.Parallel()
+	res := localrun.Result{Loans: 10, LoansProcessed: 10, Scenarios: 1000, Seed: 3, ReportPath: "/r/report.json",
+		Headline: risk.Headline{ExpectedLoss: 100, VaR99: 250, ES99: 300, VaR999: 0, ES999: 0,
+			Tail99: risk.TailIndicative, Tail999: risk.TailInsufficient, TailWarning: "99.9% figures (var_999, es_999) not reported"}}
+	segs := []risk.SegmentReport{
+		{Segment: loan.CommercialRealEstate, LossStats: risk.LossStats{Loans: 4, ExposureUSD: 1000, AvgBalanceUSD: 800, ExpectedLoss: 40, LossRateAvgBalance: 0.05}},
+		{Segment: loan.PersonalAuto, LossStats: risk.LossStats{Loans: 6, ExposureUSD: 500, ExpectedLoss: 60}},
+	}
+	var buf bytes.Buffer
+	if err := writeLocalJSON(&buf, res, segs, time.Second); err != nil {
+		t.Fatal(err)
+	}
+	var out map[string]json.RawMessage
+	if err := json.Unmarshal(buf.Bytes(), &out); err != nil {
+		t.Fatal(err)
+	}
+	for k, want := range map[string]string{"var_99": "250", "es_99": "300", "var_999": "null", "es_999": "null",
+		"tail_warning": `"99.9% figures (var_999, es_999) not reported"`} {
+		if string(out[k]) != want {
+			t.Errorf("%s = %s, want %s", k, out[k], want)
+		}
+	}
+	var got []map[string]json.RawMessage
+	if err := json.Unmarshal(out["segments"], &got); err != nil || len(got) != 2 {
+		t.Fatalf("segments %s: %v", out["segments"], err)
+	}
+	if string(got[0]["segment"]) != `"commercial_real_estate"` || string(got[0]["loss_rate_avg_balance"]) != "0.05" || string(got[1]["loss_rate_avg_balance"]) != "null" {
+		t.Errorf("segments %s: want the loss rate over average balance, null without one", out["segments"])
 	}
 }

@@ -65,8 +65,9 @@ func TestA20000LoanRunCountsEveryLoanOnce(t *testing.T) {
 	if res.Scenarios != e2eScenarios || res.Headline.Scenarios != e2eScenarios || res.Seed != e2eSeed {
 		t.Errorf("scenarios %d (report %d), seed %d; want %d and %d", res.Scenarios, res.Headline.Scenarios, res.Seed, e2eScenarios, e2eSeed)
 	}
-	if !(res.Headline.ExpectedLoss > 0 && res.Headline.VaR99 >= res.Headline.ExpectedLoss && res.Headline.PDStressedMean > res.Headline.PDBaselineMean) {
-		t.Errorf("implausible headline %+v: want EL > 0, VaR99 >= EL, stressed PD above baseline", res.Headline)
+	// 50 scenarios put none beyond the 99% point: VaR99 is not reported.
+	if !(res.Headline.ExpectedLoss > 0 && (!res.Headline.Tail99.Reported() || res.Headline.VaR99 >= res.Headline.ExpectedLoss) && res.Headline.PDStressedMean > res.Headline.PDBaselineMean) {
+		t.Errorf("implausible headline %+v: want EL > 0, VaR99 >= EL (when reported), stressed PD above baseline", res.Headline)
 	}
 
 	// Every loan id appears exactly once among the per-loan Parquet results.

@@ -294,7 +294,14 @@ type writtenReport struct {
 // writeReport summarises the merged partial and writes report.html,
 // report.md and, last, report.json.
 func (o *ops) writeReport(ctx context.Context, run workflow.RunContext, m *RunManifest, total *risk.Partial, sum RunSummary) (writtenReport, error) {
-	rep, err := risk.Summarise(total, m.Params)
+	// The scenarios give the likelihood ratios (importance sampling) and the
+	// path bands of the report; they are rebuilt from the parameters, as
+	// the workers built them.
+	sc, err := o.scenarios.Get(m.Params)
+	if err != nil {
+		return writtenReport{}, fmt.Errorf("aggregate: scenarios: %w", err)
+	}
+	rep, err := risk.SummariseScenarios(total, sc)
 	if err != nil {
 		return writtenReport{}, fmt.Errorf("aggregate: summarise: %w", err)
 	}

@@ -29,14 +29,25 @@ type lossMarker struct {
 	ci                risk.Interval
 }
 
+// lossMarkers are the figures the loss histogram marks, in label-row
+// order; a tail figure that is not reported is marked nowhere (its row
+// stays empty), an indicative one carries the mark.
 func lossMarkers(ls risk.LossStats) []lossMarker {
-	return []lossMarker{
+	t99, t999 := status(ls.Tail99), status(ls.Tail999)
+	ms := []lossMarker{
 		{"expected_loss", "Expected loss", "m-el", ls.ExpectedLoss, ls.ExpectedLossCI},
-		{"var_99", "VaR 99%", "m-var99", ls.VaR99, ls.VaR99CI},
-		{"es_99", "ES 99%", "m-es99", ls.ES99, ls.ES99CI},
-		{"var_999", "VaR 99.9%", "m-var999", ls.VaR999, ls.VaR999CI},
-		{"es_999", "ES 99.9%", "m-es999", ls.ES999, ls.ES999CI},
+		{"var_99", "VaR 99%" + mark(t99), "m-var99", ls.VaR99, ls.VaR99CI},
+		{"es_99", "ES 99%" + mark(t99), "m-es99", ls.ES99, ls.ES99CI},
+		{"var_999", "VaR 99.9%" + mark(t999), "m-var999", ls.VaR999, ls.VaR999CI},
+		{"es_999", "ES 99.9%" + mark(t999), "m-es999", ls.ES999, ls.ES999CI},
 	}
+	if !t99.Reported() {
+		ms[1].value, ms[2].value = math.NaN(), math.NaN()
+	}
+	if !t999.Reported() {
+		ms[3].value, ms[4].value = math.NaN(), math.NaN()
+	}
+	return ms
 }
 
 // lossXScale is the horizontal scale of the loss histogram: from the lower
@@ -76,28 +87,49 @@ func histogramDrawable(h risk.Histogram) bool {
 func lossChart(ls risk.LossStats, scenarios int) string {
 	h := ls.Histogram
 	xs := lossXScale(h)
-	var maxCount, total int64
-	for _, c := range h.Counts {
-		maxCount = max(maxCount, c)
-		total += c
+	// Bar heights: scenario counts, or under importance sampling each bin's
+	// weighted probability (the counts over-represent the tail there).
+	weighted := len(h.Probability) == len(h.Counts)
+	heights := make([]float64, len(h.Counts))
+	var maxHeight float64
+	for i, c := range h.Counts {
+		heights[i] = float64(c)
+		if weighted {
+			heights[i] = h.Probability[i]
+		}
+		if finite(heights[i]) {
+			maxHeight = max(maxHeight, heights[i])
+		}
 	}
-	yStep := max(1, niceStep(float64(maxCount), 4))
-	yTop := math.Max(yStep, math.Ceil(float64(maxCount)/yStep)*yStep)
+	yStep := niceStep(maxHeight, 4)
+	if !weighted {
+		yStep = max(1, yStep)
+	}
+	yTop := math.Max(yStep, math.Ceil(maxHeight/yStep-1e-9)*yStep)
 	plotBottom := float64(lossHeight - lossBottom)
 	ys := linearScale{0, yTop, plotBottom, lossTop}
 
 	var w svgWriter
-	desc := fmt.Sprintf("Histogram of the portfolio loss in %s scenarios, in bins of %s from %s to %s. "+
-		"Vertical lines mark expected loss %s, VaR 99%% %s, expected shortfall 99%% %s, VaR 99.9%% %s and expected shortfall 99.9%% %s; a short horizontal bar under each label spans its 95%% interval. "+
+	t99, t999 := status(ls.Tail99), status(ls.Tail999)
+	what := "Histogram"
+	if weighted {
+		what = "Likelihood-weighted histogram"
+	}
+	desc := fmt.Sprintf(what+" of the portfolio loss in %s scenarios, in bins of %s from %s to %s. "+
+		"Vertical lines mark expected loss %s, VaR 99%% %s, expected shortfall 99%% %s, VaR 99.9%% %s and expected shortfall 99.9%% %s (figures not reported are not marked); a short horizontal bar under each label spans its 95%% interval. "+
 		"The table below the chart lists every bin.",
 		formatInt(int64(scenarios)), formatUSD(h.BinWidthUSD), formatUSD(xs.d0), formatUSD(xs.d1),
-		formatUSD(ls.ExpectedLoss), formatUSD(ls.VaR99), formatUSD(ls.ES99), formatUSD(ls.VaR999), formatUSD(ls.ES999))
+		formatUSD(ls.ExpectedLoss), tailUSD(t99, ls.VaR99), tailUSD(t99, ls.ES99), tailUSD(t999, ls.VaR999), tailUSD(t999, ls.ES999))
 	w.open("loss-chart", "Portfolio loss distribution over scenarios", desc, lossWidth, lossHeight)
 
 	for _, t := range ticks(0, yTop, yStep) {
 		y := ys.at(t)
 		w.line(lossLeft, y, lossWidth-lossRight, y, `class="grid"`)
-		w.text(lossLeft-6, y+4, "end", "tick", formatInt(int64(t)))
+		label := formatInt(int64(t))
+		if weighted {
+			label = formatPct(t, max(0, int(math.Ceil(-math.Log10(100*yStep)))))
+		}
+		w.text(lossLeft-6, y+4, "end", "tick", label)
 	}
 	xStep := niceStep(xs.d1-xs.d0, 6)
 	for _, t := range ticks(xs.d0, xs.d1, xStep) {
@@ -106,7 +138,11 @@ func lossChart(ls risk.LossStats, scenarios int) string {
 		w.text(x, plotBottom+18, "middle", "tick", formatUSDCompact(t))
 	}
 	w.text((lossLeft+lossWidth-lossRight)/2, lossHeight-8, "middle", "axis-label", "Portfolio loss in a scenario")
-	w.vtext(16, (lossTop+plotBottom)/2, "axis-label", "Scenarios")
+	yLabel := "Scenarios"
+	if weighted {
+		yLabel = "Probability"
+	}
+	w.vtext(16, (lossTop+plotBottom)/2, "axis-label", yLabel)
 
 	for i, c := range h.Counts {
 		lo, hi := h.Edge(i), h.Edge(i+1)
@@ -118,11 +154,14 @@ func lossChart(ls risk.LossStats, scenarios int) string {
 		if x1-x0 > 3 {
 			gap = 1
 		}
-		height := plotBottom - ys.at(float64(c))
+		height := plotBottom - ys.at(heights[i])
 		if c > 0 {
 			height = max(height, 1.5)
 		}
 		tip := fmt.Sprintf("%s to %s: %s", formatUSD(lo), formatUSD(hi), plural(c, "scenario"))
+		if weighted {
+			tip += ", probability " + formatPct(heights[i], 3)
+		}
 		w.rect(x0, plotBottom-height, x1-x0-gap, height, "bar", tip)
 	}
 	w.line(lossLeft, plotBottom, lossWidth-lossRight, plotBottom, `class="axis"`)

@@ -17,20 +17,51 @@ func fixtureStats(loans int64, exposure, scale float64) risk.LossStats {
 	return risk.LossStats{
 		Loans:               loans,
 		ExposureUSD:         exposure,
+		AvgBalanceUSD:       0.94 * exposure,
 		ExpectedLoss:        el,
 		ExpectedLossCI:      risk.Interval{0.97 * el, 1.03 * el},
 		ExpectedLossRate:    el / exposure,
+		LossRateAvgBalance:  el / (0.94 * exposure),
 		ExpectedLossPerLoan: 1.02 * el,
-		VaR99:               2.2 * el, VaR99CI: risk.Interval{2.0 * el, 2.5 * el},
+		// 1,000 scenarios: 10 beyond the 99% point (indicative), 1 beyond
+		// the 99.9% point (not reported).
+		VaR99: 2.2 * el, VaR99CI: risk.Interval{2.0 * el, 2.5 * el},
 		ES99: 2.8 * el, ES99CI: risk.Interval{2.4 * el, 3.2 * el},
-		VaR999: 3.9 * el, VaR999CI: risk.Interval{3.1 * el, 5.6 * el},
-		ES999: 5.1 * el, ES999CI: risk.Interval{3.6 * el, 6.6 * el},
-		PDBaselineMean: 0.031 * scale,
-		PDStressedMean: 0.047 * scale,
-		DefaultRate:    0.046 * scale,
-		Histogram:      risk.Histogram{BinWidthUSD: 5.6 * el / 40, Counts: counts},
-		// 1,000 scenarios: the 99% interval is exact, the 99.9% one open.
-		VaR99CIExact: true,
+		Tail99: risk.TailIndicative, Tail99Scenarios: 10,
+		Tail999: risk.TailInsufficient, Tail999Scenarios: 1,
+		TailWarning:            fixtureTailWarning,
+		PDBaselineMean:         0.031 * scale,
+		PDStressedMean:         0.047 * scale,
+		PDBaselineMeanExposure: 0.027 * scale,
+		PDStressedMeanExposure: 0.043 * scale,
+		DefaultRate:            0.046 * scale,
+		Histogram:              risk.Histogram{BinWidthUSD: 5.6 * el / 40, Counts: counts},
+		VaR99CIExact:           true,
+	}
+}
+
+// fixtureTailWarning is risk's tail warning for 1,000 plain scenarios.
+const fixtureTailWarning = "99% figures (var_99, es_99) are indicative: the 99% tail holds 10 of 1,000 scenarios, fewer than 100 (at least 10,000 scenarios for a reliable figure); " +
+	"99.9% figures (var_999, es_999) not reported: the 99.9% tail holds 1 of 1,000 scenarios, fewer than the 10 needed (at least 10,000 scenarios)"
+
+// fixturePaths are scenario paths over 12 months: the policy rate ramps
+// from 4.33% to 8%, unemployment rises, prices fall, bands widen.
+func fixturePaths() *model.PathBands {
+	const h = 12
+	band := func(from, to, spread float64) model.Band {
+		b := model.Band{Mean: make([]float64, h+1), P5: make([]float64, h+1), P95: make([]float64, h+1)}
+		for t := range h + 1 {
+			f := float64(t) / h
+			m := from + (to-from)*f
+			b.Mean[t], b.P5[t], b.P95[t] = m, m-spread*f, m+spread*f
+		}
+		return b
+	}
+	return &model.PathBands{
+		FedFunds:     band(0.0433, 0.08, 0.012),
+		Unemployment: band(0.042, 0.051, 0.008),
+		HPI:          band(1, 0.96, 0.05),
+		CRE:          band(1, 0.91, 0.07),
 	}
 }
 
@@ -96,15 +127,18 @@ func fixtureReport() risk.Report {
 		base := 0.0003 * float64(g*g)
 		grades = append(grades, risk.BandReport{Band: "grade_" + strconv.Itoa(g), Loans: 5000, ExposureUSD: 2.5e8, PDBaselineMean: base, PDStressedMean: 1.3 * base, DeltaPDMean: 0.3 * base})
 	}
-	warning := "99.9% figures (var_999, es_999) rest on 1000 scenarios, 1 in the tail; at least 100000 scenarios are needed for a reliable 99.9% figure"
+	warning := fixtureTailWarning
 	return risk.Report{
 		Headline: risk.Headline{
 			Loans: port.Loans, Scenarios: 1000, ExposureUSD: port.ExposureUSD,
 			ExpectedLoss: port.ExpectedLoss, ExpectedLossCI: port.ExpectedLossCI, ExpectedLossRate: port.ExpectedLossRate,
+			AvgBalanceUSD: port.AvgBalanceUSD, LossRateAvgBalance: port.LossRateAvgBalance,
 			VaR99: port.VaR99, VaR99CI: port.VaR99CI, VaR999: port.VaR999, VaR999CI: port.VaR999CI,
 			ES99: port.ES99, ES99CI: port.ES99CI, ES999: port.ES999, ES999CI: port.ES999CI,
+			Tail99: port.Tail99, Tail999: port.Tail999,
 			PDBaselineMean: port.PDBaselineMean, PDStressedMean: port.PDStressedMean,
-			Warning: warning,
+			PDBaselineMeanExposure: port.PDBaselineMeanExposure, PDStressedMeanExposure: port.PDStressedMeanExposure,
+			TailWarning: warning, Warning: warning,
 		},
 		ModelVersion:  "credit-hazard/1.0.0",
 		ParamsHash:    "9f2c4e1a7b3d5f60819a2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6f70",
@@ -118,6 +152,7 @@ func fixtureReport() risk.Report {
 		ScoreBands:    bands,
 		RiskGrades:    grades,
 		PaymentShock:  fixtureShockReport(),
+		ScenarioPaths: fixturePaths(),
 		Warnings:      []string{warning},
 	}
 }

@@ -70,6 +70,7 @@ func HTML(r risk.Report, m Meta) ([]byte, error) {
 	writeSummary(&w, v)
 	writeLossSection(&w, v, c.loss)
 	writeShockSection(&w, v.Shock, c.shock)
+	writePathSection(&w, v)
 	writeSegmentSection(&w, v, c.segment)
 	writeBandSections(&w, v, c.band, c.grade)
 	writeParamSection(&w, v.Params)

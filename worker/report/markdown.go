@@ -41,8 +41,11 @@ func Markdown(r risk.Report, m Meta) ([]byte, error) {
 		}
 		mdRow(&b, name, f.Value, ci, f.OfExposure)
 	}
-	if v.Flag999 {
-		b.WriteString("\n† rests on fewer than 100,000 scenarios: read with care.\n")
+	if v.Indicative {
+		b.WriteString("\n† indicative: its tail holds 10 to 99 scenarios.\n")
+	}
+	if v.Insufficient {
+		b.WriteString("\nNot reported: its tail holds fewer than 10 scenarios, too few for a figure (see the warnings).\n")
 	}
 	if v.OpenCI {
 		b.WriteString("\n‡ open-ended: the upper end is only the largest simulated loss; too few scenarios lie beyond the quantile for a distribution-free bound.\n")
@@ -52,14 +55,33 @@ func Markdown(r risk.Report, m Meta) ([]byte, error) {
 	}
 
 	if len(v.Segments) > 0 {
-		b.WriteString("\n| Segment | Loans | Exposure | EL | EL rate | VaR 99% | ES 99% | VaR 99.9% | ES 99.9% | PD baseline | PD stressed |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
-		for _, s := range v.Segments {
-			mdRow(&b, s.Name, s.Loans, s.Exposure, s.EL, s.ELRate, s.VaR99, s.ES99, s.VaR999, s.ES999, s.PDBaseline, s.PDStressed)
+		b.WriteString("\n| Segment | Loans | Exposure | EL | EL rate (exposure) | Loss rate (average balance) | VaR 99% | ES 99% | VaR 99.9% | ES 99.9% | PD baseline | PD stressed | PD baseline by exposure | PD stressed by exposure |\n|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n")
+		row := func(name string, s segmentRow) {
+			mdRow(&b, name, s.Loans, s.Exposure, s.EL, s.ELRate, s.LossRateAvg, s.VaR99, s.ES99, s.VaR999, s.ES999, s.PDBaseline, s.PDStressed, s.PDBaselineExp, s.PDStressedExp)
 		}
-		t := v.Total
-		mdRow(&b, "**"+mdCell(t.Name)+"**", t.Loans, t.Exposure, t.EL, t.ELRate, t.VaR99, t.ES99, t.VaR999, t.ES999, t.PDBaseline, t.PDStressed)
+		for _, s := range v.Segments {
+			row(s.Name, s)
+		}
+		row("**"+mdCell(v.Total.Name)+"**", v.Total)
+		b.WriteString("\n| Segment | EL 95% interval | VaR 99% | ES 99% | VaR 99.9% | ES 99.9% |\n|---|--:|--:|--:|--:|--:|\n")
+		ciRow := func(name string, s segmentRow) { mdRow(&b, name, s.ELCI, s.VaR99CI, s.ES99CI, s.VaR999CI, s.ES999CI) }
+		for _, s := range v.Segments {
+			ciRow(s.Name, s)
+		}
+		ciRow("**"+mdCell(v.Total.Name)+"**", v.Total)
 	} else {
 		b.WriteString("\nNo segment had any loans.\n")
+	}
+
+	if months, rows := pathTable(v.Paths); len(months) > 0 {
+		b.WriteString("\nScenario paths: mean over scenarios (5% to 95% of scenarios) at each quarter end.\n\n| Month")
+		for _, p := range v.Paths {
+			b.WriteString(" | " + mdCell(p.Title))
+		}
+		b.WriteString(" |\n|--:" + strings.Repeat("|--:", len(v.Paths)) + "|\n")
+		for i, m := range months {
+			mdRow(&b, m, rows[i]...)
+		}
 	}
 
 	b.WriteString("\n")

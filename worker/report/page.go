@@ -108,6 +108,10 @@ svg.chart line.m-one { stroke: var(--ink); stroke-dasharray: 2 3; }
 svg.chart line.m-mean { stroke: #d55e00; }
 svg.chart text.m-one { fill: var(--ink); }
 svg.chart text.m-mean { fill: #a34400; }
+svg.chart path.path-band { fill: #56b4e9; fill-opacity: 0.35; stroke: none; }
+svg.chart path.path-mean { fill: none; stroke: #0072b2; stroke-width: 2; }
+.paths { display: grid; grid-template-columns: repeat(auto-fit, minmax(320px, 1fr)); gap: 4px 16px; }
+.paths figure { margin: 4px 0; }
 details summary { cursor: pointer; color: var(--muted); }
 .note { color: var(--muted); }
 footer { margin-top: 40px; color: var(--muted); font-size: 0.85em; }

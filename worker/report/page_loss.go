@@ -11,7 +11,11 @@ func writeLossSection(w *pageWriter, v view, chart string) {
 		w.raw("</section>\n")
 		return
 	}
-	w.raw("<figure>\n", chart, "<figcaption>Number of scenarios by portfolio loss. Dotted green: expected loss; dashed: VaR; solid: expected shortfall (orange 99%, purple 99.9%); the short bar under each label spans its 95% interval")
+	what := "Number of scenarios"
+	if len(v.lossStats.Histogram.Probability) == len(v.lossStats.Histogram.Counts) {
+		what = "Probability (scenarios weighted by their likelihood ratios)"
+	}
+	w.raw("<figure>\n", chart, "<figcaption>", what, " by portfolio loss. Dotted green: expected loss; dashed: VaR; solid: expected shortfall (orange 99%, purple 99.9%); the short bar under each label spans its 95% interval")
 	if v.OpenCI {
 		w.raw(", cut at the largest simulated loss for a VaR marked ‡ in the table")
 	}

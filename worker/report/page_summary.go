@@ -28,9 +28,7 @@ func writeSummary(w *pageWriter, v view) {
 <div class="wide">
 <table>
 <caption>Money in US dollars over the horizon. VaR is the loss not exceeded in that share of scenarios; expected shortfall (ES) is the mean loss beyond it. Intervals are 95%: order statistics for VaR, asymptotic normal for expected loss and ES.`)
-	if v.Flag999 {
-		w.raw(" † rests on fewer than 100,000 scenarios: read with care.")
-	}
+	writeTailNotes(w, v)
 	if v.OpenCI {
 		w.raw(" ‡ open-ended: too few scenarios lie beyond this quantile for a distribution-free upper bound, so the upper end shown is only the largest simulated loss and the true interval reaches further.")
 	}

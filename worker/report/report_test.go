@@ -220,8 +220,9 @@ func TestHTMLIsWellFormedAndSelfContained(t *testing.T) {
 			titled++
 		}
 	})
-	if charts != 5 || titled != 5 {
-		t.Errorf("page has %d charts, %d with a title and a description; want 5 and 5", charts, titled)
+	// Loss, payment shock, three PD charts and the four scenario paths.
+	if charts != 9 || titled != 9 {
+		t.Errorf("page has %d charts, %d with a title and a description; want 9 and 9", charts, titled)
 	}
 }
 
@@ -270,12 +271,19 @@ func TestHostileStringsAreEscaped(t *testing.T) {
 			t.Errorf("markdown does not show %s as a code span", s)
 		}
 	}
+	// Every row of a table has as many unescaped pipes as its head.
+	head := -1
 	for _, line := range strings.Split(md, "\n") {
-		if strings.HasPrefix(line, "| Figure") || !strings.HasPrefix(line, "| ") {
+		if !strings.HasPrefix(line, "|") {
+			head = -1
 			continue
 		}
-		if cells := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|"); cells != 5 && cells != 12 {
-			t.Errorf("a table row has %d unescaped pipes: %s", cells, line)
+		cells := strings.Count(strings.ReplaceAll(line, `\|`, ""), "|")
+		if head < 0 {
+			head = cells
+		}
+		if cells != head {
+			t.Errorf("a table row has %d unescaped pipes, its head %d: %s", cells, head, line)
 		}
 	}
 }
@@ -321,8 +329,6 @@ func TestLossChartMarksTheFiguresAtTheirValues(t *testing.T) {
 		{"expected_loss", ls.ExpectedLoss},
 		{"var_99", ls.VaR99},
 		{"es_99", ls.ES99},
-		{"var_999", ls.VaR999},
-		{"es_999", ls.ES999},
 	} {
 		t.Run(tc.measure+" sits at its share of the loss axis", func(t *testing.T) {
 			got, ok := markerX(t, page, tc.measure)
@@ -347,7 +353,10 @@ func TestLossChartMarksTheFiguresAtTheirValues(t *testing.T) {
 			if n.Data != "path" {
 				return
 			}
-			key, _ := attr(n, "data-measure")
+			key, ok := attr(n, "data-measure")
+			if !ok {
+				return
+			}
 			d, _ := attr(n, "d")
 			var x0, y0, y1, x0b, yb, x1 float64
 			if _, err := fmt.Sscanf(d, "M%g %gV%gM%g %gH%g", &x0, &y0, &y1, &x0b, &yb, &x1); err != nil {
@@ -359,7 +368,7 @@ func TestLossChartMarksTheFiguresAtTheirValues(t *testing.T) {
 		px := func(v float64) float64 {
 			return lossLeft + min(max(v, 0), top)/top*(lossWidth-lossRight-lossLeft)
 		}
-		for key, ci := range map[string]risk.Interval{"expected_loss": ls.ExpectedLossCI, "var_99": ls.VaR99CI, "es_999": ls.ES999CI} {
+		for key, ci := range map[string]risk.Interval{"expected_loss": ls.ExpectedLossCI, "var_99": ls.VaR99CI, "es_99": ls.ES99CI} {
 			got, ok := whiskers[key]
 			if !ok {
 				t.Errorf("no whisker for %s", key)
@@ -370,6 +379,11 @@ func TestLossChartMarksTheFiguresAtTheirValues(t *testing.T) {
 			}
 		}
 	})
+	for _, measure := range []string{"var_999", "es_999"} {
+		if _, ok := markerX(t, page, measure); ok {
+			t.Errorf("%s is not reported but marked on the chart", measure)
+		}
+	}
 	varX, _ := markerX(t, page, "var_99")
 	esX, _ := markerX(t, page, "es_99")
 	if !(esX > varX) {
@@ -410,7 +424,7 @@ func TestEdgeCases(t *testing.T) {
 		{"zero losses say so instead of drawing an empty chart", zero, meta,
 			[]string{"Every one of the 1,000 scenarios lost $0"}, []string{"loss-chart", "pd-segment-chart"}},
 		{"a single scenario still draws its one bar and markers", single, Meta{Scenarios: 1},
-			[]string{`data-measure="var_999"`, "$97,500 to $100,000: 1 scenario<"}, nil},
+			[]string{`data-measure="expected_loss"`, "$97,500 to $100,000: 1 scenario<"}, nil},
 		{"an empty report renders its warning and no charts", empty, Meta{},
 			[]string{"no loans were evaluated", "No segment had any loans.", "The report holds no scenario losses to plot."},
 			[]string{"loss-chart", "pd-segment-chart", "pd-band-chart", "pd-grade-chart"}},
@@ -450,7 +464,7 @@ func TestEdgeCases(t *testing.T) {
 func TestWarnings(t *testing.T) {
 	t.Parallel()
 	few := fixtureReport()
-	few.Headline.Warning, few.Warnings = "", nil
+	few.Headline.Warning, few.Headline.TailWarning, few.Warnings = "", "", nil
 	mismatch := fixtureMeta()
 	mismatch.Seed = 7
 	lost := fixtureMeta()
@@ -463,8 +477,11 @@ func TestWarnings(t *testing.T) {
 		m    Meta
 		want string
 	}{
-		{"too few scenarios for 99.9% figures are flagged even without risk's warning", few, fixtureMeta(),
-			"99.9% figures need at least 100,000 scenarios; this run has 1,000"},
+		{"tail figures not reported are explained even without risk's warning", few, fixtureMeta(),
+			"99.9% figures (VaR, expected shortfall) are not reported: their tail holds fewer than 10 of the run's 1,000 scenarios."},
+		{"indicative tail figures are explained even without risk's warning", few, fixtureMeta(),
+			"99% figures (VaR, expected shortfall) are indicative: their tail holds fewer than 100 of the run's 1,000 scenarios."},
+		{"risk's tail warning is shown", fixtureReport(), fixtureMeta(), fixtureTailWarning},
 		{"rejected records are counted and pointed to", fixtureReport(), fixtureMeta(),
 			"12 input records were rejected as malformed"},
 		{"metadata disagreeing with the report is called out", fixtureReport(), mismatch,
@@ -642,4 +659,132 @@ func chartSVG(t *testing.T, page []byte, id string) []byte {
 		t.Fatalf("chart %s is not closed", id)
 	}
 	return page[start : start+end+len("</svg>")]
+}
+
+func TestScenarioPathsAreChartedAndTabled(t *testing.T) {
+	t.Parallel()
+	r := fixtureReport()
+	out, err := Render(r, fixtureMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"path-fed-funds", "path-unemployment", "path-hpi", "path-cre"} {
+		svg := chartSVG(t, out.HTML, id)
+		var band, mean int
+		walk(t, svg, func(n *html.Node) {
+			if class, _ := attr(n, "class"); n.Data == "path" {
+				switch class {
+				case "path-band":
+					band++
+				case "path-mean":
+					mean++
+				}
+			}
+		})
+		if band != 1 || mean != 1 {
+			t.Errorf("%s draws %d bands and %d mean lines, want one of each", id, band, mean)
+		}
+	}
+	// The policy rate at the horizon, in the HTML table and the Markdown.
+	for _, page := range [][]byte{out.HTML, out.Markdown} {
+		for _, want := range []string{"Scenario paths", "8.00% (6.80% to 9.20%)", "0.910 (0.840 to 0.980)", "4.20% (4.20% to 4.20%)"} {
+			if !bytes.Contains(page, []byte(want)) {
+				t.Errorf("page lacks %q", want)
+			}
+		}
+	}
+
+	none := fixtureReport()
+	none.ScenarioPaths = nil
+	broken := fixtureReport()
+	broken.ScenarioPaths.HPI.P5 = broken.ScenarioPaths.HPI.P5[:3]
+	for _, tc := range []struct {
+		name   string
+		r      risk.Report
+		charts int
+	}{{"a report without paths has no path section", none, 0}, {"a malformed band is left out with a note", broken, 3}} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := Render(tc.r, fixtureMeta())
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkWellFormed(t, out.HTML)
+			if got := bytes.Count(out.HTML, []byte(`<svg class="chart" id="path-`)); got != tc.charts {
+				t.Errorf("%d path charts, want %d", got, tc.charts)
+			}
+			if tc.charts == 0 && bytes.Contains(out.HTML, []byte("Scenario paths")) {
+				t.Error("a path section without paths")
+			}
+		})
+	}
+}
+
+func TestTailFiguresAreMarkedOrNotReported(t *testing.T) {
+	t.Parallel()
+	out, err := Render(fixtureReport(), fixtureMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, page := range [][]byte{out.HTML, out.Markdown} {
+		for _, want := range []string{
+			"VaR 99% †", "not reported", "† indicative: its tail holds 10 to 99 scenarios.",
+			"Not reported: its tail holds fewer than 10 scenarios",
+			// Portfolio VaR 99% in the segment table, marked.
+			"$1,358,024,679 †",
+		} {
+			if !bytes.Contains(page, []byte(want)) {
+				t.Errorf("page lacks %q", want)
+			}
+		}
+		if bytes.Contains(page, []byte("$2,407,407,38")) {
+			t.Error("a VaR 99.9% that is not reported is shown")
+		}
+	}
+	// Every segment's row has the new columns.
+	for _, want := range []string{"Loss rate (average balance)", "PD stressed by exposure", "95% intervals by segment", "5.32%"} {
+		if !bytes.Contains(out.HTML, []byte(want)) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+}
+
+func TestImportanceSampledRunsSayThatTheFiguresAreWeighted(t *testing.T) {
+	t.Parallel()
+	r := fixtureReport()
+	r.ImportanceSampling = &risk.Sampling{TailShift: 0.25, EffectiveScenarios: 412.4, MeanWeight: 0.987}
+	prob := make([]float64, len(r.Portfolio.Histogram.Counts))
+	prob[0] = 0.5
+	prob[1] = 0.5
+	r.Portfolio.Histogram.Probability = prob
+	out, err := Render(r, fixtureMeta())
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkWellFormed(t, out.HTML)
+	for _, want := range []string{"credit-cycle innovations shifted by 0.25", "mean weight 0.987", "worth 412 plain scenarios",
+		// The histogram table's share is the weighted probability.
+		"<td class=\"num\">3</td><td class=\"num\">50.00%</td>"} {
+		if !bytes.Contains(out.HTML, []byte(want)) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	if !bytes.Contains(out.Markdown, []byte("0.25")) {
+		t.Error("markdown does not name the tail shift")
+	}
+	// The loss chart draws probabilities: the two half-probability bins
+	// are the tallest bars, of equal height.
+	var heights []float64
+	walk(t, chartSVG(t, out.HTML, "loss-chart"), func(n *html.Node) {
+		if class, _ := attr(n, "class"); n.Data == "rect" && class == "bar" {
+			h, _ := attr(n, "height")
+			v, _ := strconv.ParseFloat(h, 64)
+			heights = append(heights, v)
+		}
+	})
+	if len(heights) < 2 || heights[0] != heights[1] || slices.Max(heights) != heights[0] || heights[2] > 1.5 {
+		t.Errorf("bar heights %v: want the two bins of probability 0.5 tallest and the rest a hair at most", heights)
+	}
+	if !bytes.Contains(out.HTML, []byte("Probability (scenarios weighted by their likelihood ratios) by portfolio loss")) {
+		t.Error("the loss chart's caption does not say it is weighted")
+	}
 }

@@ -150,15 +150,15 @@ func TestShockChartEdgeCases(t *testing.T) {
 
 func TestOpenEndedVaRIntervalsAreMarked(t *testing.T) {
 	t.Parallel()
-	exact := fixtureReport()
-	exact.Portfolio.VaR999CIExact = true
+	open := fixtureReport()
+	open.Portfolio.VaR99CIExact = false
 	for _, tc := range []struct {
 		name string
 		r    risk.Report
 		open bool
 	}{
-		{"an interval open above is marked and explained", fixtureReport(), true},
-		{"exact intervals carry no mark", exact, false},
+		{"an interval open above is marked and explained", open, true},
+		{"exact intervals carry no mark", fixtureReport(), false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -175,8 +175,8 @@ func TestOpenEndedVaRIntervalsAreMarked(t *testing.T) {
 					t.Errorf("page explains an open interval = %v, want %v", got, tc.open)
 				}
 			}
-			if tc.open && !bytes.Contains(out.HTML, []byte("$3,456,790,092 ‡</td>")) {
-				t.Error("the VaR 99.9% interval is not the one marked")
+			if tc.open && !bytes.Contains(out.HTML, []byte("$1,543,209,863 ‡</td>")) {
+				t.Error("the VaR 99% interval is not the one marked")
 			}
 		})
 	}

@@ -92,7 +92,7 @@ func TestRendersSummarisedReports(t *testing.T) {
 			}
 			top := h.MinUSD + h.BinWidthUSD*float64(len(h.Counts))
 			bottom := h.MinUSD
-			for measure, v := range map[string]float64{"var_99": rep.Portfolio.VaR99, "es_999": rep.Portfolio.ES999} {
+			for measure, v := range map[string]float64{"var_99": rep.Portfolio.VaR99, "es_99": rep.Portfolio.ES99} {
 				x, ok := markerX(t, out.HTML, measure)
 				want := lossLeft + (v-bottom)/(top-bottom)*(lossWidth-lossRight-lossLeft)
 				if !ok || math.Abs(x-want) > 0.006 {

@@ -35,6 +35,15 @@ func (w *svgWriter) rect(x, y, width, height float64, class, tooltip string) {
 	w.b.WriteString("</rect>\n")
 }
 
+// path draws an SVG path; d is built from coord values only.
+func (w *svgWriter) path(d, class, tooltip string) {
+	fmt.Fprintf(&w.b, `<path class="%s" d="%s">`, html.EscapeString(class), html.EscapeString(d))
+	if tooltip != "" {
+		fmt.Fprintf(&w.b, `<title>%s</title>`, html.EscapeString(tooltip))
+	}
+	w.b.WriteString("</path>\n")
+}
+
 // text writes a text element; lines after the first become tspans 1.1em lower.
 func (w *svgWriter) text(x, y float64, anchor, class string, lines ...string) {
 	fmt.Fprintf(&w.b, `<text x="%s" y="%s" text-anchor="%s" class="%s">`, coord(x), coord(y), anchor, html.EscapeString(class))

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"time"
 
@@ -23,10 +24,18 @@ type fact struct {
 	Code        bool // an identifier, shown in monospace
 }
 
+// notReported stands in for a tail figure whose tail holds too few
+// scenarios (risk.TailInsufficient).
+const notReported = "not reported"
+
+// indicativeMark follows a tail figure whose tail holds 10 to 99 scenarios
+// (risk.TailIndicative).
+const indicativeMark = " †"
+
 // figure is one row of the headline table.
 type figure struct {
 	Name, Value, CI, OfExposure string
-	// Flagged marks a 99.9% figure resting on too few scenarios.
+	// Flagged marks an indicative tail figure (10 to 99 tail scenarios).
 	Flagged bool
 	// Open marks a VaR interval whose upper end is only the largest
 	// simulated loss (risk.LossStats.VaR99CIExact false).
@@ -36,9 +45,13 @@ type figure struct {
 // card is one key figure at the top of the page.
 type card struct{ Label, Value, Sub string }
 
-// segmentRow is one row of the per-segment loss table, already formatted.
+// segmentRow is one row of the per-segment tables, already formatted. Tail
+// figures read "not reported" or carry the indicative mark.
 type segmentRow struct {
-	Name, Loans, Exposure, EL, ELRate, VaR99, ES99, VaR999, ES999, PDBaseline, PDStressed, DeltaPD, DefaultRate string
+	Name, Loans, Exposure, AvgBalance, EL, ELCI, ELRate, LossRateAvg string
+	VaR99, VaR99CI, ES99, ES99CI, VaR999, VaR999CI, ES999, ES999CI   string
+	PDBaseline, PDStressed, PDBaselineExp, PDStressedExp, DeltaPD    string
+	DefaultRate                                                      string
 }
 
 // bandRow is one row of a PD-by-band table, already formatted.
@@ -51,20 +64,27 @@ type binRow struct{ From, To, Count, Share string }
 type view struct {
 	RunID, Subtitle string
 	Warnings        []string
-	Flag999         bool
-	Scenarios       int
-	Cards           []card
-	Headline        []figure
-	Facts           []fact
-	Segments        []segmentRow
-	Total           segmentRow
-	ScoreBands      []bandRow
-	RiskGrades      []bandRow
-	Bins            []binRow
-	Params          []fact
+	// Indicative is set when a tail figure shown is marked indicative;
+	// Insufficient when one is not reported.
+	Indicative   bool
+	Insufficient bool
+	Scenarios    int
+	Cards        []card
+	Headline     []figure
+	Facts        []fact
+	Segments     []segmentRow
+	Total        segmentRow
+	ScoreBands   []bandRow
+	RiskGrades   []bandRow
+	Bins         []binRow
+	Params       []fact
 	// OpenCI is set when any VaR interval shown is open above.
 	OpenCI bool
 	Shock  shockView
+	// Paths are the scenario path charts (empty when the report has none).
+	Paths []pathView
+	// Sampling describes importance sampling; empty in a plain run.
+	Sampling string
 
 	lossStats  risk.LossStats
 	segGroups  []barGroup
@@ -106,10 +126,24 @@ func newView(r risk.Report, m Meta) view {
 	warn = append(warn, mismatch...)
 
 	h := r.Headline
-	flag999 := scenarios > 0 && scenarios < risk.MinScenarios999
-	if flag999 && r.Headline.Warning == "" {
-		warn = append(warn, fmt.Sprintf("99.9%% figures need at least %s scenarios; this run has %s, so its 99.9%% tail holds %s of them.",
-			formatInt(risk.MinScenarios999), formatInt(int64(scenarios)), formatInt(int64(scenarios/1000))))
+	if h.TailWarning != "" {
+		warn = append(warn, h.TailWarning)
+	}
+	t99, t999 := status(h.Tail99), status(h.Tail999)
+	if h.TailWarning == "" {
+		for _, l := range []struct {
+			name string
+			st   risk.TailStatus
+		}{{"99%", t99}, {"99.9%", t999}} {
+			switch l.st {
+			case risk.TailInsufficient:
+				warn = append(warn, fmt.Sprintf("%s figures (VaR, expected shortfall) are not reported: their tail holds fewer than %d of the run's %s scenarios.",
+					l.name, risk.MinTailScenarios, formatInt(int64(scenarios))))
+			case risk.TailIndicative:
+				warn = append(warn, fmt.Sprintf("%s figures (VaR, expected shortfall) are indicative: their tail holds fewer than %d of the run's %s scenarios.",
+					l.name, risk.ReliableTailScenarios, formatInt(int64(scenarios))))
+			}
+		}
 	}
 	if m.LoansRejected > 0 {
 		where := "the run's errors/ folder"
@@ -140,7 +174,6 @@ func newView(r risk.Report, m Meta) view {
 	v := view{
 		RunID:      m.RunID,
 		Warnings:   dedupe(warn),
-		Flag999:    flag999,
 		Scenarios:  scenarios,
 		lossStats:  r.Portfolio,
 		targetRate: target,
@@ -157,25 +190,35 @@ func newView(r risk.Report, m Meta) view {
 	// An interval is only open when there were scenarios to draw it from.
 	haveCI := scenarios > 0 && h.Loans > 0
 	open99, open999 := haveCI && !r.Portfolio.VaR99CIExact, haveCI && !r.Portfolio.VaR999CIExact
+	open99, open999 = open99 && t99.Reported(), open999 && t999.Reported()
+	tailFig := func(name string, st risk.TailStatus, x float64, c risk.Interval, open bool) figure {
+		if !st.Reported() {
+			return figure{Name: name, Value: notReported, CI: "fewer than " + strconv.Itoa(risk.MinTailScenarios) + " tail scenarios"}
+		}
+		return figure{Name: name, Value: formatUSD(x), CI: ci(c), OfExposure: pctOf(x), Flagged: st == risk.TailIndicative, Open: open}
+	}
 	v.Headline = []figure{
 		{Name: "Exposure (EAD today)", Value: formatUSD(h.ExposureUSD)},
 		{Name: "Expected loss", Value: formatUSD(h.ExpectedLoss), CI: ci(h.ExpectedLossCI), OfExposure: formatPct(h.ExpectedLossRate, 2)},
-		{Name: "VaR 99%", Value: formatUSD(h.VaR99), CI: ci(h.VaR99CI), OfExposure: pctOf(h.VaR99), Open: open99},
-		{Name: "Expected shortfall 99%", Value: formatUSD(h.ES99), CI: ci(h.ES99CI), OfExposure: pctOf(h.ES99)},
-		{Name: "VaR 99.9%", Value: formatUSD(h.VaR999), CI: ci(h.VaR999CI), OfExposure: pctOf(h.VaR999), Flagged: flag999, Open: open999},
-		{Name: "Expected shortfall 99.9%", Value: formatUSD(h.ES999), CI: ci(h.ES999CI), OfExposure: pctOf(h.ES999), Flagged: flag999},
+		{Name: "Loss rate over average balance", Value: lossRateAvg(h.AvgBalanceUSD, h.LossRateAvgBalance)},
+		tailFig("VaR 99%", t99, h.VaR99, h.VaR99CI, open99),
+		tailFig("Expected shortfall 99%", t99, h.ES99, h.ES99CI, false),
+		tailFig("VaR 99.9%", t999, h.VaR999, h.VaR999CI, open999),
+		tailFig("Expected shortfall 99.9%", t999, h.ES999, h.ES999CI, false),
 		{Name: "Mean PD, baseline", Value: formatPct(h.PDBaselineMean, 3)},
 		{Name: "Mean PD, stressed", Value: formatPct(h.PDStressedMean, 3)},
 		{Name: "Change in mean PD", Value: formatPP(h.PDStressedMean-h.PDBaselineMean, 3)},
+		{Name: "Mean PD by exposure, baseline", Value: formatPct(h.PDBaselineMeanExposure, 3)},
+		{Name: "Mean PD by exposure, stressed", Value: formatPct(h.PDStressedMeanExposure, 3)},
 	}
-	flag := ""
-	if flag999 {
-		flag = " †"
+	for _, f := range v.Headline {
+		v.Indicative = v.Indicative || f.Flagged
+		v.Insufficient = v.Insufficient || f.Value == notReported
 	}
 	v.Cards = []card{
 		{"Expected loss", formatUSD(h.ExpectedLoss), formatPct(h.ExpectedLossRate, 2) + " of exposure"},
-		{"VaR 99%", formatUSD(h.VaR99), "ES 99% " + formatUSD(h.ES99)},
-		{"VaR 99.9%" + flag, formatUSD(h.VaR999), "ES 99.9% " + formatUSD(h.ES999)},
+		{"VaR 99%" + mark(t99), tailUSD(t99, h.VaR99), "ES 99% " + tailUSD(t99, h.ES99)},
+		{"VaR 99.9%" + mark(t999), tailUSD(t999, h.VaR999), "ES 99.9% " + tailUSD(t999, h.ES999)},
 		{"Mean PD, stressed", formatPct(h.PDStressedMean, 3), "baseline " + formatPct(h.PDBaselineMean, 3) + " (" + formatPP(h.PDStressedMean-h.PDBaselineMean, 3) + ")"},
 	}
 
@@ -194,6 +237,11 @@ func newView(r risk.Report, m Meta) view {
 		{"Records rejected", formatInt(m.LoansRejected), false},
 		{"Batches", countOrUnknown(int64(m.Batches)), false},
 	}
+	if is := r.ImportanceSampling; is != nil {
+		v.Sampling = fmt.Sprintf("importance sampling: credit-cycle innovations shifted by %s, every figure from the scenario losses weighted by its scenario's likelihood ratio (mean weight %s; the weights are worth %s plain scenarios)",
+			strconv.FormatFloat(is.TailShift, 'g', 4, 64), strconv.FormatFloat(is.MeanWeight, 'f', 3, 64), formatInt(int64(math.Round(is.EffectiveScenarios))))
+		v.Facts = append(v.Facts, fact{"Sampling", v.Sampling, false})
+	}
 	if !m.Started.IsZero() {
 		v.Facts = append(v.Facts, fact{"Started", m.Started.UTC().Format(time.RFC3339), false})
 	}
@@ -206,6 +254,10 @@ func newView(r risk.Report, m Meta) view {
 
 	for _, s := range r.Segments {
 		v.Segments = append(v.Segments, segRow(humanise(string(s.Segment)), s.LossStats))
+		for _, st := range []risk.TailStatus{status(s.Tail99), status(s.Tail999)} {
+			v.Indicative = v.Indicative || st == risk.TailIndicative
+			v.Insufficient = v.Insufficient || !st.Reported()
+		}
 		v.segGroups = append(v.segGroups, barGroup{string(s.Segment), s.PDBaselineMean, s.PDStressedMean})
 	}
 	v.Total = segRow("Portfolio", r.Portfolio)
@@ -228,11 +280,15 @@ func newView(r risk.Report, m Meta) view {
 		v.lossNote = "The report holds no scenario losses to plot."
 	case histogramDrawable(hist):
 		for i, c := range hist.Counts {
+			share := float64(c) / float64(total)
+			if len(hist.Probability) == len(hist.Counts) {
+				share = hist.Probability[i]
+			}
 			v.Bins = append(v.Bins, binRow{
 				From:  formatUSD(hist.Edge(i)),
 				To:    formatUSD(hist.Edge(i + 1)),
 				Count: formatInt(c),
-				Share: formatPct(float64(c)/float64(total), 2),
+				Share: formatPct(share, 2),
 			})
 		}
 	case hist.BinWidthUSD == 0 && finite(hist.MinUSD) && total == 1:
@@ -244,6 +300,7 @@ func newView(r risk.Report, m Meta) view {
 	}
 	v.OpenCI = open99 || open999
 	v.Shock = newShockView(r.PaymentShock)
+	v.Paths = newPathViews(r.ScenarioPaths)
 	v.Params = paramFacts(r.Params)
 	return v
 }
@@ -279,14 +336,63 @@ func stressText(target float64, ramp int, r0 float64) string {
 }
 
 func segRow(name string, s risk.LossStats) segmentRow {
+	t99, t999 := status(s.Tail99), status(s.Tail999)
+	ci := func(st risk.TailStatus, c risk.Interval) string {
+		if !st.Reported() {
+			return notReported
+		}
+		return formatUSD(c[0]) + " to " + formatUSD(c[1])
+	}
+	avg := notAvailable
+	if s.AvgBalanceUSD > 0 {
+		avg = formatUSD(s.AvgBalanceUSD)
+	}
 	return segmentRow{
-		Name: name, Loans: formatInt(s.Loans), Exposure: formatUSD(s.ExposureUSD),
-		EL: formatUSD(s.ExpectedLoss), ELRate: formatPct(s.ExpectedLossRate, 2),
-		VaR99: formatUSD(s.VaR99), ES99: formatUSD(s.ES99), VaR999: formatUSD(s.VaR999), ES999: formatUSD(s.ES999),
+		Name: name, Loans: formatInt(s.Loans), Exposure: formatUSD(s.ExposureUSD), AvgBalance: avg,
+		EL: formatUSD(s.ExpectedLoss), ELCI: formatUSD(s.ExpectedLossCI[0]) + " to " + formatUSD(s.ExpectedLossCI[1]),
+		ELRate: formatPct(s.ExpectedLossRate, 2), LossRateAvg: lossRateAvg(s.AvgBalanceUSD, s.LossRateAvgBalance),
+		VaR99: tailUSD(t99, s.VaR99) + mark(t99), ES99: tailUSD(t99, s.ES99) + mark(t99),
+		VaR999: tailUSD(t999, s.VaR999) + mark(t999), ES999: tailUSD(t999, s.ES999) + mark(t999),
+		VaR99CI: ci(t99, s.VaR99CI), ES99CI: ci(t99, s.ES99CI), VaR999CI: ci(t999, s.VaR999CI), ES999CI: ci(t999, s.ES999CI),
 		PDBaseline: formatPct(s.PDBaselineMean, 3), PDStressed: formatPct(s.PDStressedMean, 3),
+		PDBaselineExp: formatPct(s.PDBaselineMeanExposure, 3), PDStressedExp: formatPct(s.PDStressedMeanExposure, 3),
 		DeltaPD:     formatPP(s.PDStressedMean-s.PDBaselineMean, 3),
 		DefaultRate: formatPct(s.DefaultRate, 3),
 	}
+}
+
+// status reads a report's tail status; reports written before it existed
+// have none, and showed every figure.
+func status(s risk.TailStatus) risk.TailStatus {
+	if s == "" {
+		return risk.TailReliable
+	}
+	return s
+}
+
+// tailUSD formats a tail figure, or says it is not reported.
+func tailUSD(s risk.TailStatus, x float64) string {
+	if !s.Reported() {
+		return notReported
+	}
+	return formatUSD(x)
+}
+
+// mark is the indicative mark of a tail status, or nothing.
+func mark(s risk.TailStatus) string {
+	if s == risk.TailIndicative {
+		return indicativeMark
+	}
+	return ""
+}
+
+// lossRateAvg formats the loss rate over the average balance, "n/a" when
+// the results carried no average balance.
+func lossRateAvg(avgBalance, rate float64) string {
+	if !(avgBalance > 0) {
+		return notAvailable
+	}
+	return formatPct(rate, 2)
 }
 
 func bndRow(b risk.BandReport) bandRow {

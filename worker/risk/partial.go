@@ -65,6 +65,15 @@ type BandPartial struct {
 	ExpectedLossCents int64 `json:"expected_loss_cents"` // sum of per-loan StressedPD*EAD*LGD
 	BaselinePDE9      int64 `json:"baseline_pd_sum_e9"`  // sum of BaselinePD in units of 1e-9
 	StressedPDE9      int64 `json:"stressed_pd_sum_e9"`
+	// AvgBalanceCents is the sum of the loans' average balances over the
+	// horizon (model.Result.AvgBalanceUSD), the Federal Reserve's loss-rate
+	// denominator.
+	AvgBalanceCents int64 `json:"avg_balance_cents,omitempty"`
+	// BaselinePDExposureCents and StressedPDExposureCents are the sums of
+	// PD*EAD in cents, for exposure-weighted mean PDs. (PD in 1e-9 times EAD
+	// in cents would overflow int64 for one $100 million loan.)
+	BaselinePDExposureCents int64 `json:"baseline_pd_exposure_cents,omitempty"`
+	StressedPDExposureCents int64 `json:"stressed_pd_exposure_cents,omitempty"`
 }
 
 // NewPartial returns an empty Partial for runs with parameters p.
@@ -90,6 +99,9 @@ func (b *BandPartial) add(r *model.Result) {
 	b.ExpectedLossCents += cents(r.ExpectedLossUSD)
 	b.BaselinePDE9 += int64(math.Round(r.BaselinePD * pdScale))
 	b.StressedPDE9 += int64(math.Round(r.StressedPD * pdScale))
+	b.AvgBalanceCents += cents(r.AvgBalanceUSD)
+	b.BaselinePDExposureCents += cents(r.BaselinePD * r.EADUSD)
+	b.StressedPDExposureCents += cents(r.StressedPD * r.EADUSD)
 }
 
 func (b *BandPartial) merge(o *BandPartial) {
@@ -98,6 +110,9 @@ func (b *BandPartial) merge(o *BandPartial) {
 	b.ExpectedLossCents += o.ExpectedLossCents
 	b.BaselinePDE9 += o.BaselinePDE9
 	b.StressedPDE9 += o.StressedPDE9
+	b.AvgBalanceCents += o.AvgBalanceCents
+	b.BaselinePDExposureCents += o.BaselinePDExposureCents
+	b.StressedPDExposureCents += o.StressedPDExposureCents
 }
 
 func cents(usd float64) int64 { return int64(math.Round(usd * 100)) }

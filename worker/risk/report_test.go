@@ -26,23 +26,55 @@ func TestSummariseHeadlineHasTheKeysTheCLIPrints(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range []string{"expected_loss", "expected_loss_rate", "var_99", "var_999", "es_99", "es_999",
-		"pd_baseline_mean", "pd_stressed_mean", "expected_loss_ci", "var_99_ci", "var_999_ci", "es_99_ci", "es_999_ci", "warning"} {
+		"pd_baseline_mean", "pd_stressed_mean", "expected_loss_ci", "var_99_ci", "var_999_ci", "es_99_ci", "es_999_ci", "warning",
+		"tail_99", "tail_999", "tail_warning", "loss_rate_avg_balance", "pd_baseline_mean_exposure", "pd_stressed_mean_exposure"} {
 		if _, ok := keys[k]; !ok {
 			t.Errorf("headline JSON %s lacks %q", raw, k)
 		}
 	}
 	h := rep.Headline
-	if !(0 < h.ExpectedLoss && h.ExpectedLoss <= h.VaR99 && h.VaR99 <= h.ES99 && h.VaR99 <= h.VaR999 && h.ES99 <= h.ES999) {
-		t.Errorf("EL %v VaR99 %v ES99 %v VaR99.9 %v ES99.9 %v out of order", h.ExpectedLoss, h.VaR99, h.ES99, h.VaR999, h.ES999)
+	// 500 scenarios: 5 beyond the 99% point, none beyond the 99.9% one.
+	for _, k := range []string{"var_99", "es_99", "var_999", "es_999", "var_99_ci", "es_999_ci"} {
+		if keys[k] != nil {
+			t.Errorf("headline %s = %v, want null from a tail of fewer than 10 scenarios", k, keys[k])
+		}
 	}
-	if !strings.Contains(h.Warning, "100000") || len(rep.Warnings) == 0 {
-		t.Errorf("no warning for 99.9%% figures from 500 scenarios: %q", h.Warning)
+	if h.Tail99 != TailInsufficient || h.Tail999 != TailInsufficient || h.VaR99 != 0 || h.ES999 != 0 {
+		t.Errorf("tails %s and %s, VaR99 %v, ES99.9 %v; want both insufficient and not reported", h.Tail99, h.Tail999, h.VaR99, h.ES999)
+	}
+	if !strings.Contains(h.TailWarning, "5 of 500 scenarios") || !strings.Contains(h.TailWarning, "at least 10,000 scenarios") || h.Warning != h.TailWarning || len(rep.Warnings) == 0 {
+		t.Errorf("tail warning %q (warning %q) does not say why", h.TailWarning, h.Warning)
+	}
+	if !(0 < h.ExpectedLoss && h.ExpectedLossCI[0] < h.ExpectedLoss && h.ExpectedLoss < h.ExpectedLossCI[1]) {
+		t.Errorf("EL %v, interval %v", h.ExpectedLoss, h.ExpectedLossCI)
+	}
+	if !(h.PDStressedMeanExposure > 0 && h.PDBaselineMeanExposure > 0 && h.PDStressedMeanExposure < 1) {
+		t.Errorf("exposure-weighted PDs %v and %v", h.PDBaselineMeanExposure, h.PDStressedMeanExposure)
 	}
 	// Per-loan sums agree with the partial.
-	var base, stress float64
+	var base, stress, baseEAD, stressEAD, ead, avg float64
 	for _, r := range results {
 		base += r.BaselinePD
 		stress += r.StressedPD
+		baseEAD += r.BaselinePD * r.EADUSD
+		stressEAD += r.StressedPD * r.EADUSD
+		ead += r.EADUSD
+		avg += r.AvgBalanceUSD
+	}
+	if d := h.PDStressedMeanExposure - stressEAD/ead; math.Abs(d) > 1e-9 {
+		t.Errorf("exposure-weighted stressed PD %v, per-loan %v", h.PDStressedMeanExposure, stressEAD/ead)
+	}
+	if d := h.PDBaselineMeanExposure - baseEAD/ead; math.Abs(d) > 1e-9 {
+		t.Errorf("exposure-weighted baseline PD %v, per-loan %v", h.PDBaselineMeanExposure, baseEAD/ead)
+	}
+	if math.Abs(h.AvgBalanceUSD-avg) > 0.01*float64(len(results)) {
+		t.Errorf("average balance %v, per-loan sum %v", h.AvgBalanceUSD, avg)
+	}
+	if avg == 0 && (keys["loss_rate_avg_balance"] != nil || h.LossRateAvgBalance != 0) {
+		t.Errorf("loss rate over a zero average balance is %v, want null", keys["loss_rate_avg_balance"])
+	}
+	if avg > 0 && math.Abs(h.LossRateAvgBalance-h.ExpectedLoss/h.AvgBalanceUSD) > 1e-12 {
+		t.Errorf("loss rate over average balance %v, want %v", h.LossRateAvgBalance, h.ExpectedLoss/h.AvgBalanceUSD)
 	}
 	n := float64(len(results))
 	if d := h.PDStressedMean - stress/n; d > 1e-9 || d < -1e-9 {
