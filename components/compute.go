@@ -122,6 +122,21 @@ func newCompute(ctx *pulumi.Context, name string, s settings, env environment, n
 		// `pulumi up` must not undo a running workflow's scale-out.
 		DesiredCount:               pulumi.Int(0),
 		CapacityProviderStrategies: serviceStrategy(s),
+		// Without forceNewDeployment the provider replaces the service
+		// whenever the capacity provider strategy changes (Spot weight,
+		// on-demand base or weight, OnDemandOnly); with it, the strategy is
+		// updated in place through UpdateService, unless the service goes
+		// from no strategy to one or back, which never happens here: the
+		// strategy always has at least one entry. (Pulumi AWS / Terraform
+		// aws_ecs_service: "capacity_provider_strategy ... can be updated
+		// without destroying the service if force_new_deployment = true";
+		// hashicorp/terraform-provider-aws internal/service/ecs/service.go,
+		// capacityProviderStrategyCustomizeDiff.) A replacement would
+		// delete the service the state machines name and briefly leave
+		// runs without workers. Each update then starts a new deployment;
+		// between runs the service has no tasks, and during a run its
+		// workers are replaced one by one and drain their tasks on SIGTERM.
+		ForceNewDeployment: pulumi.Bool(true),
 		NetworkConfiguration: ecs.ServiceNetworkConfigurationArgs{
 			Subnets:        net.subnetIDs,
 			SecurityGroups: pulumi.StringArray{net.workerSecurityGroupID},
