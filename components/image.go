@@ -94,7 +94,20 @@ func newImage(ctx *pulumi.Context, name string, s settings, env environment, par
 		Dockerfile:    pulumi.String(s.dockerfile),
 		Platform:      pulumi.String(ImagePlatform),
 		ImageTag:      pulumi.String(tag),
-	}, parent)
+	}, parent,
+		// Replacing the image (a new context tag) would otherwise delete
+		// the previous one from ECR: the image resource's delete removes
+		// what it pushed (Pulumi docker-build Image; sst/sst#6378 hit the
+		// CannotPullContainerError that follows). A rollback, a task of
+		// the previous task definition revision still draining, or a
+		// Fargate Spot replacement of such a task must still pull it. So
+		// old images are kept and the repository's lifecycle policy
+		// prunes them (ecrLifecyclePolicy: untagged after a day, beyond
+		// ImageRetentionCount images). RetainOnDelete reaches the
+		// component's children through the Construct request's
+		// retainOnDelete (and the Go SDK passes it to children;
+		// pulumi/pulumi#19654); docs/deploy.md says how to check it.
+		pulumi.RetainOnDelete(true))
 	if err != nil {
 		return nil, err
 	}
