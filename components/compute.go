@@ -84,12 +84,13 @@ func newCompute(ctx *pulumi.Context, name string, s settings, env environment, n
 		return nil, err
 	}
 
-	containers := pulumi.All(img.uri, logs.Name, activityArn, store.dataBucket).ApplyT(func(v []any) (string, error) {
+	containers := pulumi.All(img.uri, logs.Name, activityArn, store.dataBucket, taskRole.Arn).ApplyT(func(v []any) (string, error) {
 		return workerContainerDefinitions(s, env, workerInputs{
 			image:       v[0].(string),
 			logGroup:    v[1].(string),
 			activityArn: v[2].(string),
 			dataBucket:  v[3].(string),
+			taskRoleArn: v[4].(string),
 		})
 	}).(pulumi.StringOutput)
 	task, err := ecs.NewTaskDefinition(ctx, name+"-worker", &ecs.TaskDefinitionArgs{
@@ -220,7 +221,7 @@ func strategy(s settings) []strategyEntry {
 }
 
 type workerInputs struct {
-	image, logGroup, activityArn, dataBucket string
+	image, logGroup, activityArn, dataBucket, taskRoleArn string
 }
 
 // Worker environment variables (the worker's configuration contract, see
@@ -233,6 +234,10 @@ const (
 	EnvWorkerConcurrency = "WORKER_CONCURRENCY"
 	EnvHeartbeatSeconds  = "HEARTBEAT_SECONDS"
 	EnvLogLevel          = "LOG_LEVEL"
+	// EnvTaskRoleArn is the role the worker runs as, so an S3 403 can name
+	// it ("role R may not read s3://bucket/key") without an STS call: the
+	// created VPC has no STS endpoint.
+	EnvTaskRoleArn = "TASK_ROLE_ARN"
 )
 
 type keyValue struct {
@@ -293,6 +298,7 @@ func workerContainerDefinitions(s settings, env environment, in workerInputs) (s
 			{EnvWorkerConcurrency, strconv.Itoa(s.tasksPerWorker)},
 			{EnvHeartbeatSeconds, strconv.Itoa(s.flow.HeartbeatSeconds)},
 			{EnvLogLevel, s.workerLogLevel},
+			{EnvTaskRoleArn, in.taskRoleArn},
 		},
 		MountPoints: []mountPoint{{SourceVolume: "scratch", ContainerPath: WorkerScratchPath}},
 		LogConfiguration: logConfig{

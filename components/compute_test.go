@@ -1,6 +1,11 @@
 package components
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/montecarlo-pipeline/montecarlo/worker/workerconfig"
+)
 
 // Changing the capacity provider strategy (Spot weight, on-demand base or
 // weight, OnDemandOnly) replaces an aws.ecs.Service unless
@@ -35,6 +40,25 @@ func TestServiceUpdatesItsCapacityProviderStrategyInPlace(t *testing.T) {
 					t.Errorf("launchType set: it conflicts with a capacity provider strategy")
 				}
 			})
+		}
+	}
+}
+
+// The worker names its role when S3 refuses a read (403), and the created
+// VPC has no STS endpoint to ask: the task definition tells it.
+func TestWorkerIsToldItsTaskRoleForAccessErrors(t *testing.T) {
+	t.Parallel()
+	m, p := mustDeploy(t, false, testArgs())
+	var defs []map[string]any
+	m.one(t, "aws:ecs/taskDefinition:TaskDefinition").JSON(t, "containerDefinitions", &defs)
+	env := envOf(defs[0])
+	if want := awaitString(t, p.TaskRoleArn); env[EnvTaskRoleArn] != want || want == "" {
+		t.Errorf("%s = %q, want the task role %q", EnvTaskRoleArn, env[EnvTaskRoleArn], want)
+	}
+	// The worker must not reject it as a typo of one of its variables.
+	for _, pre := range workerconfig.Prefixes {
+		if strings.HasPrefix(EnvTaskRoleArn, pre) {
+			t.Errorf("%s falls under the worker's prefix %s", EnvTaskRoleArn, pre)
 		}
 	}
 }
