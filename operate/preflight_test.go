@@ -29,7 +29,9 @@ const (
 
 func pfArn(res string) string { return "arn:aws:states:" + pfRegion + ":" + pfAccount + ":" + res }
 
-func apiErr(code string) error { return &smithy.GenericAPIError{Code: code, Message: "injected " + code} }
+func apiErr(code string) error {
+	return &smithy.GenericAPIError{Code: code, Message: "injected " + code}
+}
 
 // fakeAWS is an account in-process: each field says what the account has.
 type fakeAWS struct {
@@ -241,11 +243,17 @@ func TestPreflightProblemsEachSayTheCommandThatFixesThem(t *testing.T) {
 			"aws service-quotas request-service-quota-increase --service-code fargate --quota-code L-36FBB829 --desired-value 6 --region eu-west-1"},
 		{"flags beyond the quota", func(_ *fakeAWS, _ *PreflightTarget, o *PreflightOptions) { o.WorkerCount, o.TaskCPU = 20, 512 },
 			"fargate-vcpu-quota:fargate-spot", "needs 10 Fargate Spot vCPUs (20 workers x 512 CPU units)", "--desired-value 10"},
-		{"the image is gone from ECR", func(f *fakeAWS, _ *PreflightTarget, _ *PreflightOptions) { f.imageErr = apiErr("ImageNotFoundException") },
+		{"the image is gone from ECR", func(f *fakeAWS, _ *PreflightTarget, _ *PreflightOptions) {
+			f.imageErr = apiErr("ImageNotFoundException")
+		},
 			"image", "is not in repository mc-worker", "pulumi up"},
-		{"the repository is gone", func(f *fakeAWS, _ *PreflightTarget, _ *PreflightOptions) { f.imageErr = apiErr("RepositoryNotFoundException") },
+		{"the repository is gone", func(f *fakeAWS, _ *PreflightTarget, _ *PreflightOptions) {
+			f.imageErr = apiErr("RepositoryNotFoundException")
+		},
 			"image", "ECR repository mc-worker does not exist", "pulumi up"},
-		{"a state machine is gone", func(f *fakeAWS, _ *PreflightTarget, _ *PreflightOptions) { f.missingSM = pfArn("stateMachine:mc-simulate") },
+		{"a state machine is gone", func(f *fakeAWS, _ *PreflightTarget, _ *PreflightOptions) {
+			f.missingSM = pfArn("stateMachine:mc-simulate")
+		},
 			"state-machine:simulate", "no state machine " + pfArn("stateMachine:mc-simulate"), "pulumi up"},
 		{"the activity is gone", func(f *fakeAWS, _ *PreflightTarget, _ *PreflightOptions) { f.missingAct = true },
 			"activity", "the workers have nothing to poll", "pulumi up"},
