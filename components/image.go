@@ -103,10 +103,11 @@ func newImage(ctx *pulumi.Context, name string, s settings, env environment, par
 		// Fargate Spot replacement of such a task must still pull it. So
 		// old images are kept and the repository's lifecycle policy
 		// prunes them (ecrLifecyclePolicy: untagged after a day, beyond
-		// ImageRetentionCount images). RetainOnDelete reaches the
-		// component's children through the Construct request's
-		// retainOnDelete (and the Go SDK passes it to children;
-		// pulumi/pulumi#19654); docs/deploy.md says how to check it.
+		// ImageRetentionCount images). The awsx image is a remote
+		// component: the engine hands retainOnDelete to the awsx plugin in
+		// the Construct request with the other resource options; whether
+		// the plugin applies it to the image it creates only a real
+		// replacement shows (docs/deploy.md says how to check).
 		pulumi.RetainOnDelete(true))
 	if err != nil {
 		return nil, err
