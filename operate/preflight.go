@@ -301,9 +301,16 @@ func Preflight(ctx context.Context, t *PreflightTarget, o PreflightOptions) (Pre
 	stackAccount, stackRegion := arnAccount(outs.SimulateStateMachineArn), arnRegion(outs.SimulateStateMachineArn)
 	if t.Local {
 		r.add(Check{Name: "credentials", Status: CheckOK, Detail: "local runtime: static credentials on loopback only"})
+	} else if region := checkRegion(t, stackRegion); t.Region == "" {
+		// Without a region no AWS call can be made (the SDK resolves every
+		// endpoint, STS's too, from it).
+		r.add(Check{Name: "credentials", Status: CheckUnchecked, Detail: "not checked: no AWS region to call STS in",
+			Fix: "aws sts get-caller-identity --region REGION"})
+		r.add(region)
+		return r, ctx.Err()
 	} else {
 		r.add(checkCredentials(ctx, c.STS, stackAccount, &r))
-		r.add(checkRegion(t, stackRegion))
+		r.add(region)
 	}
 	if err := ctx.Err(); err != nil {
 		return r, err

@@ -385,6 +385,25 @@ func TestPreflightWithoutAStackChecksOnlyTheAccount(t *testing.T) {
 	}
 }
 
+func TestPreflightWithoutARegionSaysHowToGiveOneAndCallsNothing(t *testing.T) {
+	t.Parallel()
+	f := healthy()
+	pt := &PreflightTarget{Clients: PreflightClients{STS: f, Quotas: f, IAM: f, ECR: f, ECS: f, SFN: f, S3: f}}
+	r := runPreflight(t, pt, PreflightOptions{WorkerCount: 2, TaskCPU: 1024})
+	if r.Problems != 1 || len(r.Checks) != 2 {
+		t.Fatalf("report %+v", r)
+	}
+	if c := findCheck(t, r, "region"); c.Status != CheckProblem || !strings.Contains(c.Fix, "export AWS_REGION=") {
+		t.Errorf("region = %+v", c)
+	}
+	if c := findCheck(t, r, "credentials"); c.Status != CheckUnchecked {
+		t.Errorf("credentials = %+v", c)
+	}
+	if len(f.calls) != 0 {
+		t.Errorf("calls without a region: %v", f.calls)
+	}
+}
+
 func TestConnectPreflightRefusesANonLoopbackEndpoint(t *testing.T) {
 	t.Parallel()
 	_, err := ConnectPreflight(context.Background(), PreflightOptions{EndpointURL: "https://sts.amazonaws.com"})
