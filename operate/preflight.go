@@ -331,7 +331,7 @@ func Preflight(ctx context.Context, t *PreflightTarget, o PreflightOptions) (Pre
 			r.add(q)
 		}
 		if t.HasOutputs {
-			r.add(checkImage(ctx, c.ECR, outs.ImageURI))
+			r.add(checkImage(ctx, c.ECR, outs.ImageURI, t.Region))
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -626,7 +626,7 @@ func maxDesiredCount(v any) int {
 // ecrImageRef matches <account>.dkr.ecr.<region>.<suffix>/<repo>@sha256:<hex>.
 var ecrImageRef = regexp.MustCompile(`^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.[a-z0-9.]+/([a-z0-9._/-]+)@(sha256:[a-f0-9]{64})$`)
 
-func checkImage(ctx context.Context, api PreflightECR, uri string) Check {
+func checkImage(ctx context.Context, api PreflightECR, uri, region string) Check {
 	const name = "image"
 	if uri == "" {
 		return Check{Name: name, Status: CheckUnchecked, Detail: "the stack outputs have no imageUri", Fix: "pulumi stack output --json > FILE (with a current stack)"}
@@ -635,12 +635,19 @@ func checkImage(ctx context.Context, api PreflightECR, uri string) Check {
 	if m == nil {
 		return Check{Name: name, Status: CheckProblem, Detail: "imageUri " + uri + " is not an ECR image pinned by digest", Fix: fixDeploy(false)}
 	}
-	registry, region, repo, digest := m[1], m[2], m[3], m[4]
+	registry, imageRegion, repo, digest := m[1], m[2], m[3], m[4]
+	describe := fmt.Sprintf("aws ecr describe-images --registry-id %s --repository-name %s --image-ids imageDigest=%s --region %s", registry, repo, digest, imageRegion)
+	if imageRegion != region {
+		// The ECR client is the stack region's; the created VPC's endpoints
+		// reach only that region's registry, too.
+		return Check{Name: name, Status: CheckUnchecked,
+			Detail: fmt.Sprintf("the image is in %s, not the stack's region %s: preflight looks only in %s, and workers in the created VPC reach only its region's ECR endpoints", imageRegion, region, region),
+			Fix:    describe}
+	}
 	_, err := api.DescribeImages(ctx, &ecr.DescribeImagesInput{
 		RegistryId: aws.String(registry), RepositoryName: aws.String(repo),
 		ImageIds: []ecrtypes.ImageIdentifier{{ImageDigest: aws.String(digest)}},
 	})
-	describe := fmt.Sprintf("aws ecr describe-images --registry-id %s --repository-name %s --image-ids imageDigest=%s --region %s", registry, repo, digest, region)
 	switch {
 	case err == nil:
 		return Check{Name: name, Status: CheckOK, Detail: "image " + uri + " is in ECR"}

@@ -291,6 +291,23 @@ func TestPreflightProblemsEachSayTheCommandThatFixesThem(t *testing.T) {
 	}
 }
 
+func TestPreflightOfAnImageInAnotherRegionIsUnchecked(t *testing.T) {
+	t.Parallel()
+	f := healthy()
+	pt := awsTarget(f)
+	pt.Outputs.ImageURI = pfAccount + ".dkr.ecr.us-west-2.amazonaws.com/shared@" + pfDigest
+	r := runPreflight(t, pt, PreflightOptions{})
+	c := findCheck(t, r, "image")
+	if c.Status != CheckUnchecked || !strings.Contains(c.Detail, "the image is in us-west-2, not the stack's region eu-west-1") || !strings.Contains(c.Fix, "--region us-west-2") {
+		t.Errorf("image = %+v", c)
+	}
+	for _, call := range f.calls {
+		if strings.HasPrefix(call, "ecr:") {
+			t.Errorf("looked in the wrong region: %s", call)
+		}
+	}
+}
+
 func TestPreflightThatCannotLookIsUncheckedNotAProblem(t *testing.T) {
 	t.Parallel()
 	f := healthy()
