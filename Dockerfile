@@ -8,8 +8,9 @@
 # (`docker buildx imagetools inspect <image>` prints the digest). No digest
 # is written in this file because none could be verified against the
 # registries when it was written; an unverified digest is worse than a tag.
-# The image the service runs is itself referenced by digest (ECR, immutable
-# tags), so a deployed task never changes under a moving tag.
+# The image the service runs is itself referenced by digest, so a deployed
+# task never changes under a moving tag (the ECR tags are mutable so that a
+# re-push of an unchanged context tag succeeds; see components/image.go).
 ARG GO_IMAGE=golang:1.26.8
 ARG RUNTIME_IMAGE=gcr.io/distroless/static-debian12:nonroot
 
@@ -33,4 +34,14 @@ COPY --from=build /out/worker /worker
 # distroless "nonroot": uid and gid 65532. Numeric, so ECS and Kubernetes
 # can check runAsNonRoot without a passwd lookup.
 USER 65532:65532
+# The task's only writable path. The task definition mounts an ephemeral
+# bind volume here (components.WorkerScratchPath) over a read-only root
+# filesystem. Fargate creates such a volume root-owned 0755, which user
+# 65532 cannot write, unless the image declares VOLUME at the same path:
+# then ECS copies the image's directory into the volume, and distroless
+# ships /tmp world-writable with the sticky bit (1777). (ECS developer
+# guide, "Use bind mounts": the VOLUME directive and the volume's default
+# permissions.) components/dockerfile_test.go and .ci/docker-build-stage.sh
+# check that this line, USER and the task definition's mount agree.
+VOLUME ["/tmp"]
 ENTRYPOINT ["/worker"]

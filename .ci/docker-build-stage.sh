@@ -25,4 +25,22 @@ done
 grep -q 'RUN .*scripts/build-worker.sh\|scripts/build-worker.sh /out/worker' Dockerfile ||
   { echo "the Dockerfile's build stage no longer runs scripts/build-worker.sh" >&2; exit 1; }
 
+# The runtime stage's layout (no Docker engine to inspect the image): the
+# worker runs as uid 65532 with a read-only root filesystem, and its only
+# writable path, the task's scratch volume at /tmp, is writable by that user
+# only because the image declares VOLUME /tmp (ECS then seeds the volume
+# from the image's 1777 /tmp instead of creating it root-owned 0755).
+# components/dockerfile_test.go checks the same facts against the task
+# definition's user and mount point.
+runtime=$(awk '/^FROM /{n++} n>=2' Dockerfile)
+[ "$(grep -c '^FROM ' Dockerfile)" -eq 2 ] ||
+  { echo "the Dockerfile should have exactly two stages (build, runtime)" >&2; exit 1; }
+grep -Eq '^USER 65532(:65532)?$' <<<"$runtime" ||
+  { echo "the runtime stage must run as USER 65532:65532 (components.WorkerUser)" >&2; exit 1; }
+grep -Eq '^VOLUME (\["/tmp"\]|/tmp)$' <<<"$runtime" ||
+  { echo "the runtime stage must declare VOLUME [\"/tmp\"]: without it Fargate mounts the scratch volume root-owned 0755 and uid 65532 cannot write it" >&2; exit 1; }
+if grep -Eq '^(RUN|COPY|ADD) .*/tmp' <<<"$(awk '/^VOLUME /{v=1} v' <<<"$runtime")"; then
+  echo "the runtime stage changes /tmp after VOLUME /tmp; such changes are discarded" >&2; exit 1
+fi
+
 (cd "$ctx" && GOTOOLCHAIN=local GOFLAGS=-mod=readonly bash scripts/build-worker.sh "$ctx/out/worker")

@@ -84,12 +84,13 @@ func newCompute(ctx *pulumi.Context, name string, s settings, env environment, n
 		return nil, err
 	}
 
-	containers := pulumi.All(img.uri, logs.Name, activityArn, store.dataBucket).ApplyT(func(v []any) (string, error) {
+	containers := pulumi.All(img.uri, logs.Name, activityArn, store.dataBucket, taskRole.Arn).ApplyT(func(v []any) (string, error) {
 		return workerContainerDefinitions(s, env, workerInputs{
 			image:       v[0].(string),
 			logGroup:    v[1].(string),
 			activityArn: v[2].(string),
 			dataBucket:  v[3].(string),
+			taskRoleArn: v[4].(string),
 		})
 	}).(pulumi.StringOutput)
 	task, err := ecs.NewTaskDefinition(ctx, name+"-worker", &ecs.TaskDefinitionArgs{
@@ -122,6 +123,21 @@ func newCompute(ctx *pulumi.Context, name string, s settings, env environment, n
 		// `pulumi up` must not undo a running workflow's scale-out.
 		DesiredCount:               pulumi.Int(0),
 		CapacityProviderStrategies: serviceStrategy(s),
+		// Without forceNewDeployment the provider replaces the service
+		// whenever the capacity provider strategy changes (Spot weight,
+		// on-demand base or weight, OnDemandOnly); with it, the strategy is
+		// updated in place through UpdateService, unless the service goes
+		// from no strategy to one or back, which never happens here: the
+		// strategy always has at least one entry. (Pulumi AWS / Terraform
+		// aws_ecs_service: "capacity_provider_strategy ... can be updated
+		// without destroying the service if force_new_deployment = true";
+		// hashicorp/terraform-provider-aws internal/service/ecs/service.go,
+		// capacityProviderStrategyCustomizeDiff.) A replacement would
+		// delete the service the state machines name and briefly leave
+		// runs without workers. Each update then starts a new deployment;
+		// between runs the service has no tasks, and during a run its
+		// workers are replaced one by one and drain their tasks on SIGTERM.
+		ForceNewDeployment: pulumi.Bool(true),
 		NetworkConfiguration: ecs.ServiceNetworkConfigurationArgs{
 			Subnets:        net.subnetIDs,
 			SecurityGroups: pulumi.StringArray{net.workerSecurityGroupID},
@@ -205,7 +221,7 @@ func strategy(s settings) []strategyEntry {
 }
 
 type workerInputs struct {
-	image, logGroup, activityArn, dataBucket string
+	image, logGroup, activityArn, dataBucket, taskRoleArn string
 }
 
 // Worker environment variables (the worker's configuration contract, see
@@ -218,6 +234,10 @@ const (
 	EnvWorkerConcurrency = "WORKER_CONCURRENCY"
 	EnvHeartbeatSeconds  = "HEARTBEAT_SECONDS"
 	EnvLogLevel          = "LOG_LEVEL"
+	// EnvTaskRoleArn is the role the worker runs as, so an S3 403 can name
+	// it ("role R may not read s3://bucket/key") without an STS call: the
+	// created VPC has no STS endpoint.
+	EnvTaskRoleArn = "TASK_ROLE_ARN"
 )
 
 type keyValue struct {
@@ -278,6 +298,7 @@ func workerContainerDefinitions(s settings, env environment, in workerInputs) (s
 			{EnvWorkerConcurrency, strconv.Itoa(s.tasksPerWorker)},
 			{EnvHeartbeatSeconds, strconv.Itoa(s.flow.HeartbeatSeconds)},
 			{EnvLogLevel, s.workerLogLevel},
+			{EnvTaskRoleArn, in.taskRoleArn},
 		},
 		MountPoints: []mountPoint{{SourceVolume: "scratch", ContainerPath: WorkerScratchPath}},
 		LogConfiguration: logConfig{

@@ -15,10 +15,11 @@ import (
 
 // ContextTag returns an image tag that is a hash of the Docker build: the
 // Dockerfile and every file of the build context that .dockerignore does
-// not exclude (paths, modes and contents). The ECR repository's tags are
-// immutable, so the tag must change exactly when the image can: the same
-// tree gives the same tag (no rebuild, no rejected push), any change gives
-// a new one.
+// not exclude (paths, modes and contents). The tag must change exactly when
+// the image can: the same tree gives the same tag (no rebuild), any change
+// gives a new one, so a tag never names two different images (the ECR
+// repository's tags are mutable only so that re-pushing the same tag
+// succeeds; tasks pin the digest).
 //
 // .dockerignore is read with Docker's rules (patterns relative to the
 // context, "*", "?", "**", "!" re-includes, the last matching pattern

@@ -119,13 +119,21 @@ func (b bucketAccess) separateInput() bool { return b.inputBucketArn != b.dataBu
 
 // readStatements grants reading loans and run objects: the whole brought
 // input bucket (it is the user's dataset) and the data bucket's prefixes.
+//
+// ListBucket on the data bucket carries no s3:prefix condition, on purpose.
+// S3 answers a GetObject or HeadObject of a missing key with 404 NoSuchKey
+// only to a caller allowed s3:ListBucket on the bucket, and with 403
+// AccessDenied to any other (S3 API Reference, GetObject and HeadObject,
+// "Permissions"). A GetObject or HeadObject request carries no s3:prefix,
+// so a ListBucket conditioned on s3:prefix never counts for it: the
+// workers would see 403 where generate, prepare's resume, readPartial and
+// aggregate expect "not found". Listing reveals only key names, and every
+// key the workers could name is under a prefix they may already read; the
+// objects themselves stay readable only under WritablePrefixes (ReadData).
 func (b bucketAccess) readStatements() []Statement {
 	st := []Statement{
 		{Sid: "ReadData", Effect: "Allow", Action: []string{"s3:GetObject"}, Resource: objectArns(b.dataBucketArn, WritablePrefixes)},
-		{
-			Sid: "ListData", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: []string{b.dataBucketArn},
-			Condition: Condition{"StringLike": {"s3:prefix": prefixPatterns(WritablePrefixes)}},
-		},
+		{Sid: "ListData", Effect: "Allow", Action: []string{"s3:ListBucket"}, Resource: []string{b.dataBucketArn}},
 	}
 	if b.separateInput() {
 		st = append(st,

@@ -209,9 +209,31 @@ func TestTaskRoleMayWorkItsActivityReadInputAndWriteOnlyItsPrefixes(t *testing.T
 			t.Errorf("task role writes %s, outside %v", r, WritablePrefixes)
 		}
 	}
+}
+
+// S3 answers a GetObject or HeadObject of a missing key with 404 only to a
+// caller allowed s3:ListBucket; such a request carries no s3:prefix, so a
+// ListBucket conditioned on s3:prefix turns every "not found" the workers
+// rely on (generate, prepare's resume, readPartial, aggregate) into 403.
+func TestTaskRoleListsTheDataBucketWithoutAPrefixConditionSoMissingKeysAre404(t *testing.T) {
+	t.Parallel()
+	m, _ := mustDeploy(t, false, testArgs())
+	p := rolePolicy(t, m, "mc-task")
 	list := p.statement(t, "ListData")
-	if got := toStrings(list.Condition["StringLike"]["s3:prefix"]); len(got) != len(WritablePrefixes) {
-		t.Errorf("ListBucket prefix condition = %v, want one pattern per writable prefix", list.Condition)
+	if list.Effect != "Allow" || !slices.Equal(list.Action, stringList{"s3:ListBucket"}) || !slices.Equal(list.Resource, stringList{testDataBucketArn}) {
+		t.Errorf("ListData = %+v, want Allow s3:ListBucket on %s", list, testDataBucketArn)
+	}
+	if len(list.Condition) != 0 {
+		t.Errorf("ListData has condition %v: GetObject/HeadObject carry no s3:prefix, so S3 would answer 403 for a missing key", list.Condition)
+	}
+	for _, st := range p.Statement {
+		if st.Effect == "Deny" && hasAll(st.Action, "s3:ListBucket") {
+			t.Errorf("statement %s denies s3:ListBucket", st.Sid)
+		}
+	}
+	// Reading objects stays limited to the writable prefixes.
+	if read := p.statement(t, "ReadData"); len(read.Resource) != len(WritablePrefixes) {
+		t.Errorf("ReadData on %v, want only %v", read.Resource, WritablePrefixes)
 	}
 }
 

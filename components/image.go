@@ -13,6 +13,10 @@ import (
 // ImagePlatform is the only platform Fargate Spot runs (X86_64 Linux).
 const ImagePlatform = "linux/amd64"
 
+// ImageTagMutability is the worker repository's tag mutability (see
+// newImage for why tags are mutable).
+const ImageTagMutability = "MUTABLE"
+
 // ecrImagePattern matches an ECR image pinned by digest and captures the
 // account, region, DNS suffix and repository.
 var ecrImagePattern = regexp.MustCompile(`^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.(amazonaws\.com(?:\.cn)?)/([a-z0-9._/-]+)@sha256:[a-f0-9]{64}$`)
@@ -43,9 +47,18 @@ func newImage(ctx *pulumi.Context, name string, s settings, env environment, par
 	}
 
 	repo, err := ecr.NewRepository(ctx, name+"-worker", &ecr.RepositoryArgs{
-		// Tags never move: the task definition pins a digest anyway, and an
-		// immutable tag makes "which image ran" answerable from the tag.
-		ImageTagMutability: pulumi.String("IMMUTABLE"),
+		// Mutable tags. ECR refuses to push a tag that already exists in a
+		// repository with IMMUTABLE tags, even for the same digest
+		// (ImageTagAlreadyExistsException), so rebuilding under an
+		// unchanged context tag (other build settings, an interrupted
+		// push, a lost state) would fail `pulumi up`. What runs is pinned
+		// by digest, never by tag (the task definition's image is
+		// repo@sha256:..., checked by parseECRImage), so a moved tag cannot
+		// change a deployed task, and the digest answers "which image
+		// ran". An exclusion filter (IMMUTABLE_WITH_EXCLUSION) would have
+		// to exclude every tag this component pushes, which is MUTABLE by
+		// another name; pulumi-aws v6.83 has no field for the filters anyway.
+		ImageTagMutability: pulumi.String(ImageTagMutability),
 		ImageScanningConfiguration: ecr.RepositoryImageScanningConfigurationArgs{
 			ScanOnPush: pulumi.Bool(true),
 		},
@@ -81,7 +94,21 @@ func newImage(ctx *pulumi.Context, name string, s settings, env environment, par
 		Dockerfile:    pulumi.String(s.dockerfile),
 		Platform:      pulumi.String(ImagePlatform),
 		ImageTag:      pulumi.String(tag),
-	}, parent)
+	}, parent,
+		// Replacing the image (a new context tag) would otherwise delete
+		// the previous one from ECR: the image resource's delete removes
+		// what it pushed (Pulumi docker-build Image; sst/sst#6378 hit the
+		// CannotPullContainerError that follows). A rollback, a task of
+		// the previous task definition revision still draining, or a
+		// Fargate Spot replacement of such a task must still pull it. So
+		// old images are kept and the repository's lifecycle policy
+		// prunes them (ecrLifecyclePolicy: untagged after a day, beyond
+		// ImageRetentionCount images). The awsx image is a remote
+		// component: the engine hands retainOnDelete to the awsx plugin in
+		// the Construct request with the other resource options; whether
+		// the plugin applies it to the image it creates only a real
+		// replacement shows (docs/deploy.md says how to check).
+		pulumi.RetainOnDelete(true))
 	if err != nil {
 		return nil, err
 	}

@@ -22,16 +22,22 @@ const (
 
 var testZones = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
 
+// testZoneIDs are the zone IDs of testZones, in the same order. Names map
+// to IDs differently in every account; here "a" is az3, so ordering by
+// zone ID differs from ordering by name.
+var testZoneIDs = []string{"euw1-az3", "euw1-az1", "euw1-az2"}
+
 // recorded is one resource registration seen by the mocks.
 type recorded struct {
 	Type   string
 	Name   string
 	Inputs resource.PropertyMap
 	Custom bool
-	// IgnoreChanges and Dependencies are the resource options the
-	// program passed.
-	IgnoreChanges []string
-	Dependencies  []string
+	// IgnoreChanges, Dependencies and RetainOnDelete are the resource
+	// options the program passed.
+	IgnoreChanges  []string
+	Dependencies   []string
+	RetainOnDelete bool
 }
 
 // Str returns a known string input, or "" when absent or unknown.
@@ -80,6 +86,9 @@ func (r recorded) JSON(t *testing.T, key string, out any) {
 // mocks implements pulumi.MockResourceMonitor and records every resource.
 type mocks struct {
 	dryRun bool
+	// endpointZones, when set, are the zones each VPC endpoint service
+	// (by full service name) is offered in; unset, every test zone.
+	endpointZones map[string][]string
 
 	mu        sync.Mutex
 	resources []recorded
@@ -92,6 +101,7 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	if args.RegisterRPC != nil {
 		rec.IgnoreChanges = args.RegisterRPC.GetIgnoreChanges()
 		rec.Dependencies = args.RegisterRPC.GetDependencies()
+		rec.RetainOnDelete = args.RegisterRPC.GetRetainOnDelete()
 	}
 	m.resources = append(m.resources, rec)
 	m.mu.Unlock()
@@ -172,7 +182,16 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	case "aws:index/getPartition:getPartition":
 		return resource.NewPropertyMapFromMap(map[string]any{"partition": "aws", "dnsSuffix": "amazonaws.com", "id": "aws"}), nil
 	case "aws:index/getAvailabilityZones:getAvailabilityZones":
-		return resource.NewPropertyMapFromMap(map[string]any{"names": testZones, "id": testRegion}), nil
+		return resource.NewPropertyMapFromMap(map[string]any{"names": testZones, "zoneIds": testZoneIDs, "id": testRegion}), nil
+	case "aws:ec2/getVpcEndpointService:getVpcEndpointService":
+		name := args.Args["serviceName"].StringValue()
+		zones, ok := m.endpointZones[name]
+		if !ok {
+			zones = testZones
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"serviceName": name, "serviceType": "Interface", "availabilityZones": zones, "id": name,
+		}), nil
 	}
 	return nil, fmt.Errorf("mocks: unexpected invoke %s", args.Token)
 }
@@ -228,7 +247,13 @@ func withDryRun(dryRun bool) pulumi.RunOption {
 // component.
 func deploy(t *testing.T, dryRun bool, args *MonteCarloPipelineArgs) (*mocks, *MonteCarloPipeline, error) {
 	t.Helper()
-	m := &mocks{dryRun: dryRun}
+	return deployWith(t, &mocks{dryRun: dryRun}, args)
+}
+
+// deployWith is deploy with prepared mocks (e.g. endpointZones set).
+func deployWith(t *testing.T, m *mocks, args *MonteCarloPipelineArgs) (*mocks, *MonteCarloPipeline, error) {
+	t.Helper()
+	dryRun := m.dryRun
 	var p *MonteCarloPipeline
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		var err error

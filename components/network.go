@@ -1,8 +1,13 @@
 package components
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -30,16 +35,13 @@ func newNetwork(ctx *pulumi.Context, name string, s settings, env environment, p
 		return newBringYourOwnNetwork(ctx, name, s, parent)
 	}
 
-	zones := s.zones
-	if len(zones) == 0 {
-		azs, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{State: pulumi.StringRef("available")}, parent)
-		if err != nil {
-			return nil, fmt.Errorf("look up availability zones: %w", err)
-		}
-		if len(azs.Names) < s.azCount {
-			return nil, fmt.Errorf("AvailabilityZoneCount %d exceeds the %d zones available in %s", s.azCount, len(azs.Names), env.region)
-		}
-		zones = azs.Names[:s.azCount]
+	chosen, err := lookupZones(ctx, s, env, parent)
+	if err != nil {
+		return nil, err
+	}
+	zones := make([]string, len(chosen))
+	for i, z := range chosen {
+		zones[i] = z.name
 	}
 	subnetCidrs, err := splitCidr(s.vpcCidr, 4, len(zones))
 	if err != nil {
@@ -168,6 +170,142 @@ func newNetwork(ctx *pulumi.Context, name string, s settings, env environment, p
 		subnetIDs:             subnetIDs.ToStringArrayOutput(),
 		workerSecurityGroupID: workers.ID().ToStringOutput(),
 	}, nil
+}
+
+// zone is an availability zone by its account-specific name (us-east-1a)
+// and its zone ID (use1-az1), which names the same physical zone in every
+// account (EC2 user guide, "AZ IDs").
+type zone struct{ name, id string }
+
+// zoneIDPattern matches an AZ ID such as use1-az1 or apne1-az4; a zone name
+// ends in a letter (us-east-1a).
+var zoneIDPattern = regexp.MustCompile(`^[a-z]{2,5}[0-9]+-az[0-9]+$`)
+
+// lookupZones asks the provider for the region's available zones and, for
+// each interface endpoint service, the zones it is offered in, then picks
+// the subnets' zones with chooseZones. Invokes run in preview too, so a
+// region where too few zones offer every endpoint fails `pulumi preview`.
+func lookupZones(ctx *pulumi.Context, s settings, env environment, parent pulumi.ResourceOrInvokeOption) ([]zone, error) {
+	// The default (allAvailabilityZones unset) leaves out Local Zones and
+	// Wavelength Zones, which offer neither Fargate nor these endpoints.
+	azs, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{State: pulumi.StringRef("available")}, parent)
+	if err != nil {
+		return nil, fmt.Errorf("look up availability zones: %w", err)
+	}
+	// names and zoneIds are parallel: the provider sorts the zones by name
+	// and appends each zone's name and ID together.
+	if len(azs.Names) != len(azs.ZoneIds) {
+		return nil, fmt.Errorf("look up availability zones: %d names but %d zone IDs", len(azs.Names), len(azs.ZoneIds))
+	}
+	available := make([]zone, len(azs.Names))
+	for i := range azs.Names {
+		available[i] = zone{name: azs.Names[i], id: azs.ZoneIds[i]}
+	}
+	offered := make(map[string][]string, len(InterfaceEndpointServices))
+	for _, svc := range InterfaceEndpointServices {
+		// aws.ec2.getVpcEndpointService returns the zones (by name, in
+		// this account) where the endpoint service can have a network
+		// interface (DescribeVpcEndpointServices AvailabilityZones).
+		es, err := ec2.LookupVpcEndpointService(ctx, &ec2.LookupVpcEndpointServiceArgs{
+			ServiceName: pulumi.StringRef(env.serviceName(svc)),
+			ServiceType: pulumi.StringRef("Interface"),
+		}, parent)
+		if err != nil {
+			return nil, fmt.Errorf("look up VPC endpoint service %s: %w", env.serviceName(svc), err)
+		}
+		offered[svc] = es.AvailabilityZones
+	}
+	return chooseZones(available, offered, s.zones, s.azCount, env.region)
+}
+
+// chooseZones picks count zones where every interface endpoint service is
+// offered. Pinned zones (AvailabilityZones, by name or by zone ID) are
+// checked and kept in the given order; otherwise the eligible zones are
+// taken in zone ID order, so every account of an organisation lands in the
+// same physical zones whatever its name mapping. An endpoint service not
+// offered in a zone would leave the workers there without ECR, Logs or
+// Step Functions (the endpoint's interface exists only in offered zones),
+// so such a zone is skipped, or refused when pinned.
+func chooseZones(available []zone, offered map[string][]string, pinned []string, count int, region string) ([]zone, error) {
+	missing := func(z zone) []string {
+		var out []string
+		for _, svc := range InterfaceEndpointServices {
+			if !slices.Contains(offered[svc], z.name) {
+				out = append(out, svc)
+			}
+		}
+		return out
+	}
+	if len(pinned) > 0 {
+		out := make([]zone, 0, len(pinned))
+		seen := map[string]bool{}
+		for _, p := range pinned {
+			i := slices.IndexFunc(available, func(z zone) bool { return z.name == p || z.id == p })
+			if i < 0 {
+				kind := "name"
+				if zoneIDPattern.MatchString(p) {
+					kind = "zone ID"
+				}
+				return nil, fmt.Errorf("AvailabilityZones: %s is not the %s of an available zone in %s (available: %s)", p, kind, region, describeZones(available))
+			}
+			z := available[i]
+			if seen[z.id] {
+				return nil, fmt.Errorf("AvailabilityZones: %s names zone %s (%s) twice", p, z.name, z.id)
+			}
+			seen[z.id] = true
+			if m := missing(z); len(m) > 0 {
+				return nil, fmt.Errorf("AvailabilityZones: zone %s (%s) does not offer the VPC endpoint services %s; choose another zone", z.name, z.id, strings.Join(m, ", "))
+			}
+			out = append(out, z)
+		}
+		return out, nil
+	}
+	byID := slices.Clone(available)
+	slices.SortFunc(byID, func(a, b zone) int { return zoneIDCompare(a.id, b.id) })
+	var out []zone
+	var skipped []string
+	for _, z := range byID {
+		if m := missing(z); len(m) > 0 {
+			skipped = append(skipped, fmt.Sprintf("%s (%s) lacks %s", z.name, z.id, strings.Join(m, ", ")))
+			continue
+		}
+		if len(out) < count {
+			out = append(out, z)
+		}
+	}
+	if len(out) < count {
+		msg := fmt.Sprintf("AvailabilityZoneCount %d exceeds the %d zones of %s that are available and offer every VPC endpoint service (%s)",
+			count, len(out), region, strings.Join(InterfaceEndpointServices, ", "))
+		if len(skipped) > 0 {
+			msg += "; skipped: " + strings.Join(skipped, "; ")
+		}
+		return nil, errors.New(msg)
+	}
+	return out, nil
+}
+
+// zoneIDCompare orders zone IDs by region prefix, then numerically by the
+// number after "-az" (use1-az2 before use1-az10).
+func zoneIDCompare(a, b string) int {
+	pa, na, _ := strings.Cut(a, "-az")
+	pb, nb, _ := strings.Cut(b, "-az")
+	if c := strings.Compare(pa, pb); c != 0 {
+		return c
+	}
+	ia, errA := strconv.Atoi(na)
+	ib, errB := strconv.Atoi(nb)
+	if errA == nil && errB == nil && ia != ib {
+		return ia - ib
+	}
+	return strings.Compare(a, b)
+}
+
+func describeZones(zs []zone) string {
+	parts := make([]string, len(zs))
+	for i, z := range zs {
+		parts[i] = z.name + "=" + z.id
+	}
+	return strings.Join(parts, ", ")
 }
 
 // newBringYourOwnNetwork creates only the workers' security group in the

@@ -332,14 +332,20 @@ func TestContainerRunsNonRootReadOnlyUnprivilegedOnX86(t *testing.T) {
 	}
 }
 
-func TestImageIsBuiltForAMD64AndPinnedByDigestInAnImmutableScannedRepository(t *testing.T) {
+// Tags are mutable so that a re-push of an unchanged context tag succeeds
+// (ECR refuses any push of an existing tag to an IMMUTABLE repository,
+// even with the same digest); what runs is pinned by digest.
+func TestImageIsBuiltForAMD64AndPinnedByDigestInAScannedRepositoryWithMutableTags(t *testing.T) {
 	t.Parallel()
 	for _, mode := range modes {
 		t.Run(mode.name, func(t *testing.T) {
 			m, p := mustDeploy(t, mode.dryRun, testArgs())
 			repo := m.one(t, "aws:ecr/repository:Repository")
-			if repo.Str("imageTagMutability") != "IMMUTABLE" {
-				t.Errorf("imageTagMutability = %q, want IMMUTABLE", repo.Str("imageTagMutability"))
+			if repo.Str("imageTagMutability") != "MUTABLE" {
+				t.Errorf("imageTagMutability = %q, want MUTABLE: an IMMUTABLE repository refuses a re-push of the same tag", repo.Str("imageTagMutability"))
+			}
+			if repo.Has("imageTagMutabilityExclusionFilters") {
+				t.Errorf("exclusion filters set with MUTABLE tags")
 			}
 			if scan, _ := repo.Value("imageScanningConfiguration").(map[string]any); scan["scanOnPush"] != true {
 				t.Errorf("scanOnPush = %v, want true", scan)

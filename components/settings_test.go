@@ -316,22 +316,3 @@ func TestBringYourOwnVPCCreatesOnlyTheWorkerSecurityGroup(t *testing.T) {
 		}
 	}
 }
-
-func TestPinnedZonesAreUsedWithoutLookingThemUp(t *testing.T) {
-	t.Parallel()
-	args := testArgs()
-	args.AvailabilityZones = []string{"eu-west-1c", "eu-west-1a"}
-	m, _ := mustDeploy(t, true, args)
-	var zones []string
-	for _, sn := range m.byType("aws:ec2/subnet:Subnet") {
-		zones = append(zones, sn.Str("availabilityZone"))
-	}
-	if strings.Join(sorted(zones), ",") != "eu-west-1a,eu-west-1c" {
-		t.Errorf("zones %v", zones)
-	}
-	for _, inv := range m.invokes {
-		if strings.Contains(inv, "getAvailabilityZones") {
-			t.Errorf("zones were pinned but looked up")
-		}
-	}
-}

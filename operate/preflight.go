@@ -1,0 +1,759 @@
+package operate
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/ecr"
+	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
+	"github.com/aws/aws-sdk-go-v2/service/ecs"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
+	"github.com/aws/aws-sdk-go-v2/service/sfn"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
+)
+
+// The clients preflight uses, as the small interfaces the checks call (the
+// SDK clients satisfy them; tests fake them in-process or serve the AWS
+// protocols on loopback).
+type (
+	// PreflightSTS answers who the credentials are.
+	PreflightSTS interface {
+		GetCallerIdentity(context.Context, *sts.GetCallerIdentityInput, ...func(*sts.Options)) (*sts.GetCallerIdentityOutput, error)
+	}
+	// PreflightQuotas reads the Fargate vCPU quotas.
+	PreflightQuotas interface {
+		GetServiceQuota(context.Context, *servicequotas.GetServiceQuotaInput, ...func(*servicequotas.Options)) (*servicequotas.GetServiceQuotaOutput, error)
+		GetAWSDefaultServiceQuota(context.Context, *servicequotas.GetAWSDefaultServiceQuotaInput, ...func(*servicequotas.Options)) (*servicequotas.GetAWSDefaultServiceQuotaOutput, error)
+	}
+	// PreflightIAM looks up the ECS service-linked role.
+	PreflightIAM interface {
+		GetRole(context.Context, *iam.GetRoleInput, ...func(*iam.Options)) (*iam.GetRoleOutput, error)
+	}
+	// PreflightECR looks up the worker image.
+	PreflightECR interface {
+		DescribeImages(context.Context, *ecr.DescribeImagesInput, ...func(*ecr.Options)) (*ecr.DescribeImagesOutput, error)
+	}
+	// PreflightECS reads the workers' service and task definition.
+	PreflightECS interface {
+		DescribeServices(context.Context, *ecs.DescribeServicesInput, ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error)
+		DescribeTaskDefinition(context.Context, *ecs.DescribeTaskDefinitionInput, ...func(*ecs.Options)) (*ecs.DescribeTaskDefinitionOutput, error)
+	}
+	// PreflightSFN looks up the state machines and the activity.
+	PreflightSFN interface {
+		DescribeStateMachine(context.Context, *sfn.DescribeStateMachineInput, ...func(*sfn.Options)) (*sfn.DescribeStateMachineOutput, error)
+		DescribeActivity(context.Context, *sfn.DescribeActivityInput, ...func(*sfn.Options)) (*sfn.DescribeActivityOutput, error)
+	}
+	// PreflightS3 looks up the data bucket.
+	PreflightS3 interface {
+		HeadBucket(context.Context, *s3.HeadBucketInput, ...func(*s3.Options)) (*s3.HeadBucketOutput, error)
+	}
+)
+
+// PreflightClients are the clients of one target. A nil client skips its
+// checks (the local runtime has no STS, IAM, ECR, ECS or Service Quotas).
+type PreflightClients struct {
+	STS    PreflightSTS
+	Quotas PreflightQuotas
+	IAM    PreflightIAM
+	ECR    PreflightECR
+	ECS    PreflightECS
+	SFN    PreflightSFN
+	S3     PreflightS3
+}
+
+// PreflightOutputs are the stack outputs preflight reads: those of
+// StackOutputs plus the image and the cleanup state machine.
+type PreflightOutputs struct {
+	StackOutputs
+	ImageURI               string `json:"imageUri,omitempty"`
+	CleanupStateMachineArn string `json:"cleanupStateMachineArn,omitempty"`
+}
+
+// Check statuses.
+const (
+	CheckOK        = "ok"
+	CheckProblem   = "problem"
+	CheckUnchecked = "unchecked" // could not be checked (no access, not given); says how to check by hand
+	CheckSkipped   = "skipped"   // does not apply to this target
+)
+
+// Preflight quota codes (service code "fargate"): the vCPUs of all the
+// account's running Fargate Spot and on-demand tasks in a region, as
+// Service Quotas lists them (ListServiceQuotas --service-code fargate).
+const (
+	FargateServiceCode       = "fargate"
+	FargateSpotVCPUQuota     = "L-36FBB829" // Fargate Spot vCPU resource count
+	FargateOnDemandVCPUQuota = "L-3032A538" // Fargate On-Demand vCPU resource count
+)
+
+// ECSServiceLinkedRole is the role ECS needs to create a service's network
+// interfaces; a brand-new account has none until ECS or someone creates it,
+// and the first `pulumi up` then fails with "Unable to assume the service
+// linked role" (ECS developer guide, "Using service-linked roles for
+// Amazon ECS").
+const ECSServiceLinkedRole = "AWSServiceRoleForECS"
+
+// CreateECSServiceLinkedRole is the command that creates it.
+const CreateECSServiceLinkedRole = "aws iam create-service-linked-role --aws-service-name ecs.amazonaws.com"
+
+// Check is the result of one preflight check.
+type Check struct {
+	Name   string `json:"name"`
+	Status string `json:"status"`
+	// Detail is a sentence: what was found, or what is wrong.
+	Detail string `json:"detail"`
+	// Fix is the command that fixes a problem (or checks by hand).
+	Fix string `json:"fix,omitempty"`
+}
+
+// PreflightReport is every check of one target, in order.
+type PreflightReport struct {
+	Target   string  `json:"target"` // "aws", "aws (no stack)" or "local"
+	Region   string  `json:"region,omitempty"`
+	Account  string  `json:"account,omitempty"`
+	Checks   []Check `json:"checks"`
+	Problems int     `json:"problems"`
+}
+
+// OK reports whether no check found a problem.
+func (r PreflightReport) OK() bool { return r.Problems == 0 }
+
+func (r *PreflightReport) add(c Check) {
+	if c.Status == CheckProblem {
+		r.Problems++
+	}
+	r.Checks = append(r.Checks, c)
+}
+
+// PreflightOptions say what to check and where.
+type PreflightOptions struct {
+	// StackOutputs (a file, or "-" for Stdin) or LocalDir, or neither: then
+	// only the account checks run (credentials, region, service-linked
+	// role, quota), e.g. before the first `pulumi up`.
+	StackOutputs string
+	LocalDir     string
+	Stdin        io.Reader
+	// Region overrides the region of the stack's state machines (required
+	// without stack outputs unless the AWS configuration has one).
+	Region string
+	// WorkerCount and TaskCPU (CPU units, 1024 = 1 vCPU) size the quota
+	// check; zero means "from the deployed stack" (the Simulate state
+	// machine's scale-out and the service's task definition).
+	WorkerCount int
+	TaskCPU     int
+	// EndpointURL sends every AWS call to one loopback URL (tests and
+	// emulators). Anything but loopback is refused.
+	EndpointURL string
+	MaxAttempts int
+	MaxBackoff  time.Duration
+}
+
+// PreflightTarget is a resolved target: its outputs, region and clients.
+type PreflightTarget struct {
+	Outputs PreflightOutputs
+	// HasOutputs is false when no stack outputs were given.
+	HasOutputs bool
+	Local      bool
+	Region     string
+	// ConfiguredRegion is the AWS configuration's region before the
+	// stack's region was applied ("" when none).
+	ConfiguredRegion string
+	Clients          PreflightClients
+}
+
+// ConnectPreflight resolves the target of a preflight and builds its
+// clients: for a local runtime its loopback Step Functions and S3; for AWS
+// the SDK's default credential chain in the region of the stack's state
+// machines (or opts.Region).
+func ConnectPreflight(ctx context.Context, o PreflightOptions) (*PreflightTarget, error) {
+	if o.StackOutputs != "" && o.LocalDir != "" {
+		return nil, errors.New("give either --stack-outputs or --local, not both")
+	}
+	if o.EndpointURL != "" && !isLoopbackURL(o.EndpointURL) {
+		return nil, fmt.Errorf("--endpoint-url %q must be an http URL on a loopback address", o.EndpointURL)
+	}
+	if o.LocalDir != "" {
+		t, err := Connect(ctx, TargetOptions{LocalDir: o.LocalDir, MaxAttempts: o.MaxAttempts, MaxBackoff: o.MaxBackoff})
+		if err != nil {
+			return nil, err
+		}
+		return &PreflightTarget{
+			Outputs: PreflightOutputs{StackOutputs: t.Outputs}, HasOutputs: true, Local: true, Region: t.Region,
+			Clients: PreflightClients{SFN: t.SFN, S3: t.S3},
+		}, nil
+	}
+	pt := &PreflightTarget{}
+	if o.StackOutputs != "" {
+		outs, err := readPreflightOutputs(o.StackOutputs, o.Stdin)
+		if err != nil {
+			return nil, err
+		}
+		pt.Outputs, pt.HasOutputs = outs, true
+	}
+	retryer := func() aws.Retryer {
+		return retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = max(o.MaxAttempts, 0)
+			if so.MaxAttempts == 0 {
+				so.MaxAttempts = 4
+			}
+			so.MaxBackoff = o.MaxBackoff
+			if so.MaxBackoff <= 0 {
+				so.MaxBackoff = 5 * time.Second
+			}
+		})
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, config.WithRetryer(retryer))
+	if err != nil {
+		return nil, fmt.Errorf("load AWS configuration: %w", err)
+	}
+	pt.ConfiguredRegion = cfg.Region
+	switch {
+	case o.Region != "":
+		cfg.Region = o.Region
+	case pt.HasOutputs && arnRegion(pt.Outputs.SimulateStateMachineArn) != "":
+		cfg.Region = arnRegion(pt.Outputs.SimulateStateMachineArn)
+	}
+	pt.Region = cfg.Region
+	pt.Clients = NewPreflightClients(cfg, o.EndpointURL)
+	return pt, nil
+}
+
+// NewPreflightClients builds the SDK clients from cfg; a non-empty
+// endpoint sends every call there (path-style for S3).
+func NewPreflightClients(cfg aws.Config, endpoint string) PreflightClients {
+	var ep *string
+	if endpoint != "" {
+		ep = aws.String(endpoint)
+	}
+	return PreflightClients{
+		STS:    sts.NewFromConfig(cfg, func(o *sts.Options) { o.BaseEndpoint = ep }),
+		Quotas: servicequotas.NewFromConfig(cfg, func(o *servicequotas.Options) { o.BaseEndpoint = ep }),
+		IAM:    iam.NewFromConfig(cfg, func(o *iam.Options) { o.BaseEndpoint = ep }),
+		ECR:    ecr.NewFromConfig(cfg, func(o *ecr.Options) { o.BaseEndpoint = ep }),
+		ECS:    ecs.NewFromConfig(cfg, func(o *ecs.Options) { o.BaseEndpoint = ep }),
+		SFN:    sfn.NewFromConfig(cfg, func(o *sfn.Options) { o.BaseEndpoint = ep }),
+		S3: s3.NewFromConfig(cfg, func(o *s3.Options) {
+			o.BaseEndpoint = ep
+			o.UsePathStyle = ep != nil
+		}),
+	}
+}
+
+// readPreflightOutputs reads `pulumi stack output --json` once (stdin can be
+// read only once) and decodes both the common and the preflight outputs.
+func readPreflightOutputs(path string, stdin io.Reader) (PreflightOutputs, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		if stdin == nil {
+			stdin = os.Stdin
+		}
+		data, err = io.ReadAll(stdin)
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return PreflightOutputs{}, fmt.Errorf("read stack outputs: %w", err)
+	}
+	common, err := ParseStackOutputs(data)
+	if err != nil {
+		return PreflightOutputs{}, fmt.Errorf("%s: %w", displayPath(path), err)
+	}
+	var out PreflightOutputs
+	if err := json.Unmarshal(data, &out); err != nil {
+		return PreflightOutputs{}, fmt.Errorf("%s: %w", displayPath(path), err)
+	}
+	out.StackOutputs = common
+	return out, nil
+}
+
+// Preflight runs every check that applies to t and returns the report; an
+// error is returned only when the checks could not run at all (a cancelled
+// context). Problems are in the report, each with the command that fixes it.
+func Preflight(ctx context.Context, t *PreflightTarget, o PreflightOptions) (PreflightReport, error) {
+	r := PreflightReport{Target: "aws", Region: t.Region}
+	if t.Local {
+		r.Target = "local"
+	} else if !t.HasOutputs {
+		r.Target = "aws (no stack)"
+	}
+	c := t.Clients
+	outs := t.Outputs
+
+	// Credentials and region.
+	stackAccount, stackRegion := arnAccount(outs.SimulateStateMachineArn), arnRegion(outs.SimulateStateMachineArn)
+	if t.Local {
+		r.add(Check{Name: "credentials", Status: CheckOK, Detail: "local runtime: static credentials on loopback only"})
+	} else if region := checkRegion(t, stackRegion); t.Region == "" {
+		// Without a region no AWS call can be made (the SDK resolves every
+		// endpoint, STS's too, from it).
+		r.add(Check{Name: "credentials", Status: CheckUnchecked, Detail: "not checked: no AWS region to call STS in",
+			Fix: "aws sts get-caller-identity --region REGION"})
+		r.add(region)
+		return r, ctx.Err()
+	} else {
+		r.add(checkCredentials(ctx, c.STS, stackAccount, &r))
+		r.add(region)
+	}
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
+
+	// Account-level prerequisites of the first deployment.
+	if t.Local {
+		for _, name := range []string{"ecs-service-linked-role", "fargate-vcpu-quota", "image"} {
+			r.add(Check{Name: name, Status: CheckSkipped, Detail: "the local runtime runs its workers as processes on this machine"})
+		}
+	} else {
+		r.add(checkServiceLinkedRole(ctx, c.IAM))
+		svc := describeWorkerService(ctx, c.ECS, outs)
+		if t.HasOutputs {
+			r.add(svc.check)
+		}
+		for _, q := range checkQuota(ctx, c, t, o, svc) {
+			r.add(q)
+		}
+		if t.HasOutputs {
+			r.add(checkImage(ctx, c.ECR, outs.ImageURI, t.Region))
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return r, err
+	}
+
+	// What the stack deployed.
+	if t.HasOutputs {
+		for _, sm := range []struct{ name, arn string }{
+			{"generate", outs.GenerateStateMachineArn},
+			{"simulate", outs.SimulateStateMachineArn},
+			{"cleanup", outs.CleanupStateMachineArn},
+		} {
+			if sm.arn == "" {
+				if sm.name == "cleanup" && !t.Local {
+					r.add(Check{Name: "state-machine:cleanup", Status: CheckUnchecked,
+						Detail: "the stack outputs have no cleanupStateMachineArn", Fix: "pulumi stack output --json > FILE (with a current stack)"})
+				}
+				continue
+			}
+			r.add(checkStateMachine(ctx, c.SFN, sm.name, sm.arn, t.Local))
+		}
+		r.add(checkActivity(ctx, c.SFN, outs.ActivityArn, t.Local))
+		r.add(checkBucket(ctx, c.S3, outs.DataBucketName, t.Local))
+	}
+	return r, ctx.Err()
+}
+
+// fixDeploy is the fix for anything the stack should have created.
+func fixDeploy(local bool) string {
+	if local {
+		return "montecarlo local --serve --data-dir DIR (restart the local runtime), then run preflight again"
+	}
+	return "pulumi up (then refresh the outputs: pulumi stack output --json > FILE)"
+}
+
+func checkCredentials(ctx context.Context, api PreflightSTS, stackAccount string, r *PreflightReport) Check {
+	out, err := api.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	if err != nil {
+		detail := "no usable AWS credentials: " + shortError(err)
+		fix := "aws sso login (or aws configure, or export AWS_PROFILE=<profile>)"
+		if code := errorCode(err); expiredCodes[code] {
+			detail = "the AWS credentials have expired (" + code + ")"
+			fix = "aws sso login (or new session credentials in the environment)"
+		}
+		return Check{Name: "credentials", Status: CheckProblem, Detail: detail, Fix: fix}
+	}
+	r.Account = aws.ToString(out.Account)
+	if stackAccount != "" && r.Account != stackAccount {
+		return Check{Name: "credentials", Status: CheckProblem,
+			Detail: fmt.Sprintf("the credentials are of account %s (%s) but the stack is in account %s", r.Account, aws.ToString(out.Arn), stackAccount),
+			Fix:    "export AWS_PROFILE=<a profile of account " + stackAccount + "> (aws configure list-profiles lists them)"}
+	}
+	return Check{Name: "credentials", Status: CheckOK, Detail: fmt.Sprintf("account %s as %s", r.Account, aws.ToString(out.Arn))}
+}
+
+func checkRegion(t *PreflightTarget, stackRegion string) Check {
+	switch {
+	case t.Region == "":
+		return Check{Name: "region", Status: CheckProblem, Detail: "no AWS region: none is configured and no stack outputs name one",
+			Fix: "export AWS_REGION=<region> (or --region REGION, or aws configure set region REGION)"}
+	case stackRegion != "" && t.Region != stackRegion:
+		return Check{Name: "region", Status: CheckProblem,
+			Detail: fmt.Sprintf("--region %s, but the stack's state machines are in %s", t.Region, stackRegion),
+			Fix:    "drop --region, or give --region " + stackRegion}
+	case stackRegion != "" && t.ConfiguredRegion != "" && t.ConfiguredRegion != stackRegion:
+		return Check{Name: "region", Status: CheckOK,
+			Detail: fmt.Sprintf("%s, the stack's region (the AWS configuration says %s; pulumi config get aws:region says which the stack uses)", t.Region, t.ConfiguredRegion)}
+	}
+	return Check{Name: "region", Status: CheckOK, Detail: t.Region}
+}
+
+func checkServiceLinkedRole(ctx context.Context, api PreflightIAM) Check {
+	const name = "ecs-service-linked-role"
+	out, err := api.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String(ECSServiceLinkedRole)})
+	switch {
+	case err == nil:
+		return Check{Name: name, Status: CheckOK, Detail: "role " + aws.ToString(out.Role.Arn) + " exists"}
+	case errorCode(err) == "NoSuchEntity":
+		return Check{Name: name, Status: CheckProblem,
+			Detail: "the account has no ECS service-linked role (" + ECSServiceLinkedRole + "): creating the workers' service fails with \"Unable to assume the service linked role\"",
+			Fix:    CreateECSServiceLinkedRole}
+	case isAccessDenied(err):
+		return Check{Name: name, Status: CheckUnchecked,
+			Detail: "these credentials may not read IAM roles (iam:GetRole), so whether " + ECSServiceLinkedRole + " exists is unknown",
+			Fix:    "aws iam get-role --role-name " + ECSServiceLinkedRole + " (as an administrator; if it is missing: " + CreateECSServiceLinkedRole + ")"}
+	}
+	return Check{Name: name, Status: CheckUnchecked, Detail: "could not look up " + ECSServiceLinkedRole + ": " + shortError(err),
+		Fix: "aws iam get-role --role-name " + ECSServiceLinkedRole}
+}
+
+// workerService is what the quota check needs from the deployed service.
+type workerService struct {
+	check     Check
+	found     bool
+	taskCPU   int             // 0 if unknown
+	providers []providerShare // the service's capacity provider strategy
+}
+
+type providerShare struct {
+	provider     string
+	weight, base int
+}
+
+func describeWorkerService(ctx context.Context, api PreflightECS, outs PreflightOutputs) workerService {
+	const name = "ecs-service"
+	if outs.ClusterName == "" || outs.ServiceName == "" {
+		return workerService{check: Check{Name: name, Status: CheckUnchecked, Detail: "the stack outputs have no clusterName and serviceName",
+			Fix: "pulumi stack output --json > FILE (with a current stack)"}}
+	}
+	out, err := api.DescribeServices(ctx, &ecs.DescribeServicesInput{Cluster: aws.String(outs.ClusterName), Services: []string{outs.ServiceName}})
+	if err != nil {
+		if errorCode(err) == "ClusterNotFoundException" {
+			return workerService{check: Check{Name: name, Status: CheckProblem,
+				Detail: "ECS cluster " + outs.ClusterName + " does not exist", Fix: fixDeploy(false)}}
+		}
+		return workerService{check: Check{Name: name, Status: CheckUnchecked,
+			Detail: "could not describe ECS service " + outs.ServiceName + ": " + shortError(err),
+			Fix:    "aws ecs describe-services --cluster " + outs.ClusterName + " --services " + outs.ServiceName}}
+	}
+	if len(out.Services) == 0 || aws.ToString(out.Services[0].Status) != "ACTIVE" {
+		status := "missing"
+		if len(out.Services) > 0 {
+			status = aws.ToString(out.Services[0].Status)
+		}
+		return workerService{check: Check{Name: name, Status: CheckProblem,
+			Detail: fmt.Sprintf("ECS service %s in cluster %s is %s", outs.ServiceName, outs.ClusterName, strings.ToLower(status)), Fix: fixDeploy(false)}}
+	}
+	s := out.Services[0]
+	ws := workerService{found: true}
+	for _, e := range s.CapacityProviderStrategy {
+		ws.providers = append(ws.providers, providerShare{provider: aws.ToString(e.CapacityProvider), weight: int(e.Weight), base: int(e.Base)})
+	}
+	ws.check = Check{Name: name, Status: CheckOK, Detail: fmt.Sprintf("service %s in cluster %s is active", outs.ServiceName, outs.ClusterName)}
+	if td := aws.ToString(s.TaskDefinition); td != "" {
+		d, err := api.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(td)})
+		if err == nil && d.TaskDefinition != nil {
+			ws.taskCPU, _ = strconv.Atoi(aws.ToString(d.TaskDefinition.Cpu))
+		}
+	}
+	return ws
+}
+
+// checkQuota compares the vCPUs the workers need during a run with the
+// account's Fargate quotas in the region, for each capacity provider the
+// service uses.
+func checkQuota(ctx context.Context, c PreflightClients, t *PreflightTarget, o PreflightOptions, svc workerService) []Check {
+	const name = "fargate-vcpu-quota"
+	workers, cpu := o.WorkerCount, o.TaskCPU
+	if workers == 0 && t.HasOutputs {
+		workers = scaleOutCount(ctx, c.SFN, t.Outputs.SimulateStateMachineArn)
+	}
+	if cpu == 0 {
+		cpu = svc.taskCPU
+	}
+	if workers <= 0 || cpu <= 0 {
+		return []Check{{Name: name, Status: CheckUnchecked,
+			Detail: "the worker count and task CPU are unknown, so the Fargate vCPU quota was not compared",
+			Fix:    "montecarlo preflight --workers N --task-cpu UNITS (the stack's workerCount and taskCpu)"}}
+	}
+	strategy := svc.providers
+	if len(strategy) == 0 {
+		strategy = []providerShare{{provider: "FARGATE_SPOT", weight: 1}} // the component's default
+	}
+	var out []Check
+	for _, share := range splitTasks(workers, strategy) {
+		if share.tasks == 0 {
+			continue
+		}
+		code, label := FargateSpotVCPUQuota, "Fargate Spot"
+		if share.provider == "FARGATE" {
+			code, label = FargateOnDemandVCPUQuota, "Fargate On-Demand"
+		}
+		need := float64(share.tasks) * float64(cpu) / 1024
+		quota, how, err := fargateQuota(ctx, c.Quotas, code)
+		check := Check{Name: name + ":" + strings.ToLower(strings.ReplaceAll(label, " ", "-"))}
+		switch {
+		case err != nil && isAccessDenied(err):
+			check.Status = CheckUnchecked
+			check.Detail = fmt.Sprintf("%s vCPUs needed: %s (%d workers x %d CPU units); these credentials may not read Service Quotas (servicequotas:GetServiceQuota)", label, fmtVCPU(need), share.tasks, cpu)
+			check.Fix = fmt.Sprintf("aws service-quotas get-service-quota --service-code %s --quota-code %s --region %s", FargateServiceCode, code, t.Region)
+		case err != nil:
+			check.Status = CheckUnchecked
+			check.Detail = fmt.Sprintf("could not read the %s vCPU quota: %s", label, shortError(err))
+			check.Fix = fmt.Sprintf("aws service-quotas get-service-quota --service-code %s --quota-code %s --region %s", FargateServiceCode, code, t.Region)
+		case need > quota:
+			check.Status = CheckProblem
+			check.Detail = fmt.Sprintf("a run needs %s %s vCPUs (%d workers x %d CPU units) but the account's quota in %s is %s%s; workers beyond it never start",
+				fmtVCPU(need), label, share.tasks, cpu, t.Region, fmtVCPU(quota), how)
+			check.Fix = fmt.Sprintf("aws service-quotas request-service-quota-increase --service-code %s --quota-code %s --desired-value %d --region %s (or lower workerCount or taskCpu: pulumi config set workerCount N)",
+				FargateServiceCode, code, int(math.Ceil(need)), t.Region)
+		default:
+			check.Status = CheckOK
+			check.Detail = fmt.Sprintf("a run needs %s %s vCPUs (%d workers x %d CPU units) of the quota of %s%s, which every Fargate task of the account in %s shares",
+				fmtVCPU(need), label, share.tasks, cpu, fmtVCPU(quota), how, t.Region)
+		}
+		out = append(out, check)
+	}
+	return out
+}
+
+// fargateQuota returns the applied quota, or the AWS default where the
+// account has no applied value (GetServiceQuota answers
+// NoSuchResourceException then).
+func fargateQuota(ctx context.Context, api PreflightQuotas, code string) (float64, string, error) {
+	out, err := api.GetServiceQuota(ctx, &servicequotas.GetServiceQuotaInput{ServiceCode: aws.String(FargateServiceCode), QuotaCode: aws.String(code)})
+	if err == nil && out.Quota != nil && out.Quota.Value != nil {
+		return *out.Quota.Value, "", nil
+	}
+	if err != nil && errorCode(err) != "NoSuchResourceException" {
+		return 0, "", err
+	}
+	def, err := api.GetAWSDefaultServiceQuota(ctx, &servicequotas.GetAWSDefaultServiceQuotaInput{ServiceCode: aws.String(FargateServiceCode), QuotaCode: aws.String(code)})
+	if err != nil {
+		return 0, "", err
+	}
+	if def.Quota == nil || def.Quota.Value == nil {
+		return 0, "", fmt.Errorf("service quota %s has no value", code)
+	}
+	return *def.Quota.Value, " (the AWS default)", nil
+}
+
+type taskShare struct {
+	provider string
+	tasks    int
+}
+
+// splitTasks places n tasks the way ECS does with a capacity provider
+// strategy: each provider's base first, the rest by weight. Each share is
+// rounded up, so the check errs on the side of too many vCPUs.
+func splitTasks(n int, strategy []providerShare) []taskShare {
+	out := make([]taskShare, len(strategy))
+	left := n
+	totalWeight := 0
+	for i, s := range strategy {
+		out[i].provider = s.provider
+		b := min(s.base, left)
+		out[i].tasks = b
+		left -= b
+		totalWeight += s.weight
+	}
+	for i, s := range strategy {
+		if left > 0 && totalWeight > 0 && s.weight > 0 {
+			out[i].tasks += int(math.Ceil(float64(left) * float64(s.weight) / float64(totalWeight)))
+		}
+	}
+	return out
+}
+
+func fmtVCPU(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+
+// scaleOutCount reads the desired count the Simulate state machine scales
+// the workers to (the largest DesiredCount of an ecs:updateService task in
+// its definition); 0 if unknown.
+func scaleOutCount(ctx context.Context, api PreflightSFN, arn string) int {
+	if api == nil || arn == "" {
+		return 0
+	}
+	out, err := api.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
+	if err != nil {
+		return 0
+	}
+	var def any
+	if json.Unmarshal([]byte(aws.ToString(out.Definition)), &def) != nil {
+		return 0
+	}
+	return maxDesiredCount(def)
+}
+
+func maxDesiredCount(v any) int {
+	best := 0
+	switch x := v.(type) {
+	case map[string]any:
+		if res, _ := x["Resource"].(string); strings.HasSuffix(res, "ecs:updateService") {
+			if p, ok := x["Parameters"].(map[string]any); ok {
+				if n, ok := p["DesiredCount"].(float64); ok && int(n) > best {
+					best = int(n)
+				}
+			}
+		}
+		for _, e := range x {
+			best = max(best, maxDesiredCount(e))
+		}
+	case []any:
+		for _, e := range x {
+			best = max(best, maxDesiredCount(e))
+		}
+	}
+	return best
+}
+
+// ecrImageRef matches <account>.dkr.ecr.<region>.<suffix>/<repo>@sha256:<hex>.
+var ecrImageRef = regexp.MustCompile(`^(\d{12})\.dkr\.ecr\.([a-z0-9-]+)\.[a-z0-9.]+/([a-z0-9._/-]+)@(sha256:[a-f0-9]{64})$`)
+
+func checkImage(ctx context.Context, api PreflightECR, uri, region string) Check {
+	const name = "image"
+	if uri == "" {
+		return Check{Name: name, Status: CheckUnchecked, Detail: "the stack outputs have no imageUri", Fix: "pulumi stack output --json > FILE (with a current stack)"}
+	}
+	m := ecrImageRef.FindStringSubmatch(uri)
+	if m == nil {
+		return Check{Name: name, Status: CheckProblem, Detail: "imageUri " + uri + " is not an ECR image pinned by digest", Fix: fixDeploy(false)}
+	}
+	registry, imageRegion, repo, digest := m[1], m[2], m[3], m[4]
+	describe := fmt.Sprintf("aws ecr describe-images --registry-id %s --repository-name %s --image-ids imageDigest=%s --region %s", registry, repo, digest, imageRegion)
+	if imageRegion != region {
+		// The ECR client is the stack region's; the created VPC's endpoints
+		// reach only that region's registry, too.
+		return Check{Name: name, Status: CheckUnchecked,
+			Detail: fmt.Sprintf("the image is in %s, not the stack's region %s: preflight looks only in %s, and workers in the created VPC reach only its region's ECR endpoints", imageRegion, region, region),
+			Fix:    describe}
+	}
+	_, err := api.DescribeImages(ctx, &ecr.DescribeImagesInput{
+		RegistryId: aws.String(registry), RepositoryName: aws.String(repo),
+		ImageIds: []ecrtypes.ImageIdentifier{{ImageDigest: aws.String(digest)}},
+	})
+	switch {
+	case err == nil:
+		return Check{Name: name, Status: CheckOK, Detail: "image " + uri + " is in ECR"}
+	case errorCode(err) == "ImageNotFoundException":
+		return Check{Name: name, Status: CheckProblem,
+			Detail: "the worker image " + digest + " is not in repository " + repo + ": the workers cannot start (CannotPullContainerError)",
+			Fix:    "pulumi up (it rebuilds and pushes the image; with a prebuilt montecarlo:image, push that image first)"}
+	case errorCode(err) == "RepositoryNotFoundException":
+		return Check{Name: name, Status: CheckProblem, Detail: "ECR repository " + repo + " does not exist in account " + registry, Fix: fixDeploy(false)}
+	case isAccessDenied(err):
+		return Check{Name: name, Status: CheckUnchecked, Detail: "these credentials may not describe images in " + repo + " (ecr:DescribeImages)", Fix: describe}
+	}
+	return Check{Name: name, Status: CheckUnchecked, Detail: "could not look up the image: " + shortError(err), Fix: describe}
+}
+
+func checkStateMachine(ctx context.Context, api PreflightSFN, which, arn string, local bool) Check {
+	name := "state-machine:" + which
+	out, err := api.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
+	switch {
+	case err == nil && out.Status == "ACTIVE":
+		return Check{Name: name, Status: CheckOK, Detail: arn + " is active"}
+	case err == nil:
+		return Check{Name: name, Status: CheckProblem, Detail: fmt.Sprintf("%s is %s", arn, strings.ToLower(string(out.Status))), Fix: fixDeploy(local)}
+	case errorCode(err) == "StateMachineDoesNotExist":
+		return Check{Name: name, Status: CheckProblem, Detail: "no state machine " + arn, Fix: fixDeploy(local)}
+	case isAccessDenied(err):
+		return Check{Name: name, Status: CheckUnchecked, Detail: "these credentials may not describe " + arn + " (states:DescribeStateMachine)",
+			Fix: "aws stepfunctions describe-state-machine --state-machine-arn " + arn}
+	}
+	return Check{Name: name, Status: CheckUnchecked, Detail: "could not describe " + arn + ": " + shortError(err),
+		Fix: "aws stepfunctions describe-state-machine --state-machine-arn " + arn}
+}
+
+func checkActivity(ctx context.Context, api PreflightSFN, arn string, local bool) Check {
+	const name = "activity"
+	if arn == "" {
+		return Check{Name: name, Status: CheckUnchecked, Detail: "the stack outputs have no activityArn", Fix: "pulumi stack output --json > FILE (with a current stack)"}
+	}
+	_, err := api.DescribeActivity(ctx, &sfn.DescribeActivityInput{ActivityArn: aws.String(arn)})
+	switch {
+	case err == nil:
+		return Check{Name: name, Status: CheckOK, Detail: arn + " exists"}
+	case errorCode(err) == "ActivityDoesNotExist":
+		return Check{Name: name, Status: CheckProblem, Detail: "no activity " + arn + ": the workers have nothing to poll", Fix: fixDeploy(local)}
+	}
+	return Check{Name: name, Status: CheckUnchecked, Detail: "could not describe " + arn + ": " + shortError(err),
+		Fix: "aws stepfunctions describe-activity --activity-arn " + arn}
+}
+
+func checkBucket(ctx context.Context, api PreflightS3, bucket string, local bool) Check {
+	const name = "data-bucket"
+	_, err := api.HeadBucket(ctx, &s3.HeadBucketInput{Bucket: aws.String(bucket)})
+	switch {
+	case err == nil:
+		return Check{Name: name, Status: CheckOK, Detail: "s3://" + bucket + " exists"}
+	case httpStatus(err) == http.StatusNotFound || errorCode(err) == "NotFound" || errorCode(err) == "NoSuchBucket":
+		return Check{Name: name, Status: CheckProblem, Detail: "no bucket " + bucket, Fix: fixDeploy(local)}
+	case isAccessDenied(err):
+		return Check{Name: name, Status: CheckUnchecked, Detail: "these credentials may not list s3://" + bucket + " (s3:ListBucket), which `montecarlo run` and `report` need",
+			Fix: "aws s3api head-bucket --bucket " + bucket}
+	}
+	return Check{Name: name, Status: CheckUnchecked, Detail: "could not look up s3://" + bucket + ": " + shortError(err), Fix: "aws s3api head-bucket --bucket " + bucket}
+}
+
+// errorCode is the AWS error code of err, or "".
+func errorCode(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		return ae.ErrorCode()
+	}
+	return ""
+}
+
+func httpStatus(err error) int {
+	var re *smithyhttp.ResponseError
+	if errors.As(err, &re) {
+		return re.HTTPStatusCode()
+	}
+	return 0
+}
+
+func isAccessDenied(err error) bool {
+	switch errorCode(err) {
+	case "AccessDenied", "AccessDeniedException", "UnauthorizedOperation", "Forbidden":
+		return true
+	}
+	return httpStatus(err) == http.StatusForbidden
+}
+
+// shortError is the API's message when there is one, else the error.
+func shortError(err error) string {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		if msg := ae.ErrorMessage(); msg != "" {
+			return ae.ErrorCode() + ": " + msg
+		}
+		return ae.ErrorCode()
+	}
+	return err.Error()
+}
+
+// arnAccount returns the account field of an ARN, or "".
+func arnAccount(arn string) string {
+	parts := strings.SplitN(arn, ":", 6)
+	if len(parts) < 6 || parts[0] != "arn" {
+		return ""
+	}
+	return parts[4]
+}
