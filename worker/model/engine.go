@@ -29,6 +29,7 @@ type Evaluator struct {
 	depr   []float64      // (1 - auto depreciation)^t, t = 0..H
 	lgdSum float64        // sum of the LGDs of this loan's defaults
 	bt     batchScratch
+	tables map[tableKey]pathStats // tablePath's memo
 }
 
 // batchScratch is walkBatch's state for kernelBatch scenarios.
@@ -53,6 +54,7 @@ func NewEvaluator(sc *Scenarios) *Evaluator {
 		losses: make([]ScenarioLoss, 0, sc.s),
 		pdS:    make([]float64, sc.s),
 		depr:   make([]float64, h+1),
+		tables: make(map[tableKey]pathStats),
 	}
 	e.bt.lamT = make([]float64, kernelBatch*(h+1))
 	e.bt.balT = make([]float64, kernelBatch*(h+1))
@@ -143,27 +145,21 @@ func (e *Evaluator) Evaluate(l *loan.Loan) (Result, error) {
 	e.lgdSum = 0
 	e.src.Seed(pcgSeeds(LoanSeed(e.p.Seed, l.ID)))
 
-	var sumBase, sumPeak, maxPeak, sumQ float64
+	var st pathStats
 	if ls.table {
-		sumBase = e.tablePath()
-		sumPeak, maxPeak = float64(e.sc.s), 1
+		st = e.tablePath()
 	} else {
-		sumBase, sumPeak, maxPeak, sumQ = e.generalPath()
+		st = e.generalPath()
 	}
 	sc := e.sc
 	S := float64(sc.s)
-	var wsum, sumStress float64
-	for s, pd := range e.pdS {
-		w := sc.weight[s]
-		wsum += w
-		sumStress += w * pd
-	}
 	res.InputPD12 = ls.pd12
-	res.BaselinePD = sumBase / wsum
-	res.StressedPD = sumStress / wsum
-	res.StressedPDLow, res.StressedPDHigh = e.interval(res.StressedPD, wsum)
+	res.BaselinePD = st.sumBase / sc.wsum
+	res.StressedPD = st.sumStress / sc.wsum
+	res.StressedPDLow, res.StressedPDHigh = interval(res.StressedPD, st.ssStress, sc.wsum, sc.s)
 	res.DeltaPD = res.StressedPD - res.BaselinePD
-	res.RefiFailProb = sumQ / wsum
+	res.RefiFailProb = st.sumQ / sc.wsum
+	sumPeak, maxPeak := st.sumPeak, st.maxPeak
 	res.PaymentShockMean = sumPeak / S
 	res.PaymentShockMax = maxPeak
 	res.EADUSD = ls.b0
@@ -184,25 +180,40 @@ func (e *Evaluator) Evaluate(l *loan.Loan) (Result, error) {
 	return res, nil
 }
 
+// pathStats are the sums over the scenarios that make a Result: weighted
+// by Scenarios.Weight (w), the stressed and baseline PDs, the squared
+// deviations w^2 (PD_s - mean)^2 of the stressed PDs and the refinancing
+// failure probabilities; unweighted, the sum and maximum of the peak
+// payment ratios.
+type pathStats struct {
+	sumStress, ssStress, sumBase, sumQ float64
+	sumPeak, maxPeak                   float64
+}
+
 // interval is the 95% normal interval of the stressed PD, mean +- 1.96
 // sd(PD_s)/sqrt(S) (MODEL.md section 2), with the sample standard
 // deviation; with importance-sampling weights w_s the standard error of the
 // ratio estimator, sqrt(sum w_s^2 (PD_s - mean)^2 * S/(S-1)) / sum w_s,
-// which is the same at w = 1. Clamped to [0, 1]. Its width is 0 only when
-// every PD_s equals the mean; with one scenario the standard deviation is
-// unknown and the interval is [0, 1].
-func (e *Evaluator) interval(mean, wsum float64) (lo, hi float64) {
-	S := len(e.pdS)
+// which is the same at w = 1. ss is sum w_s^2 (PD_s - mean)^2. Clamped to
+// [0, 1]. Its width is 0 only when every PD_s equals the mean; with one
+// scenario the standard deviation is unknown and the interval is [0, 1].
+func interval(mean, ss, wsum float64, S int) (lo, hi float64) {
 	if S < 2 {
 		return 0, 1
 	}
-	var ss float64
-	for s, pd := range e.pdS {
-		d := (pd - mean) * e.sc.weight[s]
-		ss += d * d
-	}
 	half := 1.959963984540054 * math.Sqrt(ss*float64(S)/float64(S-1)) / wsum
 	return math.Max(0, mean-half), math.Min(1, mean+half)
+}
+
+// squaredDeviations is sum_s w_s^2 (pd[s] - mean)^2.
+func (e *Evaluator) squaredDeviations(pd []float64, mean float64) float64 {
+	var ss float64
+	w := e.sc.weight
+	for s, x := range pd {
+		d := (x - mean) * w[s]
+		ss += d * d
+	}
+	return ss
 }
 
 // prepare fills e.ln and e.resets for the loan.
@@ -365,43 +376,67 @@ func (e *Evaluator) avgBalance() float64 {
 }
 
 // tablePath handles loans whose hazard is h0 times the segment's multiplier
-// (constant payment, no LTV, DSCR or refinancing term): PD_s is one lookup
-// in each of the stressed and baseline tables. It fills e.pdS and returns
-// the weighted sum of the baseline PD_s.
-func (e *Evaluator) tablePath() float64 {
+// (constant payment, no LTV, DSCR or refinancing term): PD_s = 1 -
+// exp(-h0 cum_s(n)), one lookup in each of the stressed and baseline
+// tables. The sums over the scenarios depend only on (series, n, h0), so
+// the Evaluator keeps them (tableStats): loans of one score, segment and
+// term share them, and a loan pays one draw, one lookup and a multiply per
+// scenario, plus the exact PD only when the draw is below h0 cum_s(n) >=
+// PD_s. The results are the same as without the memo, bit for bit.
+func (e *Evaluator) tablePath() pathStats {
 	ls := &e.ln
 	sc := e.sc
 	S, n, h0 := sc.s, ls.n, ls.h0
 	cumS := sc.cumTable(&sc.stress, ls.series)
 	rowS := cumS[n*S : (n+1)*S]
-	rowB := sc.cumTable(&sc.base, ls.series)[n*S : (n+1)*S]
-	pdS, w := e.pdS[:S], sc.weight[:S]
-	var sumB float64
+	key := tableKey{ls.series, n, h0}
+	st, ok := e.tables[key]
+	if !ok {
+		st = e.tableStats(rowS, sc.cumTable(&sc.base, ls.series)[n*S:(n+1)*S])
+		if len(e.tables) >= maxTableStats {
+			clear(e.tables)
+		}
+		e.tables[key] = st
+	}
 	// The hot loop of the model: a local copy of the generator stays in
-	// registers.
+	// registers. 1 - exp(-x) <= x also in floating point (smallPD is x
+	// times a factor of at most 1), so u >= x means no default.
 	src := e.src
 	for s, c := range rowS {
 		u := uniform(src.Uint64())
-		var pd float64
-		if x := h0 * c; x < smallHazard {
-			pd = smallPD(x)
-		} else {
-			pd = oneMinusExpNeg(x)
-		}
-		pdS[s] = pd
-		var pb float64
-		if x := h0 * rowB[s]; x < smallHazard {
-			pb = smallPD(x)
-		} else {
-			pb = oneMinusExpNeg(x)
-		}
-		sumB += w[s] * pb
-		if u < pd {
+		if x := h0 * c; u < x && u < hazardPD(x) {
 			e.tableDefault(s, u, cumS)
 		}
 	}
 	e.src = src
-	return sumB
+	return st
+}
+
+// tableKey identifies the scenario sums of a table-path loan.
+type tableKey struct {
+	series, n int
+	h0        float64
+}
+
+// maxTableStats bounds the Evaluator's memo of table sums (about 1,700
+// distinct scores and grades by segment and band, times the terms seen).
+const maxTableStats = 1 << 14
+
+// tableStats computes the sums over the scenarios of a table-path loan
+// from its rows of the stressed and baseline tables.
+func (e *Evaluator) tableStats(rowS, rowB []float64) pathStats {
+	h0 := e.ln.h0
+	w := e.sc.weight
+	pdS := e.pdS[:len(rowS)]
+	st := pathStats{sumPeak: float64(len(rowS)), maxPeak: 1}
+	for s, c := range rowS {
+		pd := hazardPD(h0 * c)
+		pdS[s] = pd
+		st.sumStress += w[s] * pd
+		st.sumBase += w[s] * hazardPD(h0*rowB[s])
+	}
+	st.ssStress = e.squaredDeviations(pdS, st.sumStress/e.sc.wsum)
+	return st
 }
 
 // tableDefault finds the default month of a default with uniform u on
@@ -421,14 +456,12 @@ func (e *Evaluator) tableDefault(s int, u float64, cum []float64) {
 }
 
 // generalPath handles every other loan with walkBatch, kernelBatch
-// scenarios at a time, on the baseline and then on the stressed paths. It
-// fills e.pdS and returns the weighted sums of the baseline PD_s and of the
-// refinancing failure probabilities, and the sum and maximum of the peak
-// payment ratios.
-func (e *Evaluator) generalPath() (sumBase, sumPeak, maxPeak, sumQ float64) {
+// scenarios at a time, on the baseline and then on the stressed paths.
+func (e *Evaluator) generalPath() pathStats {
 	ls := &e.ln
 	sc := e.sc
 	S, h0 := sc.s, ls.h0
+	var sumBase, sumStress, sumPeak, maxPeak, sumQ float64
 	cumS := sc.cumTable(&sc.stress, ls.series)
 	cumB := sc.cumTable(&sc.base, ls.series)
 	bt := &e.bt
@@ -448,6 +481,7 @@ func (e *Evaluator) generalPath() (sumBase, sumPeak, maxPeak, sumQ float64) {
 			haz := hazardPD(h0 * bt.lam[b])
 			pd := haz + (1-haz)*bt.q[b]
 			e.pdS[s] = pd
+			sumStress += sc.weight[s] * pd
 			sumQ += sc.weight[s] * bt.q[b]
 			peak := 1.0
 			if ls.invA0 > 0 {
@@ -461,7 +495,8 @@ func (e *Evaluator) generalPath() (sumBase, sumPeak, maxPeak, sumQ float64) {
 		}
 	}
 	e.src = src
-	return sumBase, sumPeak, maxPeak, sumQ
+	return pathStats{sumStress: sumStress, ssStress: e.squaredDeviations(e.pdS, sumStress/sc.wsum), sumBase: sumBase,
+		sumQ: sumQ, sumPeak: sumPeak, maxPeak: maxPeak}
 }
 
 // hazardPD is 1 - exp(-x) for a cumulative hazard x >= 0.
@@ -601,8 +636,9 @@ func (e *Evaluator) resetBatch(mons []monthRate, t int) {
 // maturity (month n) fails to refinance on scenario s of the path set
 // (MODEL.md section 2): the new loan pays the index plus margin (a
 // fixed-rate loan: today's rate moved by the policy rate's change since
-// today), amortising over RefiAmortMonths, and q = min(1, kDSCR max(0,
-// knee - DSCR) + kLTV max(0, LTV - knee)), the LTV term for CRE only.
+// today), amortising over RefiAmortMonths (a line renews as a line,
+// interest only: judgement), and q = min(1, kDSCR max(0, knee - DSCR) +
+// kLTV max(0, LTV - knee)), the LTV term for CRE only.
 func (e *Evaluator) refiFail(ps *pathSet, idx []monthRate, s, n int, bal float64) float64 {
 	ls := &e.ln
 	p := &e.p
@@ -617,7 +653,15 @@ func (e *Evaluator) refiFail(ps *pathSet, idx []monthRate, s, n int, bal float64
 		rate = ls.rate0 + (ps.sofr[(n-1)*S+s].ff - e.sc.r0)
 	}
 	rate = math.Max(0, rate)
-	pay := float64(bal * annuityFactor(rate/12, p.RefiAmortMonths))
+	var pay float64
+	if ls.revolving {
+		pay = float64(bal * (rate / 12)) // a line renews as a line, interest only
+	} else {
+		pay = float64(bal * annuityFactor(rate/12, p.RefiAmortMonths))
+	}
+	if !(pay > 0) {
+		return 0
+	}
 	dscr := float64(ls.noiMonth*ps.nf[n*S+s]) / pay
 	q := float64(p.RefiKDSCR * math.Max(0, p.RefiDSCRKnee-dscr))
 	if ls.refiLTV {

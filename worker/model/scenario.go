@@ -147,7 +147,7 @@ type Scenarios struct {
 	unemp    []float64 // stressed unemployment u, [t*S + s]
 	// weight[s] is the likelihood ratio of scenario s (1 without TailShift).
 	weight []float64
-	plain  bool // every weight is 1
+	wsum   float64 // sum of the weights (S in a plain run)
 
 	r0, u0  float64 // today's policy rate and unemployment (the file's t = 0 with a scenario file)
 	loading [nSeries]float64
@@ -226,7 +226,6 @@ func NewScenarios(p Params) (*Scenarios, error) {
 	cc := p.PriceNoiseCorr
 	ccOwn := math.Sqrt(1 - cc*cc)
 	invTau := 1 / p.TransmissionMonths
-	sc.plain = mu == 0
 
 	var src rand.PCG
 	for s := 0; s < S; s++ {
@@ -296,6 +295,7 @@ func NewScenarios(p Params) (*Scenarios, error) {
 		if mu != 0 {
 			sc.weight[s] = expDet(logLR)
 		}
+		sc.wsum += sc.weight[s]
 	}
 
 	for c, seg := range loan.Segments {
