@@ -188,3 +188,18 @@ func TestLog1pSplitMatchesLog1p(t *testing.T) {
 		}
 	}
 }
+
+func TestExpTabAgreesWithMathExpToTwoUlps(t *testing.T) {
+	t.Parallel()
+	for x := -700.0; x < 700; x += 0.00731 {
+		want, got := math.Exp(x), expTab(x)
+		if d := int64(math.Float64bits(got)) - int64(math.Float64bits(want)); d > 2 || d < -2 {
+			t.Fatalf("expTab(%v) = %v, math.Exp = %v", x, got, want)
+		}
+	}
+	for _, x := range []float64{0, 1e-300, -1e-300, 1, -1, -800, 800} {
+		if got, want := expTab(x), math.Exp(x); got != want {
+			t.Errorf("expTab(%v) = %v, want %v", x, got, want)
+		}
+	}
+}

@@ -30,6 +30,8 @@ type Evaluator struct {
 	lgdSum float64        // sum of the LGDs of this loan's defaults
 	bt     batchScratch
 	tables map[tableKey]pathStats // tablePath's memo
+	// generic turns monthlyReset off, so tests can hold it to resetBatch.
+	generic bool
 }
 
 // batchScratch is walkBatch's state for kernelBatch scenarios.
@@ -93,15 +95,21 @@ type loanState struct {
 	a, la, ag float64
 	split     bool
 
-	ltv      bool // the LTV term can be non-zero
+	// ltv and dscr: the LTV or DSCR term can be non-zero on the stressed
+	// (0) or baseline (1) paths.
+	ltv      [2]bool
 	ltvCRE   bool // LTV against the CRE index (else HPI)
 	invColl  float64
-	dscr     bool    // the DSCR term can be non-zero
+	dscr     [2]bool
 	noiMonth float64 // NOI / 12
 	refi     bool    // refinancing test at month n
 	refiLTV  bool    // the refinancing test has an LTV term (CRE)
 
-	table bool // constant payment and no per-loan terms: PD from the tables
+	table     bool // constant payment and no per-loan terms: PD from the tables
+	baseTable bool // the same on the baseline paths only
+	// monthly: resets every month to the index plus a margin in [0,
+	// splitMax), no caps, amortising or interest only: monthlyReset.
+	monthly bool
 
 	revolving bool
 	ead0      float64 // revolving: drawn + CCF * undrawn
@@ -303,23 +311,29 @@ func (e *Evaluator) prepare(l *loan.Loan) error {
 	if l.Segment.RealEstate() && ls.coll > 0 && p.EtaLTV > 0 && ls.b0 > 0 {
 		ls.invColl = 1 / ls.coll
 		ls.ltvCRE = l.Segment == loan.CommercialRealEstate
-		minIdx := math.Min(sc.stress.minHPI, sc.base.minHPI)
-		if ls.ltvCRE {
-			minIdx = math.Min(sc.stress.minCRE, sc.base.minCRE)
+		for k, ps := range []*pathSet{&sc.stress, &sc.base} {
+			minIdx := ps.minHPI
+			if ls.ltvCRE {
+				minIdx = ps.minCRE
+			}
+			ls.ltv[k] = ls.b0*ls.invColl/minIdx > p.LTVKnee
 		}
-		ls.ltv = ls.b0*ls.invColl/minIdx > p.LTVKnee
 	}
 	if l.Segment.Commercial() {
 		ls.noiMonth = l.NOIAnnualUSD / 12
-		minNF := math.Min(sc.stress.minNF, sc.base.minNF)
-		ls.dscr = p.EtaDSCR > 0 && ls.a0 > 0 && (len(e.resets) > 0 || ls.noiMonth*minNF*ls.invA0 < p.DSCRKnee)
+		for k, ps := range []*pathSet{&sc.stress, &sc.base} {
+			ls.dscr[k] = p.EtaDSCR > 0 && ls.a0 > 0 && (len(e.resets) > 0 || ls.noiMonth*ps.minNF*ls.invA0 < p.DSCRKnee)
+		}
 		ls.refi = maturity <= sc.h && (l.BalloonMonth > 0 || ls.io) && ls.b0 > 0
 		ls.refiLTV = ls.refi && ls.ltvCRE && ls.coll > 0
 		if ls.refiLTV {
 			ls.invColl = 1 / ls.coll
 		}
 	}
-	ls.table = len(e.resets) == 0 && !ls.ltv && !ls.dscr && !ls.refi
+	ls.baseTable = len(e.resets) == 0 && !ls.ltv[1] && !ls.dscr[1] && !ls.refi
+	ls.table = ls.baseTable && !ls.ltv[0] && !ls.dscr[0]
+	ls.monthly = ls.variable && l.ResetMonths == 1 && ls.periodicCap == 0 && math.IsInf(ls.rateCeil, 1) &&
+		ls.split && len(e.resets) > 0 && ls.a0 > 0 && !e.generic
 	return nil
 }
 
@@ -466,15 +480,22 @@ func (e *Evaluator) generalPath() pathStats {
 	cumB := sc.cumTable(&sc.base, ls.series)
 	bt := &e.bt
 	maxPeak = 1
+	if ls.baseTable {
+		for s, c := range cumB[ls.n*S : (ls.n+1)*S] {
+			sumBase += sc.weight[s] * hazardPD(h0*c)
+		}
+	}
 	src := e.src
 	for s0 := 0; s0 < S; s0 += kernelBatch {
 		nb := min(kernelBatch, S-s0)
-		e.walkBatch(&sc.base, cumB, s0, nb, false)
-		for b := range nb {
-			haz := hazardPD(h0 * bt.lam[b])
-			sumBase += sc.weight[s0+b] * (haz + (1-haz)*bt.q[b])
+		if !ls.baseTable {
+			e.walkBatch(&sc.base, 1, cumB, s0, nb, false)
+			for b := range nb {
+				haz := hazardPD(h0 * bt.lam[b])
+				sumBase += sc.weight[s0+b] * (haz + (1-haz)*bt.q[b])
+			}
 		}
-		e.walkBatch(&sc.stress, cumS, s0, nb, true)
+		e.walkBatch(&sc.stress, 0, cumS, s0, nb, true)
 		for b := range nb {
 			s := s0 + b
 			u := uniform(src.Uint64())
@@ -517,7 +538,7 @@ func hazardPD(x float64) float64 {
 //
 // Each scenario's arithmetic is the same whatever the batch: results do
 // not depend on which scenarios share it.
-func (e *Evaluator) walkBatch(ps *pathSet, cum []float64, s0, nb int, keep bool) {
+func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, keep bool) {
 	ls := &e.ln
 	p := &e.p
 	bt := &e.bt
@@ -536,40 +557,61 @@ func (e *Evaluator) walkBatch(ps *pathSet, cum []float64, s0, nb int, keep bool)
 	} else {
 		priceIdx = ps.hpi
 	}
+	ltv, dscr := ls.ltv[k], ls.dscr[k]
 	ltvKnee, etaLTV := p.LTVKnee, p.EtaLTV
 	dscrKnee, etaDSCR := p.DSCRKnee, p.EtaDSCR
+	io := ls.io
 	ri := 0
 	for t := 1; t <= ls.n; t++ {
 		if ri < len(e.resets) && e.resets[ri] == t {
 			ri++
-			e.resetBatch(idx[(t-1)*S+s0:][:nb], t)
+			if ls.monthly {
+				e.monthlyReset(idx[(t-1)*S+s0:][:nb], t)
+			} else {
+				e.resetBatch(idx[(t-1)*S+s0:][:nb], t)
+			}
 		}
 		now, prev := cum[t*S+s0:][:nb], cum[(t-1)*S+s0:][:nb]
+		bal, lam, w, i, pay := bt.bal[:nb], bt.lam[:nb], bt.w[:nb], bt.i[:nb], bt.pay[:nb]
+		if !ltv && !dscr {
+			// The common case in a loop without branches.
+			for b := range bal {
+				l := lam[b] + float64(w[b]*(now[b]-prev[b]))
+				lam[b] = l
+				if keep {
+					bt.lamT[b*H1+t], bt.balT[b*H1+t] = l, bal[b]
+				}
+				if !io { // advance(bal, i, pay, 1, false)
+					bal[b] = max(0, bal[b]+(float64(bal[b]*i[b])-pay[b]))
+				}
+			}
+			continue
+		}
 		px, nf := priceIdx[t*S+s0:][:nb], ps.nf[t*S+s0:][:nb]
-		for b := range nb {
-			bal := bt.bal[b]
+		for b := range bal {
+			x := bal[b]
 			var z float64
-			if ls.ltv {
-				if ltv := float64(bal*ls.invColl) / px[b]; ltv > ltvKnee {
-					z += float64(etaLTV * (ltv - ltvKnee))
+			if ltv {
+				if r := float64(x*ls.invColl) / px[b]; r > ltvKnee {
+					z += float64(etaLTV * (r - ltvKnee))
 				}
 			}
-			if ls.dscr && bt.pay[b] > 0 {
-				if dscr := float64(ls.noiMonth*nf[b]) / bt.pay[b]; dscr < dscrKnee {
-					z += float64(etaDSCR * (dscrKnee - dscr))
+			if dscr && pay[b] > 0 {
+				if r := float64(ls.noiMonth*nf[b]) / pay[b]; r < dscrKnee {
+					z += float64(etaDSCR * (dscrKnee - r))
 				}
 			}
-			f := bt.w[b]
+			f := w[b]
 			if z > 0 {
-				f = float64(f * expDet(z))
+				f = float64(f * expTab(z))
 			}
-			lam := bt.lam[b] + float64(f*(now[b]-prev[b]))
-			bt.lam[b] = lam
+			l := lam[b] + float64(f*(now[b]-prev[b]))
+			lam[b] = l
 			if keep {
-				bt.lamT[b*H1+t], bt.balT[b*H1+t] = lam, bal
+				bt.lamT[b*H1+t], bt.balT[b*H1+t] = l, x
 			}
-			if !ls.io { // advance(bal, i, pay, 1, false)
-				bt.bal[b] = max(0, bal+(float64(bal*bt.i[b])-bt.pay[b]))
+			if !io { // advance(bal, i, pay, 1, false)
+				bal[b] = max(0, x+(float64(x*i[b])-pay[b]))
 			}
 		}
 	}
@@ -577,6 +619,75 @@ func (e *Evaluator) walkBatch(ps *pathSet, cum []float64, s0, nb int, keep bool)
 		n := ls.n
 		for b := range nb {
 			bt.q[b] = e.refiFail(ps, idx, s0+b, n, bt.bal[b])
+		}
+	}
+}
+
+// monthlyReset is resetBatch for a loan that resets every month to its
+// index plus a margin without caps: every month a new rate and annuity (a
+// reset that leaves the rate unchanged recomputes the same payment up to
+// rounding), in loops without calls that the CPU overlaps: the
+// logarithms from log1pSplit, then oneMinusExp and the payment factor
+// (A/A(0))^gamma by hand.
+func (e *Evaluator) monthlyReset(mons []monthRate, t int) {
+	ls := &e.ln
+	bt := &e.bt
+	nb := len(mons)
+	a, la, ag := ls.a, ls.la, ls.ag
+	bal, rate, i, pay, w, maxPay := bt.bal[:nb], bt.rate[:nb], bt.i[:nb], bt.pay[:nb], bt.w[:nb], bt.maxPay[:nb]
+	if ls.io {
+		for b := range mons {
+			i[b] = mons[b].f + a
+			pay[b] = float64(bal[b] * (i[b] + ls.minPrin))
+		}
+	} else {
+		months := ls.remaining - (t - 1)
+		negMonths := -float64(months)
+		x := bt.l[:nb]
+		for b := range mons {
+			m := &mons[b]
+			i[b] = m.f + a
+			if m.f < splitMax {
+				x[b] = float64(negMonths * log1pSplit(la, ag, m.logF, m.shrunk))
+			} else {
+				x[b] = float64(negMonths * log1pMonthly(i[b]))
+			}
+		}
+		for b := range mons {
+			var om float64 // oneMinusExp(x[b]); |x| < 600*ln(1.6), far inside its range
+			xb := x[b]
+			fm := float64(xb*expInvStep) + expRound
+			kf := fm - expRound
+			j := int64(math.Float64bits(fm) - expRoundBits)
+			r := float64(xb-float64(kf*expStepHi)) - float64(kf*expStepLo)
+			r2 := r * r
+			q := float64(r*(1.0/120)) + 1.0/24
+			q = float64(r2*q) + (float64(r*(1.0/6)) + 0.5)
+			p := float64(r2*q) + r
+			hi, lo := exp2Hi[j&expTableMask], exp2Lo[j&expTableMask]
+			scale := math.Float64frombits(uint64((j>>expTableBits)+1023) << 52)
+			hs := float64(hi * scale)
+			om = ((1 - hs) - float64(scale*lo)) - float64(hs*p)
+			f := i[b] / om
+			if i[b] == 0 {
+				f = 1 / float64(months)
+			}
+			pay[b] = float64(bal[b] * f)
+		}
+	}
+	toTable := ls.invA0 * powTableSteps
+	tab := e.sc.pow.y
+	for b := range mons {
+		rate[b] = 12 * i[b]
+		maxPay[b] = max(maxPay[b], pay[b])
+		// e.sc.pow.pow(pay*invA0) by hand: f = pay*invA0*steps is exactly
+		// (pay*invA0)*steps, scaling by a power of 2 commuting with rounding.
+		if f := float64(pay[b] * toTable); f >= 0 && f < powTableSteps*powTableMax {
+			k := int(f)
+			y := tab[k : k+2 : k+2]
+			w[b] = y[0] + float64((f-float64(k))*(y[1]-y[0]))
+		} else {
+			w[b] = e.sc.pow.outside(pay[b] * ls.invA0)
 		}
 	}
 }

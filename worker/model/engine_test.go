@@ -652,3 +652,38 @@ func TestResetsFollowTheLoanAgeAndRespectTheCaps(t *testing.T) {
 		}
 	})
 }
+
+// monthlyReset is resetBatch for monthly-reset loans without caps, in
+// loops the CPU overlaps; both follow the same equations.
+func TestMonthlyResetAgreesWithTheGenericReset(t *testing.T) {
+	t.Parallel()
+	sc := testScenarios(t, func(p *Params) { p.Scenarios = 700 })
+	for _, l := range []loan.Loan{personalPrime("R1", 620, 0.05), personalPrime("R2", 700, 0), commercialLine("R3", 6, 0.01),
+		cardPrime("R4", 640, 0.12), homeEquityLine("R5", 680)} {
+		fast := NewEvaluator(sc)
+		slow := NewEvaluator(sc)
+		slow.generic = true
+		a, err := fast.Evaluate(&l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !fast.ln.monthly {
+			t.Fatalf("%s does not take the monthly kernel", l.ID)
+		}
+		a.Losses = append([]ScenarioLoss(nil), a.Losses...)
+		b, err := slow.Evaluate(&l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		near := func(x, y float64) bool { return math.Abs(x-y) <= 1e-12*math.Max(math.Abs(x), math.Abs(y)) }
+		if !near(a.StressedPD, b.StressedPD) || !near(a.BaselinePD, b.BaselinePD) || !near(a.PaymentShockMean, b.PaymentShockMean) ||
+			a.DefaultDraws != b.DefaultDraws {
+			t.Errorf("%s: monthly %+v\ngeneric %+v", l.ID, a, b)
+		}
+		for k := range a.Losses {
+			if a.Losses[k].Scenario != b.Losses[k].Scenario || a.Losses[k].Month != b.Losses[k].Month || math.Abs(float64(a.Losses[k].Cents-b.Losses[k].Cents)) > 1 {
+				t.Fatalf("%s: loss %d: %+v vs %+v", l.ID, k, a.Losses[k], b.Losses[k])
+			}
+		}
+	}
+}

@@ -321,7 +321,7 @@ func (ps *pathSet) set(t, s, S int, sofr, prime, du, hpi, cre, nf float64) {
 // cumTable returns the cumulative hazard multiplier of a series (segment
 // c, PD band k) on the path set, building it on first use:
 // cum[t*S + s] = sum_{v=1..t} exp(eta_c*(u(v) - u0) + b*e(v) - b^2/2).
-// The sum of the two terms goes through one expDet: the multiplier of
+// The sum of the two terms goes through one expTab: the multiplier of
 // MODEL.md's hazard, exp(eta (u-u0)) * exp(b e - b^2/2), up to rounding.
 func (sc *Scenarios) cumTable(ps *pathSet, series int) []float64 {
 	ps.once[series].Do(func() {
@@ -334,7 +334,7 @@ func (sc *Scenarios) cumTable(ps *pathSet, series int) []float64 {
 			prev, now := cum[(t-1)*S:t*S], cum[t*S:(t+1)*S]
 			du, e := ps.du[t*S:(t+1)*S], sc.e[t*S:(t+1)*S]
 			for s := range now {
-				now[s] = prev[s] + expDet(float64(eta*du[s])+(float64(b*e[s])-half))
+				now[s] = prev[s] + expTab(float64(eta*du[s])+(float64(b*e[s])-half))
 			}
 		}
 		ps.cum[series] = cum
