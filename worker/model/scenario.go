@@ -269,11 +269,11 @@ func NewScenarios(p Params) (*Scenarios, error) {
 			}
 			nfS := math.Max(0.05, 1-float64(p.NOINu*(uS-sc.u0)))
 			if file != nil {
-				hpiS = file.HPI[t] * expDet(wh)
-				creS = file.CRE[t] * expDet(wc)
+				hpiS = file.HPI[t] * expTab(wh)
+				creS = file.CRE[t] * expTab(wc)
 			} else {
-				hpiS = expDet(wh - float64(p.BetaH*gS))
-				creS = nfS * p.CapRate0 / (p.CapRate0 + float64(p.CapRateLambda*gS)) * expDet(wc)
+				hpiS = expTab(wh - float64(p.BetaH*gS))
+				creS = nfS * p.CapRate0 / (p.CapRate0 + float64(p.CapRateLambda*gS)) * expTab(wc)
 			}
 			primeS := rS + p.PrimeSpreadAnnual
 			if file != nil {
@@ -287,13 +287,13 @@ func NewScenarios(p Params) (*Scenarios, error) {
 			gB += (rB - sc.r0 - gB) * invTau
 			uB := math.Max(0, sc.u0+float64(p.BetaU*gB)+float64(p.SigmaU*e))
 			nfB := math.Max(0.05, 1-float64(p.NOINu*(uB-sc.u0)))
-			hpiB := expDet(wh - float64(p.BetaH*gB))
-			creB := nfB * p.CapRate0 / (p.CapRate0 + float64(p.CapRateLambda*gB)) * expDet(wc)
+			hpiB := expTab(wh - float64(p.BetaH*gB))
+			creB := nfB * p.CapRate0 / (p.CapRate0 + float64(p.CapRateLambda*gB)) * expTab(wc)
 			sc.base.set(t, s, S, rB, rB+primeSpread0, uB-sc.u0, hpiB, creB, nfB)
 		}
 		sc.weight[s] = 1
 		if mu != 0 {
-			sc.weight[s] = expDet(logLR)
+			sc.weight[s] = expTab(logLR)
 		}
 		sc.wsum += sc.weight[s]
 	}
