@@ -30,8 +30,10 @@ type Evaluator struct {
 	lgdSum float64        // sum of the LGDs of this loan's defaults
 	bt     batchScratch
 	tables map[tableKey]pathStats // tablePath's memo
-	// generic turns monthlyReset off, so tests can hold it to resetBatch.
-	generic bool
+	// generic sends every loan that is not on the table path to
+	// generalPath, so tests can hold fixedTermsPath and monthlyReset to it.
+	generic  bool
+	fixedBal []float64 // fixedTermsPath: the balance at the start of month t
 }
 
 // batchScratch is walkBatch's state for kernelBatch scenarios.
@@ -58,6 +60,7 @@ func NewEvaluator(sc *Scenarios) *Evaluator {
 		depr:   make([]float64, h+1),
 		tables: make(map[tableKey]pathStats),
 	}
+	e.fixedBal = make([]float64, h+2)
 	e.bt.lamT = make([]float64, kernelBatch*(h+1))
 	e.bt.balT = make([]float64, kernelBatch*(h+1))
 	d := 1.0
@@ -107,6 +110,9 @@ type loanState struct {
 
 	table     bool // constant payment and no per-loan terms: PD from the tables
 	baseTable bool // the same on the baseline paths only
+	// fixedTerms: constant payment with an LTV, DSCR or refinancing term:
+	// fixedTermsPath.
+	fixedTerms bool
 	// monthly: resets every month to the index plus a margin in [0,
 	// splitMax), no caps, amortising or interest only: monthlyReset.
 	monthly bool
@@ -154,9 +160,12 @@ func (e *Evaluator) Evaluate(l *loan.Loan) (Result, error) {
 	e.src.Seed(pcgSeeds(LoanSeed(e.p.Seed, l.ID)))
 
 	var st pathStats
-	if ls.table {
+	switch {
+	case ls.table:
 		st = e.tablePath()
-	} else {
+	case ls.fixedTerms:
+		st = e.fixedTermsPath()
+	default:
 		st = e.generalPath()
 	}
 	sc := e.sc
@@ -332,6 +341,7 @@ func (e *Evaluator) prepare(l *loan.Loan) error {
 	}
 	ls.baseTable = len(e.resets) == 0 && !ls.ltv[1] && !ls.dscr[1] && !ls.refi
 	ls.table = ls.baseTable && !ls.ltv[0] && !ls.dscr[0]
+	ls.fixedTerms = len(e.resets) == 0 && !ls.table && !e.generic
 	ls.monthly = ls.variable && l.ResetMonths == 1 && ls.periodicCap == 0 && math.IsInf(ls.rateCeil, 1) &&
 		ls.split && len(e.resets) > 0 && ls.a0 > 0 && !e.generic
 	return nil
@@ -518,6 +528,121 @@ func (e *Evaluator) generalPath() pathStats {
 	e.src = src
 	return pathStats{sumStress: sumStress, ssStress: e.squaredDeviations(e.pdS, sumStress/sc.wsum), sumBase: sumBase,
 		sumQ: sumQ, sumPeak: sumPeak, maxPeak: maxPeak}
+}
+
+// fixedTermsPath handles loans with a constant payment and an LTV, DSCR or
+// refinancing term. Their balance path is the same in every scenario, so a
+// scenario whose lowest price index and NOI factor keep the loan clear of
+// both knees has the table's hazard (the terms are exactly 1 there); the
+// others are followed month by month (fixedLam). The equations are
+// walkBatch's (TestFixedTermsPathAgreesWithTheGenericWalk).
+func (e *Evaluator) fixedTermsPath() pathStats {
+	ls := &e.ln
+	sc := e.sc
+	S, n, h0 := sc.s, ls.n, ls.h0
+	bal := e.fixedBal[:n+2]
+	bal[1] = ls.b0
+	for t := 1; t <= n; t++ {
+		bal[t+1] = bal[t]
+		if !ls.io {
+			bal[t+1] = max(0, bal[t]+(float64(bal[t]*(ls.rate0/12))-ls.a0))
+		}
+	}
+	cumS := sc.cumTable(&sc.stress, ls.series)
+	cumB := sc.cumTable(&sc.base, ls.series)
+	st := pathStats{sumPeak: float64(S), maxPeak: 1}
+	w := sc.weight
+	for s := range S {
+		lam, _ := e.fixedLam(&sc.base, 1, cumB, s, -1)
+		haz := hazardPD(h0 * lam)
+		var q float64
+		if ls.refi {
+			q = e.refiFail(&sc.base, sc.base.sofr, s, n, bal[n+1])
+		}
+		st.sumBase += w[s] * (haz + (1-haz)*q)
+	}
+	src := e.src
+	for s := range S {
+		u := uniform(src.Uint64())
+		lam, _ := e.fixedLam(&sc.stress, 0, cumS, s, -1)
+		haz := hazardPD(h0 * lam)
+		pd := haz
+		if ls.refi {
+			q := e.refiFail(&sc.stress, sc.stress.sofr, s, n, bal[n+1])
+			pd = haz + (1-haz)*q
+			st.sumQ += w[s] * q
+		}
+		e.pdS[s] = pd
+		st.sumStress += w[s] * pd
+		if u < pd {
+			if u >= haz { // a failed refinancing
+				e.addLoss(s, n, bal[n+1])
+				continue
+			}
+			_, month := e.fixedLam(&sc.stress, 0, cumS, s, -math.Log1p(-u))
+			e.addLoss(s, month, bal[month])
+		}
+	}
+	e.src = src
+	st.ssStress = e.squaredDeviations(e.pdS, st.sumStress/sc.wsum)
+	return st
+}
+
+// fixedLam is the cumulative hazard over h0 of a fixedTermsPath loan on
+// scenario s of path set k through month n; with target >= 0, the first
+// month where h0 times it reaches target instead (n if none: rounding at
+// the boundary).
+func (e *Evaluator) fixedLam(ps *pathSet, k int, cum []float64, s int, target float64) (float64, int) {
+	ls := &e.ln
+	p := &e.p
+	S, n := e.sc.s, ls.n
+	ltv := ls.ltv[k]
+	if ltv {
+		minIdx := ps.sMinHPI[s]
+		if ls.ltvCRE {
+			minIdx = ps.sMinCRE[s]
+		}
+		ltv = float64(ls.b0*ls.invColl)/minIdx > p.LTVKnee
+	}
+	dscr := ls.dscr[k] && float64(ls.noiMonth*ps.sMinNF[s])/ls.a0 < p.DSCRKnee
+	if !ltv && !dscr {
+		if target < 0 {
+			return cum[n*S+s], n
+		}
+		for t := 1; t <= n; t++ {
+			if ls.h0*cum[t*S+s] >= target {
+				return 0, t
+			}
+		}
+		return 0, n
+	}
+	priceIdx := ps.hpi
+	if ls.ltvCRE {
+		priceIdx = ps.cre
+	}
+	var lam float64
+	for t := 1; t <= n; t++ {
+		var z float64
+		if ltv {
+			if r := float64(e.fixedBal[t]*ls.invColl) / priceIdx[t*S+s]; r > p.LTVKnee {
+				z += float64(p.EtaLTV * (r - p.LTVKnee))
+			}
+		}
+		if dscr {
+			if r := float64(ls.noiMonth*ps.nf[t*S+s]) / ls.a0; r < p.DSCRKnee {
+				z += float64(p.EtaDSCR * (p.DSCRKnee - r))
+			}
+		}
+		f := 1.0
+		if z > 0 {
+			f = expTab(z)
+		}
+		lam += float64(f * (cum[t*S+s] - cum[(t-1)*S+s]))
+		if target >= 0 && ls.h0*lam >= target {
+			return lam, t
+		}
+	}
+	return lam, n
 }
 
 // hazardPD is 1 - exp(-x) for a cumulative hazard x >= 0.

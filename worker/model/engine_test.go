@@ -687,3 +687,41 @@ func TestMonthlyResetAgreesWithTheGenericReset(t *testing.T) {
 		}
 	}
 }
+
+// fixedTermsPath reads the tables in the scenarios where a constant-payment
+// loan stays clear of the knees and walks the others month by month; it
+// follows walkBatch's equations.
+func TestFixedTermsPathAgreesWithTheGenericWalk(t *testing.T) {
+	t.Parallel()
+	sc := testScenarios(t, func(p *Params) { p.Scenarios = 700 })
+	tight := commercialTermFixed("F4", 6, 0)
+	tight.NOIAnnualUSD = 1.1 * 12 * Payment(tight.BalanceUSD, tight.RateAnnual, tight.RemainingMonths)
+	for _, l := range []loan.Loan{mortgageFixed("F1", 700, 0.78), mortgageFixed("F2", 560, 0.95), tight,
+		creBalloon("F5", 5, 12, 2_000_000*0.065*1.3), creBalloon("F6", 8, 20, 2_000_000*0.065*1.05)} {
+		fast := NewEvaluator(sc)
+		slow := NewEvaluator(sc)
+		slow.generic = true
+		a, err := fast.Evaluate(&l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !fast.ln.fixedTerms {
+			t.Fatalf("%s does not take fixedTermsPath", l.ID)
+		}
+		a.Losses = append([]ScenarioLoss(nil), a.Losses...)
+		b, err := slow.Evaluate(&l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		near := func(x, y float64) bool { return math.Abs(x-y) <= 1e-12*math.Max(math.Abs(x), math.Abs(y)) }
+		if !near(a.StressedPD, b.StressedPD) || !near(a.BaselinePD, b.BaselinePD) || !near(a.RefiFailProb, b.RefiFailProb) ||
+			a.DefaultDraws != b.DefaultDraws || !near(a.StressedPDHigh, b.StressedPDHigh) {
+			t.Errorf("%s: fixed-terms path %+v\ngeneric %+v", l.ID, a, b)
+		}
+		for k := range a.Losses {
+			if a.Losses[k].Scenario != b.Losses[k].Scenario || a.Losses[k].Month != b.Losses[k].Month || math.Abs(float64(a.Losses[k].Cents-b.Losses[k].Cents)) > 1 {
+				t.Fatalf("%s: loss %d: %+v vs %+v", l.ID, k, a.Losses[k], b.Losses[k])
+			}
+		}
+	}
+}

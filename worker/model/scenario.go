@@ -112,6 +112,10 @@ type pathSet struct {
 	// scenario and month 1..H: a loan that cannot cross a knee even then
 	// skips the per-month LTV or DSCR term.
 	minHPI, minCRE, minNF float64
+	// sMinHPI, sMinCRE and sMinNF are the same per scenario, over months
+	// 1..H: a scenario where a loan cannot cross a knee reads its hazard
+	// from the tables (fixedTermsPath).
+	sMinHPI, sMinCRE, sMinNF []float64
 
 	// cum[series][t*S + s] = sum_{v=1..t} exp(eta*(u(v)-u0) + b*e(v) -
 	// b^2/2): the cumulative hazard multiplier of a series (segment and PD
@@ -203,6 +207,10 @@ func NewScenarios(p Params) (*Scenarios, error) {
 		ps.cre = make([]float64, S*(H+1))
 		ps.nf = make([]float64, S*(H+1))
 		ps.minHPI, ps.minCRE, ps.minNF = 1, 1, 1
+		ps.sMinHPI, ps.sMinCRE, ps.sMinNF = make([]float64, S), make([]float64, S), make([]float64, S)
+		for s := range S {
+			ps.sMinHPI[s], ps.sMinCRE[s], ps.sMinNF[s] = 1, 1, 1
+		}
 	}
 	sc.e = make([]float64, S*(H+1))
 	sc.fedFunds = make([]float64, S*(H+1))
@@ -316,6 +324,9 @@ func (ps *pathSet) set(t, s, S int, sofr, prime, du, hpi, cre, nf float64) {
 	ps.minHPI = min(ps.minHPI, hpi)
 	ps.minCRE = min(ps.minCRE, cre)
 	ps.minNF = min(ps.minNF, nf)
+	ps.sMinHPI[s] = min(ps.sMinHPI[s], hpi)
+	ps.sMinCRE[s] = min(ps.sMinCRE[s], cre)
+	ps.sMinNF[s] = min(ps.sMinNF[s], nf)
 }
 
 // cumTable returns the cumulative hazard multiplier of a series (segment
