@@ -557,7 +557,7 @@ func (e *Evaluator) fixedTermsPath() pathStats {
 		haz := hazardPD(h0 * lam)
 		var q float64
 		if ls.refi {
-			q = e.refiFail(&sc.base, sc.base.sofr, s, n, bal[n+1])
+			q = e.refiFail(&sc.base, sc.base.index(ls.prime), s, n, bal[n+1])
 		}
 		st.sumBase += w[s] * (haz + (1-haz)*q)
 	}
@@ -568,7 +568,7 @@ func (e *Evaluator) fixedTermsPath() pathStats {
 		haz := hazardPD(h0 * lam)
 		pd := haz
 		if ls.refi {
-			q := e.refiFail(&sc.stress, sc.stress.sofr, s, n, bal[n+1])
+			q := e.refiFail(&sc.stress, sc.stress.index(ls.prime), s, n, bal[n+1])
 			pd = haz + (1-haz)*q
 			st.sumQ += w[s] * q
 		}
@@ -672,10 +672,7 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 		bt.bal[b], bt.rate[b], bt.i[b], bt.pay[b] = ls.b0, ls.rate0, ls.rate0/12, ls.a0
 		bt.w[b], bt.lam[b], bt.maxPay[b], bt.q[b] = 1, 0, ls.a0, 0
 	}
-	idx := ps.sofr
-	if ls.prime {
-		idx = ps.prime
-	}
+	idx := ps.index(ls.prime)
 	var priceIdx []float64
 	if ls.ltvCRE {
 		priceIdx = ps.cre

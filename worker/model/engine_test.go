@@ -696,7 +696,12 @@ func TestFixedTermsPathAgreesWithTheGenericWalk(t *testing.T) {
 	sc := testScenarios(t, func(p *Params) { p.Scenarios = 700 })
 	tight := commercialTermFixed("F4", 6, 0)
 	tight.NOIAnnualUSD = 1.1 * 12 * Payment(tight.BalanceUSD, tight.RateAnnual, tight.RemainingMonths)
-	for _, l := range []loan.Loan{mortgageFixed("F1", 700, 0.78), mortgageFixed("F2", 560, 0.95), tight,
+	// A prime loan whose next reset is after its balloon: it refinances at
+	// prime plus margin.
+	primeBalloon := creBalloon("F7", 6, 15, 2_000_000*0.09*1.2)
+	primeBalloon.RateType, primeBalloon.Index, primeBalloon.MarginAnnual, primeBalloon.ResetMonths = loan.Variable, loan.Prime, 0.01, 120
+	primeBalloon.RateAnnual = DefaultParams().R0Annual + DefaultParams().PrimeSpreadAnnual + 0.01
+	for _, l := range []loan.Loan{mortgageFixed("F1", 700, 0.78), mortgageFixed("F2", 560, 0.95), tight, primeBalloon,
 		creBalloon("F5", 5, 12, 2_000_000*0.065*1.3), creBalloon("F6", 8, 20, 2_000_000*0.065*1.05)} {
 		fast := NewEvaluator(sc)
 		slow := NewEvaluator(sc)

@@ -315,6 +315,14 @@ func NewScenarios(p Params) (*Scenarios, error) {
 	return sc, nil
 }
 
+// index is the prime or the SOFR rate path.
+func (ps *pathSet) index(prime bool) []monthRate {
+	if prime {
+		return ps.prime
+	}
+	return ps.sofr
+}
+
 // set stores month t of scenario s.
 func (ps *pathSet) set(t, s, S int, sofr, prime, du, hpi, cre, nf float64) {
 	ps.sofr[(t-1)*S+s] = newMonthRate(sofr)
