@@ -40,7 +40,7 @@ type Evaluator struct {
 type batchScratch struct {
 	bal, rate, i, l, pay, w, lam, q, maxPay [kernelBatch]float64
 	changed                                 [kernelBatch]bool
-	// lamT[b*(H+1) + t] and balT[b*(H+1) + t]: the cumulative hazard (over
+	// lamT[t*kernelBatch + b] and balT[t*kernelBatch + b]: the cumulative hazard (over
 	// h0) through month t and the balance at the start of month t, kept on
 	// the stressed paths to find a default's month and balance.
 	lamT, balT []float64
@@ -667,7 +667,7 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 	ls := &e.ln
 	p := &e.p
 	bt := &e.bt
-	S, H1 := e.sc.s, e.sc.h+1
+	S := e.sc.s
 	for b := range nb {
 		bt.bal[b], bt.rate[b], bt.i[b], bt.pay[b] = ls.b0, ls.rate0, ls.rate0/12, ls.a0
 		bt.w[b], bt.lam[b], bt.maxPay[b], bt.q[b] = 1, 0, ls.a0, 0
@@ -701,7 +701,7 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 				l := lam[b] + float64(w[b]*(now[b]-prev[b]))
 				lam[b] = l
 				if keep {
-					bt.lamT[b*H1+t], bt.balT[b*H1+t] = l, bal[b]
+					bt.lamT[t*kernelBatch+b], bt.balT[t*kernelBatch+b] = l, bal[b]
 				}
 				if !io { // advance(bal, i, pay, 1, false)
 					bal[b] = max(0, bal[b]+(float64(bal[b]*i[b])-pay[b]))
@@ -730,7 +730,7 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 			l := lam[b] + float64(f*(now[b]-prev[b]))
 			lam[b] = l
 			if keep {
-				bt.lamT[b*H1+t], bt.balT[b*H1+t] = l, x
+				bt.lamT[t*kernelBatch+b], bt.balT[t*kernelBatch+b] = l, x
 			}
 			if !io { // advance(bal, i, pay, 1, false)
 				bal[b] = max(0, x+(float64(x*i[b])-pay[b]))
@@ -911,21 +911,19 @@ func (e *Evaluator) refiFail(ps *pathSet, idx []monthRate, s, n int, bal float64
 func (e *Evaluator) generalDefault(s, b int, u, haz float64) {
 	ls := &e.ln
 	bt := &e.bt
-	H1 := e.sc.h + 1
 	if u >= haz {
 		e.addLoss(s, ls.n, bt.bal[b])
 		return
 	}
 	target := -math.Log1p(-u)
 	month := ls.n // rounding at the boundary: the last month at risk
-	lamT := bt.lamT[b*H1 : b*H1+ls.n+1]
 	for t := 1; t <= ls.n; t++ {
-		if ls.h0*lamT[t] >= target {
+		if ls.h0*bt.lamT[t*kernelBatch+b] >= target {
 			month = t
 			break
 		}
 	}
-	e.addLoss(s, month, bt.balT[b*H1+month])
+	e.addLoss(s, month, bt.balT[month*kernelBatch+b])
 }
 
 // addLoss appends the loss of a default on scenario s in the month given,
