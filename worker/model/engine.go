@@ -109,6 +109,7 @@ type loanState struct {
 	refiLTV  bool    // the refinancing test has an LTV term (CRE)
 
 	table     bool // constant payment and no per-loan terms: PD from the tables
+	balPath   bool // e.fixedBal holds the loan's scheduled balances
 	baseTable bool // the same on the baseline paths only
 	// fixedTerms: constant payment with an LTV, DSCR or refinancing term:
 	// fixedTermsPath.
@@ -471,14 +472,40 @@ func (e *Evaluator) tableStats(cumS, cumB []float64) pathStats {
 func (e *Evaluator) tableDefault(s int, u float64, cum []float64) {
 	ls := &e.ln
 	target := -math.Log1p(-u) // default when h0 * cum(t) reaches it
-	month := ls.n             // rounding at the boundary: the last month at risk
-	for t := 1; t <= ls.n; t++ {
-		if ls.h0*cum[e.sc.at(t, s)] >= target {
-			month = t
-			break
+	// The first month t in 1..n with h0*cum(t) >= target, by bisection (cum
+	// is increasing in t); n if none (rounding at the boundary: the last
+	// month at risk).
+	k := e.sc.at(0, s)
+	lo, hi := 1, ls.n
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if ls.h0*cum[k+mid*kernelBatch] >= target {
+			hi = mid
+		} else {
+			lo = mid + 1
 		}
 	}
-	e.addLoss(s, month, advance(ls.b0, ls.rate0/12, ls.a0, month-1, ls.io))
+	month := lo
+	if !ls.balPath {
+		e.scheduledBalances()
+	}
+	e.addLoss(s, month, e.fixedBal[month])
+}
+
+// scheduledBalances fills e.fixedBal[t], t = 1..n+1, with the balance at
+// the start of month t at today's rate and payment (the month-by-month
+// recursion of walkBatch).
+func (e *Evaluator) scheduledBalances() {
+	ls := &e.ln
+	bal := e.fixedBal[:ls.n+2]
+	bal[1] = ls.b0
+	for t := 1; t <= ls.n; t++ {
+		bal[t+1] = bal[t]
+		if !ls.io {
+			bal[t+1] = max(0, bal[t]+(float64(bal[t]*(ls.rate0/12))-ls.a0))
+		}
+	}
+	ls.balPath = true
 }
 
 // generalPath handles every other loan with walkBatch, kernelBatch
@@ -542,14 +569,8 @@ func (e *Evaluator) fixedTermsPath() pathStats {
 	ls := &e.ln
 	sc := e.sc
 	S, n, h0 := sc.s, ls.n, ls.h0
+	e.scheduledBalances()
 	bal := e.fixedBal[:n+2]
-	bal[1] = ls.b0
-	for t := 1; t <= n; t++ {
-		bal[t+1] = bal[t]
-		if !ls.io {
-			bal[t+1] = max(0, bal[t]+(float64(bal[t]*(ls.rate0/12))-ls.a0))
-		}
-	}
 	cumS := sc.cumTable(&sc.stress, ls.series)
 	cumB := sc.cumTable(&sc.base, ls.series)
 	st := pathStats{sumPeak: float64(S), maxPeak: 1}
