@@ -9,9 +9,7 @@ import (
 // TestImportanceSampledVaR999LiesInThePlainRunsInterval is issue 10's
 // check of importance sampling end to end: on a small portfolio, the 99.9%
 // VaR of 10,000 scenarios shifted into the tail lies inside the 95%
-// interval of a 100,000-scenario plain run. It skips while the model gives
-// every scenario weight 1 whatever the tail shift (the stub before model
-// v2).
+// interval of a 100,000-scenario plain run.
 func TestImportanceSampledVaR999LiesInThePlainRunsInterval(t *testing.T) {
 	if testing.Short() {
 		t.Skip("100,000 scenarios")
@@ -24,7 +22,7 @@ func TestImportanceSampledVaR999LiesInThePlainRunsInterval(t *testing.T) {
 		unit = unit && is.Weight(s) == 1
 	}
 	if unit {
-		t.Skip("the model does not apply Params.TailShift yet: every scenario weight is 1")
+		t.Fatal("every scenario weight is 1 under a tail shift: the model does not apply Params.TailShift")
 	}
 	loans := generated(t, 7, 300)
 	ptIS, _ := runBatches(t, is, loans, 100, 2)
