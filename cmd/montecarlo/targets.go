@@ -5,11 +5,14 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	localrun "github.com/montecarlo-pipeline/montecarlo/local/runtime"
+	s3local "github.com/montecarlo-pipeline/montecarlo/local/s3"
 	"github.com/montecarlo-pipeline/montecarlo/operate"
 )
 
@@ -26,7 +29,7 @@ type targetFlags struct {
 func (t *targetFlags) add(cmd *cobra.Command) {
 	f := cmd.Flags()
 	f.StringVar(&t.stackOutputs, "stack-outputs", "", "JSON `FILE` of 'pulumi stack output --json' (or - for stdin)")
-	f.StringVar(&t.local, "local", "", "data directory `DIR` of a running 'montecarlo local'")
+	f.StringVar(&t.local, "local", "", "data directory `DIR` of 'montecarlo local' (default "+s3local.DefaultDir+" when it exists and --stack-outputs is not given)")
 	f.StringVar(&t.region, "region", "", "AWS region (default: the region of the stack's state machines)")
 	f.IntVar(&t.maxAttempts, "max-attempts", 8, "attempts per AWS call; throttling and transient errors are retried with backoff")
 	f.DurationVar(&t.maxBackoff, "max-backoff", 20*time.Second, "longest wait between attempts of an AWS call")
@@ -43,8 +46,45 @@ func (t *targetFlags) connect(ctx context.Context, stdin io.Reader) (*operate.Ta
 		return nil, fmt.Errorf("--max-backoff %s: want a positive duration, e.g. 20s", t.maxBackoff)
 	}
 	return operate.Connect(ctx, operate.TargetOptions{
-		StackOutputs: t.stackOutputs, LocalDir: t.local, Region: t.region, Stdin: stdin, MaxAttempts: t.maxAttempts, MaxBackoff: t.maxBackoff,
+		StackOutputs: t.stackOutputs, LocalDir: t.localDir(), Region: t.region, Stdin: stdin, MaxAttempts: t.maxAttempts, MaxBackoff: t.maxBackoff,
 	})
+}
+
+// localDir is --local, or the default data directory of montecarlo local
+// when neither target flag is given and that directory exists: after a
+// plain 'montecarlo local' in the same directory, the verbs need no flag.
+func (t *targetFlags) localDir() string {
+	if t.local != "" || t.stackOutputs != "" {
+		return t.local
+	}
+	if fi, err := os.Stat(s3local.DefaultDir); err == nil && fi.IsDir() {
+		return s3local.DefaultDir
+	}
+	return ""
+}
+
+// results is where a verb that only reads results (report, compare) finds
+// them: the target's data bucket, or, for a local data directory that no
+// runtime serves any more (a finished 'montecarlo local'), its files. sfn
+// is nil then.
+type results struct {
+	s3     operate.S3API
+	sfn    operate.SFNAPI
+	bucket string
+}
+
+func (t *targetFlags) results(ctx context.Context, stdin io.Reader) (results, error) {
+	if dir := t.localDir(); dir != "" && t.stackOutputs == "" && !operate.LocalEndpointsExist(dir) {
+		if _, err := os.Stat(filepath.Join(dir, localrun.Bucket)); err != nil {
+			return results{}, fmt.Errorf("--local %s: no local results there (%s does not exist): give the --data-dir of 'montecarlo local'", dir, filepath.Join(dir, localrun.Bucket))
+		}
+		return results{s3: operate.DirObjects{Dir: dir}, bucket: localrun.Bucket}, nil
+	}
+	tg, err := t.connect(ctx, stdin)
+	if err != nil {
+		return results{}, err
+	}
+	return results{s3: tg.S3, sfn: tg.SFN, bucket: tg.Outputs.DataBucketName}, nil
 }
 
 // onTerminal reports whether w is a terminal, where progress bars go.
