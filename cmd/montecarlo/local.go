@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -399,48 +398,4 @@ func writeLocalText(w io.Writer, res localrun.Result, segs []risk.SegmentReport,
 		p.Fprintf(w, "Chaos: %d workers killed mid-task and replaced; their batches were retried\n", res.WorkersKilled)
 	}
 	p.Fprintf(w, "Wall time %.1fs: %.0f loans per second\n", wall.Seconds(), float64(res.Loans)/wall.Seconds())
-}
-
-// progressBars draws one bar per workflow, in loans, from Map Run counters.
-type progressBars struct {
-	w       io.Writer
-	visible bool
-	bars    map[string]*progressbar.ProgressBar
-	current *progressbar.ProgressBar
-}
-
-func newProgressBars(w io.Writer, visible bool) *progressBars {
-	return &progressBars{w: w, visible: visible, bars: map[string]*progressbar.ProgressBar{}}
-}
-
-func (b *progressBars) update(p localrun.Progress) {
-	if !b.visible {
-		return
-	}
-	bar := b.bars[p.Workflow]
-	if bar == nil {
-		if b.current != nil {
-			_ = b.current.Finish()
-			fmt.Fprintln(b.w)
-		}
-		bar = progressbar.NewOptions64(max(p.Loans, 1),
-			progressbar.OptionSetWriter(b.w),
-			progressbar.OptionSetDescription(fmt.Sprintf("%-8s", p.Workflow)),
-			progressbar.OptionSetItsString("loans"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionSetWidth(30),
-		)
-		b.bars[p.Workflow], b.current = bar, bar
-	}
-	_ = bar.Set64(p.LoansDone())
-}
-
-func (b *progressBars) finish() {
-	if b.visible && b.current != nil {
-		_ = b.current.Finish()
-		fmt.Fprintln(b.w)
-	}
 }

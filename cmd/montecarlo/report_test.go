@@ -77,7 +77,7 @@ func TestReportOfARunWithoutAReportSaysSo(t *testing.T) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 	code, _, errOut = mc(t, atLocal(rt, "report", "../etc", "--out", t.TempDir())...)
-	if code == 0 || !strings.Contains(errOut, `run id "../etc"`) {
+	if code == 0 || !strings.Contains(errOut, `"../etc" is neither a run id`) {
 		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }

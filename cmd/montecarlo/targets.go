@@ -37,17 +37,25 @@ func (t *targetFlags) add(cmd *cobra.Command) {
 
 // connect resolves the target; stdin is read for --stack-outputs -.
 func (t *targetFlags) connect(ctx context.Context, stdin io.Reader) (*operate.Target, error) {
-	// operate takes zero as "the default"; from the flags, whose defaults
-	// are set, a zero or negative value was asked for and is an error.
-	if t.maxAttempts < 1 {
-		return nil, fmt.Errorf("--max-attempts %d: want 1 or more", t.maxAttempts)
-	}
-	if t.maxBackoff <= 0 {
-		return nil, fmt.Errorf("--max-backoff %s: want a positive duration, e.g. 20s", t.maxBackoff)
+	if err := t.check(); err != nil {
+		return nil, err
 	}
 	return operate.Connect(ctx, operate.TargetOptions{
 		StackOutputs: t.stackOutputs, LocalDir: t.localDir(), Region: t.region, Stdin: stdin, MaxAttempts: t.maxAttempts, MaxBackoff: t.maxBackoff,
 	})
+}
+
+// check rejects retry flags asked to be zero or negative: operate takes
+// zero as "the default", but from the flags, whose defaults are set, it
+// was asked for.
+func (t *targetFlags) check() error {
+	if t.maxAttempts < 1 {
+		return fmt.Errorf("--max-attempts %d: want 1 or more", t.maxAttempts)
+	}
+	if t.maxBackoff <= 0 {
+		return fmt.Errorf("--max-backoff %s: want a positive duration, e.g. 20s", t.maxBackoff)
+	}
+	return nil
 }
 
 // localDir is --local, or the default data directory of montecarlo local
@@ -74,6 +82,9 @@ type results struct {
 }
 
 func (t *targetFlags) results(ctx context.Context, stdin io.Reader) (results, error) {
+	if err := t.check(); err != nil {
+		return results{}, err
+	}
 	if dir := t.localDir(); dir != "" && t.stackOutputs == "" && !operate.LocalEndpointsExist(dir) {
 		if _, err := os.Stat(filepath.Join(dir, localrun.Bucket)); err != nil {
 			return results{}, fmt.Errorf("--local %s: no local results there (%s does not exist): give the --data-dir of 'montecarlo local'", dir, filepath.Join(dir, localrun.Bucket))
