@@ -38,6 +38,7 @@ type localOptions struct {
 	serve     bool
 	cpuProf   string
 	chaosSeed uint64
+	rates     *rateList // --target-rate; more than one rate is a sweep
 }
 
 func newLocalCmd() *cobra.Command {
@@ -79,6 +80,9 @@ with 'montecarlo run generate|simulate --local <data-dir>' and follow them with 
   # Chaos: kill 20% of the simulate tasks' workers, corrupt 1% of the records
   montecarlo local --loans 20000 --scenarios 100 --chaos-kill 0.2 --chaos-corrupt 0.01
 
+  # A sweep: one run per policy rate, then loss against the rate (sweep.html)
+  montecarlo local --loans 20000 --target-rate 0.06,0.07,0.08,0.09
+
   # Keep a local pipeline up for the run and watch verbs
   montecarlo local --serve --data-dir ./montecarlo-data`,
 		Args: cobra.NoArgs,
@@ -89,6 +93,7 @@ with 'montecarlo run generate|simulate --local <data-dir>' and follow them with 
 	f.IntVar(&o.run.Scenarios, "scenarios", workflow.DefaultScenarios, fmt.Sprintf("scenarios per loan (1 to %d)", workflow.MaxScenarios))
 	f.Int64Var(&o.run.Seed, "seed", workflow.DefaultSeed, "seed of the portfolio and the scenarios (a positive integer): the same seed gives the same figures")
 	addModelFlags(f, &o.run.TargetRate, &o.run.HorizonMonths, &o.run.TailShift, &o.run.ScenarioFile, true)
+	o.rates = sweepTargetRates(cmd, &o.run.TargetRate)
 	f.StringVar(&o.run.Layout, "layout", workflow.DefaultLayout, `layout of the generated loans: "sharded" (JSON Lines, 10,000 loans per object) or "per-loan" (one JSON object per loan)`)
 	f.IntVar(&o.opts.Workers, "workers", localrun.DefaultWorkers, fmt.Sprintf("workers the ECS stand-in runs during a run (1 to %d)", localrun.MaxWorkers))
 	f.IntVar(&o.opts.TasksPerWorker, "tasks-per-worker", localrun.DefaultTasksPerWorker, fmt.Sprintf("activity tasks each worker runs at once (1 to %d)", workflow.MaxTasksPerWorker))
@@ -193,6 +198,9 @@ func (o *localOptions) execute(cmd *cobra.Command) error {
 	defer func() { _ = operate.RemoveLocalEndpoints(rt.DataDir()) }()
 	if o.serve {
 		return serveLocal(ctx, stdout, rt)
+	}
+	if len(o.rates.rates) > 1 {
+		return o.sweep(cmd, ctx, rt, start)
 	}
 
 	showBars := !o.jsonOut && !o.quiet && !o.verbose && onTerminal(stderr)

@@ -188,6 +188,7 @@ func writeComparisonHead(w *pageWriter, title, h1, sub string) {
 // compareStyle adds the difference lines under each value.
 const compareStyle = `.diff { display: block; color: var(--muted); font-size: 0.85em; }
 td.missing { color: var(--muted); }
+td code { white-space: nowrap; }
 `
 
 func writeComparisonBody(w *pageWriter, c Comparison) {

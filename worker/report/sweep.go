@@ -209,7 +209,8 @@ svg.chart .s-var99 { stroke: #d55e00; fill: #d55e00; stroke-dasharray: 6 3; }
 svg.chart .s-es99 { stroke: #d55e00; fill: #d55e00; }
 svg.chart .s-var999 { stroke: #7b3294; fill: #7b3294; stroke-dasharray: 6 3; }
 svg.chart .s-es999 { stroke: #7b3294; fill: #7b3294; }
-svg.chart path.ci.s-el { fill: none; stroke-width: 1.5; }
+svg.chart path.sweep, svg.chart line.sweep, svg.chart path.ci.s-el { fill: none; }
+svg.chart path.ci.s-el { stroke-width: 1.5; }
 svg.chart circle.pt { stroke-width: 1.5; stroke-dasharray: none; }
 svg.chart circle.pt.indicative { fill: #fff; }
 svg.chart .legend { font-size: 11px; }
@@ -281,4 +282,25 @@ func sweepRates(c Comparison) string {
 		rs = append(rs, numfmt.Pct(r.TargetRate, 2))
 	}
 	return strings.Join(rs, ", ")
+}
+
+// SweepText renders the sweep for a terminal: one line per policy rate
+// with the expected loss, its interval and its change from the lowest
+// rate's, and the 99% tail figures; the full comparison is in the files.
+func SweepText(c Comparison) []byte {
+	g := grid{head: []string{"Policy rate", "Expected loss", "95% interval", "VaR 99%", "ES 99%"}}
+	g.rows = sweepTable(c)
+	var b bytes.Buffer
+	writeTextGrid(&b, g, true)
+	ind, miss := flags(c)
+	if ind {
+		b.WriteString("† indicative: its tail holds 10 to 99 scenarios.\n")
+	}
+	if miss {
+		b.WriteString("Not reported: its tail holds fewer than 10 scenarios.\n")
+	}
+	for _, n := range c.Notes {
+		b.WriteString("note: " + n + "\n")
+	}
+	return b.Bytes()
 }
