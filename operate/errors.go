@@ -67,5 +67,13 @@ func Explain(err error, what string) error {
 // variables, profile, SSO session or instance role).
 func noCredentials(err error) bool {
 	var se *v4.SigningError
-	return errors.As(err, &se) && strings.Contains(se.Error(), "failed to retrieve credentials")
+	if errors.As(err, &se) && strings.Contains(se.Error(), "failed to retrieve credentials") {
+		return true
+	}
+	// Clients resolving an identity (the SDK's newer auth path) say
+	// "get identity: get credentials: failed to refresh cached
+	// credentials, ...", with no type of their own to match.
+	msg := err.Error()
+	return strings.Contains(msg, "get credentials: failed to refresh cached credentials") ||
+		strings.Contains(msg, "failed to retrieve credentials")
 }

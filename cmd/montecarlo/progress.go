@@ -22,10 +22,12 @@ type progressBars struct {
 	started map[string]time.Time
 	current *progressbar.ProgressBar
 	now     func() time.Time
+	// throttle is the least time between two drawings of a bar.
+	throttle time.Duration
 }
 
 func newProgressBars(w io.Writer, visible bool) *progressBars {
-	return &progressBars{w: w, visible: visible, bars: map[string]*progressbar.ProgressBar{}, started: map[string]time.Time{}, now: time.Now}
+	return &progressBars{w: w, visible: visible, bars: map[string]*progressbar.ProgressBar{}, started: map[string]time.Time{}, now: time.Now, throttle: 100 * time.Millisecond}
 }
 
 func (b *progressBars) update(p localrun.Progress) {
@@ -43,7 +45,7 @@ func (b *progressBars) update(p localrun.Progress) {
 			progressbar.OptionSetDescription(fmt.Sprintf("%-8s", p.Workflow)),
 			progressbar.OptionShowCount(),
 			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(100*time.Millisecond),
+			progressbar.OptionThrottle(b.throttle),
 			progressbar.OptionSetWidth(30),
 		)
 		b.bars[p.Workflow], b.current, b.started[p.Workflow] = bar, bar, b.now()

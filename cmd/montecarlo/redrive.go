@@ -45,7 +45,7 @@ RUN is a run id (the execution's name) or an execution ARN; a run id that
 was resumed before names its latest execution.`,
 		Example: `  montecarlo redrive --stack-outputs outputs.json --watch simulate-20261121T201500Z-3fa9
   montecarlo redrive --stack-outputs outputs.json arn:aws:states:us-east-1:123456789012:execution:montecarlo-simulate:simulate-20261121T201500Z-3fa9`,
-		Args:    cobra.ExactArgs(1),
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, err := o.target.connect(cmd.Context(), cmd.InOrStdin())
 			if err != nil {
