@@ -146,7 +146,9 @@ func (o *localOptions) validate() error {
 		errs = append(errs, errors.New("--data-dir: must not be empty"))
 	}
 	always := func(string) bool { return true }
-	if err := checkModelFlags(always, o.run.TargetRate, o.run.HorizonMonths, o.run.TailShift); err != nil {
+	if err := o.rates.check(); len(o.rates.rates) > 1 && err != nil {
+		errs = append(errs, err)
+	} else if err := checkModelFlags(always, o.run.TargetRate, o.run.HorizonMonths, o.run.TailShift); err != nil {
 		errs = append(errs, err)
 	} else if o.run.ScenarioFile != "" {
 		// Parsed now, before the emulator or any worker starts; Run parses

@@ -228,10 +228,14 @@ func TestTargetRateListMakesASweep(t *testing.T) {
 	if err := r.Set("0.06, 0.07,0.08"); err != nil || first != 0.06 || len(r.rates) != 3 || r.String() != "0.06,0.07,0.08" {
 		t.Errorf("Set: %v, first %v, rates %v", err, first, r.rates)
 	}
-	for _, bad := range []string{"0.06,x", "0.06,1.5", "0.06,0.06", ""} {
+	for _, bad := range []string{"0.06,x", "0.06,0.06", ""} {
 		if err := r.Set(bad); err == nil {
 			t.Errorf("Set(%q) accepted", bad)
 		}
+	}
+	code, _, errOut := mc(t, "local", "--target-rate", "0.06,8", "--data-dir", t.TempDir())
+	if code == 0 || !strings.Contains(errOut, "--target-rate 8: allowed an annual rate between 0 and 1 (0.08 is 8%)") {
+		t.Errorf("exit %d, stderr %q", code, errOut)
 	}
 }
 

@@ -49,9 +49,6 @@ func (r *rateList) Set(v string) error {
 		if err != nil {
 			return fmt.Errorf("%q: want a rate or a comma-separated list of rates, e.g. 0.06,0.07,0.08", f)
 		}
-		if math.IsNaN(x) || x <= 0 || x >= 1 {
-			return fmt.Errorf("%s: allowed an annual rate between 0 and 1 (0.08 is 8%%)", strings.TrimSpace(f))
-		}
 		for _, y := range rates {
 			if y == x {
 				return fmt.Errorf("%s is given twice", strings.TrimSpace(f))
@@ -64,6 +61,16 @@ func (r *rateList) Set(v string) error {
 }
 
 func (r *rateList) Type() string { return "rates" }
+
+// check checks every rate as checkModelFlags checks one, naming the flag.
+func (r *rateList) check() error {
+	for _, x := range r.rates {
+		if math.IsNaN(x) || x <= 0 || x >= 1 {
+			return fmt.Errorf("--target-rate %g: allowed an annual rate between 0 and 1 (0.08 is 8%%)", x)
+		}
+	}
+	return nil
+}
 
 // sweepTargetRates turns local's --target-rate into a rateList.
 func sweepTargetRates(cmd *cobra.Command, first *float64) *rateList {
