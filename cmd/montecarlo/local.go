@@ -22,6 +22,7 @@ import (
 	localrun "github.com/montecarlo-pipeline/montecarlo/local/runtime"
 	s3local "github.com/montecarlo-pipeline/montecarlo/local/s3"
 	"github.com/montecarlo-pipeline/montecarlo/operate"
+	"github.com/montecarlo-pipeline/montecarlo/worker/numfmt"
 	"github.com/montecarlo-pipeline/montecarlo/worker/risk"
 	"github.com/montecarlo-pipeline/montecarlo/worker/scenariofile"
 )
@@ -362,36 +363,36 @@ func writeLocalJSON(w io.Writer, res localrun.Result, segs []risk.SegmentReport,
 func writeLocalText(w io.Writer, res localrun.Result, segs []risk.SegmentReport, wall time.Duration) {
 	p := message.NewPrinter(language.English)
 	h := res.Headline
-	p.Fprintf(w, "Generated %d loans in %.1fs (dataset %s)\n", res.Loans, res.Generate.Seconds(), res.Dataset)
-	p.Fprintf(w, "Simulated them in %d scenarios in %.1fs (run %s, %d batches)\n\n", res.Scenarios, res.Simulate.Seconds(), res.RunID, res.Batches)
-	p.Fprintf(w, "  loans processed      %14d\n", res.LoansProcessed)
-	p.Fprintf(w, "  loans rejected       %14d\n", res.LoansRejected)
-	p.Fprintf(w, "  exposure             %14.0f USD\n", h.ExposureUSD)
-	p.Fprintf(w, "  expected loss        %14.0f USD  (%.3f%% of exposure)\n", h.ExpectedLoss, 100*h.ExpectedLossRate)
+	p.Fprintf(w, "Generated %s in %s (dataset %s)\n", numfmt.Plural(res.Loans, "loan"), numfmt.Seconds(res.Generate.Seconds()), res.Dataset)
+	p.Fprintf(w, "Simulated them in %s in %s (run %s, %s)\n\n", numfmt.Plural(int64(res.Scenarios), "scenario"), numfmt.Seconds(res.Simulate.Seconds()), res.RunID, batches(res.Batches))
+	p.Fprintf(w, "  loans processed      %14s\n", numfmt.Int(res.LoansProcessed))
+	p.Fprintf(w, "  loans rejected       %14s\n", numfmt.Int(res.LoansRejected))
+	p.Fprintf(w, "  exposure             %14s\n", numfmt.USD(h.ExposureUSD))
+	p.Fprintf(w, "  expected loss        %14s  (%s of exposure)\n", numfmt.USD(h.ExpectedLoss), numfmt.Pct(h.ExpectedLossRate, 3))
 	tailFig := func(label string, s risk.TailStatus, x float64) {
 		switch s {
 		case risk.TailInsufficient:
 			p.Fprintf(w, "  %-20s %14s\n", label, "not reported")
 		case risk.TailIndicative:
-			p.Fprintf(w, "  %-20s %14.0f USD  (indicative)\n", label, x)
+			p.Fprintf(w, "  %-20s %14s  (indicative)\n", label, numfmt.USD(x))
 		default:
-			p.Fprintf(w, "  %-20s %14.0f USD\n", label, x)
+			p.Fprintf(w, "  %-20s %14s\n", label, numfmt.USD(x))
 		}
 	}
 	tailFig("VaR 99%", h.Tail99, h.VaR99)
 	tailFig("VaR 99.9%", h.Tail999, h.VaR999)
 	tailFig("ES 99%", h.Tail99, h.ES99)
 	tailFig("ES 99.9%", h.Tail999, h.ES999)
-	p.Fprintf(w, "  mean PD, baseline    %14.3f%%  (%.3f%% by exposure)\n", 100*h.PDBaselineMean, 100*h.PDBaselineMeanExposure)
-	p.Fprintf(w, "  mean PD, stressed    %14.3f%%  (%.3f%% by exposure)\n", 100*h.PDStressedMean, 100*h.PDStressedMeanExposure)
+	p.Fprintf(w, "  mean PD, baseline    %14s  (%s by exposure)\n", numfmt.Pct(h.PDBaselineMean, 3), numfmt.Pct(h.PDBaselineMeanExposure, 3))
+	p.Fprintf(w, "  mean PD, stressed    %14s  (%s by exposure)\n", numfmt.Pct(h.PDStressedMean, 3), numfmt.Pct(h.PDStressedMeanExposure, 3))
 	if len(segs) > 0 {
 		p.Fprintf(w, "\n  %-24s %10s %16s %9s %11s %9s\n", "segment", "loans", "expected loss", "EL/EAD", "EL/avg bal", "PD str.")
 		for _, s := range segs {
 			avg := "n/a"
 			if s.AvgBalanceUSD > 0 {
-				avg = p.Sprintf("%.3f%%", 100*s.LossRateAvgBalance)
+				avg = numfmt.Pct(s.LossRateAvgBalance, 3)
 			}
-			p.Fprintf(w, "  %-24s %10d %16.0f %8.3f%% %11s %8.3f%%\n", s.Segment, s.Loans, s.ExpectedLoss, 100*s.ExpectedLossRate, avg, 100*s.PDStressedMean)
+			p.Fprintf(w, "  %-24s %10s %16s %9s %11s %9s\n", s.Segment, numfmt.Int(s.Loans), numfmt.USD(s.ExpectedLoss), numfmt.Pct(s.ExpectedLossRate, 3), avg, numfmt.Pct(s.PDStressedMean, 3))
 		}
 	}
 	if h.TailWarning != "" {
@@ -405,7 +406,7 @@ func writeLocalText(w io.Writer, res localrun.Result, segs []risk.SegmentReport,
 		p.Fprintf(w, "Rejected records, with their reasons: %s\n", res.ErrorsDir)
 	}
 	if res.WorkersKilled > 0 {
-		p.Fprintf(w, "Chaos: %d workers killed mid-task and replaced; their batches were retried\n", res.WorkersKilled)
+		p.Fprintf(w, "Chaos: %s killed mid-task and replaced; their batches were retried\n", numfmt.Plural(res.WorkersKilled, "worker"))
 	}
-	p.Fprintf(w, "Wall time %.1fs: %.0f loans per second\n", wall.Seconds(), float64(res.Loans)/wall.Seconds())
+	p.Fprintf(w, "Wall time %s: %s loans per second\n", numfmt.Seconds(wall.Seconds()), numfmt.Int(int64(float64(res.Loans)/wall.Seconds()+0.5)))
 }

@@ -10,7 +10,9 @@ import (
 	"time"
 
 	localrun "github.com/montecarlo-pipeline/montecarlo/local/runtime"
+	"github.com/montecarlo-pipeline/montecarlo/operate"
 	"github.com/montecarlo-pipeline/montecarlo/operate/operatetest"
+	"github.com/montecarlo-pipeline/montecarlo/worker/report"
 	"github.com/montecarlo-pipeline/montecarlo/worker/risk"
 )
 
@@ -270,5 +272,37 @@ func TestLocalSweepRunsOncePerRateAndDrawsTheLoss(t *testing.T) {
 	}
 	if err := json.Unmarshal(js, &c); err != nil || len(c.Runs) != 2 || c.Runs[0].TargetRate != 0.06 || c.Runs[1].TargetRate != 0.08 {
 		t.Errorf("sweep.json runs %+v (%v)", c.Runs, err)
+	}
+}
+
+// TestEveryVerbWritesFiguresAlike prints one headline through local's
+// summary, report's headline and compare's table: each figure must read
+// the same in all three (numfmt).
+func TestEveryVerbWritesFiguresAlike(t *testing.T) {
+	t.Parallel()
+	rep := localRunReport(0.08, 1234567.891)
+	rep.Headline.ExpectedLossRate, rep.Portfolio.ExpectedLossRate = 0.0123456, 0.0123456
+	var local, headline bytes.Buffer
+	writeLocalText(&local, localrun.Result{Loans: 100, LoansProcessed: 100, Scenarios: 1000, Headline: rep.Headline, RunID: "run-a", Batches: 1}, rep.Segments, 2*time.Second)
+	printHeadline(&headline, operate.Downloaded{RunID: "run-a", Report: rep})
+	c, err := report.Compare([]report.ComparedRun{{RunID: "run-a", Report: rep}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	compared := string(c.Text())
+	for _, want := range []string{"$1,234,568", "$2,469,136", "1.235%", "$1,000,000", "not reported"} {
+		for name, out := range map[string]string{"local": local.String(), "report": headline.String(), "compare": compared} {
+			if !strings.Contains(out, want) {
+				t.Errorf("%s does not write %q:\n%s", name, want, out)
+			}
+		}
+	}
+	for name, out := range map[string]string{"local": local.String(), "report": headline.String(), "compare": compared} {
+		if strings.Contains(out, " USD") || strings.Contains(out, "1234567") {
+			t.Errorf("%s writes money its own way:\n%s", name, out)
+		}
+	}
+	if !strings.Contains(local.String(), "Wall time 2.0s: 50 loans per second") {
+		t.Errorf("local's closing line:\n%s", local.String())
 	}
 }
