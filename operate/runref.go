@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -176,9 +177,17 @@ func (d DirObjects) HeadObject(_ context.Context, in *s3.HeadObjectInput, _ ...f
 	return &s3.HeadObjectOutput{ContentLength: aws.Int64(fi.Size()), LastModified: aws.Time(fi.ModTime())}, nil
 }
 
-// LocalEndpointsExist reports whether dir holds a running local runtime's
-// endpoints file.
-func LocalEndpointsExist(dir string) bool {
-	_, err := os.Stat(filepath.Join(dir, EndpointsFile))
-	return err == nil
+// LocalRuntimeUp reports whether dir holds the endpoints file of a local
+// runtime whose process is still alive. A runtime killed outright (SIGKILL,
+// a closed pipe) leaves its file behind; its results are plain files then.
+func LocalRuntimeUp(dir string) bool {
+	e, err := ReadLocalEndpoints(dir)
+	if err != nil {
+		return false
+	}
+	if e.PID <= 0 {
+		return true
+	}
+	p, err := os.FindProcess(e.PID)
+	return err == nil && p.Signal(syscall.Signal(0)) == nil
 }

@@ -73,8 +73,8 @@ func (t *targetFlags) localDir() string {
 
 // results is where a verb that only reads results (report, compare) finds
 // them: the target's data bucket, or, for a local data directory that no
-// runtime serves any more (a finished 'montecarlo local'), its files. sfn
-// is nil then.
+// live runtime serves (a finished or killed 'montecarlo local'), its
+// files. sfn is nil then.
 type results struct {
 	s3     operate.S3API
 	sfn    operate.SFNAPI
@@ -85,7 +85,7 @@ func (t *targetFlags) results(ctx context.Context, stdin io.Reader) (results, er
 	if err := t.check(); err != nil {
 		return results{}, err
 	}
-	if dir := t.localDir(); dir != "" && t.stackOutputs == "" && !operate.LocalEndpointsExist(dir) {
+	if dir := t.localDir(); dir != "" && t.stackOutputs == "" && !operate.LocalRuntimeUp(dir) {
 		if _, err := os.Stat(filepath.Join(dir, localrun.Bucket)); err != nil {
 			return results{}, fmt.Errorf("--local %s: no local results there (%s does not exist): give the --data-dir of 'montecarlo local'", dir, filepath.Join(dir, localrun.Bucket))
 		}
