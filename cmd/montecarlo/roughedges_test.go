@@ -306,3 +306,35 @@ func TestEveryVerbWritesFiguresAlike(t *testing.T) {
 		t.Errorf("local's closing line:\n%s", local.String())
 	}
 }
+
+func TestWatchBarIsNotFilledWhenTheWatchStopsEarly(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		ok   bool
+		want string
+	}{
+		{"an interrupted or failed execution leaves the bar where it stood", false, "(5/10"},
+		{"a succeeded execution fills it", true, "(10/10"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			r := &progressRenderer{out: &buf, bar: true}
+			r.render(operate.Progress{Status: "RUNNING", MapRunArn: "m", Total: 10, Succeeded: 5, Running: 5})
+			r.finish(tc.ok)
+			out := buf.String()
+			if !strings.Contains(out, tc.want) {
+				t.Errorf("bar %q lacks %q", out, tc.want)
+			}
+			if !tc.ok && strings.Contains(out, "100%") {
+				t.Errorf("an unfinished execution's bar reads 100%%: %q", out)
+			}
+			if strings.Contains(out, "0.0 items/s") || strings.Contains(out, "it/s") {
+				t.Errorf("a rate of nothing is shown: %q", out)
+			}
+		})
+	}
+	if line := progressLine(operate.Progress{Status: "RUNNING", MapRunArn: "m", Total: 10}); strings.Contains(line, "items/s") {
+		t.Errorf("progress line before any item finished shows a rate: %q", line)
+	}
+}

@@ -89,7 +89,7 @@ execution's error and cause (for a failed run, see montecarlo redrive).`,
 // an error carrying the execution's error and cause unless it succeeded.
 func (w *watchFlags) follow(cmd *cobra.Command, t *operate.Target, executionArn string, jsonOut bool) error {
 	out := cmd.OutOrStdout()
-	r := &progressRenderer{out: out, json: jsonOut, quiet: w.quiet, bar: !jsonOut && !w.quiet && onTerminal(out)}
+	r := &progressRenderer{out: out, json: jsonOut, quiet: w.quiet, bar: !jsonOut && !w.quiet && onTerminal(out), throttle: 100 * time.Millisecond}
 	watcher := &operate.Watcher{SFN: t.SFN, Interval: w.interval}
 	p, err := watcher.Watch(cmd.Context(), executionArn, r.render)
 	r.finish(err == nil && p.OK())
@@ -128,6 +128,8 @@ type progressRenderer struct {
 	json, quiet, bar bool
 	pb               *progressbar.ProgressBar
 	last             string
+	// throttle is the least time between two drawings of the bar.
+	throttle time.Duration
 }
 
 func (r *progressRenderer) render(p operate.Progress) {
@@ -139,7 +141,7 @@ func (r *progressRenderer) render(p operate.Progress) {
 		if r.pb == nil {
 			r.pb = progressbar.NewOptions64(p.Total, progressbar.OptionSetWriter(r.out), progressbar.OptionShowCount(),
 				progressbar.OptionSetPredictTime(false),
-				progressbar.OptionFullWidth(), progressbar.OptionThrottle(100*time.Millisecond))
+				progressbar.OptionFullWidth(), progressbar.OptionThrottle(r.throttle))
 		}
 		r.pb.Describe(barText(p))
 		_ = r.pb.Set64(p.Succeeded + p.Failed)
