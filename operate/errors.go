@@ -3,8 +3,10 @@ package operate
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/smithy-go"
 )
 
@@ -17,6 +19,11 @@ var (
 // ErrExpiredCredentials is wrapped by Explain for an expired session token.
 var ErrExpiredCredentials = errors.New("AWS credentials have expired: refresh them (e.g. `aws sso login`, or new session credentials in the environment) and run the command again")
 
+// ErrNoCredentials is what Explain returns when the SDK found no AWS
+// credentials at all: one sentence saying how to give some, instead of the
+// SDK's chain of every provider it tried.
+var ErrNoCredentials = errors.New("no AWS credentials found: sign in with `aws sso login` or `aws configure` (or set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY), then run the command again; for this machine's local pipeline use --local DIR instead")
+
 // ErrNoExecution is wrapped by Explain for an unknown execution ARN.
 var ErrNoExecution = errors.New("no execution")
 
@@ -27,6 +34,9 @@ var ErrNoExecution = errors.New("no execution")
 func Explain(err error, what string) error {
 	if err == nil {
 		return nil
+	}
+	if noCredentials(err) {
+		return ErrNoCredentials
 	}
 	var ae smithy.APIError
 	if !errors.As(err, &ae) {
@@ -50,4 +60,20 @@ func Explain(err error, what string) error {
 		return fmt.Errorf("AWS throttled %s: wait a minute and retry: %w", what, err)
 	}
 	return err
+}
+
+// noCredentials reports an error of signing a request without
+// credentials: the SDK's default chain found none (no environment
+// variables, profile, SSO session or instance role).
+func noCredentials(err error) bool {
+	var se *v4.SigningError
+	if errors.As(err, &se) && strings.Contains(se.Error(), "failed to retrieve credentials") {
+		return true
+	}
+	// Clients resolving an identity (the SDK's newer auth path) say
+	// "get identity: get credentials: failed to refresh cached
+	// credentials, ...", with no type of their own to match.
+	msg := err.Error()
+	return strings.Contains(msg, "get credentials: failed to refresh cached credentials") ||
+		strings.Contains(msg, "failed to retrieve credentials")
 }

@@ -107,3 +107,28 @@ func isNotFound(err error) bool {
 	var ae smithy.APIError
 	return errors.As(err, &ae) && (ae.ErrorCode() == "NoSuchKey" || ae.ErrorCode() == "NotFound")
 }
+
+// ReadReport reads and decodes the run's report.json without saving it.
+func ReadReport(ctx context.Context, c S3API, bucket, runID string) (risk.Report, error) {
+	if !workflow.ValidName(runID) {
+		return risk.Report{}, fmt.Errorf("run id %q: want the execution name of a simulate run (1 to 80 characters from A-Z a-z 0-9 . _ -)", runID)
+	}
+	key := workflow.RunPrefix(runID) + ReportFiles[0]
+	out, err := c.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)})
+	if isNotFound(err) {
+		return risk.Report{}, fmt.Errorf("no report for run %s: s3://%s/%s does not exist (has the run finished? see `montecarlo watch`)", runID, bucket, key)
+	}
+	if err != nil {
+		return risk.Report{}, fmt.Errorf("get s3://%s/%s: %w", bucket, key, Explain(err, "s3://"+bucket+"/"+key))
+	}
+	defer out.Body.Close()
+	data, err := io.ReadAll(out.Body)
+	if err != nil {
+		return risk.Report{}, fmt.Errorf("read s3://%s/%s: %w", bucket, key, err)
+	}
+	var r risk.Report
+	if err := json.Unmarshal(data, &r); err != nil {
+		return risk.Report{}, fmt.Errorf("s3://%s/%s is not a report: %w", bucket, key, err)
+	}
+	return r, nil
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 	"github.com/montecarlo-pipeline/montecarlo/operate"
+	"github.com/montecarlo-pipeline/montecarlo/worker/numfmt"
 )
 
 func init() { verbs = append(verbs, newCostCmd) }
@@ -187,14 +188,14 @@ func writeCostTable(out io.Writer, in operate.CostInput, ests []operate.Estimate
 		return pr.Sprintf("%d", e.Batches), pr.Sprintf("(%d)", e.ItemsPerBatch)
 	})
 	row("duration", func(e operate.Estimate) (string, string) { return humanDuration(e.Duration), "" })
-	row("", func(operate.Estimate) (string, string) { return "quantity", "USD" })
+	row("", func(operate.Estimate) (string, string) { return "quantity", "cost" })
 	for i := range ests[0].Lines {
 		row(costLabel(in.Prices, ests[0].Lines[i]), func(e operate.Estimate) (string, string) {
 			l := e.Lines[i]
-			return quantity(pr, l.Quantity), pr.Sprintf("%.2f", l.USD)
+			return quantity(pr, l.Quantity), numfmt.USD(l.USD)
 		})
 	}
-	row("total", func(e operate.Estimate) (string, string) { return "", pr.Sprintf("%.2f", e.TotalUSD) })
+	row("total", func(e operate.Estimate) (string, string) { return "", numfmt.USD(e.TotalUSD) })
 	tw.Flush()
 
 	fmt.Fprintf(out, "\nPrices (USD, %s; override with --price KEY=USD):\n", operate.PricesAsOf)
@@ -203,8 +204,8 @@ func writeCostTable(out io.Writer, in operate.CostInput, ests []operate.Estimate
 		fmt.Fprintf(tw, "  %s\t%s\tper %s\t%s\n", p.Key, strconv.FormatFloat(p.USD, 'f', -1, 64), p.Unit, p.Source)
 	}
 	tw.Flush()
-	pr.Fprintf(out, "Not included: the %d interface endpoints' standing cost while deployed ($%.2f a month in %d AZs), CloudWatch Logs, storage, generate runs.\n",
-		operate.InterfaceEndpoints, operate.StandingEndpointUSDPerMonth(in.AZCount, in.Prices), in.AZCount)
+	fmt.Fprintf(out, "Not included: the %d interface endpoints' standing cost while deployed (%s a month in %d AZs), CloudWatch Logs, storage, generate runs.\n",
+		operate.InterfaceEndpoints, numfmt.USD(operate.StandingEndpointUSDPerMonth(in.AZCount, in.Prices)), in.AZCount)
 }
 
 // costLabel is a line's item and unit.

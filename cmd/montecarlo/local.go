@@ -14,7 +14,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
 	"golang.org/x/text/language"
 	"golang.org/x/text/message"
@@ -23,6 +22,7 @@ import (
 	localrun "github.com/montecarlo-pipeline/montecarlo/local/runtime"
 	s3local "github.com/montecarlo-pipeline/montecarlo/local/s3"
 	"github.com/montecarlo-pipeline/montecarlo/operate"
+	"github.com/montecarlo-pipeline/montecarlo/worker/numfmt"
 	"github.com/montecarlo-pipeline/montecarlo/worker/risk"
 	"github.com/montecarlo-pipeline/montecarlo/worker/scenariofile"
 )
@@ -39,6 +39,7 @@ type localOptions struct {
 	serve     bool
 	cpuProf   string
 	chaosSeed uint64
+	rates     *rateList // --target-rate; more than one rate is a sweep
 }
 
 func newLocalCmd() *cobra.Command {
@@ -80,6 +81,9 @@ with 'montecarlo run generate|simulate --local <data-dir>' and follow them with 
   # Chaos: kill 20% of the simulate tasks' workers, corrupt 1% of the records
   montecarlo local --loans 20000 --scenarios 100 --chaos-kill 0.2 --chaos-corrupt 0.01
 
+  # A sweep: one run per policy rate, then loss against the rate (sweep.html)
+  montecarlo local --loans 20000 --target-rate 0.06,0.07,0.08,0.09
+
   # Keep a local pipeline up for the run and watch verbs
   montecarlo local --serve --data-dir ./montecarlo-data`,
 		Args: cobra.NoArgs,
@@ -90,6 +94,7 @@ with 'montecarlo run generate|simulate --local <data-dir>' and follow them with 
 	f.IntVar(&o.run.Scenarios, "scenarios", workflow.DefaultScenarios, fmt.Sprintf("scenarios per loan (1 to %d)", workflow.MaxScenarios))
 	f.Int64Var(&o.run.Seed, "seed", workflow.DefaultSeed, "seed of the portfolio and the scenarios (a positive integer): the same seed gives the same figures")
 	addModelFlags(f, &o.run.TargetRate, &o.run.HorizonMonths, &o.run.TailShift, &o.run.ScenarioFile, true)
+	o.rates = sweepTargetRates(cmd, &o.run.TargetRate)
 	f.StringVar(&o.run.Layout, "layout", workflow.DefaultLayout, `layout of the generated loans: "sharded" (JSON Lines, 10,000 loans per object) or "per-loan" (one JSON object per loan)`)
 	f.IntVar(&o.opts.Workers, "workers", localrun.DefaultWorkers, fmt.Sprintf("workers the ECS stand-in runs during a run (1 to %d)", localrun.MaxWorkers))
 	f.IntVar(&o.opts.TasksPerWorker, "tasks-per-worker", localrun.DefaultTasksPerWorker, fmt.Sprintf("activity tasks each worker runs at once (1 to %d)", workflow.MaxTasksPerWorker))
@@ -142,7 +147,9 @@ func (o *localOptions) validate() error {
 		errs = append(errs, errors.New("--data-dir: must not be empty"))
 	}
 	always := func(string) bool { return true }
-	if err := checkModelFlags(always, o.run.TargetRate, o.run.HorizonMonths, o.run.TailShift); err != nil {
+	if err := o.rates.check(); len(o.rates.rates) > 1 && err != nil {
+		errs = append(errs, err)
+	} else if err := checkModelFlags(always, o.run.TargetRate, o.run.HorizonMonths, o.run.TailShift); err != nil {
 		errs = append(errs, err)
 	} else if o.run.ScenarioFile != "" {
 		// Parsed now, before the emulator or any worker starts; Run parses
@@ -194,6 +201,9 @@ func (o *localOptions) execute(cmd *cobra.Command) error {
 	defer func() { _ = operate.RemoveLocalEndpoints(rt.DataDir()) }()
 	if o.serve {
 		return serveLocal(ctx, stdout, rt)
+	}
+	if len(o.rates.rates) > 1 {
+		return o.sweep(cmd, ctx, rt, start)
 	}
 
 	showBars := !o.jsonOut && !o.quiet && !o.verbose && onTerminal(stderr)
@@ -353,36 +363,36 @@ func writeLocalJSON(w io.Writer, res localrun.Result, segs []risk.SegmentReport,
 func writeLocalText(w io.Writer, res localrun.Result, segs []risk.SegmentReport, wall time.Duration) {
 	p := message.NewPrinter(language.English)
 	h := res.Headline
-	p.Fprintf(w, "Generated %d loans in %.1fs (dataset %s)\n", res.Loans, res.Generate.Seconds(), res.Dataset)
-	p.Fprintf(w, "Simulated them in %d scenarios in %.1fs (run %s, %d batches)\n\n", res.Scenarios, res.Simulate.Seconds(), res.RunID, res.Batches)
-	p.Fprintf(w, "  loans processed      %14d\n", res.LoansProcessed)
-	p.Fprintf(w, "  loans rejected       %14d\n", res.LoansRejected)
-	p.Fprintf(w, "  exposure             %14.0f USD\n", h.ExposureUSD)
-	p.Fprintf(w, "  expected loss        %14.0f USD  (%.3f%% of exposure)\n", h.ExpectedLoss, 100*h.ExpectedLossRate)
+	p.Fprintf(w, "Generated %s in %s (dataset %s)\n", numfmt.Plural(res.Loans, "loan"), numfmt.Seconds(res.Generate.Seconds()), res.Dataset)
+	p.Fprintf(w, "Simulated them in %s in %s (run %s, %s)\n\n", numfmt.Plural(int64(res.Scenarios), "scenario"), numfmt.Seconds(res.Simulate.Seconds()), res.RunID, batches(res.Batches))
+	p.Fprintf(w, "  loans processed      %14s\n", numfmt.Int(res.LoansProcessed))
+	p.Fprintf(w, "  loans rejected       %14s\n", numfmt.Int(res.LoansRejected))
+	p.Fprintf(w, "  exposure             %14s\n", numfmt.USD(h.ExposureUSD))
+	p.Fprintf(w, "  expected loss        %14s  (%s of exposure)\n", numfmt.USD(h.ExpectedLoss), numfmt.Pct(h.ExpectedLossRate, 3))
 	tailFig := func(label string, s risk.TailStatus, x float64) {
 		switch s {
 		case risk.TailInsufficient:
 			p.Fprintf(w, "  %-20s %14s\n", label, "not reported")
 		case risk.TailIndicative:
-			p.Fprintf(w, "  %-20s %14.0f USD  (indicative)\n", label, x)
+			p.Fprintf(w, "  %-20s %14s  (indicative)\n", label, numfmt.USD(x))
 		default:
-			p.Fprintf(w, "  %-20s %14.0f USD\n", label, x)
+			p.Fprintf(w, "  %-20s %14s\n", label, numfmt.USD(x))
 		}
 	}
 	tailFig("VaR 99%", h.Tail99, h.VaR99)
 	tailFig("VaR 99.9%", h.Tail999, h.VaR999)
 	tailFig("ES 99%", h.Tail99, h.ES99)
 	tailFig("ES 99.9%", h.Tail999, h.ES999)
-	p.Fprintf(w, "  mean PD, baseline    %14.3f%%  (%.3f%% by exposure)\n", 100*h.PDBaselineMean, 100*h.PDBaselineMeanExposure)
-	p.Fprintf(w, "  mean PD, stressed    %14.3f%%  (%.3f%% by exposure)\n", 100*h.PDStressedMean, 100*h.PDStressedMeanExposure)
+	p.Fprintf(w, "  mean PD, baseline    %14s  (%s by exposure)\n", numfmt.Pct(h.PDBaselineMean, 3), numfmt.Pct(h.PDBaselineMeanExposure, 3))
+	p.Fprintf(w, "  mean PD, stressed    %14s  (%s by exposure)\n", numfmt.Pct(h.PDStressedMean, 3), numfmt.Pct(h.PDStressedMeanExposure, 3))
 	if len(segs) > 0 {
 		p.Fprintf(w, "\n  %-24s %10s %16s %9s %11s %9s\n", "segment", "loans", "expected loss", "EL/EAD", "EL/avg bal", "PD str.")
 		for _, s := range segs {
 			avg := "n/a"
 			if s.AvgBalanceUSD > 0 {
-				avg = p.Sprintf("%.3f%%", 100*s.LossRateAvgBalance)
+				avg = numfmt.Pct(s.LossRateAvgBalance, 3)
 			}
-			p.Fprintf(w, "  %-24s %10d %16.0f %8.3f%% %11s %8.3f%%\n", s.Segment, s.Loans, s.ExpectedLoss, 100*s.ExpectedLossRate, avg, 100*s.PDStressedMean)
+			p.Fprintf(w, "  %-24s %10s %16s %9s %11s %9s\n", s.Segment, numfmt.Int(s.Loans), numfmt.USD(s.ExpectedLoss), numfmt.Pct(s.ExpectedLossRate, 3), avg, numfmt.Pct(s.PDStressedMean, 3))
 		}
 	}
 	if h.TailWarning != "" {
@@ -396,51 +406,7 @@ func writeLocalText(w io.Writer, res localrun.Result, segs []risk.SegmentReport,
 		p.Fprintf(w, "Rejected records, with their reasons: %s\n", res.ErrorsDir)
 	}
 	if res.WorkersKilled > 0 {
-		p.Fprintf(w, "Chaos: %d workers killed mid-task and replaced; their batches were retried\n", res.WorkersKilled)
+		p.Fprintf(w, "Chaos: %s killed mid-task and replaced; their batches were retried\n", numfmt.Plural(res.WorkersKilled, "worker"))
 	}
-	p.Fprintf(w, "Wall time %.1fs: %.0f loans per second\n", wall.Seconds(), float64(res.Loans)/wall.Seconds())
-}
-
-// progressBars draws one bar per workflow, in loans, from Map Run counters.
-type progressBars struct {
-	w       io.Writer
-	visible bool
-	bars    map[string]*progressbar.ProgressBar
-	current *progressbar.ProgressBar
-}
-
-func newProgressBars(w io.Writer, visible bool) *progressBars {
-	return &progressBars{w: w, visible: visible, bars: map[string]*progressbar.ProgressBar{}}
-}
-
-func (b *progressBars) update(p localrun.Progress) {
-	if !b.visible {
-		return
-	}
-	bar := b.bars[p.Workflow]
-	if bar == nil {
-		if b.current != nil {
-			_ = b.current.Finish()
-			fmt.Fprintln(b.w)
-		}
-		bar = progressbar.NewOptions64(max(p.Loans, 1),
-			progressbar.OptionSetWriter(b.w),
-			progressbar.OptionSetDescription(fmt.Sprintf("%-8s", p.Workflow)),
-			progressbar.OptionSetItsString("loans"),
-			progressbar.OptionShowCount(),
-			progressbar.OptionShowIts(),
-			progressbar.OptionSetPredictTime(true),
-			progressbar.OptionThrottle(100*time.Millisecond),
-			progressbar.OptionSetWidth(30),
-		)
-		b.bars[p.Workflow], b.current = bar, bar
-	}
-	_ = bar.Set64(p.LoansDone())
-}
-
-func (b *progressBars) finish() {
-	if b.visible && b.current != nil {
-		_ = b.current.Finish()
-		fmt.Fprintln(b.w)
-	}
+	p.Fprintf(w, "Wall time %s: %s loans per second\n", numfmt.Seconds(wall.Seconds()), numfmt.Int(int64(float64(res.Loans)/wall.Seconds()+0.5)))
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/montecarlo-pipeline/montecarlo/operate"
 )
 
 func init() { verbs = append(verbs, newRedriveCmd) }
@@ -19,7 +21,7 @@ type redriveOptions struct {
 func newRedriveCmd() *cobra.Command {
 	o := &redriveOptions{}
 	cmd := &cobra.Command{
-		Use:   "redrive EXECUTION_ARN",
+		Use:   "redrive RUN",
 		Short: "Finish a failed, timed-out or aborted execution: redrive it, or resume its run",
 		Long: `redrive finishes an execution that did not succeed, in one of two ways, and
 says which and why:
@@ -37,15 +39,23 @@ says which and why:
              original input. For simulate, when the run was recorded
              (runs/RUN_ID/manifest.json) it adds "runId": prepare checks the
              parameters are unchanged and simulate skips the batches already
-             done (resumed). Otherwise the run starts afresh (restarted).`,
-		Example: `  montecarlo redrive --stack-outputs outputs.json --watch EXECUTION_ARN`,
-		Args:    cobra.ExactArgs(1),
+             done (resumed). Otherwise the run starts afresh (restarted).
+
+RUN is a run id (the execution's name) or an execution ARN; a run id that
+was resumed before names its latest execution.`,
+		Example: `  montecarlo redrive --stack-outputs outputs.json --watch simulate-20261121T201500Z-3fa9
+  montecarlo redrive --stack-outputs outputs.json arn:aws:states:us-east-1:123456789012:execution:montecarlo-simulate:simulate-20261121T201500Z-3fa9`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, err := o.target.connect(cmd.Context(), cmd.InOrStdin())
 			if err != nil {
 				return fmt.Errorf("redrive: %w", err)
 			}
-			r, err := t.Redrive(cmd.Context(), args[0])
+			arn, err := operate.ResolveExecution(cmd.Context(), t.SFN, t.Outputs, args[0])
+			if err != nil {
+				return fmt.Errorf("redrive: %w", err)
+			}
+			r, err := t.Redrive(cmd.Context(), arn)
 			if err != nil {
 				return err
 			}

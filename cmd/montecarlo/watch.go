@@ -4,16 +4,17 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"github.com/spf13/cobra"
-	"golang.org/x/text/language"
-	"golang.org/x/text/message"
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 	"github.com/montecarlo-pipeline/montecarlo/operate"
+	"github.com/montecarlo-pipeline/montecarlo/worker/numfmt"
 )
 
 func init() { verbs = append(verbs, newWatchCmd) }
@@ -47,7 +48,7 @@ type watchOptions struct {
 func newWatchCmd() *cobra.Command {
 	o := &watchOptions{}
 	cmd := &cobra.Command{
-		Use:   "watch EXECUTION_ARN",
+		Use:   "watch RUN",
 		Short: "Follow an execution: state, Map Run items (succeeded, failed, pending), items per second, ETA",
 		Long: `watch polls an execution until it ends. While its Distributed Map runs it shows
 the Map Run's item counts (loan objects for simulate, shards for generate):
@@ -55,19 +56,27 @@ succeeded, failed, running and pending of the total, the mean items per
 second and the time left at that rate. On a terminal that is a progress bar;
 piped, one line per change; with --json, one JSON object per poll.
 
+RUN is a run id (the execution's name, as run and local print it) or an
+execution ARN. For a run that redrive resumed or restarted, a run id
+follows the latest of its executions (RUN-r1, RUN-r2, ...).
+
 It exits 0 when the execution SUCCEEDED, and 1 otherwise, printing the
 execution's error and cause (for a failed run, see montecarlo redrive).`,
 		Example: `  montecarlo watch --stack-outputs outputs.json arn:aws:states:us-east-1:123456789012:execution:montecarlo-simulate:simulate-20261121T201500Z-3fa9
 
   # JSON lines every second, from a local runtime
-  montecarlo watch --local ./montecarlo-data --json --interval 1s EXECUTION_ARN`,
+  montecarlo watch --local ./montecarlo-data --json --interval 1s simulate-20261121T201500Z-3fa9`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			t, err := o.target.connect(cmd.Context(), cmd.InOrStdin())
 			if err != nil {
 				return fmt.Errorf("watch: %w", err)
 			}
-			return o.watch.follow(cmd, t, args[0], o.jsonOut)
+			arn, err := operate.ResolveExecution(cmd.Context(), t.SFN, t.Outputs, args[0])
+			if err != nil {
+				return fmt.Errorf("watch: %w", err)
+			}
+			return o.watch.follow(cmd, t, arn, o.jsonOut)
 		},
 	}
 	o.target.add(cmd)
@@ -80,10 +89,10 @@ execution's error and cause (for a failed run, see montecarlo redrive).`,
 // an error carrying the execution's error and cause unless it succeeded.
 func (w *watchFlags) follow(cmd *cobra.Command, t *operate.Target, executionArn string, jsonOut bool) error {
 	out := cmd.OutOrStdout()
-	r := &progressRenderer{out: out, json: jsonOut, quiet: w.quiet, bar: !jsonOut && !w.quiet && onTerminal(out)}
+	r := &progressRenderer{out: out, json: jsonOut, quiet: w.quiet, bar: !jsonOut && !w.quiet && onTerminal(out), throttle: 100 * time.Millisecond}
 	watcher := &operate.Watcher{SFN: t.SFN, Interval: w.interval}
 	p, err := watcher.Watch(cmd.Context(), executionArn, r.render)
-	r.finish()
+	r.finish(err == nil && p.OK())
 	if err != nil {
 		if p.Status == "ABORTED" || p.Status == "TIMED_OUT" {
 			// Only a failure passes through the workflow's catch path,
@@ -97,7 +106,7 @@ func (w *watchFlags) follow(cmd *cobra.Command, t *operate.Target, executionArn 
 		fmt.Fprintf(out, "%s SUCCEEDED", p.Name)
 		var res workflow.AggregateOutput
 		if json.Unmarshal([]byte(p.Output), &res) == nil && res.ReportKey != "" {
-			message.NewPrinter(language.English).Fprintf(out, ": %d loans in %d batches; report: montecarlo report %s", res.Loans, res.Batches, res.RunID)
+			fmt.Fprintf(out, ": %s in %s; report: montecarlo report %s", numfmt.Plural(res.Loans, "loan"), batches(res.Batches), res.RunID)
 		} else if p.Output != "" {
 			fmt.Fprintf(out, ": %s", p.Output)
 		}
@@ -119,6 +128,8 @@ type progressRenderer struct {
 	json, quiet, bar bool
 	pb               *progressbar.ProgressBar
 	last             string
+	// throttle is the least time between two drawings of the bar.
+	throttle time.Duration
 }
 
 func (r *progressRenderer) render(p operate.Progress) {
@@ -129,8 +140,8 @@ func (r *progressRenderer) render(p operate.Progress) {
 	case r.bar && p.Total > 0:
 		if r.pb == nil {
 			r.pb = progressbar.NewOptions64(p.Total, progressbar.OptionSetWriter(r.out), progressbar.OptionShowCount(),
-				progressbar.OptionSetItsString("items"), progressbar.OptionShowIts(), progressbar.OptionSetPredictTime(false),
-				progressbar.OptionFullWidth(), progressbar.OptionThrottle(100*time.Millisecond))
+				progressbar.OptionSetPredictTime(false),
+				progressbar.OptionFullWidth(), progressbar.OptionThrottle(r.throttle))
 		}
 		r.pb.Describe(barText(p))
 		_ = r.pb.Set64(p.Succeeded + p.Failed)
@@ -145,11 +156,32 @@ func (r *progressRenderer) render(p operate.Progress) {
 	}
 }
 
-func (r *progressRenderer) finish() {
-	if r.pb != nil {
-		_ = r.pb.Finish()
-		fmt.Fprintln(r.out)
+// finish ends the bar: filled when the execution succeeded, left where it
+// stopped otherwise (Ctrl-C, a failure), so it never claims work not done.
+func (r *progressRenderer) finish(ok bool) {
+	if r.pb == nil {
+		return
 	}
+	if ok {
+		_ = r.pb.Finish()
+	} else {
+		_ = r.pb.Exit()
+	}
+	fmt.Fprintln(r.out)
+}
+
+// itemsRate is the Map Run's rate, "12.5 items/s" (per minute below one a
+// second), or "" while there is none: never "0.0 items/s".
+func itemsRate(perSec float64) string {
+	switch {
+	case !(perSec > 0) || math.IsInf(perSec, 0):
+		return ""
+	case perSec*60 < 0.5:
+		return ""
+	case perSec < 1:
+		return numfmt.Int(int64(perSec*60+0.5)) + " items/min"
+	}
+	return strconv.FormatFloat(perSec, 'f', 1, 64) + " items/s"
 }
 
 // progressLine is one line of progress: state, then the Map Run's counts.
@@ -158,7 +190,9 @@ func progressLine(p operate.Progress) string {
 	b.WriteString(p.Status)
 	if p.MapRunArn != "" {
 		fmt.Fprintf(&b, "  items %d/%d succeeded, %d failed, %d running, %d pending", p.Succeeded, p.Total, p.Failed, p.Running, p.Pending)
-		fmt.Fprintf(&b, "  %.1f items/s", p.ItemsPerSecond)
+		if r := itemsRate(p.ItemsPerSecond); r != "" {
+			b.WriteString("  " + r)
+		}
 		if p.ETA > 0 {
 			fmt.Fprintf(&b, "  ETA %s", roundETA(p.ETA))
 		}
@@ -168,6 +202,9 @@ func progressLine(p operate.Progress) string {
 
 func barText(p operate.Progress) string {
 	s := fmt.Sprintf("%s %d failed, %d running, %d pending", p.Status, p.Failed, p.Running, p.Pending)
+	if r := itemsRate(p.ItemsPerSecond); r != "" {
+		s += " " + r
+	}
 	if p.ETA > 0 {
 		s += " ETA " + roundETA(p.ETA).String()
 	}
@@ -180,4 +217,12 @@ func roundETA(d time.Duration) time.Duration {
 		return d.Round(time.Millisecond)
 	}
 	return d.Round(time.Second)
+}
+
+// batches writes "1 batch", "12 batches".
+func batches(n int64) string {
+	if n == 1 {
+		return "1 batch"
+	}
+	return numfmt.Int(n) + " batches"
 }

@@ -50,6 +50,41 @@ func lossMarkers(ls risk.LossStats) []lossMarker {
 	return ms
 }
 
+// placedMarker is a loss marker with its label placed.
+type placedMarker struct {
+	lossMarker
+	x, labelY float64
+	text      string
+	place     labelPlace
+}
+
+// lossLabelSize is the marker labels' font size (svg.chart text).
+const lossLabelSize = 11
+
+// placeLossMarkers places the labels of the figures the loss histogram
+// marks (those reported) in the label rows above the plot, the rows
+// nearest the plot first, so a label is never far from where its line
+// meets the bars.
+func placeLossMarkers(ls risk.LossStats, xs linearScale) []placedMarker {
+	var ms []placedMarker
+	var specs []labelSpec
+	for _, m := range lossMarkers(ls) {
+		if !finite(m.value) {
+			continue
+		}
+		text := m.label + " " + formatUSD(m.value)
+		pm := placedMarker{lossMarker: m, x: xs.at(m.value), text: text}
+		ms = append(ms, pm)
+		specs = append(specs, labelSpec{pm.x, textWidth(text, lossLabelSize)})
+	}
+	first := lossMarkerCount - len(ms)
+	for i, p := range placeLabels(specs, 2, lossWidth-2) {
+		ms[i].place = p
+		ms[i].labelY = float64(12 + (first+p.row)*lossRowHeight + 11)
+	}
+	return ms
+}
+
 // lossXScale is the horizontal scale of the loss histogram: from the lower
 // edge of the first bin holding any scenario to the top of the last bin (the
 // largest scenario loss). risk's bins start at the smallest loss, so the
@@ -166,17 +201,13 @@ func lossChart(ls risk.LossStats, scenarios int) string {
 	}
 	w.line(lossLeft, plotBottom, lossWidth-lossRight, plotBottom, `class="axis"`)
 
-	for row, m := range lossMarkers(ls) {
-		if !finite(m.value) {
-			continue
-		}
-		x := xs.at(m.value)
-		labelY := float64(12 + row*lossRowHeight + 11)
-		w.marker(x, labelY, plotBottom, lossLeft+0.6*(lossWidth-lossLeft-lossRight), m.class, m.key, m.label+" "+formatUSD(m.value))
+	for _, m := range placeLossMarkers(ls, xs) {
+		x := m.x
+		w.marker(x, m.labelY, plotBottom, m.place, m.class, m.key, m.text)
 		// The 95% interval as a whisker just under the label, clamped to
 		// the axis (an interval reaching past the largest loss is cut there).
 		if lo, hi := m.ci[0], m.ci[1]; finite(lo) && finite(hi) && hi > lo {
-			y := labelY + 4
+			y := m.labelY + 4
 			x0, x1 := xs.at(lo), xs.at(hi)
 			fmt.Fprintf(&w.b, `<path class="ci %s" data-measure="%s" d="M%s %sV%sM%s %sH%sM%s %sV%s"/>`+"\n", m.class, m.key,
 				coord(x0), coord(y-2), coord(y+2), coord(x0), coord(y), coord(x1), coord(x1), coord(y-2), coord(y+2))
@@ -194,9 +225,6 @@ const (
 	barsRight  = 20
 	barsTop    = 40
 	barsBottom = 54
-	// minLabelledBarWidth is the narrowest bar that gets its value printed
-	// above it; narrower labels would overlap (the tables hold the numbers).
-	minLabelledBarWidth = 28
 )
 
 // barGroup is one category of a grouped bar chart: baseline and stressed PD.
@@ -205,7 +233,19 @@ type barGroup struct {
 	baseline, stressed float64
 }
 
+// barLabelSize is the font size of the values over the PD bars.
+const barLabelSize = 10
+
+// barValueLabel is how a bar's value is written over it: across when it
+// fits the bar's pitch, else turned to read upwards from the bar's top.
+func barValueLabel(v float64, pitch float64) (text string, vertical bool) {
+	text = formatPct(v, 2)
+	return text, textWidth(text, barLabelSize)+2 > pitch
+}
+
 // pdBarChart draws baseline and stressed PD side by side per category.
+// Every bar is labelled with its value, and a bar of a small but non-zero
+// PD is at least 1.5 units tall, so no bar reads as missing.
 func pdBarChart(id, title, what string, groups []barGroup, targetRate float64) string {
 	top := 0.0
 	for _, g := range groups {
@@ -215,12 +255,29 @@ func pdBarChart(id, title, what string, groups []barGroup, targetRate float64) s
 			}
 		}
 	}
-	step := niceStep(top, 5)
+	n := max(len(groups), 1)
+	groupW := float64(barsWidth-barsLeft-barsRight) / float64(n)
+	barW := math.Min(40, groupW*0.4)
+	plotBottom := float64(barsHeight - barsBottom)
+	// Room above the tallest bar for its label, across or upwards.
+	need := 14.0
+	for _, g := range groups {
+		for _, v := range []float64{g.baseline, g.stressed} {
+			if t, vert := barValueLabel(v, barW+2); vert {
+				need = max(need, textWidth(t, barLabelSize)+8)
+			}
+		}
+	}
+	plotH := plotBottom - barsTop
+	want := top
+	if plotH > need {
+		want = top * plotH / (plotH - need)
+	}
+	step := niceStep(want, 5)
 	if top <= 0 {
 		step = 0.002
 	}
-	yTop := math.Max(step, math.Ceil(top/step-1e-9)*step)
-	plotBottom := float64(barsHeight - barsBottom)
+	yTop := math.Max(step, math.Ceil(want/step-1e-9)*step)
 	ys := linearScale{0, yTop, plotBottom, barsTop}
 	decimals := 0
 	for d := step * 100; d < 1 && decimals < 4; d *= 10 {
@@ -254,9 +311,6 @@ func pdBarChart(id, title, what string, groups []barGroup, targetRate float64) s
 	w.rect(lx+90, 10, 12, 12, "stressed", "")
 	w.text(lx+106, 20, "start", "legend", stressName)
 
-	n := max(len(groups), 1)
-	groupW := float64(barsWidth-barsLeft-barsRight) / float64(n)
-	barW := math.Min(40, groupW*0.36)
 	for i, g := range groups {
 		cx := barsLeft + float64(groupW*(float64(i)+0.5))
 		for j, bar := range []struct {
@@ -273,9 +327,15 @@ func pdBarChart(id, title, what string, groups []barGroup, targetRate float64) s
 				v = 0
 			}
 			y := ys.at(v)
+			if v > 0 {
+				y = min(y, plotBottom-1.5)
+			}
 			w.rect(x, y, barW, plotBottom-y, bar.class, fmt.Sprintf("%s: %s PD %s", humanise(g.label), bar.name, formatPct(bar.v, 3)))
-			if barW >= minLabelledBarWidth {
-				w.text(x+barW/2, y-4, "middle", "value", formatPct(bar.v, 2))
+			text, vertical := barValueLabel(bar.v, barW+2)
+			if vertical {
+				w.vtextFrom(x+barW/2+3.5, y-4, "value", text)
+			} else {
+				w.text(x+barW/2, y-4, "middle", "value", text)
 			}
 		}
 		w.text(cx, plotBottom+16, "middle", "category", wrapWords(humanise(g.label), max(8, int(groupW/7)))...)

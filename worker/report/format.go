@@ -1,126 +1,24 @@
 package report
 
 import (
-	"math"
 	"strconv"
 	"strings"
 	"unicode"
+
+	"github.com/montecarlo-pipeline/montecarlo/worker/numfmt"
 )
 
-// notAvailable stands in for a figure that is not a finite number, so no
-// "NaN" or "+Inf" ever reaches a reader.
-const notAvailable = "n/a"
+// The formats are numfmt's, so the report reads like every verb of the
+// command line; these names keep the package's call sites short.
+const notAvailable = numfmt.NotAvailable
 
-func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
-
-// groupThousands inserts commas into the integer part of a plain decimal
-// string ("1234567.5" -> "1,234,567.5").
-func groupThousands(s string) string {
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, hasFrac := strings.Cut(s, ".")
-	var b strings.Builder
-	if neg {
-		b.WriteByte('-')
-	}
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if hasFrac {
-		b.WriteByte('.')
-		b.WriteString(frac)
-	}
-	return b.String()
-}
-
-// formatInt writes n with thousands separators.
-func formatInt(n int64) string { return groupThousands(strconv.FormatInt(n, 10)) }
-
-// formatUSD writes a dollar amount with thousands separators: whole dollars
-// from $1,000 up (cents are noise at that scale), cents below.
-func formatUSD(x float64) string {
-	if !finite(x) {
-		return notAvailable
-	}
-	decimals := 2
-	if math.Abs(x) >= 1000 {
-		decimals = 0
-	}
-	s := strconv.FormatFloat(x, 'f', decimals, 64)
-	if s == "-0" || s == "-0.00" {
-		s = s[1:]
-	}
-	s = groupThousands(s)
-	if strings.HasPrefix(s, "-") {
-		return "-$" + s[1:]
-	}
-	return "$" + s
-}
-
-// formatUSDCompact writes an axis label: $0, $950, $12.5k, $1.2M, $3B.
-func formatUSDCompact(x float64) string {
-	if !finite(x) {
-		return notAvailable
-	}
-	sign := ""
-	if x < 0 {
-		sign, x = "-", -x
-	}
-	unit, div := "", 1.0
-	switch {
-	case x >= 1e9:
-		unit, div = "B", 1e9
-	case x >= 1e6:
-		unit, div = "M", 1e6
-	case x >= 1e3:
-		unit, div = "k", 1e3
-	}
-	s := strconv.FormatFloat(x/div, 'f', 2, 64)
-	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	return sign + "$" + s + unit
-}
-
-// formatPct writes a fraction as a percentage with the given decimals; a
-// non-zero value that would round to zero is shown as "<0.001%" so a small
-// PD never reads as no risk.
-func formatPct(x float64, decimals int) string {
-	if !finite(x) {
-		return notAvailable
-	}
-	s := strconv.FormatFloat(100*x, 'f', decimals, 64)
-	if x != 0 && strings.Trim(s, "-0.") == "" {
-		smallest := "0." + strings.Repeat("0", max(decimals-1, 0)) + "1"
-		if decimals == 0 {
-			smallest = "1"
-		}
-		if x < 0 {
-			return ">-" + smallest + "%"
-		}
-		return "<" + smallest + "%"
-	}
-	if strings.Trim(s, "-0.") == "" {
-		s = strings.TrimPrefix(s, "-")
-	}
-	return s + "%"
-}
-
-// formatPP writes a difference of two fractions in percentage points with
-// an explicit sign.
-func formatPP(x float64, decimals int) string {
-	if !finite(x) {
-		return notAvailable
-	}
-	s := strconv.FormatFloat(100*x, 'f', decimals, 64)
-	if strings.Trim(s, "-0.") == "" {
-		s = strings.TrimPrefix(s, "-")
-	} else if !strings.HasPrefix(s, "-") {
-		s = "+" + s
-	}
-	return s + " pp"
-}
+func finite(x float64) bool                    { return numfmt.Finite(x) }
+func groupThousands(s string) string           { return numfmt.Group(s) }
+func formatInt(n int64) string                 { return numfmt.Int(n) }
+func formatUSD(x float64) string               { return numfmt.USD(x) }
+func formatUSDCompact(x float64) string        { return numfmt.USDCompact(x) }
+func formatPct(x float64, decimals int) string { return numfmt.Pct(x, decimals) }
+func formatPP(x float64, decimals int) string  { return numfmt.PP(x, decimals) }
 
 // coord writes an SVG coordinate: two decimals, never NaN.
 func coord(x float64) string {
@@ -170,9 +68,4 @@ func wrapWords(s string, width int) []string {
 }
 
 // plural writes "1 scenario", "2 scenarios", "1,000 scenarios".
-func plural(n int64, noun string) string {
-	if n == 1 {
-		return "1 " + noun
-	}
-	return formatInt(n) + " " + noun + "s"
-}
+func plural(n int64, noun string) string { return numfmt.Plural(n, noun) }

@@ -103,7 +103,7 @@ svg.chart .marker-label { paint-order: stroke; stroke: #fff; stroke-width: 4px; 
 svg.chart text.m-el { fill: #00704f; }
 svg.chart text.m-var99, svg.chart text.m-es99 { fill: #a34400; }
 svg.chart text.m-var999, svg.chart text.m-es999 { fill: #7b3294; }
-svg.chart rect.break { fill: #fff; }
+svg.chart .value.count { font-size: 11px; fill: var(--ink); paint-order: stroke; stroke: #fff; stroke-width: 3px; stroke-linejoin: round; }
 svg.chart line.m-one { stroke: var(--ink); stroke-dasharray: 2 3; }
 svg.chart line.m-mean { stroke: #d55e00; }
 svg.chart text.m-one { fill: var(--ink); }

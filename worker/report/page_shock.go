@@ -18,7 +18,11 @@ func writeShockSection(w *pageWriter, s shockView, chart string) {
 	w.text(s.Worst)
 	w.raw(".</p>\n")
 	if chart != "" {
-		w.raw("<figure>\n", chart, `<figcaption>Number of loans by peak payment ratio, in bins of 0.05; the bar at the right holds every loan at or above the last edge. Dotted: no change (1.00); solid orange: the mean. Bars holding any loan are drawn at least a hair tall.</figcaption>
+		w.raw("<figure>\n", chart, `<figcaption>Number of loans by peak payment ratio, in bins of 0.05; the bar at the right holds every loan at or above the last edge. Dotted: no change (1.00); solid orange: the mean.`)
+		if newShockYScale(s.stats.Counts).log {
+			w.raw(` The count axis is logarithmic (1, 10, 100, ...): one bar holds over three times as many loans as any other, and every bar is drawn whole, the tallest labelled with its count.`)
+		}
+		w.raw(` Bars holding any loan are drawn at least a hair tall.</figcaption>
 </figure>`)
 	}
 	w.raw(`

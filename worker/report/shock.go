@@ -172,17 +172,17 @@ func (a shockAxis) at(r float64) float64 {
 }
 
 // shockChart draws the histogram of the loans' peak payment ratios, with
-// lines at 1.00 (no change) and at the mean. Bars holding any loan are at
-// least 1.5 units tall: the fixed-rate loans, all at 1.00, would otherwise
-// flatten the tail of the variable-rate loans to nothing.
+// lines at 1.00 (no change) and at the mean. No bar is ever cut: when one
+// bar (in practice the fixed-rate loans, all at 1.00) is over three times
+// the next tallest, the count axis is logarithmic, so that bar is drawn
+// whole and the spread of the variable-rate loans stays visible beside it;
+// the tallest bar is labelled with its count either way. Bars holding any
+// loan are at least 1.5 units tall.
 func shockChart(s risk.ShockReport) string {
 	last := len(s.Edges) - 1
 	ax := newShockAxis(s.Edges, s.Counts[0] > 0)
-	yMax, clipped := shockYMax(s.Counts)
-	yStep := max(1, niceStep(float64(yMax), 4))
-	yTop := math.Max(yStep, math.Ceil(float64(yMax)/yStep)*yStep)
+	ys := newShockYScale(s.Counts)
 	plotBottom := float64(shockHeight - shockBottom)
-	ys := linearScale{0, yTop, plotBottom, shockTop}
 
 	desc := fmt.Sprintf("Histogram of %s by peak payment ratio: the highest monthly payment over the horizon divided by today's payment, averaged over the scenarios (1.00 for a fixed-rate loan). "+
 		"Bins of %s from %s to %s, with loans at or above %s in one bar at the right",
@@ -191,8 +191,8 @@ func shockChart(s risk.ShockReport) string {
 		desc += fmt.Sprintf(" and loans below %s in one bar at the left", formatRatio(s.Edges[0]))
 	}
 	desc += fmt.Sprintf(". Vertical lines mark a ratio of 1.00 (no change) and the mean, %s.", formatRatio(s.Mean))
-	if clipped {
-		desc += fmt.Sprintf(" The vertical axis stops at %s loans so the spread stays visible; taller bars are cut at the top, marked with a break and labelled with their count.", formatInt(int64(yTop)))
+	if ys.log {
+		desc += " The count axis is logarithmic (1, 10, 100, ...) because one bar holds over three times as many loans as any other; every bar is drawn whole."
 	}
 	for _, a := range s.Above {
 		desc += fmt.Sprintf(" %s of loans are at or above %s.", formatPct(a.Share, 1), formatRatio(a.Ratio))
@@ -201,7 +201,7 @@ func shockChart(s risk.ShockReport) string {
 
 	var w svgWriter
 	w.open("shock-chart", "Distribution of peak payment shocks over loans", desc, shockWidth, shockHeight)
-	for _, t := range ticks(0, yTop, yStep) {
+	for _, t := range ys.ticks() {
 		y := ys.at(t)
 		w.line(shockLeft, y, shockWidth-shockRight, y, `class="grid"`)
 		w.text(shockLeft-6, y+4, "end", "tick", formatInt(int64(t)))
@@ -221,23 +221,28 @@ func shockChart(s risk.ShockReport) string {
 		w.text(ax.underflowX+ax.slot/2, plotBottom+18, "middle", "tick", "<"+formatRatio(s.Edges[0]))
 	}
 	w.text((shockLeft+shockWidth-shockRight)/2, shockHeight-8, "middle", "axis-label", "Peak payment ÷ today's payment")
-	w.vtext(16, (shockTop+plotBottom)/2, "axis-label", "Loans")
+	yLabel := "Loans"
+	if ys.log {
+		yLabel = "Loans (log scale)"
+	}
+	w.vtext(16, (shockTop+plotBottom)/2, "axis-label", yLabel)
 
+	gap := 0.0
+	if ax.slot > 3 {
+		gap = 1
+	}
+	type drawn struct {
+		x float64
+		c int64
+	}
+	var bars []drawn
 	bar := func(x float64, c int64, tip string) {
 		height := plotBottom - ys.at(float64(c))
 		if c > 0 {
 			height = max(height, 1.5)
 		}
-		gap := 0.0
-		if ax.slot > 3 {
-			gap = 1
-		}
 		w.rect(x, plotBottom-height, ax.slot-gap, height, "bar", tip+": "+plural(c, "loan"))
-		if float64(c) > yTop {
-			// A cut bar: a white break near the top and its count above.
-			w.rect(x-1, shockTop+6, ax.slot-gap+2, 3, "break", "")
-			w.text(x+(ax.slot-gap)/2, shockTop-3, "start", "value", formatInt(c))
-		}
+		bars = append(bars, drawn{x, c})
 	}
 	if ax.hasUnderflow {
 		bar(ax.underflowX, s.Counts[0], "below "+formatRatio(s.Edges[0]))
@@ -248,30 +253,81 @@ func shockChart(s risk.ShockReport) string {
 	bar(ax.overflowX, s.Counts[last+1], formatRatio(s.Edges[last])+" and above")
 	w.line(shockLeft, plotBottom, shockWidth-shockRight, plotBottom, `class="axis"`)
 
-	for row, m := range []struct {
+	markers := []struct {
 		key, label, class string
 		value             float64
 	}{
 		{"no_change", "No change 1.00", "m-one", 1},
 		{"mean", "Mean " + formatRatio(s.Mean), "m-mean", s.Mean},
-	} {
+	}
+	var specs []labelSpec
+	var lines []float64
+	for _, m := range markers {
+		if finite(m.value) {
+			specs = append(specs, labelSpec{ax.at(m.value), textWidth(m.label, lossLabelSize)})
+			lines = append(lines, ax.at(m.value))
+		}
+	}
+	places := placeLabels(specs, 2, shockWidth-2)
+	k := 0
+	for _, m := range markers {
 		if !finite(m.value) {
 			continue
 		}
-		x := ax.at(m.value)
-		labelY := float64(12 + row*shockRowHeight + 11)
-		w.marker(x, labelY, plotBottom, shockLeft+0.6*(shockWidth-shockLeft-shockRight), m.class, m.key, m.label)
+		p := places[k]
+		labelY := float64(12 + (shockMarkers-len(specs)+p.row)*shockRowHeight + 11)
+		w.marker(specs[k].x, labelY, plotBottom, p, m.class, m.key, m.label)
+		k++
+	}
+
+	// The tallest bar's count, above it, clear of the marker lines.
+	tallest := drawn{c: -1}
+	for _, b := range bars {
+		if b.c > tallest.c {
+			tallest = b
+		}
+	}
+	if tallest.c > 0 {
+		label := formatInt(tallest.c)
+		lx, ly, anchor := shockCountLabel(tallest.x+(ax.slot-gap)/2, ys.at(float64(tallest.c)), textWidth(label, 10), lines)
+		w.text(lx, ly, anchor, "value count", label)
 	}
 	w.close()
 	return w.String()
 }
 
-// shockYMax is the count the vertical axis must reach. When one bar (in
-// practice the fixed-rate loans at 1.00) is over three times the next
-// tallest, the axis stops a little above the next tallest instead and the
-// tall bar is cut, or the spread of the variable-rate loans would be a row
-// of slivers.
-func shockYMax(counts []int64) (yMax int64, clipped bool) {
+// shockCountLabel places the tallest bar's count: centred 4 units above
+// the bar's top at (cx, top), moved right of any marker line it would
+// cross, and kept inside the plot. It returns the anchor point and
+// text-anchor.
+func shockCountLabel(cx, top, width float64, lines []float64) (x, y float64, anchor string) {
+	y = top - 4
+	x0 := cx - width/2
+	for moved := true; moved; {
+		moved = false
+		for _, l := range lines {
+			if l >= x0-2 && l <= x0+width+2 {
+				x0, moved = l+labelGap, true
+			}
+		}
+	}
+	x0 = min(max(x0, shockLeft+2), shockWidth-shockRight-width)
+	return x0, y, "start"
+}
+
+// shockYScale is the count axis of the payment-shock chart: linear from 0,
+// or logarithmic from 1 when one bar dwarfs the others.
+type shockYScale struct {
+	log  bool
+	top  float64 // the axis' top count
+	step float64 // linear: the tick step
+}
+
+// newShockYScale picks the axis: logarithmic when the tallest bar holds
+// over three times the next tallest (the fixed-rate loans at 1.00 would
+// otherwise flatten the variable-rate loans' spread to slivers), linear
+// otherwise. The top leaves room above the tallest bar for its count.
+func newShockYScale(counts []int64) shockYScale {
 	var first, second int64
 	for _, c := range counts {
 		switch {
@@ -282,7 +338,32 @@ func shockYMax(counts []int64) (yMax int64, clipped bool) {
 		}
 	}
 	if second > 0 && first > 3*second {
-		return second + second/5, true
+		return shockYScale{log: true, top: math.Pow(10, math.Ceil(math.Log10(float64(first)*1.5)))}
 	}
-	return first, false
+	step := max(1, niceStep(float64(first)*1.08, 4))
+	return shockYScale{step: step, top: math.Max(step, math.Ceil(float64(first)*1.08/step)*step)}
+}
+
+// at maps a count to y.
+func (s shockYScale) at(c float64) float64 {
+	plotBottom := float64(shockHeight - shockBottom)
+	if !s.log {
+		return linearScale{0, s.top, plotBottom, shockTop}.at(c)
+	}
+	if c < 1 {
+		return plotBottom
+	}
+	return linearScale{0, math.Log10(s.top), plotBottom, shockTop}.at(math.Log10(c))
+}
+
+// ticks are the counts with a grid line: powers of ten on a log axis.
+func (s shockYScale) ticks() []float64 {
+	if !s.log {
+		return ticks(0, s.top, s.step)
+	}
+	var out []float64
+	for t := 1.0; t <= s.top*1.0000001; t *= 10 {
+		out = append(out, t)
+	}
+	return out
 }

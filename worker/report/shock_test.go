@@ -58,23 +58,34 @@ func TestShockChartDrawsEveryBinAndMarksOneAndTheMean(t *testing.T) {
 	if want := shockLeft + 30.5*slot; math.Abs(bars[len(bars)-1][0]-want) > 0.006 {
 		t.Errorf("overflow bar at %v, want %v", bars[len(bars)-1][0], want)
 	}
-	t.Run("the tall fixed-rate bar is cut and labelled so the spread stays visible", func(t *testing.T) {
-		if !bytes.Contains(page, []byte(`class="break"`)) || !bytes.Contains(page, []byte(">299,400</text>")) {
-			t.Error("the cut bar has no break or no count label")
+	t.Run("the tall fixed-rate bar is drawn whole on a log axis and labelled with its count", func(t *testing.T) {
+		if bytes.Contains(page, []byte(`class="break"`)) {
+			t.Error("a bar is still cut")
 		}
-		// Uncut bars keep their proportions: 28,000 is the tallest uncut.
-		tallest := bars[5][2]
+		if !bytes.Contains(page, []byte(`class="value count">299,400</text>`)) || !bytes.Contains(page, []byte("Loans (log scale)")) {
+			t.Error("the tallest bar has no count label, or the axis does not say it is logarithmic")
+		}
+		// Heights are in proportion to log10(count): the 299,400 bar and
+		// the 28,000 one fix the scale, every other bar must fit it.
+		plotBottom := float64(shockHeight - shockBottom)
+		perDecade := (bars[0][2] - bars[5][2]) / (math.Log10(299400) - math.Log10(28000))
+		if top := plotBottom - bars[0][2]; top < shockTop {
+			t.Errorf("the tallest bar reaches y %v, above the plot's top %v", top, float64(shockTop))
+		}
 		for i, b := range bars[1:] {
 			c := s.Counts[i+2]
-			if c > 0 && b[2] > 1.5 && math.Abs(b[2]/tallest-float64(c)/28000) > 0.01 {
-				t.Errorf("bin %d: height %v not in proportion to %d", i+1, b[2], c)
+			if c > 1 && math.Abs(b[2]-perDecade*math.Log10(float64(c))) > 0.05 {
+				t.Errorf("bin %d: height %v, want %v for %d loans", i+1, b[2], perDecade*math.Log10(float64(c)), c)
 			}
 			if c > 0 && b[2] < 1.5 {
 				t.Errorf("bin %d holds %d loans but is %v tall", i+1, c, b[2])
 			}
 		}
-		if bars[0][2] <= tallest {
-			t.Errorf("cut bar %v is not taller than the tallest uncut %v", bars[0][2], tallest)
+	})
+	t.Run("a histogram without a dominant bar keeps a linear axis from zero", func(t *testing.T) {
+		ys := newShockYScale([]int64{0, 100, 80, 60, 0})
+		if ys.log || ys.ticks()[0] != 0 || ys.top < 100*1.05 {
+			t.Errorf("scale %+v, ticks %v", ys, ys.ticks())
 		}
 	})
 	t.Run("lines mark no change and the mean at their ratios", func(t *testing.T) {

@@ -63,17 +63,24 @@ func (w *svgWriter) vtext(x, y float64, class, label string) {
 		coord(x), coord(y), coord(x), coord(y), html.EscapeString(class), html.EscapeString(label))
 }
 
+// vtextFrom writes a label rotated to read bottom to top, starting at
+// (x, y) and running upwards: a value over a bar too narrow for it.
+func (w *svgWriter) vtextFrom(x, y float64, class, label string) {
+	fmt.Fprintf(&w.b, `<text x="%s" y="%s" text-anchor="start" transform="rotate(-90 %s %s)" class="%s">%s</text>`+"\n",
+		coord(x), coord(y), coord(x), coord(y), html.EscapeString(class), html.EscapeString(label))
+}
+
 // marker draws a measure's vertical line from just under its label (at
-// labelY) down to the axis at bottom, and the label beside it, on the left
-// of the line once x is past flipAt so it stays inside the chart.
-func (w *svgWriter) marker(x, labelY, bottom, flipAt float64, class, key, label string) {
+// labelY) down to the axis at bottom, and the label beside it, on the side
+// placeLabels chose.
+func (w *svgWriter) marker(x, labelY, bottom float64, place labelPlace, class, key, label string) {
 	fmt.Fprintf(&w.b, `<line class="marker %s" data-measure="%s" x1="%s" y1="%s" x2="%s" y2="%s"/>`+"\n",
 		class, key, coord(x), coord(labelY+3), coord(x), coord(bottom))
-	anchor, lx := "start", x+4
-	if x > flipAt {
-		anchor, lx = "end", x-4
+	anchor := "start"
+	if place.left {
+		anchor = "end"
 	}
-	w.text(lx, labelY, anchor, "marker-label "+class, label)
+	w.text(place.anchorX(x), labelY, anchor, "marker-label "+class, label)
 }
 
 func (w *svgWriter) String() string { return w.b.String() }

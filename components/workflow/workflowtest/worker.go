@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/url"
 	"strconv"
 	"strings"
@@ -389,10 +390,7 @@ func (w *Worker) aggregate(ctx context.Context, in workflow.AggregateInput) (any
 		return nil, taskErr{workflow.ErrAggregateMismatch, fmt.Errorf("counted %d loans, expected %d", loans, in.ExpectedLoans)}
 	}
 	loss := float64(loans*LossPerLoanCents) / 100
-	h := risk.Headline{Loans: loans, Scenarios: in.Run.Scenarios, ExposureUSD: float64(loans) * 1000, ExpectedLoss: loss,
-		ExpectedLossCI: risk.Interval{loss * 0.9, loss * 1.1}, ExpectedLossRate: loss / (float64(loans) * 1000),
-		VaR99: loss * 2, VaR999: loss * 3, ES99: loss * 2.5, ES999: loss * 3.5, PDBaselineMean: 0.02, PDStressedMean: 0.035,
-		Warning: "fake model"}
+	h := fakeHeadline(loans, in.Run.Scenarios, loss)
 	rep, _ := json.Marshal(risk.Report{Headline: h, Seed: uint64(in.Run.Seed), HorizonMonths: in.Run.HorizonMonths})
 	for key, body := range map[string][]byte{
 		workflow.ReportKey(in.Run.RunID):               rep,
@@ -405,4 +403,37 @@ func (w *Worker) aggregate(ctx context.Context, in workflow.AggregateInput) (any
 	}
 	return workflow.AggregateOutput{RunID: in.Run.RunID, Batches: int64(len(list.Contents)), Loans: loans,
 		ReportKey: workflow.ReportKey(in.Run.RunID), ReportHTMLKey: workflow.ReportHTMLKey(in.Run.RunID)}, nil
+}
+
+// fakeHeadline is the headline of the fake model, built the way risk
+// builds a version 2 headline: a tail figure whose tail holds fewer than
+// risk.MinTailScenarios scenarios is not reported (0, null in JSON) and
+// the tail warning says so; 10 to 99 is indicative. A plain run of S
+// scenarios holds S - ceil(alpha S) beyond its alpha quantile.
+func fakeHeadline(loans int64, scenarios int, loss float64) risk.Headline {
+	h := risk.Headline{Loans: loans, Scenarios: scenarios, ExposureUSD: float64(loans) * 1000, ExpectedLoss: loss,
+		ExpectedLossCI: risk.Interval{loss * 0.9, loss * 1.1}, ExpectedLossRate: loss / (float64(loans) * 1000),
+		PDBaselineMean: 0.02, PDStressedMean: 0.035, PDBaselineMeanExposure: 0.02, PDStressedMeanExposure: 0.035}
+	var warn []string
+	level := func(name string, alpha float64, varX, esX float64, vr, es *float64, st *risk.TailStatus, ci1, ci2 *risk.Interval) {
+		beyond := scenarios - int(math.Ceil(alpha*float64(scenarios)-1e-9))
+		switch {
+		case beyond < risk.MinTailScenarios:
+			*st = risk.TailInsufficient
+			warn = append(warn, fmt.Sprintf("%s figures not reported: the %s tail holds %d of %d scenarios, fewer than the %d needed (fake model)", name, name, beyond, scenarios, risk.MinTailScenarios))
+			return
+		case beyond < risk.ReliableTailScenarios:
+			*st = risk.TailIndicative
+			warn = append(warn, fmt.Sprintf("%s figures are indicative: the %s tail holds %d of %d scenarios (fake model)", name, name, beyond, scenarios))
+		default:
+			*st = risk.TailReliable
+		}
+		*vr, *es = varX, esX
+		*ci1, *ci2 = risk.Interval{varX * 0.9, varX * 1.1}, risk.Interval{esX * 0.9, esX * 1.1}
+	}
+	level("99%", 0.99, loss*2, loss*2.5, &h.VaR99, &h.ES99, &h.Tail99, &h.VaR99CI, &h.ES99CI)
+	level("99.9%", 0.999, loss*3, loss*3.5, &h.VaR999, &h.ES999, &h.Tail999, &h.VaR999CI, &h.ES999CI)
+	h.TailWarning = strings.Join(warn, "; ")
+	h.Warning = h.TailWarning
+	return h
 }
