@@ -141,6 +141,9 @@ func (r *Reader) fill(l *Loan) error {
 		return f
 	}
 	l.ID = r.values[colID]
+	if !r.seen[colID] {
+		return fieldErr(KindMissingID, "id", "a non-empty string", "is missing")
+	}
 	for _, f := range requiredFields {
 		if !r.seen[f] {
 			return &FieldError{Kind: KindMissingField, Field: fieldKeys[f], Problem: "is missing", Allowed: "a value in every record: required, never derived"}

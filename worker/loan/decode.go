@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxRecordBytes bounds one record (one JSON object, one JSON Lines line, one
@@ -23,6 +24,9 @@ func Decode(data []byte, l *Loan) error {
 	*l = Loan{}
 	if len(data) > MaxRecordBytes {
 		return &FieldError{Kind: KindTooLarge, Problem: fmt.Sprintf("is %d bytes long", len(data)), Allowed: "at most 65536 bytes"}
+	}
+	if !utf8.Valid(data) {
+		return &FieldError{Kind: KindNotUTF8, Problem: fmt.Sprintf("is not UTF-8 text (bad byte at %d)", firstInvalidUTF8(data)), Allowed: "UTF-8 text"}
 	}
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) == 0 {

@@ -55,6 +55,18 @@ var fieldKeys = [nFields]string{
 // percentages with RatePercent.
 var rateFields = []field{colRate, colMargin, colPeriodicCap, colLifetimeCap, colRateCeiling, colOriginationRate}
 
+// numericField marks the fields whose values are numbers: JSON must give
+// them as JSON numbers.
+var numericField = func() [nFields]bool {
+	var m [nFields]bool
+	for _, f := range []field{colAmount, colBalance, colTerm, colRemaining, colRate, colMargin, colReset, colPeriodicCap,
+		colLifetimeCap, colRateCeiling, colOriginationRate, colBalloon, colCreditLimit, colScore, colGrade,
+		colIncome, colOtherDebt, colNOI, colCollateral} {
+		m[f] = true
+	}
+	return m
+}()
+
 // requiredFields must be present, with a value, in every record of every
 // segment. They are never derived: a file without one is refused at its
 // header. remaining_months may be replaced by origination_date (see
@@ -139,4 +151,21 @@ func RequiredFields() []string {
 // acceptedNames is the list quoted by a header error.
 func acceptedNames() string {
 	return strings.Join(FieldNames()[:nFields-2], ", ") // "derived" is output only
+}
+
+// IsLoanHeader reports whether a CSV header names loan fields (at least
+// two of the required ones) rather than, say, the columns of a manifest:
+// how `run simulate --input s3://.../file.csv` tells a loans file from a
+// list of objects.
+func IsLoanHeader(names []string) bool {
+	n := 0
+	for _, h := range names {
+		f := fieldByName[normalName(h)]
+		for _, r := range requiredFields {
+			if f == r {
+				n++
+			}
+		}
+	}
+	return n >= 2
 }

@@ -523,6 +523,9 @@ func (r *Reader) jsonSlow(b []byte) error {
 		r.rec.Err = &FieldError{Kind: KindNotJSON, Problem: fmt.Sprintf("has %q after the object", preview(rest, 16)), Allowed: "one JSON object per line"}
 		return nil
 	}
+	if !r.header && r.format == FormatJSON {
+		r.header = true // the file is one record: its problems are the record's
+	}
 	if !r.header {
 		keys := make([]string, 0, len(obj))
 		for k := range obj {
@@ -550,7 +553,7 @@ func (r *Reader) jsonSlow(b []byte) error {
 			continue
 		}
 		given[f] = k
-		v, present, err := jsonText(raw, fieldKeys[f])
+		v, present, err := jsonText(raw, fieldKeys[f], numericField[f])
 		if err != nil && ferr == nil {
 			ferr = err
 		}
@@ -569,7 +572,7 @@ func (r *Reader) jsonSlow(b []byte) error {
 
 // jsonText returns a JSON value as the text a CSV cell would hold: a
 // string's contents, a number as written, true or false; null is absent.
-func jsonText(raw json.RawMessage, key string) (string, bool, *FieldError) {
+func jsonText(raw json.RawMessage, key string, numeric bool) (string, bool, *FieldError) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) == 0 {
 		return "", false, nil
@@ -583,6 +586,16 @@ func jsonText(raw json.RawMessage, key string) (string, bool, *FieldError) {
 			return "", false, &FieldError{Kind: KindNotJSON, Field: key, Problem: "is not a valid JSON string", Allowed: "a JSON string"}
 		}
 		s = strings.TrimSpace(s)
+		if numeric && s != "" {
+			why := "a string"
+			if _, perr := parseNumber(key, s); perr != nil {
+				why = perr.Problem[strings.Index(perr.Problem, ":")+2:]
+				if !strings.Contains(perr.Problem, ":") {
+					why = "not a number"
+				}
+			}
+			return "", false, &FieldError{Kind: KindWrongType, Field: key, Problem: fmt.Sprintf("is %q, %s", s, why), Allowed: "a JSON number such as 12000.50"}
+		}
 		return s, s != "", nil
 	case '{', '[':
 		what := "an object"

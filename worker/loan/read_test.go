@@ -279,7 +279,7 @@ func TestThousandsSeparatorsAreRejectedInEveryFormat(t *testing.T) {
 	t.Parallel()
 	// Issue 12: 12,000.50 passed in CSV and failed in JSON.
 	csvIn := tapeHeader + "\n" + strings.Replace(tapeRow(1), ",25000,", `,"25,000.50",`, 1) + "\n" + tapeRow(2) + "\n"
-	jsonIn := asJSONL(tapeHeader+"\n"+tapeRow(1)+"\n"+tapeRow(2)+"\n")
+	jsonIn := asJSONL(tapeHeader + "\n" + tapeRow(1) + "\n" + tapeRow(2) + "\n")
 	jsonIn = strings.Replace(jsonIn, `"amount":25000`, `"amount":"25,000.50"`, 1)
 	for i, o := range []outcome{readAll(t, FormatCSV, []byte(csvIn), ReadOptions{}), readAll(t, FormatJSONL, []byte(jsonIn), ReadOptions{})} {
 		rej := o.rejected()
