@@ -38,6 +38,9 @@ type localOptions struct {
 	serve     bool
 	cpuProf   string
 	chaosSeed uint64
+	input     string     // --input: the user's loans instead of a generated portfolio
+	in        inputFlags // how --input is read
+	limit     float64    // the rejected share the outcome is held to; < 0: none
 }
 
 func newLocalCmd() *cobra.Command {
@@ -79,6 +82,9 @@ with 'montecarlo run generate|simulate --local <data-dir>' and follow them with 
   # Chaos: kill 20% of the simulate tasks' workers, corrupt 1% of the records
   montecarlo local --loans 20000 --scenarios 100 --chaos-kill 0.2 --chaos-corrupt 0.01
 
+  # Your own loans (docs/loans.md), 1,000 scenarios, a 7% policy rate
+  montecarlo local --input examples/loans/sample.csv --target-rate 0.07
+
   # Keep a local pipeline up for the run and watch verbs
   montecarlo local --serve --data-dir ./montecarlo-data`,
 		Args: cobra.NoArgs,
@@ -104,6 +110,8 @@ with 'montecarlo run generate|simulate --local <data-dir>' and follow them with 
 	f.BoolVar(&o.verbose, "verbose", false, "JSON logs of the emulator, the ECS stand-in and the workers on stderr")
 	f.StringVar(&o.cpuProf, "cpuprofile", "", "write a CPU profile of the whole run to this file (read it with go tool pprof)")
 	f.BoolVar(&o.serve, "serve", false, "start the local pipeline and keep it up, without a run, until interrupted (Ctrl-C)")
+	f.StringVar(&o.input, "input", "", "a file or folder of your loans to simulate instead of generating a portfolio (docs/loans.md)")
+	o.in.add(f)
 	return cmd
 }
 
@@ -137,6 +145,9 @@ func (o *localOptions) validate() error {
 			errs = append(errs, fmt.Errorf("--%s %g: allowed 0 to 1 (exclusive)", p.flag, p.v))
 		}
 	}
+	if err := o.in.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if o.opts.DataDir == "" {
 		errs = append(errs, errors.New("--data-dir: must not be empty"))
 	}
@@ -158,6 +169,10 @@ func (o *localOptions) execute(cmd *cobra.Command) error {
 		return fmt.Errorf("local: %w", err)
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if err := o.checkInput(stderr); err != nil {
+		return fmt.Errorf("local: %w", err)
+	}
+	o.limit = o.maxRejected(cmd.Flags().Changed("max-rejected"))
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// After the first signal the run shuts down cleanly (scale in, abort the
@@ -214,10 +229,13 @@ func (o *localOptions) execute(cmd *cobra.Command) error {
 	}
 	wall := time.Since(start)
 	if o.jsonOut {
-		return writeLocalJSON(stdout, res, wall)
+		if err := writeLocalJSON(stdout, res, wall, o.limit); err != nil {
+			return err
+		}
+	} else {
+		writeLocalText(stdout, res, wall)
 	}
-	writeLocalText(stdout, res, wall)
-	return nil
+	return o.checkOutcome(res)
 }
 
 // startCPUProfile profiles the process into path until the returned
@@ -270,9 +288,13 @@ type localJSON struct {
 	ReportPath       string  `json:"report_path"`
 	WallSeconds      float64 `json:"wall_seconds"`
 	LoansPerSecond   float64 `json:"loans_per_second"`
+
+	// Outcome says what happened to the input's records (loans read,
+	// simulated, rejected, the errors file) and whether the run failed.
+	Outcome outcomeJSON `json:"outcome"`
 }
 
-func writeLocalJSON(w io.Writer, res localrun.Result, wall time.Duration) error {
+func writeLocalJSON(w io.Writer, res localrun.Result, wall time.Duration, maxRejected float64) error {
 	h := res.Headline
 	out := localJSON{
 		Loans: res.Loans, LoansProcessed: res.LoansProcessed, LoansRejected: res.LoansRejected,
@@ -281,6 +303,7 @@ func writeLocalJSON(w io.Writer, res localrun.Result, wall time.Duration) error 
 		VaR99: h.VaR99, VaR999: h.VaR999, ES99: h.ES99, ES999: h.ES999,
 		PDBaselineMean: h.PDBaselineMean, PDStressedMean: h.PDStressedMean,
 		ReportPath:     res.ReportPath,
+		Outcome:        newOutcome(res, maxRejected),
 		WallSeconds:    wall.Seconds(),
 		LoansPerSecond: float64(res.Loans) / wall.Seconds(),
 	}
@@ -291,7 +314,11 @@ func writeLocalJSON(w io.Writer, res localrun.Result, wall time.Duration) error 
 func writeLocalText(w io.Writer, res localrun.Result, wall time.Duration) {
 	p := message.NewPrinter(language.English)
 	h := res.Headline
-	p.Fprintf(w, "Generated %d loans in %.1fs (dataset %s)\n", res.Loans, res.Generate.Seconds(), res.Dataset)
+	if res.Input != "" {
+		p.Fprintf(w, "Read %d loan records from %s\n", res.Loans, res.Input)
+	} else {
+		p.Fprintf(w, "Generated %d loans in %.1fs (dataset %s)\n", res.Loans, res.Generate.Seconds(), res.Dataset)
+	}
 	p.Fprintf(w, "Simulated them in %d scenarios in %.1fs (run %s, %d batches)\n\n", res.Scenarios, res.Simulate.Seconds(), res.RunID, res.Batches)
 	p.Fprintf(w, "  loans processed      %14d\n", res.LoansProcessed)
 	p.Fprintf(w, "  loans rejected       %14d\n", res.LoansRejected)
@@ -310,13 +337,12 @@ func writeLocalText(w io.Writer, res localrun.Result, wall time.Duration) {
 	if res.ReportHTMLPath != "" {
 		p.Fprintf(w, "        %s\n", res.ReportHTMLPath)
 	}
-	if res.LoansRejected > 0 {
-		p.Fprintf(w, "Rejected records, with their reasons: %s\n", res.ErrorsDir)
-	}
+	writeDerived(p, w, res.DerivedByField)
 	if res.WorkersKilled > 0 {
 		p.Fprintf(w, "Chaos: %d workers killed mid-task and replaced; their batches were retried\n", res.WorkersKilled)
 	}
 	p.Fprintf(w, "Wall time %.1fs: %.0f loans per second\n", wall.Seconds(), float64(res.Loans)/wall.Seconds())
+	p.Fprintln(w, closingLine(res))
 }
 
 // progressBars draws one bar per workflow, in loans, from Map Run counters.

@@ -24,7 +24,7 @@ func localArgs(dir string, extra ...string) []string {
 // localJSONKeys are the keys of the --json object, exactly.
 var localJSONKeys = []string{"loans", "loans_processed", "loans_rejected", "scenarios", "seed", "expected_loss",
 	"expected_loss_rate", "var_99", "var_999", "es_99", "es_999", "pd_baseline_mean", "pd_stressed_mean",
-	"report_path", "wall_seconds", "loans_per_second"}
+	"report_path", "wall_seconds", "loans_per_second", "outcome"}
 
 // runLocal runs the verb and returns the --json object of its last stdout
 // line, each value as its JSON text (so figures compare bit for bit: Go
