@@ -170,3 +170,74 @@ func BenchmarkEvaluateGeneratedPortfolio(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(sc.Len()), "ns/loan-scenario")
 	cpuMetric(b, start, sc.Len(), "cpu-ns/loan-scenario")
 }
+
+// v2Mix is a book shaped like MODEL.md section 3 by exposure share of
+// count, from the test builders: mortgages and home equity 25% (fixed
+// mortgages, 5/1 ARMs, HELOCs), CRE 25% (balloons, ARMs), C&I term 15%,
+// lines 12%, cards 10% (half prime), auto 7%, unsecured personal 6%.
+func v2Mix(n int) []loan.Loan {
+	r := rand.New(rand.NewPCG(7, 8))
+	out := make([]loan.Loan, n)
+	for i := range out {
+		id := "V" + string(rune('A'+i%26)) + itoa(i)
+		score := 580 + r.IntN(240)
+		grade := 1 + r.IntN(9)
+		u := r.Float64()
+		switch {
+		case u < 0.13:
+			out[i] = mortgageFixed(id, score, 0.5+0.4*r.Float64())
+		case u < 0.19:
+			out[i] = mortgageARM(id, score, 0.5+0.4*r.Float64())
+		case u < 0.25:
+			out[i] = homeEquityLine(id, score)
+		case u < 0.37:
+			out[i] = creBalloon(id, grade, 1+r.IntN(60), 2_000_000*0.065*(1.2+0.6*r.Float64()))
+		case u < 0.50:
+			out[i] = creARM(id, grade)
+		case u < 0.65:
+			out[i] = commercialTermFixed(id, grade, float64(r.IntN(2))*300_000)
+		case u < 0.77:
+			out[i] = commercialLine(id, grade, 0.005+0.02*r.Float64())
+		case u < 0.82:
+			out[i] = cardFixed(id, score)
+		case u < 0.87:
+			out[i] = cardPrime(id, score, 0.1)
+		case u < 0.94:
+			out[i] = autoLoan(id, score)
+		default:
+			out[i] = personalFixed(id, score)
+		}
+	}
+	return out
+}
+
+func itoa(i int) string {
+	if i < 10 {
+		return string(rune('0' + i))
+	}
+	return itoa(i/10) + string(rune('0'+i%10))
+}
+
+// BenchmarkEvaluateV2Mix is the average over v2Mix, MODEL.md section 3's
+// book (the generator's version 2 comes in a later issue).
+func BenchmarkEvaluateV2Mix(b *testing.B) {
+	loans := v2Mix(1000)
+	sc := benchScenarios(b)
+	ev := NewEvaluator(sc)
+	for i := range loans {
+		if _, err := ev.Evaluate(&loans[i]); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportAllocs()
+	start := processCPU()
+	i := 0
+	for b.Loop() {
+		if _, err := ev.Evaluate(&loans[i%len(loans)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(sc.Len()), "ns/loan-scenario")
+	cpuMetric(b, start, sc.Len(), "cpu-ns/loan-scenario")
+}

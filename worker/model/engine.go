@@ -40,7 +40,7 @@ type Evaluator struct {
 type batchScratch struct {
 	bal, rate, i, l, pay, w, lam, q, maxPay [kernelBatch]float64
 	changed                                 [kernelBatch]bool
-	// lamT[b*(H+1) + t] and balT[b*(H+1) + t]: the cumulative hazard (over
+	// lamT[t*kernelBatch + b] and balT[t*kernelBatch + b]: the cumulative hazard (over
 	// h0) through month t and the balance at the start of month t, kept on
 	// the stressed paths to find a default's month and balance.
 	lamT, balT []float64
@@ -109,6 +109,7 @@ type loanState struct {
 	refiLTV  bool    // the refinancing test has an LTV term (CRE)
 
 	table     bool // constant payment and no per-loan terms: PD from the tables
+	balPath   bool // e.fixedBal holds the loan's scheduled balances
 	baseTable bool // the same on the baseline paths only
 	// fixedTerms: constant payment with an LTV, DSCR or refinancing term:
 	// fixedTermsPath.
@@ -412,11 +413,10 @@ func (e *Evaluator) tablePath() pathStats {
 	sc := e.sc
 	S, n, h0 := sc.s, ls.n, ls.h0
 	cumS := sc.cumTable(&sc.stress, ls.series)
-	rowS := cumS[n*S : (n+1)*S]
 	key := tableKey{ls.series, n, h0}
 	st, ok := e.tables[key]
 	if !ok {
-		st = e.tableStats(rowS, sc.cumTable(&sc.base, ls.series)[n*S:(n+1)*S])
+		st = e.tableStats(cumS, sc.cumTable(&sc.base, ls.series))
 		if len(e.tables) >= maxTableStats {
 			clear(e.tables)
 		}
@@ -426,10 +426,12 @@ func (e *Evaluator) tablePath() pathStats {
 	// registers. 1 - exp(-x) <= x also in floating point (smallPD is x
 	// times a factor of at most 1), so u >= x means no default.
 	src := e.src
-	for s, c := range rowS {
-		u := uniform(src.Uint64())
-		if x := h0 * c; u < x && u < hazardPD(x) {
-			e.tableDefault(s, u, cumS)
+	for s0 := 0; s0 < S; s0 += kernelBatch {
+		for b, c := range cumS[sc.at(n, s0):][:min(kernelBatch, S-s0)] {
+			u := uniform(src.Uint64())
+			if x := h0 * c; u < x && u < hazardPD(x) {
+				e.tableDefault(s0+b, u, cumS)
+			}
 		}
 	}
 	e.src = src
@@ -447,17 +449,19 @@ type tableKey struct {
 const maxTableStats = 1 << 14
 
 // tableStats computes the sums over the scenarios of a table-path loan
-// from its rows of the stressed and baseline tables.
-func (e *Evaluator) tableStats(rowS, rowB []float64) pathStats {
-	h0 := e.ln.h0
-	w := e.sc.weight
-	pdS := e.pdS[:len(rowS)]
-	st := pathStats{sumPeak: float64(len(rowS)), maxPeak: 1}
-	for s, c := range rowS {
-		pd := hazardPD(h0 * c)
+// from the stressed and baseline tables.
+func (e *Evaluator) tableStats(cumS, cumB []float64) pathStats {
+	sc := e.sc
+	h0, n, S := e.ln.h0, e.ln.n, sc.s
+	w := sc.weight
+	pdS := e.pdS[:S]
+	st := pathStats{sumPeak: float64(S), maxPeak: 1}
+	for s := range S {
+		k := sc.at(n, s)
+		pd := hazardPD(h0 * cumS[k])
 		pdS[s] = pd
 		st.sumStress += w[s] * pd
-		st.sumBase += w[s] * hazardPD(h0*rowB[s])
+		st.sumBase += w[s] * hazardPD(h0*cumB[k])
 	}
 	st.ssStress = e.squaredDeviations(pdS, st.sumStress/e.sc.wsum)
 	return st
@@ -467,16 +471,41 @@ func (e *Evaluator) tableStats(rowS, rowB []float64) pathStats {
 // scenario s of a table-path loan and records the loss.
 func (e *Evaluator) tableDefault(s int, u float64, cum []float64) {
 	ls := &e.ln
-	S := e.sc.s
 	target := -math.Log1p(-u) // default when h0 * cum(t) reaches it
-	month := ls.n             // rounding at the boundary: the last month at risk
-	for t := 1; t <= ls.n; t++ {
-		if ls.h0*cum[t*S+s] >= target {
-			month = t
-			break
+	// The first month t in 1..n with h0*cum(t) >= target, by bisection (cum
+	// is increasing in t); n if none (rounding at the boundary: the last
+	// month at risk).
+	k := e.sc.at(0, s)
+	lo, hi := 1, ls.n
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if ls.h0*cum[k+mid*kernelBatch] >= target {
+			hi = mid
+		} else {
+			lo = mid + 1
 		}
 	}
-	e.addLoss(s, month, advance(ls.b0, ls.rate0/12, ls.a0, month-1, ls.io))
+	month := lo
+	if !ls.balPath {
+		e.scheduledBalances()
+	}
+	e.addLoss(s, month, e.fixedBal[month])
+}
+
+// scheduledBalances fills e.fixedBal[t], t = 1..n+1, with the balance at
+// the start of month t at today's rate and payment (the month-by-month
+// recursion of walkBatch).
+func (e *Evaluator) scheduledBalances() {
+	ls := &e.ln
+	bal := e.fixedBal[:ls.n+2]
+	bal[1] = ls.b0
+	for t := 1; t <= ls.n; t++ {
+		bal[t+1] = bal[t]
+		if !ls.io {
+			bal[t+1] = max(0, bal[t]+(float64(bal[t]*(ls.rate0/12))-ls.a0))
+		}
+	}
+	ls.balPath = true
 }
 
 // generalPath handles every other loan with walkBatch, kernelBatch
@@ -491,8 +520,8 @@ func (e *Evaluator) generalPath() pathStats {
 	bt := &e.bt
 	maxPeak = 1
 	if ls.baseTable {
-		for s, c := range cumB[ls.n*S : (ls.n+1)*S] {
-			sumBase += sc.weight[s] * hazardPD(h0*c)
+		for s := range S {
+			sumBase += sc.weight[s] * hazardPD(h0*cumB[sc.at(ls.n, s)])
 		}
 	}
 	src := e.src
@@ -540,14 +569,8 @@ func (e *Evaluator) fixedTermsPath() pathStats {
 	ls := &e.ln
 	sc := e.sc
 	S, n, h0 := sc.s, ls.n, ls.h0
+	e.scheduledBalances()
 	bal := e.fixedBal[:n+2]
-	bal[1] = ls.b0
-	for t := 1; t <= n; t++ {
-		bal[t+1] = bal[t]
-		if !ls.io {
-			bal[t+1] = max(0, bal[t]+(float64(bal[t]*(ls.rate0/12))-ls.a0))
-		}
-	}
 	cumS := sc.cumTable(&sc.stress, ls.series)
 	cumB := sc.cumTable(&sc.base, ls.series)
 	st := pathStats{sumPeak: float64(S), maxPeak: 1}
@@ -595,7 +618,7 @@ func (e *Evaluator) fixedTermsPath() pathStats {
 func (e *Evaluator) fixedLam(ps *pathSet, k int, cum []float64, s int, target float64) (float64, int) {
 	ls := &e.ln
 	p := &e.p
-	S, n := e.sc.s, ls.n
+	n := ls.n
 	ltv := ls.ltv[k]
 	if ltv {
 		minIdx := ps.sMinHPI[s]
@@ -607,10 +630,10 @@ func (e *Evaluator) fixedLam(ps *pathSet, k int, cum []float64, s int, target fl
 	dscr := ls.dscr[k] && float64(ls.noiMonth*ps.sMinNF[s])/ls.a0 < p.DSCRKnee
 	if !ltv && !dscr {
 		if target < 0 {
-			return cum[n*S+s], n
+			return cum[e.sc.at(n, s)], n
 		}
 		for t := 1; t <= n; t++ {
-			if ls.h0*cum[t*S+s] >= target {
+			if ls.h0*cum[e.sc.at(t, s)] >= target {
 				return 0, t
 			}
 		}
@@ -624,12 +647,12 @@ func (e *Evaluator) fixedLam(ps *pathSet, k int, cum []float64, s int, target fl
 	for t := 1; t <= n; t++ {
 		var z float64
 		if ltv {
-			if r := float64(e.fixedBal[t]*ls.invColl) / priceIdx[t*S+s]; r > p.LTVKnee {
+			if r := float64(e.fixedBal[t]*ls.invColl) / priceIdx[e.sc.at(t, s)]; r > p.LTVKnee {
 				z += float64(p.EtaLTV * (r - p.LTVKnee))
 			}
 		}
 		if dscr {
-			if r := float64(ls.noiMonth*ps.nf[t*S+s]) / ls.a0; r < p.DSCRKnee {
+			if r := float64(ls.noiMonth*ps.nf[e.sc.at(t, s)]) / ls.a0; r < p.DSCRKnee {
 				z += float64(p.EtaDSCR * (p.DSCRKnee - r))
 			}
 		}
@@ -637,7 +660,7 @@ func (e *Evaluator) fixedLam(ps *pathSet, k int, cum []float64, s int, target fl
 		if z > 0 {
 			f = expTab(z)
 		}
-		lam += float64(f * (cum[t*S+s] - cum[(t-1)*S+s]))
+		lam += float64(f * (cum[e.sc.at(t, s)] - cum[e.sc.at(t-1, s)]))
 		if target >= 0 && ls.h0*lam >= target {
 			return lam, t
 		}
@@ -667,7 +690,7 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 	ls := &e.ln
 	p := &e.p
 	bt := &e.bt
-	S, H1 := e.sc.s, e.sc.h+1
+	base := (s0 / kernelBatch) * e.sc.blk // s0 is a multiple of kernelBatch
 	for b := range nb {
 		bt.bal[b], bt.rate[b], bt.i[b], bt.pay[b] = ls.b0, ls.rate0, ls.rate0/12, ls.a0
 		bt.w[b], bt.lam[b], bt.maxPay[b], bt.q[b] = 1, 0, ls.a0, 0
@@ -688,12 +711,12 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 		if ri < len(e.resets) && e.resets[ri] == t {
 			ri++
 			if ls.monthly {
-				e.monthlyReset(idx[(t-1)*S+s0:][:nb], t)
+				e.monthlyReset(idx[base+t*kernelBatch:][:nb], t)
 			} else {
-				e.resetBatch(idx[(t-1)*S+s0:][:nb], t)
+				e.resetBatch(idx[base+t*kernelBatch:][:nb], t)
 			}
 		}
-		now, prev := cum[t*S+s0:][:nb], cum[(t-1)*S+s0:][:nb]
+		now, prev := cum[base+t*kernelBatch:][:nb], cum[base+(t-1)*kernelBatch:][:nb]
 		bal, lam, w, i, pay := bt.bal[:nb], bt.lam[:nb], bt.w[:nb], bt.i[:nb], bt.pay[:nb]
 		if !ltv && !dscr {
 			// The common case in a loop without branches.
@@ -701,7 +724,7 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 				l := lam[b] + float64(w[b]*(now[b]-prev[b]))
 				lam[b] = l
 				if keep {
-					bt.lamT[b*H1+t], bt.balT[b*H1+t] = l, bal[b]
+					bt.lamT[t*kernelBatch+b], bt.balT[t*kernelBatch+b] = l, bal[b]
 				}
 				if !io { // advance(bal, i, pay, 1, false)
 					bal[b] = max(0, bal[b]+(float64(bal[b]*i[b])-pay[b]))
@@ -709,7 +732,7 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 			}
 			continue
 		}
-		px, nf := priceIdx[t*S+s0:][:nb], ps.nf[t*S+s0:][:nb]
+		px, nf := priceIdx[base+t*kernelBatch:][:nb], ps.nf[base+t*kernelBatch:][:nb]
 		for b := range bal {
 			x := bal[b]
 			var z float64
@@ -730,7 +753,7 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 			l := lam[b] + float64(f*(now[b]-prev[b]))
 			lam[b] = l
 			if keep {
-				bt.lamT[b*H1+t], bt.balT[b*H1+t] = l, x
+				bt.lamT[t*kernelBatch+b], bt.balT[t*kernelBatch+b] = l, x
 			}
 			if !io { // advance(bal, i, pay, 1, false)
 				bal[b] = max(0, x+(float64(x*i[b])-pay[b]))
@@ -875,15 +898,14 @@ func (e *Evaluator) resetBatch(mons []monthRate, t int) {
 func (e *Evaluator) refiFail(ps *pathSet, idx []monthRate, s, n int, bal float64) float64 {
 	ls := &e.ln
 	p := &e.p
-	S := e.sc.s
 	if bal <= 0 {
 		return 0
 	}
 	var rate float64
 	if ls.variable {
-		rate = idx[(n-1)*S+s].ff + ls.add
+		rate = idx[e.sc.at(n, s)].ff + ls.add
 	} else {
-		rate = ls.rate0 + (ps.sofr[(n-1)*S+s].ff - e.sc.r0)
+		rate = ls.rate0 + (ps.sofr[e.sc.at(n, s)].ff - e.sc.r0)
 	}
 	rate = math.Max(0, rate)
 	var pay float64
@@ -895,10 +917,10 @@ func (e *Evaluator) refiFail(ps *pathSet, idx []monthRate, s, n int, bal float64
 	if !(pay > 0) {
 		return 0
 	}
-	dscr := float64(ls.noiMonth*ps.nf[n*S+s]) / pay
+	dscr := float64(ls.noiMonth*ps.nf[e.sc.at(n, s)]) / pay
 	q := float64(p.RefiKDSCR * math.Max(0, p.RefiDSCRKnee-dscr))
 	if ls.refiLTV {
-		ltv := float64(bal*ls.invColl) / ps.cre[n*S+s]
+		ltv := float64(bal*ls.invColl) / ps.cre[e.sc.at(n, s)]
 		q += float64(p.RefiKLTV * math.Max(0, ltv-p.RefiLTVKnee))
 	}
 	return math.Min(1, q)
@@ -911,21 +933,19 @@ func (e *Evaluator) refiFail(ps *pathSet, idx []monthRate, s, n int, bal float64
 func (e *Evaluator) generalDefault(s, b int, u, haz float64) {
 	ls := &e.ln
 	bt := &e.bt
-	H1 := e.sc.h + 1
 	if u >= haz {
 		e.addLoss(s, ls.n, bt.bal[b])
 		return
 	}
 	target := -math.Log1p(-u)
 	month := ls.n // rounding at the boundary: the last month at risk
-	lamT := bt.lamT[b*H1 : b*H1+ls.n+1]
 	for t := 1; t <= ls.n; t++ {
-		if ls.h0*lamT[t] >= target {
+		if ls.h0*bt.lamT[t*kernelBatch+b] >= target {
 			month = t
 			break
 		}
 	}
-	e.addLoss(s, month, bt.balT[b*H1+month])
+	e.addLoss(s, month, bt.balT[month*kernelBatch+b])
 }
 
 // addLoss appends the loss of a default on scenario s in the month given,
@@ -940,9 +960,9 @@ func (e *Evaluator) addLoss(s, month int, bal float64) {
 	idx := 1.0
 	switch ls.seg {
 	case loan.ResidentialMortgage, loan.HomeEquity:
-		idx = e.sc.stress.hpi[month*e.sc.s+s]
+		idx = e.sc.stress.hpi[e.sc.at(month, s)]
 	case loan.CommercialRealEstate:
-		idx = e.sc.stress.cre[month*e.sc.s+s]
+		idx = e.sc.stress.cre[e.sc.at(month, s)]
 	}
 	var lgd float64
 	if ls.seg == loan.PersonalAuto {

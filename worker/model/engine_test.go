@@ -730,3 +730,32 @@ func TestFixedTermsPathAgreesWithTheGenericWalk(t *testing.T) {
 		}
 	}
 }
+
+// A severely adverse scenario file (rates falling, unemployment to 10%,
+// house prices -25%, CRE -40% over the horizon) raises the PD of every
+// fixed-rate loan above its baseline (a variable loan's payment falls with
+// the rates, which can offset the unemployment), and real-estate loans with
+// thin equity lose more at default than today's LGD.
+func TestAnAdverseScenarioFileRaisesEveryPD(t *testing.T) {
+	t.Parallel()
+	file := flatPath(27, 0.0433)
+	for m := range file.FedFunds {
+		f := math.Min(1, float64(m)/12)
+		file.FedFunds[m] = 0.0433 - 0.04*f
+		file.Prime[m] = file.FedFunds[m] + 0.03
+		file.Mortgage[m] = file.FedFunds[m] + 0.025
+		file.Unemployment[m] = 0.042 + 0.058*f
+		file.HPI[m] = 1 - 0.25*f
+		file.CRE[m] = 1 - 0.40*f
+	}
+	sc := testScenarios(t, func(p *Params) { p.Scenarios = 1000; p.Scenario = file })
+	for _, l := range someLoans() {
+		r := evaluate(t, sc, l)
+		if l.RateType == loan.Fixed && !(r.StressedPD > r.BaselinePD*1.2) {
+			t.Errorf("%s %s: stressed %v, baseline %v", l.ID, l.Segment, r.StressedPD, r.BaselinePD)
+		}
+		if l.Segment.RealEstate() && len(r.Losses) > 0 && l.BalanceUSD/l.CollateralValueUSD > 0.55 && !(r.LGDDefaultMean > r.LGD) {
+			t.Errorf("%s %s: LGD at default %v not above today's %v", l.ID, l.Segment, r.LGDDefaultMean, r.LGD)
+		}
+	}
+}
