@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -380,5 +381,26 @@ func TestSimulateFailsABatchWhoseObjectHasABadHeader(t *testing.T) {
 	task := e.call(workflow.OpSimulate, json.RawMessage(in))
 	if task.Status != activitytest.Failed || task.Error != activity.InputInvalid || !strings.Contains(task.Cause, `"Colour"`) || !strings.Contains(task.Cause, "sample/bad.csv") {
 		t.Errorf("simulate = %s %s %q, want Input.Invalid naming the object and the column", task.Status, task.Error, task.Cause)
+	}
+}
+
+func TestSimulateKeepsNonUTF8RecordsOutOfTheResults(t *testing.T) {
+	t.Parallel()
+	// Issue 12: non-UTF-8 bytes went into the Parquet loan_id column.
+	e := newEnv(t, s3local.Options{}, nil)
+	body := append(sampleCSV("P-1", "personal", "0.09", 700), []byte("P-\xff\xfe,personal,25000,18000,0.09,60,41,720\nP-3,personal,25000,18000,0.09,60,41,720\n")...)
+	e.put("mine/loans.csv.gz", gzipped(body))
+	sr, agg := e.fullRun("ds", testRun{id: "r", scenarios: testScenarios, seed: 1, input: workflow.RunInput{InputPrefix: "mine/"}})
+	if agg.Loans != 2 || agg.Rejected != 1 {
+		t.Fatalf("aggregate = %+v, want 2 simulated and the non-UTF-8 record rejected", agg)
+	}
+	for _, r := range e.results(sr) {
+		if !utf8.ValidString(r.LoanID) {
+			t.Errorf("results hold loan id %q", r.LoanID)
+		}
+	}
+	rej := e.rejections(sr.batches[0].ErrorsKey)
+	if len(rej) != 1 || rej[0]["kind"] != string(loan.KindNotUTF8) || rej[0]["line"] != 3.0 {
+		t.Errorf("rejections %v, want line 3 as not_utf8", rej)
 	}
 }
