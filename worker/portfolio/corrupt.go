@@ -229,7 +229,7 @@ func (g *Generator) appendCorrupt(dst []byte, i uint64, l *loan.Loan, k CorruptK
 		l.NOIAnnualUSD = 0
 		if l.Segment.Personal() {
 			key = `{"annual_income":0,`
-			l.NOIAnnualUSD, l.IncomeAnnualUSD = l.NOIAnnualUSD, 0
+			l.IncomeAnnualUSD = 0
 		}
 		g.buf = loan.AppendJSON(g.buf[:0], l)
 		dst = append(dst, key...)
