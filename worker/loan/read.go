@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -531,7 +532,7 @@ func (r *Reader) jsonSlow(b []byte) error {
 		for k := range obj {
 			keys = append(keys, k)
 		}
-		sortStrings(keys)
+		slices.Sort(keys)
 		what := fmt.Sprintf("the first record's keys (line %d)", r.rec.Line)
 		if err := r.checkHeader(keys, r.rec.Line, what); err != nil {
 			return err
@@ -619,14 +620,6 @@ func jsonSyntax(err error) *FieldError {
 		return &FieldError{Kind: KindNotJSON, Problem: "ends before the JSON object is complete", Allowed: "one JSON object"}
 	}
 	return &FieldError{Kind: KindNotJSON, Problem: "is not a JSON object", Allowed: "one JSON object"}
-}
-
-func sortStrings(s []string) {
-	for i := 1; i < len(s); i++ {
-		for j := i; j > 0 && s[j] < s[j-1]; j-- {
-			s[j], s[j-1] = s[j-1], s[j]
-		}
-	}
 }
 
 // lineReader splits input into lines of at most MaxRecordBytes in bounded

@@ -88,6 +88,10 @@ func JSONSchema() ([]byte, error) {
 		}
 		if doc.Max != nil {
 			p["maximum"] = *doc.Max
+			if doc.Unit == "annual decimal" && *doc.Max == 1 {
+				delete(p, "maximum")
+				p["exclusiveMaximum"] = 1 // a rate of 100% is a unit mistake
+			}
 		}
 		if doc.Example != nil {
 			p["examples"] = []any{doc.Example}
