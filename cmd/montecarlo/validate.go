@@ -251,8 +251,8 @@ across files, or more rejected records than --max-rejected.`,
 // writeCheck prints an inputCheck for a person.
 func writeCheck(w io.Writer, c *inputCheck) {
 	p := message.NewPrinter(language.English)
-	p.Fprintf(w, "%s: %d files, %d records read, %d valid, %d rejected (%.2f%%)\n", c.Path, len(c.Files), c.Read, c.Valid, c.Rejected,
-		100*rejectedShare(c.Rejected, c.Read))
+	p.Fprintf(w, "%s: %d %s, %d records read, %d valid, %d rejected (%.2f%%)\n", c.Path, len(c.Files), plural(len(c.Files), "file", "files"),
+		c.Read, c.Valid, c.Rejected, 100*rejectedShare(c.Rejected, c.Read))
 	for _, fe := range c.FileErrors {
 		p.Fprintf(w, "\nRefused file %s:\n  %s\n", fe.File, fe.Error)
 	}
@@ -287,4 +287,11 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
