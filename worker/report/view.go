@@ -194,6 +194,9 @@ func newView(r risk.Report, m Meta) view {
 		{"Records rejected", formatInt(m.LoansRejected), false},
 		{"Batches", countOrUnknown(int64(m.Batches)), false},
 	}
+	if d := derivedText(m.DerivedByField); d != "" {
+		v.Facts = append(v.Facts, fact{"Fields derived (loans)", d, false})
+	}
 	if !m.Started.IsZero() {
 		v.Facts = append(v.Facts, fact{"Started", m.Started.UTC().Format(time.RFC3339), false})
 	}
