@@ -3,12 +3,15 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/parquet-go/parquet-go"
 )
 
 // Tests of `montecarlo local --input` and `montecarlo validate`: issue 12's
@@ -144,20 +147,39 @@ func TestLocalInputRefusesABadFileBeforeRunning(t *testing.T) {
 	}
 }
 
-func TestLocalInputReadsAFolderOfFormatsAndRefusesIdsRepeatedAcrossFiles(t *testing.T) {
+func TestLocalInputReadsAFolderOfFormatsAndRefusesIDsRepeatedAcrossFiles(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
 	_ = os.WriteFile(filepath.Join(dir, "a.csv"), []byte(tapeHeader+"\n"+tapeRow(1)+"\n"+tapeRow(2)+"\n"), 0o644)
 	_ = os.WriteFile(filepath.Join(dir, "b.jsonl"), []byte(`{"id":"J-1","segment":"personal_unsecured","amount":25000,"balance":18000,"current_rate":0.09,"term_months":60,"remaining_months":41,"credit_score":700,"annual_income":64000}`+"\n"), 0o644)
 	_ = os.WriteFile(filepath.Join(dir, "README.md"), []byte("not loans"), 0o644)
+	type pqLoan struct {
+		ID        string  `parquet:"id"`
+		Segment   string  `parquet:"segment"`
+		Amount    float64 `parquet:"amount"`
+		Balance   float64 `parquet:"balance"`
+		Rate      float64 `parquet:"current_rate"`
+		Term      int32   `parquet:"term_months"`
+		Remaining int32   `parquet:"remaining_months"`
+		Score     int32   `parquet:"credit_score"`
+	}
+	var pq bytes.Buffer
+	if err := parquet.Write(&pq, []pqLoan{{"Q-1", "personal_unsecured", 25000, 18000, 0.09, 60, 41, 700}}); err != nil {
+		t.Fatal(err)
+	}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	_, _ = zw.Write(pq.Bytes())
+	_ = zw.Close()
+	_ = os.WriteFile(filepath.Join(dir, "d.parquet.gz"), gz.Bytes(), 0o644)
 	r := runCLI(inputArgs(t.TempDir(), dir, "--json")...)
 	if r.code != 0 {
 		t.Fatalf("exit %d: %s", r.code, r.stderr)
 	}
 	var o outcomeJSON
 	_ = json.Unmarshal(lastJSON(t, r.stdout)["outcome"], &o)
-	if o.LoansRead != 3 || o.LoansSimulated != 3 {
-		t.Errorf("outcome %+v, want 3 loans from two files", o)
+	if o.LoansRead != 4 || o.LoansSimulated != 4 || o.DerivedByField["annual_income"] != 1 {
+		t.Errorf("outcome %+v, want 4 loans from CSV, JSON Lines and gzipped Parquet, one income derived", o)
 	}
 	_ = os.WriteFile(filepath.Join(dir, "c.csv"), []byte(tapeHeader+"\n"+tapeRow(2)+"\n"), 0o644)
 	r = runCLI(inputArgs(t.TempDir(), dir)...)
