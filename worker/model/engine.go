@@ -355,6 +355,18 @@ func (e *Evaluator) prepare(l *loan.Loan) error {
 // recovery x value x (1-depreciation)^t / EAD); mortgages, home equity and
 // CRE max(floor, 1 - recovery x value x index / EAD).
 func (p Params) LGD(seg loan.Segment, collateralUSD, eadUSD, priceIndex float64, t int) float64 {
+	d := 1.0
+	if seg == loan.PersonalAuto {
+		for range t {
+			d *= 1 - p.AutoDepreciationMonthly
+		}
+	}
+	return p.lgd(seg, collateralUSD, eadUSD, priceIndex, d)
+}
+
+// lgd is LGD with the auto depreciation factor (1-d)^t given; a pointer
+// receiver, so the loss of each default does not copy Params.
+func (p *Params) lgd(seg loan.Segment, collateralUSD, eadUSD, priceIndex, depreciation float64) float64 {
 	recovered := func(floor, recovery, value float64) float64 {
 		if eadUSD <= 0 {
 			return floor
@@ -367,11 +379,7 @@ func (p Params) LGD(seg loan.Segment, collateralUSD, eadUSD, priceIndex float64,
 	case loan.CreditCard:
 		return p.LGDCard
 	case loan.PersonalAuto:
-		d := 1.0
-		for range t {
-			d *= 1 - p.AutoDepreciationMonthly
-		}
-		return recovered(p.LGDAutoFloor, p.AutoRecovery, collateralUSD*d)
+		return recovered(p.LGDAutoFloor, p.AutoRecovery, collateralUSD*depreciation)
 	case loan.ResidentialMortgage, loan.HomeEquity:
 		return recovered(p.LGDMortgageFloor, p.MortgageRecovery, collateralUSD*priceIndex)
 	case loan.CommercialRealEstate:
@@ -964,23 +972,10 @@ func (e *Evaluator) addLoss(s, month int, bal float64) {
 	case loan.CommercialRealEstate:
 		idx = e.sc.stress.cre[e.sc.at(month, s)]
 	}
-	var lgd float64
-	if ls.seg == loan.PersonalAuto {
-		lgd = e.p.autoLGD(ls.coll*e.depr[month], ead)
-	} else {
-		lgd = e.p.LGD(ls.seg, ls.coll, ead, idx, month)
-	}
+	lgd := e.p.lgd(ls.seg, ls.coll, ead, idx, e.depr[month])
 	e.lgdSum += lgd
 	cents := int64(math.Round(float64(ead*lgd) * 100))
 	e.losses = append(e.losses, ScenarioLoss{Scenario: s, Month: month, Cents: cents})
-}
-
-// autoLGD is LGD's auto formula for a depreciated vehicle value.
-func (p *Params) autoLGD(valueUSD, eadUSD float64) float64 {
-	if eadUSD <= 0 {
-		return p.LGDAutoFloor
-	}
-	return math.Max(p.LGDAutoFloor, 1-float64(p.AutoRecovery*valueUSD)/eadUSD)
 }
 
 // capRate is the uncapped reset rate nr within rate +- pcap (pcap > 0),

@@ -242,6 +242,10 @@ func NewScenarios(p Params) (*Scenarios, error) {
 	ccOwn := math.Sqrt(1 - cc*cc)
 	invTau := 1 / p.TransmissionMonths
 
+	phi := make([]float64, H+1) // p.Phi, once: Params is large to copy per call
+	for t := range phi {
+		phi[t] = p.Phi(t)
+	}
 	var src rand.PCG
 	for s := 0; s < S; s++ {
 		src.Seed(pcgSeeds(ScenarioSeed(p.Seed, s)))
@@ -274,7 +278,7 @@ func NewScenarios(p Params) (*Scenarios, error) {
 			if file != nil {
 				rS = math.Max(0, file.FedFunds[t]+x)
 			} else {
-				rS = math.Max(0, p.Phi(t)+x)
+				rS = math.Max(0, phi[t]+x)
 			}
 			gS += (rS - sc.r0 - gS) * invTau
 			var uS, hpiS, creS float64
