@@ -211,7 +211,7 @@ func mergeInput(wf string, input []byte, defaults workflow.RunDefaults) (workflo
 
 // InputKeys are the execution input keys (ExecutionInput's JSON names).
 var InputKeys = []string{"dataset", "loans", "scenarios", "seed", "layout", "targetRate", "horizonMonths",
-	"manifestKey", "inventoryManifestKey", "inputPrefix", "inputBucket", "scenarioKey", "tailShift", "params", "runId"}
+	"manifestKey", "inventoryManifestKey", "inputPrefix", "inputBucket", "scenarioKey", "tailShift", "rateUnit", "allowUnknownColumns", "params", "runId"}
 
 // SFNAPI is the Step Functions client the verbs use; *sfn.Client is one.
 type SFNAPI interface {

@@ -39,7 +39,10 @@ type localOptions struct {
 	serve     bool
 	cpuProf   string
 	chaosSeed uint64
-	rates     *rateList // --target-rate; more than one rate is a sweep
+	rates     *rateList  // --target-rate; more than one rate is a sweep
+	input     string     // --input: the user's loans instead of a generated portfolio
+	in        inputFlags // how --input is read
+	limit     float64    // the rejected share the outcome is held to; < 0: none
 }
 
 func newLocalCmd() *cobra.Command {
@@ -83,6 +86,8 @@ with 'montecarlo run generate|simulate --local <data-dir>' and follow them with 
 
   # A sweep: one run per policy rate, then loss against the rate (sweep.html)
   montecarlo local --loans 20000 --target-rate 0.06,0.07,0.08,0.09
+  # Your own loans (docs/loans.md), 1,000 scenarios, a 7% policy rate
+  montecarlo local --input examples/loans/sample.csv --target-rate 0.07
 
   # Keep a local pipeline up for the run and watch verbs
   montecarlo local --serve --data-dir ./montecarlo-data`,
@@ -110,6 +115,8 @@ with 'montecarlo run generate|simulate --local <data-dir>' and follow them with 
 	f.BoolVar(&o.verbose, "verbose", false, "JSON logs of the emulator, the ECS stand-in and the workers on stderr")
 	f.StringVar(&o.cpuProf, "cpuprofile", "", "write a CPU profile of the whole run to this file (read it with go tool pprof)")
 	f.BoolVar(&o.serve, "serve", false, "start the local pipeline and keep it up, without a run, until interrupted (Ctrl-C)")
+	f.StringVar(&o.input, "input", "", "a file or folder of your loans to simulate instead of generating a portfolio (docs/loans.md)")
+	o.in.add(f)
 	return cmd
 }
 
@@ -143,6 +150,9 @@ func (o *localOptions) validate() error {
 			errs = append(errs, fmt.Errorf("--%s %g: allowed 0 to 1 (exclusive)", p.flag, p.v))
 		}
 	}
+	if err := o.in.validate(); err != nil {
+		errs = append(errs, err)
+	}
 	if o.opts.DataDir == "" {
 		errs = append(errs, errors.New("--data-dir: must not be empty"))
 	}
@@ -166,6 +176,10 @@ func (o *localOptions) execute(cmd *cobra.Command) error {
 		return fmt.Errorf("local: %w", err)
 	}
 	stdout, stderr := cmd.OutOrStdout(), cmd.ErrOrStderr()
+	if err := o.checkInput(stderr); err != nil {
+		return fmt.Errorf("local: %w", err)
+	}
+	o.limit = o.maxRejected(cmd.Flags().Changed("max-rejected"))
 	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	// After the first signal the run shuts down cleanly (scale in, abort the
@@ -229,10 +243,13 @@ func (o *localOptions) execute(cmd *cobra.Command) error {
 		return fmt.Errorf("local: %w", err)
 	}
 	if o.jsonOut {
-		return writeLocalJSON(stdout, res, segs, wall)
+		if err := writeLocalJSON(stdout, res, segs, wall, o.limit); err != nil {
+			return err
+		}
+	} else {
+		writeLocalText(stdout, res, segs, wall)
 	}
-	writeLocalText(stdout, res, segs, wall)
-	return nil
+	return o.checkOutcome(res)
 }
 
 // startCPUProfile profiles the process into path until the returned
@@ -289,6 +306,10 @@ type localJSON struct {
 	ReportPath       string         `json:"report_path"`
 	WallSeconds      float64        `json:"wall_seconds"`
 	LoansPerSecond   float64        `json:"loans_per_second"`
+
+	// Outcome says what happened to the input's records (loans read,
+	// simulated, rejected, the errors file) and whether the run failed.
+	Outcome outcomeJSON `json:"outcome"`
 }
 
 // localSegment is one segment of the --json output. loss_rate_avg_balance
@@ -329,7 +350,7 @@ func reported(s risk.TailStatus, x float64) *float64 {
 	return &x
 }
 
-func writeLocalJSON(w io.Writer, res localrun.Result, segs []risk.SegmentReport, wall time.Duration) error {
+func writeLocalJSON(w io.Writer, res localrun.Result, segs []risk.SegmentReport, wall time.Duration, maxRejected float64) error {
 	h := res.Headline
 	out := localJSON{
 		Loans: res.Loans, LoansProcessed: res.LoansProcessed, LoansRejected: res.LoansRejected,
@@ -341,6 +362,7 @@ func writeLocalJSON(w io.Writer, res localrun.Result, segs []risk.SegmentReport,
 		TailWarning:    h.TailWarning,
 		Segments:       []localSegment{},
 		ReportPath:     res.ReportPath,
+		Outcome:        newOutcome(res, maxRejected),
 		WallSeconds:    wall.Seconds(),
 		LoansPerSecond: float64(res.Loans) / wall.Seconds(),
 	}
@@ -363,7 +385,11 @@ func writeLocalJSON(w io.Writer, res localrun.Result, segs []risk.SegmentReport,
 func writeLocalText(w io.Writer, res localrun.Result, segs []risk.SegmentReport, wall time.Duration) {
 	p := message.NewPrinter(language.English)
 	h := res.Headline
-	p.Fprintf(w, "Generated %s in %s (dataset %s)\n", numfmt.Plural(res.Loans, "loan"), numfmt.Seconds(res.Generate.Seconds()), res.Dataset)
+	if res.Input != "" {
+		p.Fprintf(w, "Read %s from %s\n", numfmt.Plural(res.Loans, "loan record"), res.Input)
+	} else {
+		p.Fprintf(w, "Generated %s in %s (dataset %s)\n", numfmt.Plural(res.Loans, "loan"), numfmt.Seconds(res.Generate.Seconds()), res.Dataset)
+	}
 	p.Fprintf(w, "Simulated them in %s in %s (run %s, %s)\n\n", numfmt.Plural(int64(res.Scenarios), "scenario"), numfmt.Seconds(res.Simulate.Seconds()), res.RunID, batches(res.Batches))
 	p.Fprintf(w, "  loans processed      %14s\n", numfmt.Int(res.LoansProcessed))
 	p.Fprintf(w, "  loans rejected       %14s\n", numfmt.Int(res.LoansRejected))
@@ -402,11 +428,10 @@ func writeLocalText(w io.Writer, res localrun.Result, segs []risk.SegmentReport,
 	if res.ReportHTMLPath != "" {
 		p.Fprintf(w, "        %s\n", res.ReportHTMLPath)
 	}
-	if res.LoansRejected > 0 {
-		p.Fprintf(w, "Rejected records, with their reasons: %s\n", res.ErrorsDir)
-	}
+	writeDerived(p, w, res.DerivedByField)
 	if res.WorkersKilled > 0 {
 		p.Fprintf(w, "Chaos: %s killed mid-task and replaced; their batches were retried\n", numfmt.Plural(res.WorkersKilled, "worker"))
 	}
 	p.Fprintf(w, "Wall time %s: %s loans per second\n", numfmt.Seconds(wall.Seconds()), numfmt.Int(int64(float64(res.Loans)/wall.Seconds()+0.5)))
+	p.Fprintln(w, closingLine(res))
 }

@@ -31,7 +31,7 @@ func localArgs(dir string, extra ...string) []string {
 // localJSONKeys are the keys of the --json object, exactly.
 var localJSONKeys = []string{"loans", "loans_processed", "loans_rejected", "scenarios", "seed", "expected_loss",
 	"expected_loss_rate", "var_99", "var_999", "es_99", "es_999", "pd_baseline_mean", "pd_stressed_mean",
-	"tail_warning", "segments", "report_path", "wall_seconds", "loans_per_second"}
+	"tail_warning", "segments", "report_path", "wall_seconds", "loans_per_second", "outcome"}
 
 // localSegmentKeys are the keys of each object of --json's segments.
 var localSegmentKeys = []string{"segment", "loans", "exposure", "expected_loss", "expected_loss_rate", "loss_rate_avg_balance",
@@ -247,7 +247,7 @@ func TestLocalJSONNullsOnlyTheTailFiguresNotReported(t *testing.T) {
 		{Segment: loan.PersonalAuto, LossStats: risk.LossStats{Loans: 6, ExposureUSD: 500, ExpectedLoss: 60}},
 	}
 	var buf bytes.Buffer
-	if err := writeLocalJSON(&buf, res, segs, time.Second); err != nil {
+	if err := writeLocalJSON(&buf, res, segs, time.Second, -1); err != nil {
 		t.Fatal(err)
 	}
 	var out map[string]json.RawMessage

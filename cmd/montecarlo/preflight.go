@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/montecarlo-pipeline/montecarlo/worker/numfmt"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -94,7 +95,7 @@ the bucket are checked; the AWS-only checks are skipped.`,
 				printPreflight(out, r)
 			}
 			if !r.OK() {
-				return fmt.Errorf("preflight: %d problem%s; run each fix above, then preflight again", r.Problems, plural(r.Problems))
+				return fmt.Errorf("preflight: %s; run each fix above, then preflight again", numfmt.Plural(int64(r.Problems), "problem"))
 			}
 			return nil
 		},
@@ -135,11 +136,4 @@ func printPreflight(w io.Writer, r operate.PreflightReport) {
 	if r.OK() {
 		fmt.Fprintln(w, "no problems")
 	}
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

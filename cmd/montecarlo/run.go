@@ -39,8 +39,11 @@ before anything starts, so a typo fails here and not after scale-out.
 
 The execution name is the run id: results go to runs/<name>/ in the data
 bucket. --input picks what simulate reads: s3://BUCKET/.../manifest.json (an
-S3 Inventory manifest), s3://BUCKET/....csv (our CSV manifest) or
-s3://BUCKET/PREFIX (every object under it). --scenario-file is checked here
+S3 Inventory manifest), s3://BUCKET/....csv (a CSV manifest with a Key column,
+or a file of loans, told apart by its header) or s3://BUCKET/PREFIX (every
+object under it: loan files in CSV, JSON Lines, JSON or Parquet, optionally
+gzipped; docs/loans.md). --set rateUnit=percent reads rates written as 6.5,
+--set allowUnknownColumns=true ignores columns that are not loan fields. --scenario-file is checked here
 (a bad file fails naming its line and column), uploaded to the data bucket
 under runs/_scenarios/<sha256>/ and named in the input as scenarioKey.`,
 		Example: `  # Generate a 1,000,000-loan portfolio on AWS
@@ -55,6 +58,9 @@ under runs/_scenarios/<sha256>/ and named in the input as scenarioKey.`,
 
   # A 6.5% policy rate over five years, with importance sampling for the tail
   montecarlo run simulate --stack-outputs outputs.json --target-rate 0.065 --horizon 60 --tail-shift 1.5
+
+  # Simulate your own file of loans (docs/loans.md), rates written as percentages
+  montecarlo run simulate --stack-outputs outputs.json --input s3://my-bucket/tapes/2026-06.csv --set rateUnit=percent
 
   # Simulate a prefix of another bucket on the local runtime
   montecarlo run simulate --local ./montecarlo-data --input s3://loans-2026/portfolio/ --set params.gamma=1.2`,
@@ -93,7 +99,7 @@ under runs/_scenarios/<sha256>/ and named in the input as scenarioKey.`,
 	f.IntVar(&o.scen, "scenarios", 0, "scenarios per loan (default: the stack's)")
 	f.Int64Var(&o.seed, "seed", 0, "run seed (default: the stack's)")
 	addModelFlags(f, &o.rate, &o.horizon, &o.shift, &o.req.ScenarioFile, false)
-	f.StringVar(&o.req.Input, "input", "", "what simulate reads: s3://BUCKET/KEY of a manifest.json or .csv manifest, or s3://BUCKET/PREFIX")
+	f.StringVar(&o.req.Input, "input", "", "what simulate reads: s3://BUCKET/KEY of a manifest.json, a .csv manifest or file of loans (told by its header), or s3://BUCKET/PREFIX")
 	f.StringArrayVar(&o.req.Set, "set", nil, "override an input key: KEY=VALUE (repeatable; JSON values, params.NAME=VALUE for a model parameter); keys: "+fmt.Sprint(operate.InputKeys))
 	f.StringVar(&o.req.Name, "name", "", "execution name, which is the run id (default: WORKFLOW-UTCTIME-RANDOM)")
 	f.BoolVar(&o.follow, "watch", false, "follow the execution until it ends (as montecarlo watch)")

@@ -236,6 +236,12 @@ type RunInput struct {
 	// innovations' mean (model.Params.TailShift, MODEL.md section 4), 0 to
 	// MaxTailShift; 0 or absent is plain Monte Carlo.
 	TailShift float64 `json:"tailShift,omitempty"`
+	// RateUnit is how the input's rates are written: "decimal" (0.065, the
+	// default) or "percent" (6.5, divided by 100); docs/loans.md.
+	RateUnit string `json:"rateUnit,omitempty"`
+	// AllowUnknownColumns makes the loan readers ignore columns (keys) that
+	// are not loan fields instead of refusing the file at its header.
+	AllowUnknownColumns bool `json:"allowUnknownColumns,omitempty"`
 	// Params overrides fields of the model's parameters (MODEL.md Params),
 	// e.g. {"gamma": 1.2}; recorded in the run manifest and its hash.
 	Params json.RawMessage `json:"params,omitempty"`

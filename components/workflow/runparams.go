@@ -34,6 +34,9 @@ func (p RunParams) Validate(workflow string) error {
 	if p.HorizonMonths < 1 || p.HorizonMonths > MaxHorizonMonths {
 		bad(`"horizonMonths" = %d: want 1 to %d`, p.HorizonMonths, MaxHorizonMonths)
 	}
+	if p.RateUnit != "" && p.RateUnit != "decimal" && p.RateUnit != "percent" {
+		bad(`"rateUnit" = %q: want "decimal" or "percent"`, p.RateUnit)
+	}
 	if math.IsNaN(p.TailShift) || p.TailShift < 0 || p.TailShift > MaxTailShift {
 		bad(`"tailShift" = %g: want 0 (plain Monte Carlo) to %g`, p.TailShift, MaxTailShift)
 	}

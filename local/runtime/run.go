@@ -45,6 +45,15 @@ type Run struct {
 	// (scenarioKey), as montecarlo run simulate --scenario-file does.
 	ScenarioFile string
 
+	// Input, if set, is a file or folder of the user's loans (any format
+	// of worker/loan, optionally gzipped): Run stages it in the data
+	// bucket and simulates it; Generate does not run and Loans only sizes
+	// the progress bar. RateUnit and AllowUnknownColumns are how it is
+	// read (the Simulate input keys rateUnit and allowUnknownColumns).
+	Input               string
+	RateUnit            string
+	AllowUnknownColumns bool
+
 	// Progress, if set, is called from Run's goroutine whenever the
 	// workflows' Map Run counters change, and once at the end of each
 	// workflow with Done set.
@@ -87,6 +96,7 @@ func (p Progress) LoansDone() int64 {
 // Result is what a run produced, with the headline figures of its report.
 type Result struct {
 	Dataset        string // dataset name under datasets/
+	Input          string // Run.Input: the user's loans, when Generate did not run
 	RunID          string // the Simulate execution's name; results under runs/<RunID>/
 	Loans          int64  // loans generated
 	LoansProcessed int64  // loans simulated
@@ -99,6 +109,10 @@ type Result struct {
 	ReportPath     string        // report.json on disk
 	ReportHTMLPath string        // the human report on disk
 	ErrorsDir      string        // rejected records, one JSON Lines file per batch
+	ErrorsPath     string        // every rejected record, one JSON Lines file; "" without rejections
+	// DerivedByField counts the simulated loans by optional field derived
+	// from the others (docs/loans.md gives each field's rule).
+	DerivedByField map[string]int64
 	Generate       time.Duration // wall time of the Generate execution
 	Simulate       time.Duration // wall time of the Simulate execution
 	Wall           time.Duration // the whole run
@@ -197,6 +211,9 @@ func (r *Runtime) datasetName(run Run) string {
 // workflow fails; the workflows scale their workers in either way.
 func (r *Runtime) Run(ctx context.Context, run Run) (Result, error) {
 	run = run.withDefaults(r.opts)
+	if run.Input != "" {
+		return r.runInput(ctx, run)
+	}
 	dataset := r.datasetName(run)
 	params := run.params(dataset)
 	if err := errors.Join(params.Validate(workflow.WorkflowGenerate), params.Validate(workflow.WorkflowSimulate)); err != nil {
@@ -237,32 +254,48 @@ func (r *Runtime) Run(ctx context.Context, run Run) (Result, error) {
 	if err != nil {
 		return res, err
 	}
-	var agg workflow.AggregateOutput
-	if err := json.Unmarshal(simOut, &agg); err != nil {
-		return res, fmt.Errorf("localrun: read the simulate output: %w", err)
+	if err := r.readOutcome(ctx, &res, simOut); err != nil {
+		return res, err
 	}
 	res.Simulate = time.Since(simStart)
-	res.LoansProcessed, res.LoansRejected, res.Batches = agg.Loans, agg.Rejected, agg.Batches
+	res.WorkersKilled = r.Kills() - killsBefore
+	res.Wall = time.Since(start)
+	return res, nil
+}
 
+// readOutcome fills res from the Simulate output and its report.
+func (r *Runtime) readOutcome(ctx context.Context, res *Result, simOut []byte) error {
+	var agg workflow.AggregateOutput
+	if err := json.Unmarshal(simOut, &agg); err != nil {
+		return fmt.Errorf("localrun: read the simulate output: %w", err)
+	}
+	res.LoansProcessed, res.LoansRejected, res.Batches = agg.Loans, agg.Rejected, agg.Batches
 	report, err := r.store.GetBytes(ctx, Bucket, agg.ReportKey)
 	if err != nil {
-		return res, fmt.Errorf("localrun: read the report: %w", err)
+		return fmt.Errorf("localrun: read the report: %w", err)
 	}
 	var rep struct {
 		Headline risk.Headline `json:"headline"`
+		Run      struct {
+			DerivedByField map[string]int64 `json:"derivedByField"`
+		} `json:"run"`
 	}
 	if err := json.Unmarshal(report, &rep); err != nil {
-		return res, fmt.Errorf("localrun: decode the report %s: %w", agg.ReportKey, err)
+		return fmt.Errorf("localrun: decode the report %s: %w", agg.ReportKey, err)
 	}
 	res.Headline = rep.Headline
+	res.DerivedByField = rep.Run.DerivedByField
 	res.ReportPath = r.path(agg.ReportKey)
 	if agg.ReportHTMLKey != "" {
 		res.ReportHTMLPath = r.path(agg.ReportHTMLKey)
 	}
 	res.ErrorsDir = r.path(workflow.RunPrefix(agg.RunID) + "errors")
-	res.WorkersKilled = r.Kills() - killsBefore
-	res.Wall = time.Since(start)
-	return res, nil
+	if agg.Rejected > 0 {
+		if res.ErrorsPath, err = r.mergeErrors(ctx, agg.RunID); err != nil {
+			return fmt.Errorf("localrun: join the errors files: %w", err)
+		}
+	}
+	return nil
 }
 
 // path is where object key of the data bucket lives on disk.

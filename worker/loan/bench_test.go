@@ -2,6 +2,7 @@ package loan
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 )
 
@@ -10,7 +11,8 @@ import (
 func BenchmarkReader(b *testing.B) {
 	var in []byte
 	p, c := validPersonal(), validCommercial()
-	for range 500 {
+	for i := range 500 {
+		p.ID, c.ID = fmt.Sprintf("P%09d", i), fmt.Sprintf("C%09d", i)
 		in = AppendJSONL(in, &p)
 		in = AppendJSONL(in, &c)
 	}

@@ -1,13 +1,13 @@
 package loan
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"unicode/utf8"
 )
 
 // MaxRecordBytes bounds one record (one JSON object, one JSON Lines line, one
@@ -24,6 +24,9 @@ func Decode(data []byte, l *Loan) error {
 	*l = Loan{}
 	if len(data) > MaxRecordBytes {
 		return &FieldError{Kind: KindTooLarge, Problem: fmt.Sprintf("is %d bytes long", len(data)), Allowed: "at most 65536 bytes"}
+	}
+	if !utf8.Valid(data) {
+		return &FieldError{Kind: KindNotUTF8, Problem: fmt.Sprintf("is not UTF-8 text (bad byte at %d)", firstInvalidUTF8(data)), Allowed: "UTF-8 text"}
 	}
 	trimmed := bytes.TrimLeft(data, " \t\r\n")
 	if len(trimmed) == 0 {
@@ -131,7 +134,7 @@ func classifyJSON(err error) *FieldError {
 	}
 	msg := err.Error()
 	if name, ok := strings.CutPrefix(msg, "json: unknown field "); ok {
-		return &FieldError{Kind: KindUnknownField, Field: strings.Trim(name, `"`), Problem: "is not a field of the loan schema", Allowed: "the keys of loan.Loan"}
+		return &FieldError{Kind: KindUnknownField, Field: strings.Trim(name, `"`), Problem: "is not a field of the loan schema", Allowed: "accepted names: " + acceptedNames()}
 	}
 	return &FieldError{Kind: KindNotJSON, Problem: strings.TrimPrefix(msg, "json: "), Allowed: "one JSON object"}
 }
@@ -205,103 +208,6 @@ func (r *Record) Rejection(source string) Rejection {
 	rej.Raw = strings.ToValidUTF8(string(raw), "\uFFFD")
 	return rej
 }
-
-// Reader reads JSON Lines, one loan object per line, one record at a time in
-// bounded memory (a buffer of MaxRecordBytes). A bad line does not stop it:
-// it becomes a Record with Err set and the line number, and reading goes on.
-// Blank lines are skipped; a UTF-8 byte order mark on the first line is
-// ignored; lines may end in "\n" or "\r\n".
-//
-//	r := loan.NewReader(body)
-//	for r.Next() {
-//		rec := r.Record()
-//		if rec.Err != nil { /* write rec.Rejection(key) */ continue }
-//		/* use rec.Loan */
-//	}
-//	if err := r.Err(); err != nil { /* I/O error: the batch failed */ }
-type Reader struct {
-	br   *bufio.Reader
-	rec  Record
-	line int
-	err  error
-	done bool
-	tail []byte // prefix of an over-long line, kept for its Rejection
-}
-
-// NewReader returns a Reader over JSON Lines input.
-func NewReader(r io.Reader) *Reader {
-	// +2 so a line of exactly MaxRecordBytes plus "\r\n" still fits and is
-	// accepted; anything longer fills the buffer and is rejected as too large.
-	return &Reader{br: bufio.NewReaderSize(r, MaxRecordBytes+2)}
-}
-
-// Next reads the next non-blank line into Record and reports whether there
-// was one. It returns false at the end of input or on an I/O error (see Err).
-func (r *Reader) Next() bool {
-	for !r.done {
-		b, err := r.br.ReadSlice('\n')
-		r.line++
-		if errors.Is(err, bufio.ErrBufferFull) {
-			r.tooLong(b)
-			return true
-		}
-		if err != nil {
-			r.done = true
-			if !errors.Is(err, io.EOF) {
-				r.err = fmt.Errorf("read line %d: %w", r.line, err)
-				return false
-			}
-		}
-		b = trimEOL(b)
-		if r.line == 1 {
-			b = bytes.TrimPrefix(b, []byte("\xef\xbb\xbf"))
-		}
-		if len(bytes.TrimSpace(b)) == 0 {
-			continue
-		}
-		r.rec.Line, r.rec.Raw = r.line, b
-		if len(b) > MaxRecordBytes {
-			r.rec.Loan = Loan{}
-			r.rec.Err = &FieldError{Kind: KindTooLarge, Problem: fmt.Sprintf("is %d bytes long", len(b)), Allowed: "at most 65536 bytes per record"}
-			return true
-		}
-		r.rec.Err = Parse(b, &r.rec.Loan)
-		return true
-	}
-	return false
-}
-
-// tooLong consumes the rest of a line that did not fit in the buffer and
-// turns it into a rejected record.
-func (r *Reader) tooLong(first []byte) {
-	r.tail = append(r.tail[:0], first[:min(len(first), RejectionRawBytes)]...)
-	n := len(first)
-	for {
-		b, err := r.br.ReadSlice('\n')
-		n += len(b)
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if err != nil {
-			r.done = true
-			if !errors.Is(err, io.EOF) {
-				r.err = fmt.Errorf("read line %d: %w", r.line, err)
-			}
-		}
-		break
-	}
-	r.rec = Record{Line: r.line, Raw: r.tail, Err: &FieldError{
-		Kind: KindTooLarge, Problem: fmt.Sprintf("is at least %d bytes long", n-1), Allowed: "at most 65536 bytes per record",
-	}}
-}
-
-// Record returns the record read by the last successful Next. It is
-// overwritten by the following Next.
-func (r *Reader) Record() *Record { return &r.rec }
-
-// Err returns the I/O error that stopped the reader, or nil at a clean end
-// of input. Rejected records are not errors here.
-func (r *Reader) Err() error { return r.err }
 
 func trimEOL(b []byte) []byte {
 	if n := len(b); n > 0 && b[n-1] == '\n' {

@@ -223,3 +223,21 @@ func TestObjectReaderRejectsAnEndlessObjectWithoutReadingIt(t *testing.T) {
 		t.Errorf("read %d bytes of the object, want at most %d", in.read, MaxRecordBytes+1)
 	}
 }
+
+// endless is an object that never ends: after head, fill bytes forever. It
+// counts what was read from it.
+type endless struct {
+	head []byte
+	fill byte
+	read int
+}
+
+func (e *endless) Read(p []byte) (int, error) {
+	n := copy(p, e.head)
+	e.head = e.head[n:]
+	for i := n; i < len(p); i++ {
+		p[i] = e.fill
+	}
+	e.read += len(p)
+	return len(p), nil
+}

@@ -17,13 +17,24 @@ const (
 	KindTooLarge     Kind = "too_large"     // record longer than MaxRecordBytes
 	KindUnknownField Kind = "unknown_field" // a key the schema does not define
 	KindWrongType    Kind = "wrong_type"    // a value of the wrong JSON type (e.g. "amount":"12k")
-	KindBadCSV       Kind = "bad_csv"       // CSV row that cannot be read (column count, number syntax)
+	KindBadCSV       Kind = "bad_csv"       // CSV row that cannot be read (column count, quoting)
+	KindNotUTF8      Kind = "not_utf8"      // bytes that are not UTF-8 text
+)
+
+// File kinds: the file as a whole is refused (a *FileError), before or
+// instead of its records.
+const (
+	KindBadHeader Kind = "bad_header"  // a required column missing, an unknown column, a field twice
+	KindEmpty     Kind = "empty_input" // no loan record at all
+	KindBadFile   Kind = "bad_file"    // not a readable file of its format (gzip, Parquet)
 )
 
 // Validation kinds: the object decoded but a field is missing, out of range or
 // inconsistent with another field.
 const (
 	KindMissingID      Kind = "missing_id"
+	KindMissingField   Kind = "missing_field" // a required field without a value
+	KindDuplicateID    Kind = "duplicate_id"  // an id an earlier record already gave
 	KindBadID          Kind = "bad_id"
 	KindBadSegment     Kind = "unknown_segment"
 	KindBadRateType    Kind = "unknown_rate_type"
@@ -51,8 +62,8 @@ const (
 // Kinds lists every rejection kind in a fixed order, so reports can print a
 // row for each even when its count is zero.
 var Kinds = []Kind{
-	KindNotJSON, KindTooLarge, KindUnknownField, KindWrongType, KindBadCSV,
-	KindMissingID, KindBadID, KindBadSegment, KindBadRateType, KindBadAmount,
+	KindNotJSON, KindTooLarge, KindUnknownField, KindWrongType, KindBadCSV, KindNotUTF8,
+	KindMissingID, KindMissingField, KindDuplicateID, KindBadID, KindBadSegment, KindBadRateType, KindBadAmount,
 	KindBadBalance, KindBadTerm, KindBadRemaining, KindBadRate, KindBadIndex,
 	KindBadMargin, KindBadReset, KindBadCap, KindFixedVariable, KindBadScore,
 	KindBadGrade, KindBadIncome, KindBadOtherDebt, KindBadNOI, KindBadCollateral,

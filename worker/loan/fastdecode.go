@@ -10,37 +10,54 @@ import "strconv"
 // how, only how long it takes: about 10 times less than encoding/json, with
 // one allocation (the id) per loan. FuzzDecodeFast checks the agreement.
 func decodeFast(b []byte, l *Loan) bool {
+	_, ok := decodeFastBits(b, l)
+	return ok
+}
+
+// fastBit is the bit decodeFastBits sets for each field it read.
+var fastBit = [nFields]uint32{
+	colID: 1 << 0, colSegment: 1 << 1, colRateType: 1 << 2, colAmount: 1 << 3, colBalance: 1 << 4,
+	colTerm: 1 << 5, colRemaining: 1 << 6, colInterestOnly: 1 << 7, colRate: 1 << 8, colIndex: 1 << 9,
+	colMargin: 1 << 10, colReset: 1 << 11, colPeriodicCap: 1 << 12, colLifetimeCap: 1 << 13,
+	colScore: 1 << 14, colGrade: 1 << 15, colIncome: 1 << 16, colOtherDebt: 1 << 17, colNOI: 1 << 18,
+	colCollateral: 1 << 19, colOrigination: 1 << 20, colDerived: 1 << 21, colRateCeiling: 1 << 22,
+	colOriginationRate: 1 << 23, colBalloon: 1 << 24, colCreditLimit: 1 << 25,
+}
+
+// decodeFastBits is decodeFast that also returns which keys it read, as
+// fastBit bits.
+func decodeFastBits(b []byte, l *Loan) (uint32, bool) {
 	s := fastScanner{b: b}
 	s.ws()
 	if !s.eat('{') {
-		return false
+		return 0, false
 	}
 	s.ws()
-	if s.eat('}') {
-		return s.end()
-	}
 	var seen uint32
+	if s.eat('}') {
+		return seen, s.end()
+	}
 	for {
 		key, ok := s.str()
 		if !ok {
-			return false
+			return 0, false
 		}
 		s.ws()
 		if !s.eat(':') {
-			return false
+			return 0, false
 		}
 		s.ws()
 		bit, ok := s.field(string(key), l) // string(key) in a switch does not allocate
 		if !ok || seen&bit != 0 {
-			return false
+			return 0, false
 		}
 		seen |= bit
 		s.ws()
 		if s.eat('}') {
-			return s.end()
+			return seen, s.end()
 		}
 		if !s.eat(',') {
-			return false
+			return 0, false
 		}
 		s.ws()
 	}

@@ -1,22 +1,27 @@
-// Package loan defines the loan record the model consumes: its fields, how it
-// is decoded from JSON, JSON Lines and the sample's one-row CSV files, how it
-// is validated and how it is encoded. It imports no AWS or Pulumi code.
+// Package loan defines the loan record the model consumes: its fields, how
+// it is read from the input formats, how it is validated and how it is
+// encoded. It imports no AWS or Pulumi code. docs/loans.md is the user's
+// view of the same rules; docs/loans.schema.json is generated from Loan by
+// JSONSchema.
 //
-// Reading: Parse (one object in memory), ReadObject and ObjectReader (one
-// object from a reader), Reader (JSON Lines, one record at a time in bounded
-// memory) and
-// CSVReader (header-named CSV rows with missing fields derived and the
-// derivations listed in Loan.Derived). A bad record never stops a reader: it
+// Reading: Reader reads CSV, JSON Lines, one-object JSON and Parquet, each
+// optionally gzip-compressed, one record at a time (Parquet is read whole),
+// with one set of rules: the header (CSV columns, the first JSON record's
+// keys, the Parquet schema) is checked before any record, and a missing
+// required column or an unknown column refuses the file with one
+// *FileError; every cell is then read as text by the same number and name
+// rules (fields.go, csv.go), required fields are never derived, optional
+// ones are derived by one rule each and listed in Loan.Derived, and a bad
+// record (over-long, not UTF-8, unreadable, out of range, a repeated id)
 // comes back as a Record whose Err is a *FieldError with a stable Kind, the
-// JSON key at fault and what is allowed, and Record.Rejection turns it into a
-// line of the rejected-records file.
+// field at fault and what is allowed, its line kept, while reading goes on
+// with the next line. Record.Rejection turns it into a line of the errors
+// file. Parse, Decode and ReadObject decode one canonical JSON object
+// strictly, without derivation.
 //
-// Decoding is strict: unknown keys, wrong JSON types, trailing data and
-// records over MaxRecordBytes are rejected rather than ignored, since a
-// misspelt key silently read as zero would change a loan's simulated loss.
-// The common canonical form is decoded by a hand-written fast path (about
-// 1.2 us and two allocations per loan); anything else is decided by
-// encoding/json, so the fast path changes speed only, never the result.
+// The common canonical JSON form is decoded by a hand-written fast path
+// (about 1.2 us and two allocations per loan); anything else is decided by
+// the general path, so the fast path changes speed only, never the result.
 //
 // Writing: AppendJSON and AppendJSONL, byte-for-byte what json.Marshal
 // writes, allocation-free.

@@ -48,6 +48,9 @@ type RunSummary struct {
 	Rejected      int64                `json:"rejected"` // malformed records, listed under errors/
 	// RejectedByKind counts rejected records by loan.Kind.
 	RejectedByKind map[loan.Kind]int64 `json:"rejectedByKind,omitempty"`
+	// DerivedByField counts simulated loans by derived field (one rule per
+	// field, docs/loans.md).
+	DerivedByField map[string]int64 `json:"derivedByField,omitempty"`
 	// NotSimulatedObjects are the input objects of failed batches (a
 	// ToleratedFailurePercentage above zero let the run finish without them).
 	// (the first maxNotSimulatedListed; NotSimulatedObjectCount counts them all).
@@ -208,6 +211,12 @@ func (o *ops) aggregate(ctx context.Context, in workflow.AggregateInput) (workfl
 		spans[i] = span
 		sum.Loans += pf.Loans
 		sum.Rejected += pf.Rejected
+		for k, n := range pf.DerivedByField {
+			if sum.DerivedByField == nil {
+				sum.DerivedByField = map[string]int64{}
+			}
+			sum.DerivedByField[k] += n
+		}
 		for k, n := range pf.RejectedByKind {
 			if sum.RejectedByKind == nil {
 				sum.RejectedByKind = map[loan.Kind]int64{}

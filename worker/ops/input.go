@@ -16,6 +16,7 @@ import (
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
+	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
 	"github.com/montecarlo-pipeline/montecarlo/worker/store"
 )
 
@@ -33,26 +34,17 @@ func decodeSimulateInput(input []byte) (workflow.SimulateInput, error) {
 	return in, nil
 }
 
-// Object formats, by key suffix (workflow.InputItem).
+// Object formats, by key suffix (workflow.InputItem, loan.FormatOf: each
+// may end in .gz too).
 const (
-	formatJSONL = "jsonl"
-	formatJSON  = "json"
-	formatCSV   = "csv"
+	formatJSONL = string(loan.FormatJSONL)
+	formatJSON  = string(loan.FormatJSON)
+	formatCSV   = string(loan.FormatCSV)
 )
 
 // formatOf returns the loan format of an object key, or "" when the key
 // names no loan object (such an object is rejected into the errors file).
-func formatOf(key string) string {
-	switch {
-	case strings.HasSuffix(key, ".jsonl"):
-		return formatJSONL
-	case strings.HasSuffix(key, ".json"):
-		return formatJSON
-	case strings.HasSuffix(key, ".csv"):
-		return formatCSV
-	}
-	return ""
-}
+func formatOf(key string) string { return string(loan.FormatOf(key)) }
 
 // inputObject is one object of a run's input, as its listing gives it.
 type inputObject struct {
@@ -267,6 +259,11 @@ func (o *ops) estimateLoans(ctx context.Context, obj inputObject) (int64, error)
 	f := formatOf(obj.Key)
 	if f == formatJSON || f == "" {
 		return 1, nil
+	}
+	if f == string(loan.FormatParquet) || strings.HasSuffix(obj.Key, ".gz") {
+		// Compressed: lines cannot be counted from the bytes; about 64
+		// compressed bytes a loan is a generous guess for batch sizing.
+		return max(obj.Size/64, 1), nil
 	}
 	body, err := o.deps.Store.Get(ctx, obj.Bucket, obj.Key)
 	if err != nil {

@@ -40,6 +40,7 @@ type chunk struct {
 	lines    []int
 	rows     []ResultRow
 	rejects  []loan.Rejection
+	derived  []string // the field of each derivation of the simulated loans
 }
 
 // evaluate streams the objects (at most S3Concurrency downloads at once)
@@ -48,7 +49,7 @@ type chunk struct {
 // goroutine took which loan. Loans are held only in flight (a few chunks
 // per goroutine); results are kept per object for the ordered outputs. The
 // first error, of the reader or of an evaluator, stops them all.
-func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, info runInfo) ([]*objState, *risk.Partial, time.Duration, error) {
+func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, info runInfo, opt func(key string) loan.ReadOptions) ([]*objState, *risk.Partial, time.Duration, error) {
 	states := make([]*objState, len(objs))
 	for i := range states {
 		states[i] = &objState{}
@@ -63,7 +64,7 @@ func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, 
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() error {
 		defer close(work)
-		return o.read(gctx, objs, states, work)
+		return o.read(gctx, objs, states, work, opt)
 	})
 	var evals sync.WaitGroup
 	for w := range n {
@@ -98,6 +99,9 @@ func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, 
 						return fmt.Errorf("simulate: add loan %s to the partial: %w", l.ID, err)
 					}
 					c.rows = append(c.rows, row(&res, objs[c.obj].key, c.lines[j], info))
+					for _, d := range l.Derived {
+						c.derived = append(c.derived, loan.DerivedField(d))
+					}
 				}
 				kernels[w] += time.Since(t0)
 				c.loans, c.lines = nil, nil
@@ -145,7 +149,7 @@ func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, 
 // decodes their records and sends the valid loans, in chunks, to work.
 // Rejected records go straight to their object's state (each object is
 // read by one goroutine, so no lock is needed).
-func (o *ops) read(ctx context.Context, objs []object, states []*objState, work chan<- *chunk) error {
+func (o *ops) read(ctx context.Context, objs []object, states []*objState, work chan<- *chunk, opt func(key string) loan.ReadOptions) error {
 	// Group the loan objects by bucket (GetMany reads one bucket); objects
 	// of no loan format are rejected without a GET.
 	var buckets []string
@@ -153,7 +157,7 @@ func (o *ops) read(ctx context.Context, objs []object, states []*objState, work 
 	for i, ob := range objs {
 		if ob.format == "" {
 			states[i].rejects = append(states[i].rejects, loan.Rejection{Source: ob.key, Kind: KindUnsupportedObject,
-				Reason: fmt.Sprintf("object key %q does not end in .jsonl, .json or .csv, so it holds no loans the worker can read", ob.key)})
+				Reason: fmt.Sprintf("object key %q does not end in .csv, .jsonl, .ndjson, .json or .parquet (optionally .gz), so it holds no loans the worker can read", ob.key)})
 			continue
 		}
 		if _, ok := idx[ob.bucket]; !ok {
@@ -169,7 +173,7 @@ func (o *ops) read(ctx context.Context, objs []object, states []*objState, work 
 		}
 		err := o.deps.Store.GetMany(ctx, b, keys, o.deps.S3Concurrency, func(ctx context.Context, j int, body io.Reader) error {
 			i := ids[j]
-			return readObject(ctx, i, objs[i], body, states[i], work)
+			return readObject(ctx, i, objs[i], body, states[i], work, opt(objs[i].key))
 		})
 		if err != nil {
 			var rerr *readError
@@ -188,25 +192,12 @@ type readError struct{ err error }
 func (e *readError) Error() string { return e.err.Error() }
 func (e *readError) Unwrap() error { return e.err }
 
-// recordReader is loan.Reader, loan.CSVReader and loan.ObjectReader.
-type recordReader interface {
-	Next() bool
-	Record() *loan.Record
-	Err() error
-}
-
 // readObject decodes one object's records: valid loans go to work in
-// chunks, rejected records to st.
-func readObject(ctx context.Context, i int, ob object, body io.Reader, st *objState, work chan<- *chunk) error {
-	var rr recordReader
-	switch ob.format {
-	case formatJSONL:
-		rr = loan.NewReader(body)
-	case formatCSV:
-		rr = loan.NewCSVReader(body, loan.CSVOptions{})
-	case formatJSON:
-		rr = loan.NewObjectReader(body)
-	}
+// chunks, rejected records to st. An object refused as a whole (a bad
+// header, no record: *loan.FileError) fails the batch with Input.Invalid
+// naming it, since none of its loans could be counted.
+func readObject(ctx context.Context, i int, ob object, body io.Reader, st *objState, work chan<- *chunk, opt loan.ReadOptions) error {
+	rr := loan.NewFormatReader(body, loan.Format(ob.format), opt)
 	seq := 0
 	c := &chunk{obj: i}
 	send := func() error {
@@ -243,7 +234,10 @@ func readObject(ctx context.Context, i int, ob object, body io.Reader, st *objSt
 			}
 		}
 	}
-	if err := rr.Err(); err != nil {
+	var fe *loan.FileError
+	if err := rr.Err(); errors.As(err, &fe) {
+		return &readError{invalid("input s3://%s/%s: %v", ob.bucket, ob.key, fe)}
+	} else if err != nil {
 		return fmt.Errorf("read s3://%s/%s: %w", ob.bucket, ob.key, err) // an S3 stream error: named by s3Err
 	}
 	return send()

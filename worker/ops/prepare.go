@@ -1,13 +1,16 @@
 package ops
 
 import (
+	"bufio"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"runtime"
 	"strings"
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
+	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
 	"github.com/montecarlo-pipeline/montecarlo/worker/model"
 )
 
@@ -45,6 +48,9 @@ func (o *ops) prepare(ctx context.Context, in workflow.PrepareInput) (workflow.P
 	if err != nil {
 		return workflow.PrepareOutput{}, err
 	}
+	if src, err = o.loansFileInput(ctx, src); err != nil {
+		return workflow.PrepareOutput{}, err
+	}
 
 	if run.RunID != "" {
 		return o.resume(ctx, bucket, run.RunID, params, src)
@@ -69,6 +75,7 @@ func (o *ops) prepare(ctx context.Context, in workflow.PrepareInput) (workflow.P
 		GoVersion: runtime.Version(), GOARCH: runtime.GOARCH,
 		Input: src, ExpectedLoans: expected, InputObjects: objects, LoansPerObject: perObject,
 		MaxItemsPerBatch: items, BatchLoans: in.BatchLoans,
+		RateUnit: run.RateUnit, AllowUnknownColumns: run.AllowUnknownColumns,
 	}
 	body, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
@@ -184,7 +191,7 @@ func (o *ops) sizeInput(ctx context.Context, src workflow.InputSource) (loans, o
 		return 0, 0, 0, invalid("input %s lists no object", describeInput(src))
 	}
 	if first == nil {
-		return 0, 0, 0, invalid("input %s lists %d objects, none with a key ending in .jsonl, .json or .csv", describeInput(src), seen)
+		return 0, 0, 0, invalid("input %s lists %d objects, none with a key ending in .csv, .jsonl, .ndjson, .json or .parquet (optionally .gz)", describeInput(src), seen)
 	}
 	if src.Kind != workflow.InputKindCSV {
 		objects = 0
@@ -197,4 +204,29 @@ func (o *ops) sizeInput(ctx context.Context, src workflow.InputSource) (loans, o
 		}
 	}
 	return loans, objects, max(perObject, 1), nil
+}
+
+// loansFileInput tells a CSV manifest from a CSV of loans by its header
+// (loan.IsLoanHeader): `run simulate --input s3://bucket/loans.csv` names
+// either. A file of loans becomes a one-object prefix input, so the Map
+// lists it as one item instead of reading its rows as object keys.
+func (o *ops) loansFileInput(ctx context.Context, src workflow.InputSource) (workflow.InputSource, error) {
+	if src.Kind != workflow.InputKindCSV {
+		return src, nil
+	}
+	body, err := o.deps.Store.Get(ctx, src.Bucket, src.Key)
+	if errorsIsNotFound(err) {
+		return src, nil // sizeInput names the missing manifest
+	}
+	if err != nil {
+		return src, s3Err(ctx, err, "read manifest s3://%s/%s", src.Bucket, src.Key)
+	}
+	defer body.Close()
+	line, _ := bufio.NewReaderSize(body, 64<<10).ReadString('\n')
+	header, err := csv.NewReader(strings.NewReader(line)).Read()
+	if err != nil || !loan.IsLoanHeader(header) {
+		return src, nil
+	}
+	o.log.InfoContext(ctx, "input is a file of loans, not a manifest", "key", src.Key)
+	return workflow.InputSource{Kind: workflow.InputKindPrefix, Bucket: src.Bucket, Prefix: src.Key}, nil
 }

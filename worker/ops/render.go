@@ -22,8 +22,9 @@ func (o *ops) writeHumanReport(ctx context.Context, run workflow.RunContext, m *
 		TargetRate: m.Params.TargetRateAnnual, ModelVersion: m.ModelVersion, ParamsHash: m.ParamsHash,
 		Loans:          inputLoans(rr.Run),
 		LoansProcessed: rr.Run.Loans, LoansRejected: rr.Run.Rejected, Batches: int(rr.Run.Batches),
-		Finished:    o.deps.Now().UTC(),
-		InputSource: inputURI(m.Input),
+		DerivedByField: rr.Run.DerivedByField,
+		Finished:       o.deps.Now().UTC(),
+		InputSource:    inputURI(m.Input),
 	}
 	if t, err := time.Parse(time.RFC3339, m.StartTime); err == nil {
 		meta.Started = t.UTC()

@@ -118,9 +118,13 @@ type PartialFile struct {
 	// RejectedByKind counts rejections by loan.Kind (and
 	// KindUnsupportedObject).
 	RejectedByKind map[loan.Kind]int64 `json:"rejectedByKind,omitempty"`
-	Objects        []ObjectCount       `json:"objects"`
-	ResultsKey     string              `json:"resultsKey"`
-	ErrorsKey      string              `json:"errorsKey,omitempty"`
+	// DerivedByField counts, by field, the simulated loans whose field was
+	// derived from the others (loan.Loan.Derived; docs/loans.md gives
+	// each field's rule).
+	DerivedByField map[string]int64 `json:"derivedByField,omitempty"`
+	Objects        []ObjectCount    `json:"objects"`
+	ResultsKey     string           `json:"resultsKey"`
+	ErrorsKey      string           `json:"errorsKey,omitempty"`
 
 	Partial *risk.Partial `json:"partial"`
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
+	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
 	"github.com/montecarlo-pipeline/montecarlo/worker/model"
 )
 
@@ -42,6 +43,15 @@ type RunManifest struct {
 	LoansPerObject   int64 `json:"loansPerObject"`
 	MaxItemsPerBatch int   `json:"maxItemsPerBatch"`
 	BatchLoans       int   `json:"batchLoans"`
+	// RateUnit and AllowUnknownColumns are how simulate reads the loans
+	// (the run input's keys; docs/loans.md).
+	RateUnit            string `json:"rateUnit,omitempty"`
+	AllowUnknownColumns bool   `json:"allowUnknownColumns,omitempty"`
+}
+
+// readOptions are the loan reader's options for an object of the run.
+func (m *RunManifest) readOptions(source string) loan.ReadOptions {
+	return loan.ReadOptions{RateUnit: loan.RateUnit(m.RateUnit), AllowUnknownColumns: m.AllowUnknownColumns, Source: source}
 }
 
 // context returns the RunContext simulate batches receive.

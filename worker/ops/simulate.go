@@ -117,7 +117,7 @@ func (o *ops) simulate(ctx context.Context, in workflow.SimulateInput) (workflow
 	if err != nil {
 		return workflow.SimulateOutput{}, stats, invalid("run manifest s3://%s/%s: %w", run.Bucket, run.ManifestKey, err)
 	}
-	states, partial, kernel, err := o.evaluate(ctx, objs, sc, info)
+	states, partial, kernel, err := o.evaluate(ctx, objs, sc, info, m.readOptions)
 	if err != nil {
 		return workflow.SimulateOutput{}, stats, err
 	}
@@ -137,6 +137,12 @@ func (o *ops) simulate(ctx context.Context, in workflow.SimulateInput) (workflow
 		rejects = append(rejects, st.rejects...)
 		for _, c := range st.chunks {
 			rows = append(rows, c.rows...)
+			for _, n := range c.derived {
+				if pf.DerivedByField == nil {
+					pf.DerivedByField = map[string]int64{}
+				}
+				pf.DerivedByField[n]++
+			}
 			rejects = append(rejects, c.rejects...)
 		}
 		slices.SortStableFunc(rejects[r0:], func(a, b loan.Rejection) int { return a.Line - b.Line })

@@ -2,10 +2,13 @@ package ops
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/parquet-go/parquet-go"
 
@@ -308,13 +311,26 @@ func TestSimulateFailsOnAMissingObjectWithoutRetry(t *testing.T) {
 	}
 }
 
+// sampleCSV is a one-loan CSV with the columns the loan format requires.
+func sampleCSV(id, segment, rate string, score int) []byte {
+	return []byte(fmt.Sprintf("Loan ID,Type,Amount,Balance,Rate,Term,Remaining Term,Credit Score\n%s,%s,25000,18000,%s,60,41,%d\n", id, segment, rate, score))
+}
+
+func gzipped(b []byte) []byte {
+	var buf bytes.Buffer
+	w := gzip.NewWriter(&buf)
+	_, _ = w.Write(b)
+	_ = w.Close()
+	return buf.Bytes()
+}
+
 func TestSimulateReadsAPrefixOfSampleCSVAndJSONObjects(t *testing.T) {
 	t.Parallel()
 	e := newEnv(t, s3local.Options{}, nil)
 	e.put("sample/README.txt", []byte("loans from the sample, one per file\n"))
-	e.put("sample/loan-1.csv", []byte("Loan ID,Type,Amount,Rate,Term,Credit Score\nP-1,personal,25000,9%,60,700\n"))
-	e.put("sample/loan-2.csv", []byte("Loan ID,Type,Amount,Rate,Term,Credit Score\nC-2,commercial,400000,0.065,84,640\n"))
-	e.put("sample/loan-3.csv", []byte("Loan ID,Type,Amount,Rate,Term,Credit Score\nP-3,personal,25000,9%,60,900\n"))
+	e.put("sample/loan-1.csv", sampleCSV("P-1", "personal", "0.09", 700))
+	e.put("sample/loan-2.csv.gz", gzipped(sampleCSV("C-2", "commercial", "0.065", 640)))
+	e.put("sample/loan-3.csv", sampleCSV("P-3", "personal", "0.09", 900))
 	gen, err := portfolio.New(1)
 	if err != nil {
 		t.Fatal(err)
@@ -340,17 +356,51 @@ func TestSimulateReadsAPrefixOfSampleCSVAndJSONObjects(t *testing.T) {
 	}
 }
 
-func TestSimulateRejectsACSVObjectWithAnUnreadableHeaderAndSucceeds(t *testing.T) {
+func TestSimulateReadsALoansCSVGivenAsTheManifest(t *testing.T) {
 	t.Parallel()
+	// Issue 12: a loans CSV passed as --input s3://.../loans.csv was read
+	// as a manifest ("no Key column").
 	e := newEnv(t, s3local.Options{}, nil)
-	e.put("sample/loan-1.csv", []byte("Loan ID,Type,Amount,Rate,Term,Credit Score\nP-1,personal,25000,9%,60,700\n"))
-	e.put("sample/loan-2.csv", []byte("Loan ID,Ty\"pe,Amount,Rate,Term,Credit Score\nP-2,personal,25000,9%,60,700\n"))
-	sr, agg := e.fullRun("ds", testRun{id: "r", scenarios: testScenarios, seed: 1, input: workflow.RunInput{InputPrefix: "sample/"}})
-	if agg.Loans != 1 || agg.Rejected != 1 || agg.Batches != 1 {
-		t.Fatalf("aggregate = %+v, want 1 loan simulated and the bad-header object rejected", agg)
+	body := append(sampleCSV("P-1", "personal", "0.09", 700), []byte("P-2,personal,25000,18000,0.09,60,41,720\n")...)
+	e.put("mine/loans.csv", body)
+	_, agg := e.fullRun("ds", testRun{id: "r", scenarios: testScenarios, seed: 1, input: workflow.RunInput{ManifestKey: "mine/loans.csv"}})
+	if agg.Loans != 2 || agg.Rejected != 0 {
+		t.Fatalf("aggregate = %+v, want the file's 2 loans simulated", agg)
+	}
+}
+
+func TestSimulateFailsABatchWhoseObjectHasABadHeader(t *testing.T) {
+	t.Parallel()
+	// Issue 12: an unrecognised header gave a row error per record and
+	// exit 0; now the object is refused once, naming the column.
+	e := newEnv(t, s3local.Options{}, nil)
+	e.generate("ds", 10, 10, workflow.LayoutSharded, 1)
+	sr := e.prepareAndSimulate("ds", testRun{id: "r", scenarios: testScenarios, seed: 1})
+	e.put("sample/bad.csv", []byte("Loan ID,Colour,Type,Amount,Balance,Rate,Term,Remaining Term,Credit Score\nP-2,red,personal,25000,18000,0.09,60,41,700\n"))
+	in := `{"Items":[{"Key":"sample/bad.csv"}],"BatchInput":{"run":` + mustJSON(sr.prepared.Run) + `}}`
+	task := e.call(workflow.OpSimulate, json.RawMessage(in))
+	if task.Status != activitytest.Failed || task.Error != activity.InputInvalid || !strings.Contains(task.Cause, `"Colour"`) || !strings.Contains(task.Cause, "sample/bad.csv") {
+		t.Errorf("simulate = %s %s %q, want Input.Invalid naming the object and the column", task.Status, task.Error, task.Cause)
+	}
+}
+
+func TestSimulateKeepsNonUTF8RecordsOutOfTheResults(t *testing.T) {
+	t.Parallel()
+	// Issue 12: non-UTF-8 bytes went into the Parquet loan_id column.
+	e := newEnv(t, s3local.Options{}, nil)
+	body := append(sampleCSV("P-1", "personal", "0.09", 700), []byte("P-\xff\xfe,personal,25000,18000,0.09,60,41,720\nP-3,personal,25000,18000,0.09,60,41,720\n")...)
+	e.put("mine/loans.csv.gz", gzipped(body))
+	sr, agg := e.fullRun("ds", testRun{id: "r", scenarios: testScenarios, seed: 1, input: workflow.RunInput{InputPrefix: "mine/"}})
+	if agg.Loans != 2 || agg.Rejected != 1 {
+		t.Fatalf("aggregate = %+v, want 2 simulated and the non-UTF-8 record rejected", agg)
+	}
+	for _, r := range e.results(sr) {
+		if !utf8.ValidString(r.LoanID) {
+			t.Errorf("results hold loan id %q", r.LoanID)
+		}
 	}
 	rej := e.rejections(sr.batches[0].ErrorsKey)
-	if len(rej) != 1 || rej[0]["source"] != "sample/loan-2.csv" || rej[0]["kind"] != string(loan.KindBadCSV) {
-		t.Errorf("rejections = %v, want one bad_csv record for sample/loan-2.csv", rej)
+	if len(rej) != 1 || rej[0]["kind"] != string(loan.KindNotUTF8) || rej[0]["line"] != 3.0 {
+		t.Errorf("rejections %v, want line 3 as not_utf8", rej)
 	}
 }

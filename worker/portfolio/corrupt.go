@@ -15,7 +15,7 @@ type CorruptKind string
 // record, so each is rejected with exactly one known loan.Kind (see
 // Corruption.Reject).
 const (
-	CorruptGarbage            CorruptKind = "garbage"               // a line of text that is not JSON      -> not_json
+	CorruptGarbage            CorruptKind = "garbage"               // a line of non-UTF-8 text, not JSON   -> not_utf8
 	CorruptTruncated          CorruptKind = "truncated"             // the record cut in half              -> not_json
 	CorruptOversize           CorruptKind = "oversize"              // padded past 64 KiB with whitespace  -> too_large
 	CorruptUnknownField       CorruptKind = "unknown_field"         // an extra "colour" key               -> unknown_field
@@ -92,7 +92,9 @@ func (g *Generator) segment(i uint64) loan.Segment {
 
 func rejectKind(k CorruptKind, personal bool) loan.Kind {
 	switch k {
-	case CorruptGarbage, CorruptTruncated:
+	case CorruptGarbage:
+		return loan.KindNotUTF8 // its \xff is checked before its syntax
+	case CorruptTruncated:
 		return loan.KindNotJSON
 	case CorruptOversize:
 		return loan.KindTooLarge
@@ -221,11 +223,17 @@ func (g *Generator) appendCorrupt(dst []byte, i uint64, l *loan.Loan, k CorruptK
 			l.RiskGrade = 11
 		}
 	case CorruptMissingIncomeOrNOI:
+		// Written as an explicit 0: an absent key is an optional field the
+		// readers derive (docs/loans.md), a zero is a bad value.
+		key := `{"annual_noi":0,`
+		l.NOIAnnualUSD = 0
 		if l.Segment.Personal() {
+			key = `{"annual_income":0,`
 			l.IncomeAnnualUSD = 0
-		} else {
-			l.NOIAnnualUSD = 0
 		}
+		g.buf = loan.AppendJSON(g.buf[:0], l)
+		dst = append(dst, key...)
+		return append(dst, g.buf[1:]...)
 	case CorruptBadDate:
 		l.OriginationDate = "2024-02-30"
 	case CorruptNegativeCollateral:

@@ -32,6 +32,10 @@ type Meta struct {
 	// LoansRejected is the number of records rejected as malformed
 	// (listed with reasons under runs/<RunID>/errors/).
 	LoansRejected int64
+	// DerivedByField counts the evaluated loans by optional field that
+	// was derived from the others because the input did not give it
+	// (docs/loans.md gives each field's rule); nil or empty: none.
+	DerivedByField map[string]int64
 	// Batches is the number of batches the run was split into.
 	Batches int
 	// Started and Finished bound the run; zero values are left out.

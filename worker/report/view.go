@@ -242,6 +242,9 @@ func newView(r risk.Report, m Meta) view {
 			strconv.FormatFloat(is.TailShift, 'g', 4, 64), strconv.FormatFloat(is.MeanWeight, 'f', 3, 64), formatInt(int64(math.Round(is.EffectiveScenarios))))
 		v.Facts = append(v.Facts, fact{"Sampling", v.Sampling, false})
 	}
+	if d := derivedText(m.DerivedByField); d != "" {
+		v.Facts = append(v.Facts, fact{"Fields derived (loans)", d, false})
+	}
 	if !m.Started.IsZero() {
 		v.Facts = append(v.Facts, fact{"Started", m.Started.UTC().Format(time.RFC3339), false})
 	}
