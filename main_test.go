@@ -464,18 +464,49 @@ func TestOptionalKeysSetEmptyAreRefusedNamingTheKey(t *testing.T) {
 	}
 }
 
-func TestUnsetOptionalKeysAreAbsent(t *testing.T) {
-	t.Parallel()
-	// Only the declared keys set, to their defaults (as the CLI passes them
-	// from Pulumi.yaml): the stack creates its VPC, builds its image and
-	// names its state machines after the stack.
+// cliDefaults is the config the Pulumi CLI passes a stack that sets
+// nothing: every default Pulumi.yaml declares.
+func cliDefaults() map[string]string {
 	cfg := map[string]string{}
 	for _, k := range program.ConfigKeys {
 		if !k.Optional() {
 			cfg["montecarlo:"+k.Name] = fmt.Sprint(k.Default)
 		}
 	}
+	return cfg
+}
+
+// TestDeclaredDefaultsPassedByTheCLIMeanUnset: the CLI passes every
+// declared default as a set value (the engine tests found it). A brought
+// VPC and onDemandOnly must still work, although the declared
+// availabilityZoneCount and spotWeight "are set".
+func TestDeclaredDefaultsPassedByTheCLIMeanUnset(t *testing.T) {
+	t.Parallel()
+	cfg := cliDefaults()
+	cfg["montecarlo:imageTag"] = "unit-test"
+	cfg["montecarlo:vpcId"] = "vpc-1"
+	cfg["montecarlo:subnetIds"] = `["subnet-a"]`
+	cfg["montecarlo:onDemandOnly"] = "true"
 	m, _, err := runProgram(t, cfg, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.count("aws:ec2/vpc:Vpc") != 0 {
+		t.Errorf("vpcId set: the stack must not create a VPC")
+	}
+	// Another spelling of a declared default is the default too.
+	cfg = map[string]string{"montecarlo:imageTag": "unit-test", "montecarlo:vpcId": "vpc-1", "montecarlo:subnetIds": `["subnet-a"]`, "montecarlo:availabilityZoneCount": "02", "montecarlo:onDemandOnly": "TRUE", "montecarlo:spotWeight": "1"}
+	if _, _, err := runProgram(t, cfg, true); err != nil {
+		t.Errorf("declared defaults spelled otherwise: %v", err)
+	}
+}
+
+func TestUnsetOptionalKeysAreAbsent(t *testing.T) {
+	t.Parallel()
+	// Only the declared keys set, to their defaults (as the CLI passes them
+	// from Pulumi.yaml): the stack creates its VPC, builds its image and
+	// names its state machines after the stack.
+	m, _, err := runProgram(t, cliDefaults(), true)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -278,6 +278,15 @@ func ArgsFromConfig(ctx *pulumi.Context) (*components.MonteCarloPipelineArgs, er
 		if errors.Is(err, config.ErrMissingVar) {
 			continue
 		}
+		if err == nil && k.isDeclaredDefault(raw) {
+			// The CLI passes every declared default as if the stack had
+			// set it; the program cannot tell the two apart, so the
+			// declared default means what unset means (the component's
+			// own default, which a test keeps equal). Otherwise the
+			// default availabilityZoneCount would conflict with vpcId, and
+			// the default spotWeight with onDemandOnly.
+			continue
+		}
 		if err == nil && k.Optional() && isEmpty(k.Type, raw) {
 			err = fmt.Errorf("is set but empty; to leave it unset run `pulumi config rm %s:%s`", Namespace, k.Name)
 		}
@@ -311,6 +320,32 @@ func DefaultNamePrefix(stack string) string {
 		p = p[:components.MaxNamePrefixLength]
 	}
 	return strings.TrimRight(p, "-")
+}
+
+// isDeclaredDefault reports whether raw is the key's declared default,
+// written as the CLI passes it or in another spelling of the same value
+// ("010", "TRUE", "0.0").
+func (k ConfigKey) isDeclaredDefault(raw string) bool {
+	if k.Default == nil {
+		return false
+	}
+	raw, def := strings.TrimSpace(raw), fmt.Sprint(k.Default)
+	if raw == def {
+		return true
+	}
+	switch k.Type {
+	case "integer":
+		a, errA := strconv.Atoi(raw)
+		b, errB := strconv.Atoi(def)
+		return errA == nil && errB == nil && a == b
+	case "boolean":
+		a, errA := strconv.ParseBool(raw)
+		b, errB := strconv.ParseBool(def)
+		return errA == nil && errB == nil && a == b
+	}
+	a, errA := strconv.ParseFloat(raw, 64)
+	b, errB := strconv.ParseFloat(def, 64)
+	return errA == nil && errB == nil && a == b
 }
 
 // isEmpty reports whether raw is an empty value of an optional key's type.
