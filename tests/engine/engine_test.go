@@ -317,12 +317,16 @@ func match(t *testing.T, outs auto.OutputMap, key, pattern string) {
 
 const hex7 = `[0-9a-f]{7}`
 
-// TestDevStack is the README's deploy path with Pulumi.dev.yaml: `pulumi
-// stack init dev`, `pulumi config set aws:region`, a prebuilt image, every
-// other optional key unset.
+// TestDevStack is the README's deploy path on a fresh clone, and the
+// issue's reproduction: Pulumi.dev.yaml, `pulumi stack init dev && pulumi
+// config set aws:region us-east-1`, and nothing else. The CLI used to
+// refuse it (every optional key "missing"). Now every optional key is
+// absent: the stack creates its VPC, builds its image (the stand-in awsx),
+// tagged with the hash of the build context, and names its state machines
+// after the stack.
 func TestDevStack(t *testing.T) {
 	p := newProject(t)
-	s := p.initStack(t, "dev", map[string]any{"aws:region": region, "image": testImage})
+	s := p.initStack(t, "dev", map[string]any{"aws:region": region})
 	outs := lifecycle(t, s)
 
 	arn := func(service string) string { return `arn:aws:` + service + `:` + region + `:` + account + `:` }
@@ -334,7 +338,8 @@ func TestDevStack(t *testing.T) {
 	match(t, outs, "inputBucketName", str(t, outs, "dataBucketName"))
 	match(t, outs, "clusterName", `montecarlo-`+hex7)
 	match(t, outs, "serviceName", `montecarlo-workers-`+hex7)
-	match(t, outs, "imageUri", regexp.QuoteMeta(testImage))
+	match(t, outs, "repositoryUrl", account+`\.dkr\.ecr\.`+region+`\.amazonaws\.com/montecarlo-worker-`+hex7)
+	match(t, outs, "imageUri", regexp.QuoteMeta(str(t, outs, "repositoryUrl"))+`@sha256:[0-9a-f]{64}`)
 	match(t, outs, "vpcId", `vpc-[0-9a-f]{17}`)
 	match(t, outs, "workerSecurityGroupId", `sg-[0-9a-f]{17}`)
 	match(t, outs, "taskRoleArn", `arn:aws:iam::`+account+`:role/[a-z0-9-]+-`+hex7)
@@ -447,6 +452,8 @@ func TestEveryKeySetTheREADMEWay(t *testing.T) {
 		p := newProject(t)
 		outs := lifecycle(t, p.initStack(t, "byo", broughtNetwork))
 		match(t, outs, "vpcId", `vpc-0a1b2c3d4e5f60718`)
+		match(t, outs, "imageUri", regexp.QuoteMeta(testImage))
+		match(t, outs, "repositoryUrl", ``)
 		if got := fmt.Sprint(outs["subnetIds"].Value); got != "[subnet-0a1b2c3d4e5f60718 subnet-0b2c3d4e5f6071829]" {
 			t.Errorf("subnetIds = %s, want the brought subnets", got)
 		}
@@ -534,21 +541,16 @@ func TestInvalidValuesFailPreviewNamingTheKey(t *testing.T) {
 	}
 }
 
-// TestREADMEStackLeavesOptionalKeysUnset is the issue's reproduction:
-// `pulumi stack init dev && pulumi config set aws:region us-east-1`, and
-// nothing else. The CLI used to refuse it (every optional key "missing").
-// Now every optional key is absent: the stack creates its VPC, builds its
-// image (the stand-in awsx), tags it with the hash of the build context and
-// names its state machines after the stack.
-func TestREADMEStackLeavesOptionalKeysUnset(t *testing.T) {
+// TestStackWithOnlyARegion: no Pulumi.dev.yaml, only aws:region: every
+// key at its default or absent.
+func TestStackWithOnlyARegion(t *testing.T) {
 	p := newProject(t)
 	if err := os.Remove(filepath.Join(p.dir, "Pulumi.dev.yaml")); err != nil {
 		t.Fatal(err)
 	}
-	outs := lifecycle(t, p.initStack(t, "dev", map[string]any{"aws:region": region}))
-	match(t, outs, "generateStateMachineArn", `arn:aws:states:`+region+`:`+account+`:stateMachine:montecarlo-dev-generate`)
-	match(t, outs, "repositoryUrl", account+`\.dkr\.ecr\.`+region+`\.amazonaws\.com/montecarlo-worker-`+hex7)
-	match(t, outs, "imageUri", regexp.QuoteMeta(str(t, outs, "repositoryUrl"))+`@sha256:[0-9a-f]{64}`)
+	outs := lifecycle(t, p.initStack(t, "prod", map[string]any{"aws:region": region}))
+	match(t, outs, "generateStateMachineArn", `arn:aws:states:`+region+`:`+account+`:stateMachine:montecarlo-prod-generate`)
+	match(t, outs, "imageUri", account+`\.dkr\.ecr\.`+region+`\.amazonaws\.com/montecarlo-worker-`+hex7+`@sha256:[0-9a-f]{64}`)
 	if subnets, _ := outs["subnetIds"].Value.([]any); len(subnets) != 2 {
 		t.Errorf("subnetIds = %v, want 2 (the default availabilityZoneCount)", outs["subnetIds"].Value)
 	}
