@@ -28,6 +28,7 @@ trap 'rm -rf "$work"' EXIT
 (
   cd tests/engine
   go vet ./...
+  go test -count=1 ./provider ./awsx   # the stand-ins' own tests
   CGO_ENABLED=0 go build -trimpath -o "$work/pulumi-resource-aws" ./provider
   CGO_ENABLED=0 go build -trimpath -o "$work/pulumi-resource-awsx" ./awsx
   go test -c -o "$work/engine.test" .

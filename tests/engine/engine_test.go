@@ -555,3 +555,60 @@ func TestStackWithOnlyARegion(t *testing.T) {
 		t.Errorf("subnetIds = %v, want 2 (the default availabilityZoneCount)", outs["subnetIds"].Value)
 	}
 }
+
+// TestChangingKeysOnADeployedStack: a key changed on a deployed stack
+// with `pulumi config set` updates what it controls in place, and the
+// next preview sees no change.
+func TestChangingKeysOnADeployedStack(t *testing.T) {
+	p := newProject(t)
+	s := p.initStack(t, "dev", map[string]any{"aws:region": region, "image": testImage})
+	ctx := context.Background()
+	if _, err := s.Up(ctx, optup.ErrorProgressStreams(io.Discard)); err != nil {
+		t.Fatalf("up: %v", err)
+	}
+	defer func() {
+		if _, err := s.Destroy(ctx, optdestroy.ErrorProgressStreams(io.Discard)); err != nil {
+			t.Errorf("destroy: %v", err)
+		}
+	}()
+
+	change := func(key string, value any) map[apitype.OpType]int {
+		t.Helper()
+		p.configSet(t, "dev", key, value)
+		pre, err := s.Preview(ctx, optpreview.ErrorProgressStreams(io.Discard), optpreview.Diff())
+		if err != nil {
+			t.Fatalf("preview after %s=%v: %v", key, value, err)
+		}
+		t.Logf("%s=%v: preview %v", key, value, pre.ChangeSummary)
+		return pre.ChangeSummary
+	}
+	apply := func() {
+		t.Helper()
+		if _, err := s.Up(ctx, optup.ErrorProgressStreams(io.Discard)); err != nil {
+			t.Fatalf("up: %v", err)
+		}
+		again, err := s.Preview(ctx, optpreview.ExpectNoChanges())
+		if err != nil {
+			t.Fatalf("preview after up: %v", err)
+		}
+		if n := len(again.ChangeSummary); n != 1 {
+			t.Errorf("preview after up: %v, want no change", again.ChangeSummary)
+		}
+	}
+
+	// workerCount is in the state machines' definitions (scale-out): two
+	// in-place updates, nothing replaced.
+	if ops := change("workerCount", 3); ops[apitype.OpUpdate] < 2 || ops[apitype.OpReplace] != 0 || ops[apitype.OpCreate] != 0 || ops[apitype.OpDelete] != 0 {
+		t.Errorf("workerCount 2 -> 3: %v, want in-place updates only", ops)
+	}
+	apply()
+
+	// tasksPerWorker is in the container definitions: the task definition
+	// is replaced (every argument of one forces a new revision), the
+	// service and the simulate state machine follow in place.
+	ops := change("tasksPerWorker", 3)
+	if ops[apitype.OpReplace] != 1 || ops[apitype.OpUpdate] < 2 || ops[apitype.OpCreate] != 0 || ops[apitype.OpDelete] != 0 {
+		t.Errorf("tasksPerWorker 2 -> 3: %v, want the task definition replaced and the rest updated in place", ops)
+	}
+	apply()
+}

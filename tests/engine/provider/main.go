@@ -21,6 +21,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"sync/atomic"
@@ -100,7 +101,7 @@ func (p *awsProvider) CheckConfig(_ context.Context, req *pulumirpc.CheckRequest
 }
 
 func (p *awsProvider) DiffConfig(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	return diff(req, nil)
+	return diff(req, nil, nil)
 }
 
 func (p *awsProvider) Configure(_ context.Context, req *pulumirpc.ConfigureRequest) (*pulumirpc.ConfigureResponse, error) {
@@ -179,11 +180,11 @@ func (p *awsProvider) Check(_ context.Context, req *pulumirpc.CheckRequest) (*pu
 // Diff compares the checked inputs with the old inputs; a change of a
 // property AWS cannot update in place replaces the resource.
 func (p *awsProvider) Diff(_ context.Context, req *pulumirpc.DiffRequest) (*pulumirpc.DiffResponse, error) {
-	spec := types[req.GetType()]
-	return diff(req, spec.replaceOn)
+	spec := types[resourceType(req)]
+	return diff(req, spec.replaceOn, spec.replaceIf)
 }
 
-func diff(req *pulumirpc.DiffRequest, replaceOn []string) (*pulumirpc.DiffResponse, error) {
+func diff(req *pulumirpc.DiffRequest, replaceOn []string, replaceIf func(olds, news resource.PropertyMap, changed []string) []string) (*pulumirpc.DiffResponse, error) {
 	oldIn := req.OldInputs
 	if oldIn == nil {
 		oldIn = req.Olds
@@ -222,6 +223,13 @@ func diff(req *pulumirpc.DiffRequest, replaceOn []string) (*pulumirpc.DiffRespon
 				if r == string(k) || r == "*" && !isUpdatable(string(k)) {
 					replaces = append(replaces, string(k))
 				}
+			}
+		}
+	}
+	if replaceIf != nil {
+		for _, r := range replaceIf(olds, news, changed) {
+			if !slices.Contains(replaces, r) {
+				replaces = append(replaces, r)
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -23,7 +24,10 @@ type typeSpec struct {
 	autoname  *autoname
 	required  []string
 	replaceOn []string // changing one of these replaces the resource; "*": every argument
-	tagged    bool     // the type has tags and a computed tagsAll
+	// replaceIf decides replacements the schema alone does not (the
+	// provider's CustomizeDiff), given the changed properties.
+	replaceIf func(olds, news resource.PropertyMap, changed []string) []string
+	tagged    bool // the type has tags and a computed tagsAll
 	defaults  map[string]any
 	create    func(r *res)
 }
@@ -319,7 +323,28 @@ var types = map[string]typeSpec{
 		autoname:  &autoname{prop: "name", maxLen: 255},
 		tagged:    true,
 		replaceOn: []string{"name", "cluster", "launchType", "schedulingStrategy", "iamRole", "deploymentController"},
-		defaults:  map[string]any{"schedulingStrategy": "REPLICA", "deploymentMaximumPercent": 200, "deploymentMinimumHealthyPercent": 100, "enableEcsManagedTags": false, "enableExecuteCommand": false, "waitForSteadyState": false, "availabilityZoneRebalancing": "DISABLED"},
+		// As aws_ecs_service's CustomizeDiff: a change of the capacity
+		// provider strategy replaces the service, unless
+		// forceNewDeployment is true and neither the old nor the new
+		// strategy is empty.
+		replaceIf: func(olds, news resource.PropertyMap, changed []string) []string {
+			const k = "capacityProviderStrategies"
+			if !slices.Contains(changed, k) {
+				return nil
+			}
+			n := func(m resource.PropertyMap) int {
+				if v := m[k]; v.IsArray() {
+					return len(v.ArrayValue())
+				}
+				return 0
+			}
+			force := news["forceNewDeployment"]
+			if force.IsBool() && force.BoolValue() && n(olds) > 0 && n(news) > 0 {
+				return nil
+			}
+			return []string{k}
+		},
+		defaults: map[string]any{"schedulingStrategy": "REPLICA", "deploymentMaximumPercent": 200, "deploymentMinimumHealthyPercent": 100, "enableEcsManagedTags": false, "enableExecuteCommand": false, "waitForSteadyState": false, "availabilityZoneRebalancing": "DISABLED"},
 		create: func(r *res) {
 			cluster := r.str("cluster")
 			if i := strings.LastIndex(cluster, "/"); i >= 0 {
