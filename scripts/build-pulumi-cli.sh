@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the Pulumi CLI the engine tests run, from the Go module proxy
-# (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi at PULUMI_VERSION) through the
-# wrapper module tests/engine/cli, and caches it: the first build takes about
+# (github.com/pulumi/pulumi/pkg/v3/cmd/pulumi at the version the wrapper
+# module tests/engine/cli requires, v3.276.0) through that module, and caches it: the first build takes about
 # 8 minutes on 2 cores, later calls return at once.
 #
 #   scripts/build-pulumi-cli.sh        # prints the path of the pulumi binary
@@ -12,7 +12,12 @@
 # hash is stamped beside it). Progress goes to stderr, the path to stdout.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
-version=v3.276.0
+# The version is the wrapper's: one place to change it.
+version=$(awk '$1 == "require" && $2 == "github.com/pulumi/pulumi/pkg/v3" { print $3 }' "$root/tests/engine/cli/go.mod")
+if [ -z "$version" ]; then
+  echo "tests/engine/cli/go.mod does not require github.com/pulumi/pulumi/pkg/v3" >&2
+  exit 1
+fi
 cache="${MONTECARLO_CACHE:-$HOME/.cache/montecarlo}/pulumi-$version"
 bin="$cache/bin/pulumi"   # <root>/bin/pulumi: the layout auto.NewPulumiCommand expects
 stamp="$cache/inputs.sha256"
