@@ -18,9 +18,10 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/montecarlo-pipeline/montecarlo/components"
+	"github.com/montecarlo-pipeline/montecarlo/program"
 )
 
-var update = flag.Bool("update", false, "rewrite the config section of Pulumi.yaml from configKeys")
+var update = flag.Bool("update", false, "rewrite Pulumi.yaml and README.md's configuration table from program.ConfigKeys")
 
 const (
 	testRegion  = "us-east-1"
@@ -84,7 +85,16 @@ func (m *mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	case "aws:index/getPartition:getPartition":
 		return resource.NewPropertyMapFromMap(map[string]any{"partition": "aws", "dnsSuffix": "amazonaws.com"}), nil
 	case "aws:index/getAvailabilityZones:getAvailabilityZones":
-		return resource.NewPropertyMapFromMap(map[string]any{"names": []string{"us-east-1a", "us-east-1b", "us-east-1c"}}), nil
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"names":   []string{"us-east-1a", "us-east-1b", "us-east-1c"},
+			"zoneIds": []string{"use1-az1", "use1-az2", "use1-az4"},
+		}), nil
+	case "aws:ec2/getVpcEndpointService:getVpcEndpointService":
+		// Every interface endpoint service is offered in every zone.
+		name := args.Args["serviceName"].StringValue()
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"serviceName": name, "serviceType": "Interface", "availabilityZones": []string{"us-east-1a", "us-east-1b", "us-east-1c"},
+		}), nil
 	}
 	return nil, fmt.Errorf("unexpected invoke %s", args.Token)
 }
@@ -124,7 +134,7 @@ func runProgram(t *testing.T, cfg map[string]string, dryRun bool) (*mocks, *comp
 	var p *components.MonteCarloPipeline
 	err := pulumi.RunErr(func(ctx *pulumi.Context) error {
 		var err error
-		p, err = deployStack(ctx)
+		p, err = program.DeployStack(ctx)
 		return err
 	}, pulumi.WithMocks("montecarlo", "dev", m), withConfig(cfg, dryRun))
 	return m, p, err
@@ -279,7 +289,7 @@ func TestEveryConfigKeyReachesTheResourceItControls(t *testing.T) {
 			}
 		})
 	}
-	for _, k := range configKeys {
+	for _, k := range program.ConfigKeys {
 		if !covered[k.Name] {
 			t.Errorf("config key %s has no case here", k.Name)
 		}
@@ -324,6 +334,9 @@ func TestInvalidConfigValuesAreRejectedNamingTheKey(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want it to contain %q", err, tc.want)
 			}
+			if err != nil && !strings.Contains(err.Error(), "config montecarlo:"+tc.key+":") {
+				t.Errorf("err = %v, want it to name the key (config montecarlo:%s:)", err, tc.key)
+			}
 		})
 	}
 }
@@ -336,8 +349,8 @@ func TestDefaultNamePrefixIsAValidPrefixPerStack(t *testing.T) {
 		"a-very-long-stack-name-for-test": "montecarlo-a-very-long-stack-n",
 		"org/x":                           "montecarlo-org-x",
 	} {
-		if got := defaultNamePrefix(stack); got != want {
-			t.Errorf("defaultNamePrefix(%q) = %q, want %q", stack, got, want)
+		if got := program.DefaultNamePrefix(stack); got != want {
+			t.Errorf("DefaultNamePrefix(%q) = %q, want %q", stack, got, want)
 		}
 	}
 }
@@ -358,10 +371,17 @@ type projectConfig struct {
 	Description string `yaml:"description"`
 }
 
-func TestPulumiYAMLDeclaresEveryConfigKeyWithTypeDefaultAndDescription(t *testing.T) {
-	t.Parallel()
+// TestPulumiYAMLIsGeneratedFromConfigKeys: Pulumi.yaml is exactly what
+// projectYAML makes of program.ConfigKeys (go test -run PulumiYAML -update .
+// rewrites it and README.md's table), every key with a default is declared
+// with its type, default and description, and no optional key is declared:
+// the CLI would refuse every stack that leaves it unset.
+func TestPulumiYAMLIsGeneratedFromConfigKeys(t *testing.T) {
 	if *update {
-		if err := writeProjectConfig("Pulumi.yaml"); err != nil {
+		if err := os.WriteFile("Pulumi.yaml", projectYAML(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := rewriteREADMETable("README.md"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -369,18 +389,29 @@ func TestPulumiYAMLDeclaresEveryConfigKeyWithTypeDefaultAndDescription(t *testin
 	if err != nil {
 		t.Fatal(err)
 	}
+	if string(b) != string(projectYAML()) {
+		t.Errorf("Pulumi.yaml is not generated from program.ConfigKeys (run go test -run PulumiYAML -update .)")
+	}
 	var p projectFile
 	if err := yaml.Unmarshal(b, &p); err != nil {
 		t.Fatal(err)
 	}
-	if p.Name != configNamespace || p.Runtime != "go" {
-		t.Errorf("project %q runtime %q, want %q on go", p.Name, p.Runtime, configNamespace)
+	if p.Name != program.Namespace || p.Runtime != "go" {
+		t.Errorf("project %q runtime %q, want %q on go", p.Name, p.Runtime, program.Namespace)
 	}
-	if len(p.Config) != len(configKeys) {
-		t.Errorf("Pulumi.yaml declares %d keys, the program reads %d (run go test -run PulumiYAML -update)", len(p.Config), len(configKeys))
-	}
-	for _, k := range configKeys {
+	declared := 0
+	for _, k := range program.ConfigKeys {
 		c, ok := p.Config[k.Name]
+		if k.Optional() {
+			if ok {
+				t.Errorf("Pulumi.yaml declares optional key %s: the CLI would require it on every stack", k.Name)
+			}
+			if !strings.Contains(string(b), "\n#   "+k.Name+" ("+k.Type+"): ") {
+				t.Errorf("Pulumi.yaml does not document optional key %s", k.Name)
+			}
+			continue
+		}
+		declared++
 		if !ok {
 			t.Errorf("Pulumi.yaml does not declare %s", k.Name)
 			continue
@@ -392,6 +423,109 @@ func TestPulumiYAMLDeclaresEveryConfigKeyWithTypeDefaultAndDescription(t *testin
 			t.Errorf("Pulumi.yaml %s: an array needs items: {type: string}", k.Name)
 		}
 	}
+	if len(p.Config) != declared {
+		t.Errorf("Pulumi.yaml declares %d keys, the program has %d with a default", len(p.Config), declared)
+	}
+}
+
+// TestREADMEConfigTableIsConfigKeys: README.md's configuration table is
+// the one the generator writes, so README, Pulumi.yaml and the program
+// list the same keys, types, defaults and meanings.
+func TestREADMEConfigTableIsConfigKeys(t *testing.T) {
+	b, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	start, end, err := readmeTableSpan(string(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := string(b)[start:end], readmeTable(); got != want {
+		t.Errorf("README.md's configuration table is not generated from program.ConfigKeys (run go test -run PulumiYAML -update .)\ngot:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+func TestEveryConfigKeyNamesAnArgsField(t *testing.T) {
+	t.Parallel()
+	for _, k := range program.ConfigKeys {
+		if !program.HasArgsField(k.Name) {
+			t.Errorf("config key %s has no entry in argsField: its component errors would not name it", k.Name)
+		}
+	}
+}
+
+func TestOptionalKeysSetEmptyAreRefusedNamingTheKey(t *testing.T) {
+	t.Parallel()
+	for _, k := range program.ConfigKeys {
+		if !k.Optional() {
+			continue
+		}
+		empty := ""
+		if k.Type == "array" {
+			empty = "[]"
+		}
+		cfg := map[string]string{"montecarlo:imageTag": "unit-test", "montecarlo:" + k.Name: empty}
+		_, _, err := runProgram(t, cfg, true)
+		want := "config montecarlo:" + k.Name + ": is set but empty; to leave it unset run `pulumi config rm montecarlo:" + k.Name + "`"
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s = %q: err = %v, want %q", k.Name, empty, err, want)
+		}
+	}
+}
+
+// cliDefaults is the config the Pulumi CLI passes a stack that sets
+// nothing: every default Pulumi.yaml declares.
+func cliDefaults() map[string]string {
+	cfg := map[string]string{}
+	for _, k := range program.ConfigKeys {
+		if !k.Optional() {
+			cfg["montecarlo:"+k.Name] = fmt.Sprint(k.Default)
+		}
+	}
+	return cfg
+}
+
+// TestDeclaredDefaultsPassedByTheCLIMeanUnset: the CLI passes every
+// declared default as a set value (the engine tests found it). A brought
+// VPC and onDemandOnly must still work, although the declared
+// availabilityZoneCount and spotWeight "are set".
+func TestDeclaredDefaultsPassedByTheCLIMeanUnset(t *testing.T) {
+	t.Parallel()
+	cfg := cliDefaults()
+	cfg["montecarlo:imageTag"] = "unit-test"
+	cfg["montecarlo:vpcId"] = "vpc-1"
+	cfg["montecarlo:subnetIds"] = `["subnet-a"]`
+	cfg["montecarlo:onDemandOnly"] = "true"
+	m, _, err := runProgram(t, cfg, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.count("aws:ec2/vpc:Vpc") != 0 {
+		t.Errorf("vpcId set: the stack must not create a VPC")
+	}
+	// Another spelling of a declared default is the default too.
+	cfg = map[string]string{"montecarlo:imageTag": "unit-test", "montecarlo:vpcId": "vpc-1", "montecarlo:subnetIds": `["subnet-a"]`, "montecarlo:availabilityZoneCount": "02", "montecarlo:onDemandOnly": "TRUE", "montecarlo:spotWeight": "1"}
+	if _, _, err := runProgram(t, cfg, true); err != nil {
+		t.Errorf("declared defaults spelled otherwise: %v", err)
+	}
+}
+
+func TestUnsetOptionalKeysAreAbsent(t *testing.T) {
+	t.Parallel()
+	// Only the declared keys set, to their defaults (as the CLI passes them
+	// from Pulumi.yaml): the stack creates its VPC, builds its image and
+	// names its state machines after the stack.
+	m, _, err := runProgram(t, cliDefaults(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.count("aws:ec2/vpc:Vpc") != 1 || m.count("awsx:ecr:Image") != 1 {
+		t.Errorf("unset vpcId and image: want a created VPC and a built image, got %d VPCs and %d images", m.count("aws:ec2/vpc:Vpc"), m.count("awsx:ecr:Image"))
+	}
+	sm, _ := m.find("aws:sfn/stateMachine:StateMachine", "montecarlo-generate")
+	if got := sm["name"].StringValue(); got != "montecarlo-dev-generate" {
+		t.Errorf("unset namePrefix: state machine %s, want montecarlo-dev-generate", got)
+	}
 }
 
 func TestDeclaredDefaultsAreTheComponentDefaults(t *testing.T) {
@@ -400,7 +534,7 @@ func TestDeclaredDefaultsAreTheComponentDefaults(t *testing.T) {
 	// same resources as setting none: the declared defaults document, and
 	// never change, what the component does.
 	explicit := map[string]string{"montecarlo:imageTag": "unit-test"}
-	for _, k := range configKeys {
+	for _, k := range program.ConfigKeys {
 		switch k.Default.(type) {
 		case nil:
 		case []string:
@@ -431,13 +565,13 @@ func TestDeclaredDefaultsAreTheComponentDefaults(t *testing.T) {
 	}
 }
 
-// writeProjectConfig rewrites Pulumi.yaml from configKeys, keeping the
-// project's name, runtime and description.
-func writeProjectConfig(path string) error {
+// projectYAML is Pulumi.yaml generated from program.ConfigKeys: the keys
+// with a default declared under config:, the optional ones in a comment.
+func projectYAML() []byte {
 	var buf bytes.Buffer
 	buf.WriteString("name: montecarlo\nruntime: go\n")
 	buf.WriteString("description: Monte Carlo loan-default pipeline on AWS Step Functions and Fargate Spot (the MonteCarloPipeline component). See the Deploy section of README.md.\n")
-	buf.WriteString("# Generated from configKeys in main.go: go test -run PulumiYAML -update .\n")
+	buf.WriteString("# Generated from program.ConfigKeys (program/program.go): go test -run PulumiYAML -update .\n")
 	buf.WriteString("config:\n")
 	type items struct {
 		Type string `yaml:"type"`
@@ -448,7 +582,12 @@ func writeProjectConfig(path string) error {
 		Default     any    `yaml:"default,omitempty"`
 		Description string `yaml:"description"`
 	}
-	for _, k := range configKeys {
+	var optional []program.ConfigKey
+	for _, k := range program.ConfigKeys {
+		if k.Optional() {
+			optional = append(optional, k)
+			continue
+		}
 		e := entry{Type: k.Type, Default: k.Default, Description: k.Description}
 		if k.Type == "array" {
 			e.Items = &items{Type: "string"} // Pulumi requires the element type of an array
@@ -457,11 +596,74 @@ func writeProjectConfig(path string) error {
 		enc := yaml.NewEncoder(&out)
 		enc.SetIndent(2)
 		if err := enc.Encode(map[string]entry{k.Name: e}); err != nil {
-			return err
+			panic(err)
 		}
 		for _, line := range strings.Split(strings.TrimRight(out.String(), "\n"), "\n") {
 			buf.WriteString("  " + line + "\n")
 		}
 	}
-	return os.WriteFile(path, buf.Bytes(), 0o644)
+	buf.WriteString(`# Optional keys: unset means absent (see "Default:" in each line). They are
+# not declared above because the Pulumi CLI refuses a stack that leaves a
+# declared key without a default unset, and Pulumi.yaml cannot mark a key
+# optional (pulumi/pulumi#21797). Set one with pulumi config set like any
+# other (arrays: pulumi config set --path 'montecarlo:<key>[0]' <value>) and
+# remove it with pulumi config rm. The program checks their values; an
+# empty value is an error, not a way to unset.
+`)
+	for _, k := range optional {
+		buf.WriteString("#   " + k.Name + " (" + k.Type + "): " + k.Description + "\n")
+	}
+	return buf.Bytes()
+}
+
+const readmeTableHeader = "| Key | Type | Default | Meaning |\n| - | - | - | - |\n"
+
+// readmeTable is README.md's configuration table generated from
+// program.ConfigKeys.
+func readmeTable() string {
+	esc := strings.NewReplacer("<", "&lt;", ">", "&gt;", "|", `\|`)
+	var b strings.Builder
+	b.WriteString(readmeTableHeader)
+	for _, k := range program.ConfigKeys {
+		def := "unset"
+		if !k.Optional() {
+			def = "`" + fmt.Sprint(k.Default) + "`"
+		}
+		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", k.Name, k.Type, def, esc.Replace(k.Description))
+	}
+	return b.String()
+}
+
+// readmeTableSpan finds the configuration table in README.md: from its
+// header line to the first line that is not a table row.
+func readmeTableSpan(readme string) (start, end int, err error) {
+	start = strings.Index(readme, readmeTableHeader)
+	if start < 0 {
+		return 0, 0, fmt.Errorf("README.md has no configuration table (header %q)", readmeTableHeader)
+	}
+	end = start
+	for end < len(readme) && strings.HasPrefix(readme[end:], "|") {
+		nl := strings.IndexByte(readme[end:], '\n')
+		if nl < 0 {
+			end = len(readme)
+			break
+		}
+		end += nl + 1
+	}
+	return start, end, nil
+}
+
+// rewriteREADMETable replaces README.md's configuration table, and nothing
+// else of the file, with readmeTable.
+func rewriteREADMETable(path string) error {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	start, end, err := readmeTableSpan(string(b))
+	if err != nil {
+		return err
+	}
+	out := string(b)[:start] + readmeTable() + string(b)[end:]
+	return os.WriteFile(path, []byte(out), 0o644)
 }

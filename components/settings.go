@@ -184,6 +184,14 @@ func resolveSettings(name string, a MonteCarloPipelineArgs) (settings, error) {
 	if s.prebuiltImage != nil && (a.BuildContext != "" || a.Dockerfile != "" || a.ImageTag != "") {
 		bad("BuildContext, Dockerfile and ImageTag apply only when the component builds the image; leave them empty with ImageURI")
 	}
+	// A prebuilt image given as a plain string (as a program reads it from
+	// config) is checked now, with the other settings, so a bad one fails
+	// before any resource is registered; an Output is checked when known.
+	if uri, ok := a.ImageURI.(pulumi.String); ok {
+		if _, err := parseECRImage(string(uri)); err != nil {
+			errs = append(errs, err)
+		}
+	}
 	if a.ImageTag != "" && !imageTagPattern.MatchString(a.ImageTag) {
 		bad("ImageTag %q must match %s (Docker tag syntax)", a.ImageTag, imageTagPattern)
 	}
