@@ -21,7 +21,7 @@ import (
 	"github.com/montecarlo-pipeline/montecarlo/program"
 )
 
-var update = flag.Bool("update", false, "rewrite Pulumi.yaml and README.md's configuration table from program.ConfigKeys")
+var update = flag.Bool("update", false, "rewrite Pulumi.yaml and docs/deploy.md's configuration table from program.ConfigKeys")
 
 const (
 	testRegion  = "us-east-1"
@@ -373,7 +373,7 @@ type projectConfig struct {
 
 // TestPulumiYAMLIsGeneratedFromConfigKeys: Pulumi.yaml is exactly what
 // projectYAML makes of program.ConfigKeys (go test -run PulumiYAML -update .
-// rewrites it and README.md's table), every key with a default is declared
+// rewrites it and docs/deploy.md's table), every key with a default is declared
 // with its type, default and description, and no optional key is declared:
 // the CLI would refuse every stack that leaves it unset.
 func TestPulumiYAMLIsGeneratedFromConfigKeys(t *testing.T) {
@@ -381,7 +381,7 @@ func TestPulumiYAMLIsGeneratedFromConfigKeys(t *testing.T) {
 		if err := os.WriteFile("Pulumi.yaml", projectYAML(), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if err := rewriteREADMETable("README.md"); err != nil {
+		if err := rewriteREADMETable(configDoc); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -428,11 +428,11 @@ func TestPulumiYAMLIsGeneratedFromConfigKeys(t *testing.T) {
 	}
 }
 
-// TestREADMEConfigTableIsConfigKeys: README.md's configuration table is
+// TestREADMEConfigTableIsConfigKeys: docs/deploy.md's configuration table is
 // the one the generator writes, so README, Pulumi.yaml and the program
 // list the same keys, types, defaults and meanings.
 func TestREADMEConfigTableIsConfigKeys(t *testing.T) {
-	b, err := os.ReadFile("README.md")
+	b, err := os.ReadFile(configDoc)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,7 +441,7 @@ func TestREADMEConfigTableIsConfigKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	if got, want := string(b)[start:end], readmeTable(); got != want {
-		t.Errorf("README.md's configuration table is not generated from program.ConfigKeys (run go test -run PulumiYAML -update .)\ngot:\n%s\nwant:\n%s", got, want)
+		t.Errorf(configDoc+"'s configuration table is not generated from program.ConfigKeys (run go test -run PulumiYAML -update .)\ngot:\n%s\nwant:\n%s", got, want)
 	}
 }
 
@@ -570,7 +570,7 @@ func TestDeclaredDefaultsAreTheComponentDefaults(t *testing.T) {
 func projectYAML() []byte {
 	var buf bytes.Buffer
 	buf.WriteString("name: montecarlo\nruntime: go\n")
-	buf.WriteString("description: Monte Carlo loan-default pipeline on AWS Step Functions and Fargate Spot (the MonteCarloPipeline component). See the Deploy section of README.md.\n")
+	buf.WriteString("description: Monte Carlo loan-default pipeline on AWS Step Functions and Fargate Spot (the MonteCarloPipeline component). See docs/deploy.md.\n")
 	buf.WriteString("# Generated from program.ConfigKeys (program/program.go): go test -run PulumiYAML -update .\n")
 	buf.WriteString("config:\n")
 	type items struct {
@@ -616,9 +616,13 @@ func projectYAML() []byte {
 	return buf.Bytes()
 }
 
+// configDoc is the page whose configuration table is generated from
+// program.ConfigKeys (README.md links it).
+const configDoc = "docs/deploy.md"
+
 const readmeTableHeader = "| Key | Type | Default | Meaning |\n| - | - | - | - |\n"
 
-// readmeTable is README.md's configuration table generated from
+// readmeTable is docs/deploy.md's configuration table generated from
 // program.ConfigKeys.
 func readmeTable() string {
 	esc := strings.NewReplacer("<", "&lt;", ">", "&gt;", "|", `\|`)
@@ -634,12 +638,12 @@ func readmeTable() string {
 	return b.String()
 }
 
-// readmeTableSpan finds the configuration table in README.md: from its
+// readmeTableSpan finds the configuration table in docs/deploy.md: from its
 // header line to the first line that is not a table row.
 func readmeTableSpan(readme string) (start, end int, err error) {
 	start = strings.Index(readme, readmeTableHeader)
 	if start < 0 {
-		return 0, 0, fmt.Errorf("README.md has no configuration table (header %q)", readmeTableHeader)
+		return 0, 0, fmt.Errorf(configDoc+" has no configuration table (header %q)", readmeTableHeader)
 	}
 	end = start
 	for end < len(readme) && strings.HasPrefix(readme[end:], "|") {
@@ -653,7 +657,7 @@ func readmeTableSpan(readme string) (start, end int, err error) {
 	return start, end, nil
 }
 
-// rewriteREADMETable replaces README.md's configuration table, and nothing
+// rewriteREADMETable replaces docs/deploy.md's configuration table, and nothing
 // else of the file, with readmeTable.
 func rewriteREADMETable(path string) error {
 	b, err := os.ReadFile(path)
