@@ -329,3 +329,19 @@ func TestUnsupportedResourceIsNamed(t *testing.T) {
 		t.Fatalf("got %s %s %s", out.Status, out.Error, out.Cause)
 	}
 }
+
+// TestDescentMatchesComeInDocumentOrder runs "$..id" over an execution's
+// input many times: the matches come in the input's document order every
+// time (Go map order gave [2,1,3] one run and [3,2,1] the next), also after
+// a state has passed the input on.
+func TestDescentMatchesComeInDocumentOrder(t *testing.T) {
+	t.Parallel()
+	svc, _ := newTestService(t, Options{TimeScale: 0.001})
+	def := `{"StartAt":"Keep","States":{
+		"Keep":{"Type":"Pass","ResultPath":"$.seen","Result":true,"Next":"Ids"},
+		"Ids":{"Type":"Pass","Parameters":{"ids.$":"$.doc..id"},"End":true}}}`
+	input := `{"doc":{"b":{"id":2},"c":{"id":3,"k":{"id":4}},"a":{"id":1},"f":{"id":6},"e":{"id":5}}}`
+	for range 20 {
+		assertOutput(t, run(t, svc, def, input), `{"ids":[2,3,4,1,6,5]}`)
+	}
+}

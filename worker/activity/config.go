@@ -32,6 +32,17 @@ type Config struct {
 	// tasks back (default: a tenth of ShutdownGrace, at most 10 s).
 	HandBackTime time.Duration
 
+	// PollHold bounds how long a stopping worker waits for a long poll in
+	// flight to return (default HTTPTimeout, 70 s: Step Functions holds a
+	// GetActivityTask open for up to 60 s). The poll is not cancelled when
+	// the drain ends: the service does not notice a client that gave up and
+	// may still hand the poll a task, which would then be lost until its
+	// heartbeat timeout. A task it returns is handed back at once. So Run
+	// may return after ShutdownGrace, by PollHold+HandBackTime after the
+	// stop at the latest, which the container's stop timeout (120 s on ECS)
+	// must allow.
+	PollHold time.Duration
+
 	// Backoff paces the loop's own retries (polls that failed, results
 	// that could not be sent) on top of the SDK's retries.
 	Backoff Backoff
@@ -69,6 +80,9 @@ func (c Config) withDefaults() Config {
 	if c.HandBackTime == 0 {
 		c.HandBackTime = min(c.ShutdownGrace/10, maxHandBackTime)
 	}
+	if c.PollHold == 0 {
+		c.PollHold = HTTPTimeout
+	}
 	c.Backoff = c.Backoff.withDefaults()
 	if c.Logger == nil {
 		c.Logger = slog.Default()
@@ -99,6 +113,9 @@ func (c Config) validate() error {
 	}
 	if c.HandBackTime <= 0 || c.HandBackTime >= c.ShutdownGrace {
 		errs = append(errs, fmt.Errorf("HandBackTime = %v; must be positive and below ShutdownGrace (%v)", c.HandBackTime, c.ShutdownGrace))
+	}
+	if c.PollHold < 0 {
+		errs = append(errs, fmt.Errorf("PollHold = %v; must be positive (0 means %v)", c.PollHold, HTTPTimeout))
 	}
 	if c.Backoff.Base <= 0 || c.Backoff.Max < c.Backoff.Base || c.Backoff.Attempts < 1 {
 		errs = append(errs, fmt.Errorf("Backoff = %+v; need 0 < Base <= Max and Attempts >= 1", c.Backoff))

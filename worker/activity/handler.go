@@ -1,7 +1,6 @@
 package activity
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -71,28 +70,40 @@ func (m *Mux) Handle(ctx context.Context, input []byte) ([]byte, error) {
 }
 
 // OpOf returns the "op" field of a task input, failing with InputInvalid if
-// the input is not a JSON object with a non-empty string "op".
+// the input is not a JSON object with a non-empty string "op". The key is
+// matched exactly: "OP" or "Op" is not the op (see DecodeStrict).
 func OpOf(input []byte) (string, error) {
-	var head struct {
-		Op *string `json:"op"`
-	}
-	if err := json.Unmarshal(input, &head); err != nil {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(input, &fields); err != nil {
 		return "", Errorf(InputInvalid, "task input is not a JSON object: %w", err)
 	}
-	if head.Op == nil || *head.Op == "" {
+	raw, ok := fields["op"]
+	var op string
+	if ok {
+		if err := json.Unmarshal(raw, &op); err != nil {
+			return "", Errorf(InputInvalid, `task input "op" is not a string: %s`, truncate(string(raw), 64))
+		}
+	}
+	if op == "" {
+		for k := range fields {
+			if strings.EqualFold(k, "op") {
+				return "", Errorf(InputInvalid, `task input has no "op" field but has %q: keys are case-sensitive`, k)
+			}
+		}
 		return "", Errorf(InputInvalid, `task input has no "op" field`)
 	}
-	return *head.Op, nil
+	return op, nil
 }
 
 // JSON adapts a typed function to Handler: the input is decoded into In
-// strictly (an unknown field, other than "op", fails with InputInvalid and
-// names the field) and the result is encoded as JSON.
+// with DecodeStrict (keys exactly as In's JSON names, none twice, none
+// unknown but "op"; a refused key fails with InputInvalid naming it) and
+// the result is encoded as JSON.
 func JSON[In, Out any](fn func(ctx context.Context, in In) (Out, error)) Handler {
 	return HandlerFunc(func(ctx context.Context, input []byte) ([]byte, error) {
-		in, err := decodeStrict[In](input)
-		if err != nil {
-			return nil, err
+		var in In
+		if err := DecodeStrict(input, &in, AllowTopLevelKeys("op")); err != nil {
+			return nil, Errorf(InputInvalid, "decode task input: %w", err)
 		}
 		out, err := fn(ctx, in)
 		if err != nil {
@@ -104,27 +115,6 @@ func JSON[In, Out any](fn func(ctx context.Context, in In) (Out, error)) Handler
 		}
 		return b, nil
 	})
-}
-
-// decodeStrict decodes input into T, rejecting unknown fields but allowing
-// "op", which the Mux consumed.
-func decodeStrict[T any](input []byte) (T, error) {
-	var zero, in T
-	var fields map[string]json.RawMessage
-	if err := json.Unmarshal(input, &fields); err != nil {
-		return zero, Errorf(InputInvalid, "task input is not a JSON object: %w", err)
-	}
-	delete(fields, "op")
-	rest, err := json.Marshal(fields)
-	if err != nil {
-		return zero, Errorf(WorkerInternal, "re-encode input: %w", err)
-	}
-	dec := json.NewDecoder(bytes.NewReader(rest))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&in); err != nil {
-		return zero, Errorf(InputInvalid, "decode task input: %w", err)
-	}
-	return in, nil
 }
 
 // OpPing is the op of the health-check task, which every worker answers.

@@ -75,7 +75,7 @@ func TestJSONDecodesStrictly(t *testing.T) {
 		wantErr string
 	}{
 		{"known fields and op decode", `{"op":"x","Items":["a","b"],"BatchInput":{"runId":"r1"}}`, `{"count":2,"run":"r1"}`, ""},
-		{"an unknown field is invalid input naming it", `{"op":"x","Itmes":[]}`, "", `unknown field "Itmes"`},
+		{"an unknown field is invalid input naming it", `{"op":"x","Itmes":[]}`, "", `key "Itmes": unknown field`},
 		{"a wrong type is invalid input", `{"op":"x","Items":"a"}`, "", "cannot unmarshal"},
 		{"a non-object is invalid input", `"x"`, "", "not a JSON object"},
 	}

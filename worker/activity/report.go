@@ -14,14 +14,17 @@ import (
 // already; if its executor is sending the outcome, it waits for that send
 // (bounded by reportCtx, so by ShutdownGrace), so that Run does not return,
 // and the process exit, with a result half sent.
-func (w *worker) handBack(t *task, reason string) {
+func (w *worker) handBack(t *task, reason string) { w.handBackWith(w.reportCtx, t, reason) }
+
+// handBackWith is handBack with the send bounded by ctx.
+func (w *worker) handBackWith(ctx context.Context, t *task, reason string) {
 	if !t.claim() {
 		<-t.reported
 		return
 	}
 	defer close(t.reported)
 	w.cfg.Logger.Warn("task handed back", "task", t.id, "op", t.op, "reason", reason)
-	w.sendFailure(t, failure{name: WorkerInterrupted, cause: reason})
+	w.sendFailureWith(ctx, t, failure{name: WorkerInterrupted, cause: reason})
 }
 
 // handBackRunning hands back every task whose handler is still running and
@@ -68,8 +71,11 @@ func (w *worker) sendSuccess(t *task, out []byte) bool {
 }
 
 // sendFailure reports f for t.
-func (w *worker) sendFailure(t *task, f failure) {
-	_ = w.retry(t, "SendTaskFailure", func(ctx context.Context) error {
+func (w *worker) sendFailure(t *task, f failure) { w.sendFailureWith(w.reportCtx, t, f) }
+
+// sendFailureWith reports f for t, bounded by ctx.
+func (w *worker) sendFailureWith(ctx context.Context, t *task, f failure) {
+	_ = w.retryWith(ctx, t, "SendTaskFailure", func(ctx context.Context) error {
 		_, err := w.api.SendTaskFailure(ctx, &sfn.SendTaskFailureInput{
 			TaskToken: aws.String(t.token),
 			Error:     aws.String(truncate(f.name, MaxErrorLen)),
@@ -83,8 +89,13 @@ func (w *worker) sendFailure(t *task, f failure) {
 // is spent. It retries on top of the SDK's own retries because a result
 // that is not delivered costs a heartbeat timeout and a rerun of the task.
 func (w *worker) retry(t *task, call string, send func(ctx context.Context) error) error {
+	return w.retryWith(w.reportCtx, t, call, send)
+}
+
+// retryWith is retry bounded by ctx instead of reportCtx.
+func (w *worker) retryWith(ctx context.Context, t *task, call string, send func(ctx context.Context) error) error {
 	for attempt := 0; ; attempt++ {
-		err := send(w.reportCtx)
+		err := send(ctx)
 		if err == nil {
 			return nil
 		}
@@ -93,7 +104,7 @@ func (w *worker) retry(t *task, call string, send func(ctx context.Context) erro
 		case taskGone(err):
 			log.Warn("result rejected: the task timed out or no longer exists")
 			return err
-		case !transient(err) || w.reportCtx.Err() != nil:
+		case !transient(err) || ctx.Err() != nil:
 			log.Error("result not delivered")
 			return err
 		case attempt+1 >= w.cfg.Backoff.Attempts:
@@ -102,7 +113,7 @@ func (w *worker) retry(t *task, call string, send func(ctx context.Context) erro
 		}
 		wait := w.cfg.Backoff.delay(attempt)
 		log.Warn("result not delivered yet; backing off", "wait", wait.String())
-		if !sleep(w.reportCtx, wait) {
+		if !sleep(ctx, wait) {
 			return err
 		}
 	}

@@ -21,15 +21,20 @@ import (
 // Run polls cfg.ActivityARN and runs every task it gets with h until ctx is
 // cancelled (typically by SIGTERM), then drains:
 //
-//   - no new poll starts; a long poll already in flight may still return a
-//     task, which is handed back at once (cancelling the poll could lose a
-//     task Step Functions had already assigned to it);
+//   - no new poll starts; a long poll already in flight is left to finish
+//     (up to 60 s in AWS; PollHold at most), even past the drain and the
+//     grace, and a task it returns is handed back at once, with
+//     HandBackTime to do so: cancelling the poll would not cancel it in
+//     Step Functions, which may still assign it a task that nobody then
+//     receives (lost until its heartbeat timeout);
 //   - running tasks get ShutdownGrace-HandBackTime to finish; then their
 //     contexts are cancelled with ErrInterrupted and each is failed with
 //     WorkerInterrupted unless its handler still succeeds;
 //   - a handler that ignores its context is handed back anyway half way
 //     through HandBackTime; a result or hand-back still being sent then is
-//     waited for, and Run returns by ShutdownGrace at the latest.
+//     waited for. Run returns by ShutdownGrace, or when the poll in flight
+//     has returned and its task is handed back if that is later (at most
+//     PollHold+HandBackTime after the stop).
 //
 // Run returns nil after a clean drain. It returns an error for an invalid
 // Config, or when polling cannot work at all (the activity does not exist),
@@ -44,6 +49,8 @@ func Run(ctx context.Context, cfg Config, h Handler, api API) error {
 	}
 	w := &worker{cfg: cfg, h: h, api: api, slots: make(chan struct{}, cfg.Executors), running: map[*task]struct{}{}}
 	w.stopCtx, w.stop = context.WithCancelCause(ctx)
+	w.pollCtx, w.cancelPolls = context.WithCancelCause(context.WithoutCancel(ctx))
+	defer w.cancelPolls(ErrInterrupted)
 	w.drainCtx, w.cancelDrain = context.WithCancelCause(context.WithoutCancel(ctx))
 	w.reportCtx, w.cancelReport = context.WithCancel(context.WithoutCancel(ctx))
 	defer w.cancelReport()
@@ -61,8 +68,12 @@ type worker struct {
 	// stopCtx ends polling: cancelled by Run's context or a fatal poll error.
 	stopCtx context.Context
 	stop    context.CancelCauseFunc
-	// drainCtx is the parent of in-flight polls and task contexts; it is
-	// cancelled with ErrInterrupted when the drain period is over.
+	// pollCtx is the parent of polls: cancelled PollHold after the stop
+	// (the drain leaves a poll in flight to finish).
+	pollCtx     context.Context
+	cancelPolls context.CancelCauseFunc
+	// drainCtx is the parent of task contexts; it is cancelled with
+	// ErrInterrupted when the drain period is over.
 	drainCtx    context.Context
 	cancelDrain context.CancelCauseFunc
 	// reportCtx bounds heartbeats and results; cancelled when Run must return.
@@ -93,6 +104,8 @@ func (w *worker) run() error {
 	}
 	log.Info("worker stopping: no new polls", "cause", cause.Error(), "grace", w.cfg.ShutdownGrace.String())
 
+	pollHold := time.AfterFunc(w.cfg.PollHold, func() { w.cancelPolls(ErrInterrupted) })
+	defer pollHold.Stop()
 	drainFor := w.cfg.ShutdownGrace - w.cfg.HandBackTime
 	drain := time.AfterFunc(drainFor, func() { w.cancelDrain(ErrInterrupted) })
 	defer drain.Stop()
@@ -135,13 +148,16 @@ func (w *worker) poll(id int) {
 			<-w.slots
 			return
 		}
-		out, err := w.api.GetActivityTask(w.drainCtx, &sfn.GetActivityTaskInput{
+		out, err := w.api.GetActivityTask(w.pollCtx, &sfn.GetActivityTaskInput{
 			ActivityArn: aws.String(w.cfg.ActivityARN),
 			WorkerName:  aws.String(w.cfg.WorkerName),
 		}, longPolling)
 		if err != nil {
 			<-w.slots
-			if w.drainCtx.Err() != nil {
+			if w.stopCtx.Err() != nil {
+				if w.pollCtx.Err() != nil {
+					log.Warn("poll in flight at the stop cancelled after waiting PollHold; a task Step Functions assigned to it now waits for its heartbeat timeout", "pollHold", w.cfg.PollHold.String())
+				}
 				return
 			}
 			if misconfigured(err) {
@@ -165,7 +181,11 @@ func (w *worker) poll(id int) {
 		}
 		t := newTask(token, aws.ToString(out.Input))
 		if w.stopCtx.Err() != nil {
-			w.handBack(t, "worker stopping; task received during shutdown was not started")
+			// Past the drain, and even the grace, this poll's task still
+			// gets HandBackTime to go back.
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(w.reportCtx), w.cfg.HandBackTime)
+			w.handBackWith(ctx, t, "worker stopping; task received during shutdown was not started")
+			cancel()
 			<-w.slots
 			continue
 		}

@@ -225,3 +225,69 @@ func TestRunDoesNotReturnWhileAPollerHandsATaskBack(t *testing.T) {
 		t.Errorf("Run returned with %d hand-backs in flight: the process would exit mid-send", n)
 	}
 }
+
+// TestRunLetsThePollInFlightFinishPastAShortGrace: Step Functions holds a
+// GetActivityTask open for up to 60 s and does not notice a client that
+// gave up on it, so a drain that cancelled the poll in flight (any grace
+// under about 67 s) could lose a task the service then assigned to it. The
+// poll is now left to finish, past the drain and the grace, and its task
+// is handed back.
+func TestRunLetsThePollInFlightFinishPastAShortGrace(t *testing.T) {
+	t.Parallel()
+	srv := activitytest.NewServer(t)
+	srv.KeepAbandonedPolls = true // as AWS: a cancelled poll may still take a task
+	srv.PollWait = 3 * time.Second
+	mux := activity.NewMux()
+	mux.Register("never", activity.HandlerFunc(func(context.Context, []byte) ([]byte, error) {
+		t.Error("a task received after the stop signal was started")
+		return nil, nil
+	}))
+	cfg := testConfig(t, srv)
+	cfg.Logger = discardLogger()
+	cfg.Executors = 1
+	// The drain ends at 0.3 s and the grace at 0.5 s, both long before the
+	// poll in flight ends (as a 30 s grace is before a 60 s poll's end).
+	cfg.ShutdownGrace, cfg.HandBackTime = 500*time.Millisecond, 200*time.Millisecond
+	w := start(t, srv, cfg, mux)
+	ctx := waitCtx(t)
+	must(t, srv.WaitPolling(ctx, 1))
+	stopped := time.Now()
+	w.Signal() // SIGTERM
+	time.Sleep(800 * time.Millisecond)
+	late := srv.Enqueue(`{"op":"never"}`) // the service hands it to the poll still open
+	must(t, w.Wait())
+	// The service takes it off the queue either way: for this worker, or
+	// for a poll nobody listens to any more.
+	must(t, srv.WaitFor(ctx, func() bool { return srv.Task(late).Status != activitytest.Queued }))
+	got := srv.Task(late)
+	if got.Status != activitytest.Failed || got.Error != activity.WorkerInterrupted || got.Reports != 1 {
+		t.Errorf("task assigned to the poll in flight = %s %q (%d reports); want handed back (failed %s) once, not lost", got.Status, got.Error, got.Reports, activity.WorkerInterrupted)
+	}
+	if d := time.Since(stopped); d > 2500*time.Millisecond {
+		t.Errorf("Run returned %v after the stop; want soon after the poll returned its task", d)
+	}
+	if n := srv.Calls(activitytest.GetActivityTask); n != 1 {
+		t.Errorf("%d polls; want only the one in flight at the stop", n)
+	}
+}
+
+// TestRunStopsWaitingForAPollAfterPollHold: a poll that outlasts PollHold
+// (a service holding it longer than its 60 s) is cancelled then, so Run
+// still returns.
+func TestRunStopsWaitingForAPollAfterPollHold(t *testing.T) {
+	t.Parallel()
+	srv := activitytest.NewServer(t)
+	srv.KeepAbandonedPolls = true
+	srv.PollWait = time.Hour
+	cfg := testConfig(t, srv)
+	cfg.Logger = discardLogger()
+	cfg.ShutdownGrace, cfg.HandBackTime, cfg.PollHold = 300*time.Millisecond, 100*time.Millisecond, 700*time.Millisecond
+	w := start(t, srv, cfg, activity.NewMux())
+	must(t, srv.WaitPolling(waitCtx(t), 1))
+	stopped := time.Now()
+	w.Signal()
+	must(t, w.Wait())
+	if d := time.Since(stopped); d < 600*time.Millisecond || d > 3*time.Second {
+		t.Errorf("Run returned %v after the stop; want about PollHold (700ms)", d)
+	}
+}

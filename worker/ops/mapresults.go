@@ -40,26 +40,27 @@ type childRecord struct {
 	Cause        string  `json:"Cause"`
 }
 
-// readMapResults reads the Map Run's result manifest and files: the
-// outputs of the succeeded batches and the items of the failed ones.
-func (o *ops) readMapResults(ctx context.Context, rw workflow.ResultWriterDetails) (succeeded []workflow.SimulateOutput, failed [][]workflow.InputItem, mapRunArn string, err error) {
+// readMapResults reads the Map Run's result manifest and files: it
+// returns the outputs of the succeeded batches and passes the items of each
+// failed one to onFailed, which keeps what it needs of them.
+func (o *ops) readMapResults(ctx context.Context, rw workflow.ResultWriterDetails, onFailed func([]workflow.InputItem)) (succeeded []workflow.SimulateOutput, mapRunArn string, err error) {
 	b, err := o.deps.Store.GetBytes(ctx, rw.Bucket, rw.Key)
 	if errorsIsNotFound(err) {
-		return nil, nil, "", invalid("Map Run result manifest s3://%s/%s does not exist", rw.Bucket, rw.Key)
+		return nil, "", invalid("Map Run result manifest s3://%s/%s does not exist", rw.Bucket, rw.Key)
 	}
 	if err != nil {
-		return nil, nil, "", s3Err(ctx, err, "read Map Run result manifest s3://%s/%s", rw.Bucket, rw.Key)
+		return nil, "", s3Err(ctx, err, "read Map Run result manifest s3://%s/%s", rw.Bucket, rw.Key)
 	}
 	var man mapResultManifest
 	if err := json.Unmarshal(b, &man); err != nil {
-		return nil, nil, "", invalid("Map Run result manifest s3://%s/%s: %v", rw.Bucket, rw.Key, err)
+		return nil, "", invalid("Map Run result manifest s3://%s/%s: %v", rw.Bucket, rw.Key, err)
 	}
 	bucket := man.DestinationBucket
 	if bucket == "" {
 		bucket = rw.Bucket
 	}
 	if len(man.ResultFiles.Pending) > 0 {
-		return nil, nil, "", activity.Errorf(activity.AggregateMismatch, "Map Run %s still has %d PENDING result files: its batches have not all finished", man.MapRunArn, len(man.ResultFiles.Pending))
+		return nil, "", activity.Errorf(activity.AggregateMismatch, "Map Run %s still has %d PENDING result files: its batches have not all finished", man.MapRunArn, len(man.ResultFiles.Pending))
 	}
 	for _, f := range man.ResultFiles.Succeeded {
 		err := o.readResultFile(ctx, bucket, f.Key, func(r json.RawMessage) error {
@@ -71,7 +72,7 @@ func (o *ops) readMapResults(ctx context.Context, rw workflow.ResultWriterDetail
 			return nil
 		})
 		if err != nil {
-			return nil, nil, "", err
+			return nil, "", err
 		}
 	}
 	for _, f := range man.ResultFiles.Failed {
@@ -86,14 +87,14 @@ func (o *ops) readMapResults(ctx context.Context, rw workflow.ResultWriterDetail
 			if err := json.Unmarshal([]byte(rec.Input), &child); err != nil {
 				return invalid("Map Run result file s3://%s/%s: failed child %s: input: %v", bucket, f.Key, rec.ExecutionArn, err)
 			}
-			failed = append(failed, child.Items)
+			onFailed(child.Items)
 			return nil
 		})
 		if err != nil {
-			return nil, nil, "", err
+			return nil, "", err
 		}
 	}
-	return succeeded, failed, man.MapRunArn, nil
+	return succeeded, man.MapRunArn, nil
 }
 
 // readResultFile streams the records of a result file to fn, one at a

@@ -96,6 +96,9 @@ type ops struct {
 	log       *slog.Logger
 	scenarios *model.ScenarioCache
 	runs      *memo.LRU[*RunManifest] // by bucket/key; failed reads are retried
+	// exactObjects is aggregate's limit for its per-object diagnosis
+	// (maxExactObjects; tests lower it).
+	exactObjects int64
 }
 
 // Register adds the six operations of the pipeline (workflow.Ops: plan,
@@ -133,7 +136,8 @@ func newOps(deps Deps) *ops {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &ops{deps: deps, log: log, scenarios: model.NewScenarioCache(scenarioCacheSize), runs: memo.New[*RunManifest](runManifestEntries, false)}
+	return &ops{deps: deps, log: log, scenarios: model.NewScenarioCache(scenarioCacheSize), runs: memo.New[*RunManifest](runManifestEntries, false),
+		exactObjects: maxExactObjects}
 }
 
 // s3Err names a store failure for the task: S3.SlowDown and S3.IO are

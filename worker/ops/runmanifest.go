@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
+	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
 	"github.com/montecarlo-pipeline/montecarlo/worker/model"
 )
 
@@ -80,17 +81,20 @@ func resolveParams(run workflow.RunParams) (model.Params, error) {
 		}
 		var clash []string
 		for k := range keys {
-			if top, ok := reservedParams[k]; ok {
-				clash = append(clash, fmt.Sprintf(`"params.%s": set it as the top-level key %q`, k, top))
+			// Case-insensitive: "Seed" inside params is still the top-level seed.
+			for r, top := range reservedParams {
+				if strings.EqualFold(r, k) {
+					clash = append(clash, fmt.Sprintf(`"params.%s": set it as the top-level key %q`, k, top))
+				}
 			}
 		}
 		if len(clash) > 0 {
 			slices.Sort(clash)
 			return model.Params{}, fmt.Errorf("%s", strings.Join(clash, "; "))
 		}
-		dec := json.NewDecoder(bytes.NewReader(run.Params))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&p); err != nil {
+		// Exact keys only: encoding/json alone would take "Gamma" or a
+		// second "gamma" for gamma.
+		if err := activity.DecodeStrict(run.Params, &p); err != nil {
 			return model.Params{}, fmt.Errorf(`"params": %w (keys are the JSON names of the model's parameters, e.g. "gamma", "sigma", "dtiCap")`, err)
 		}
 	}

@@ -22,12 +22,13 @@ type batchStats struct {
 	Skipped bool          // the partial existed: nothing was recomputed
 }
 
-// handleSimulate decodes the batch leniently (workflow.InputItem: fields
-// other readers add are ignored) and runs it.
+// handleSimulate decodes the batch strictly but for its items
+// (workflow.InputItem: keys other readers add are ignored, a key that
+// differs only in case from Bucket, Key, Size or Loans is not) and runs it.
 func (o *ops) handleSimulate(ctx context.Context, input []byte) ([]byte, error) {
-	var in workflow.SimulateInput
-	if err := json.Unmarshal(input, &in); err != nil {
-		return nil, invalid("decode simulate input: %w", err)
+	in, err := decodeSimulateInput(input)
+	if err != nil {
+		return nil, err
 	}
 	out, _, err := o.simulate(ctx, in)
 	if err != nil {

@@ -37,6 +37,9 @@ func TestName(t *testing.T) {
 		{"NoSuchKey is S3.NotFound", &types.NoSuchKey{}, "S3.NotFound"},
 		{"a HEAD 404 is S3.NotFound", responseError(404, &types.NotFound{}), "S3.NotFound"},
 		{"NoSuchBucket is S3.NotFound", &smithy.GenericAPIError{Code: "NoSuchBucket"}, "S3.NotFound"},
+		{"AccessDenied is S3.AccessDenied", responseError(403, &smithy.GenericAPIError{Code: "AccessDenied"}), "S3.AccessDenied"},
+		{"a HEAD 403 (no body) is S3.AccessDenied", responseError(403, &smithy.GenericAPIError{Code: "Forbidden"}), "S3.AccessDenied"},
+		{"a bare 403 is S3.AccessDenied", responseError(403, errors.New("no body")), "S3.AccessDenied"},
 		{"InternalError is S3.IO", responseError(500, &smithy.GenericAPIError{Code: "InternalError"}), "S3.IO"},
 		{"a connection reset is S3.IO", errors.New("read tcp: connection reset by peer"), "S3.IO"},
 		{"a cancelled context is S3.IO", context.Canceled, "S3.IO"},
@@ -52,6 +55,9 @@ func TestName(t *testing.T) {
 			}
 			if got := store.IsNotFound(tt.err); got != (tt.want == store.NameNotFound) {
 				t.Errorf("IsNotFound = %v", got)
+			}
+			if got := store.IsAccessDenied(tt.err); got != (tt.want == store.NameAccessDenied) {
+				t.Errorf("IsAccessDenied = %v", got)
 			}
 			wrapped := &store.Error{Op: "get", URI: store.URI{Bucket: "b1x", Key: "k"}, Err: tt.err}
 			if tt.err != nil {

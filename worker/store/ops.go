@@ -22,7 +22,7 @@ func (s *S3) Get(ctx context.Context, bucket, key string) (io.ReadCloser, error)
 	uri := URI{Bucket: bucket, Key: key}
 	out, err := s.api.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s.withRetry)
 	if err != nil {
-		return nil, &Error{Op: "get", URI: uri, Err: err}
+		return nil, &Error{Op: "get", URI: uri, Err: err, Role: s.opts.Role}
 	}
 	size := int64(-1)
 	if out.ContentLength != nil {
@@ -101,7 +101,7 @@ func (s *S3) Put(ctx context.Context, bucket, key string, body io.ReadSeeker, co
 		in.ContentType = aws.String(contentType)
 	}
 	if _, err := s.api.PutObject(ctx, in, s.withRetry); err != nil {
-		return &Error{Op: "put", URI: URI{Bucket: bucket, Key: key}, Err: err}
+		return &Error{Op: "put", URI: URI{Bucket: bucket, Key: key}, Err: err, Role: s.opts.Role}
 	}
 	return nil
 }
@@ -125,7 +125,7 @@ func (s *S3) List(ctx context.Context, bucket, prefix string, fn func(Object) er
 	for p.HasMorePages() {
 		out, err := p.NextPage(ctx, s.withRetry)
 		if err != nil {
-			return &Error{Op: "list", URI: URI{Bucket: bucket, Key: prefix}, Err: err}
+			return &Error{Op: "list", URI: URI{Bucket: bucket, Key: prefix}, Err: err, Role: s.opts.Role}
 		}
 		for _, o := range out.Contents {
 			err := fn(Object{
@@ -157,7 +157,7 @@ func (s *S3) ListAll(ctx context.Context, bucket, prefix string) ([]Object, erro
 func (s *S3) Head(ctx context.Context, bucket, key string) (Object, error) {
 	out, err := s.api.HeadObject(ctx, &s3.HeadObjectInput{Bucket: aws.String(bucket), Key: aws.String(key)}, s.withRetry)
 	if err != nil {
-		return Object{}, &Error{Op: "head", URI: URI{Bucket: bucket, Key: key}, Err: err}
+		return Object{}, &Error{Op: "head", URI: URI{Bucket: bucket, Key: key}, Err: err, Role: s.opts.Role}
 	}
 	return Object{
 		Key: key, Size: aws.ToInt64(out.ContentLength),
@@ -206,7 +206,7 @@ func (b *resumingBody) Read(p []byte) (int, error) {
 			err = io.ErrUnexpectedEOF // the server closed early
 		}
 		if rerr := b.resume(err); rerr != nil {
-			b.err = &Error{Op: "get", URI: b.uri, Err: rerr}
+			b.err = &Error{Op: "get", URI: b.uri, Err: rerr, Role: b.s.opts.Role}
 			return n, b.err
 		}
 		if n > 0 {

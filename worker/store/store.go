@@ -5,12 +5,14 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"os"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -56,6 +58,10 @@ type Object struct {
 	LastModified time.Time
 }
 
+// EnvTaskRoleARN names the role in access errors when Options.Role is
+// empty (the stack may set it to the task role's ARN).
+const EnvTaskRoleARN = "TASK_ROLE_ARN"
+
 // Defaults for Options.
 const (
 	// DefaultMaxAttempts: at a 20% throttling rate, 10 attempts all fail
@@ -79,6 +85,10 @@ type Options struct {
 	// [0, min(MaxBackoff, BaseBackoff*2^(n-1))). Tests scale them to ms.
 	BaseBackoff time.Duration
 	MaxBackoff  time.Duration
+	// Role names the caller in access errors (S3.AccessDenied): the task
+	// role's ARN. Empty means the TASK_ROLE_ARN environment variable, then
+	// AWS_ROLE_ARN (web identity), else "the task role".
+	Role string
 }
 
 func (o Options) withDefaults() (Options, error) {
@@ -90,6 +100,9 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.MaxBackoff == 0 {
 		o.MaxBackoff = DefaultMaxBackoff
+	}
+	if o.Role == "" {
+		o.Role = cmp.Or(os.Getenv(EnvTaskRoleARN), os.Getenv("AWS_ROLE_ARN"))
 	}
 	switch {
 	case o.MaxAttempts < 1 || o.MaxAttempts > 100:

@@ -22,6 +22,7 @@ import (
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
+	"github.com/montecarlo-pipeline/montecarlo/worker/store"
 )
 
 // Config is the worker's configuration.
@@ -60,6 +61,7 @@ const (
 	EnvHeartbeatPeriod  = "HEARTBEAT_PERIOD"
 	EnvShutdownGrace    = "SHUTDOWN_GRACE_SECONDS"
 	EnvLogLevel         = "LOG_LEVEL"
+	EnvTaskRoleARN      = store.EnvTaskRoleARN
 
 	DefaultConcurrency   = 2
 	MaxConcurrency       = 64
@@ -102,6 +104,7 @@ var Variables = []Variable{
 	{EnvHeartbeatPeriod, "derived from " + EnvHeartbeatSeconds, "a Go duration (e.g. 200ms) below HEARTBEAT_SECONDS", "override of the heartbeat period, for tests and the local runtime"},
 	{EnvShutdownGrace, strconv.Itoa(DefaultShutdownGraceSeconds), fmt.Sprintf("1..%d", MaxShutdownGraceSeconds), "seconds after SIGTERM to finish running tasks and hand back the rest"},
 	{EnvLogLevel, "info", "debug, info, warn, error", "JSON log level"},
+	{EnvTaskRoleARN, "(none): \"the task role\"", "an IAM role ARN", "the task role's ARN, which S3 access errors (S3.AccessDenied) name; read by the store, falling back to AWS_ROLE_ARN"},
 }
 
 // arnPattern is an activity ARN: arn:partition:states:region:account:activity:name.

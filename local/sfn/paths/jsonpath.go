@@ -75,7 +75,7 @@ func Get(path string, input, context any) (any, error) {
 		}
 		return v, nil
 	}
-	res := c.expr.Get(data)
+	res := getOrdered(c.expr, data)
 	if res == nil {
 		res = []any{}
 	}
@@ -193,4 +193,50 @@ func abbreviate(v any) string {
 		s = s[:limit] + "..."
 	}
 	return s
+}
+
+// getOrdered evaluates x (which starts at the root) over data with every
+// match in document order: objects are walked in their keys' document order
+// (KeyOrder), not Go map order, and a descent ("..") visits nodes in pre-order
+// (a container, then its members in document order), evaluating the rest of
+// the path at each container, so "$..id" over
+// {"id":0,"b":{"id":2,"k":{"id":5}},"a":{"id":1}} is [0,2,5,1].
+func getOrdered(x jp.Expr, data any) []any {
+	for i, f := range x {
+		if _, ok := f.(jp.Descent); !ok {
+			continue
+		}
+		heads := []any{data}
+		if i > 1 {
+			heads = getOrdered(x[:i], data)
+		}
+		rest := append(jp.R(), x[i+1:]...)
+		var out []any
+		for _, h := range heads {
+			preorder(h, func(c any) { out = append(out, getOrdered(rest, c)...) })
+		}
+		return out
+	}
+	res := x.Get(view(data))
+	for i, r := range res {
+		res[i] = unview(r)
+	}
+	return res
+}
+
+// preorder calls fn for v and every object or array inside it, each
+// container before its members, members in document order.
+func preorder(v any, fn func(any)) {
+	switch t := v.(type) {
+	case map[string]any:
+		fn(t)
+		for _, k := range KeyOrder(t) {
+			preorder(t[k], fn)
+		}
+	case []any:
+		fn(t)
+		for _, e := range t {
+			preorder(e, fn)
+		}
+	}
 }

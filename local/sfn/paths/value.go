@@ -15,6 +15,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"reflect"
 	"strconv"
@@ -58,17 +59,74 @@ func AsError(err error) *Error {
 
 // Decode parses JSON text into a normalised value. Numbers keep their digits
 // as int64 when they are integers that fit, float64 otherwise.
+// Objects remember the order of their keys (KeyOrder).
 func Decode(data []byte) (any, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
+	v, err := decodeValue(dec)
+	if err != nil {
 		return nil, fmt.Errorf("decode json: %w", err)
 	}
-	if dec.More() {
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, errors.New("decode json: unexpected data after the value")
 	}
-	return Normalize(v), nil
+	return v, nil
+}
+
+// decodeValue reads one value from dec's token stream, normalised, with
+// each object's key order recorded. A key given twice keeps its first
+// place and its last value, as encoding/json keeps the last value.
+func decodeValue(dec *json.Decoder) (any, error) {
+	tok, err := dec.Token()
+	if err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		switch t {
+		case '{':
+			m := map[string]any{}
+			var keys []string
+			for dec.More() {
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				k, _ := kt.(string)
+				v, err := decodeValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				if _, dup := m[k]; !dup {
+					keys = append(keys, k)
+				}
+				m[k] = v
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, err
+			}
+			setKeyOrder(m, keys)
+			return m, nil
+		case '[':
+			a := []any{}
+			for dec.More() {
+				v, err := decodeValue(dec)
+				if err != nil {
+					return nil, err
+				}
+				a = append(a, v)
+			}
+			if _, err := dec.Token(); err != nil {
+				return nil, err
+			}
+			return a, nil
+		}
+		return nil, fmt.Errorf("unexpected %v", t)
+	}
+	return Normalize(tok), nil
 }
 
 // DecodeString is Decode for a string.
@@ -131,6 +189,7 @@ func Normalize(v any) any {
 		for k, e := range t {
 			m[k] = Normalize(e)
 		}
+		copyKeyOrder(m, t)
 		return m
 	case []any:
 		a := make([]any, len(t))
@@ -172,6 +231,7 @@ func Clone(v any) any {
 		for k, e := range t {
 			m[k] = Clone(e)
 		}
+		copyKeyOrder(m, t)
 		return m
 	case []any:
 		a := make([]any, len(t))

@@ -90,8 +90,16 @@ type Server struct {
 	// PollWait is how long GetActivityTask holds an empty poll before
 	// answering without a task (the real service holds up to 60 s).
 	PollWait time.Duration
+	// KeepAbandonedPolls makes GetActivityTask behave as the real service
+	// does when the client gives up on a long poll (cancels it, closes the
+	// connection): the service does not notice, keeps the poll open for
+	// PollWait and may hand it a task, which then reaches nobody and stays
+	// Running (in AWS, until its heartbeat timeout). By default the fake
+	// ends a poll whose client went away without taking a task.
+	KeepAbandonedPolls bool
 
-	srv *httptest.Server
+	srv    *httptest.Server
+	closed chan struct{} // closed when the test ends: held polls end
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced on every change
@@ -120,9 +128,13 @@ func NewServer(tb testing.TB) *Server {
 		calls:    map[string]int{},
 		inject:   map[string][]apiError{},
 	}
+	s.closed = make(chan struct{})
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
-	tb.Cleanup(s.srv.Close)
+	tb.Cleanup(func() {
+		close(s.closed)
+		s.srv.Close()
+	})
 	return s
 }
 
@@ -328,6 +340,10 @@ func (s *Server) getActivityTask(w http.ResponseWriter, r *http.Request, arn, wo
 		return
 	}
 	timer := time.NewTimer(s.PollWait)
+	gone := r.Context().Done()
+	if s.KeepAbandonedPolls {
+		gone = nil
+	}
 	defer timer.Stop()
 	s.mu.Lock()
 	s.polling++
@@ -358,7 +374,9 @@ func (s *Server) getActivityTask(w http.ResponseWriter, r *http.Request, arn, wo
 		case <-timer.C:
 			writeJSON(w, map[string]any{})
 			return
-		case <-r.Context().Done():
+		case <-gone:
+			return
+		case <-s.closed:
 			return
 		}
 	}
