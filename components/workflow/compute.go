@@ -186,7 +186,9 @@ func checkCompute(v *validator, c Config) {
 // lambdaControlTimeoutSeconds is the TimeoutSeconds of a control invoke:
 // the function's own timeout decides, so the task's is the function's
 // plus the invoke's overhead.
-func (c Config) lambdaControlTimeoutSeconds() int { return c.FunctionTimeoutSeconds + lambdaInvokeOverheadSeconds }
+func (c Config) lambdaControlTimeoutSeconds() int {
+	return c.FunctionTimeoutSeconds + lambdaInvokeOverheadSeconds
+}
 
 // lambdaInvokeOverheadSeconds: a synchronous invoke returns a little after
 // the function's own timeout; the task's timeout must not fire first, or the
