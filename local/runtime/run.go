@@ -291,7 +291,9 @@ func (r *Runtime) execute(ctx context.Context, wf, name string, input workflow.E
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		_, _ = r.sfnc.StopExecution(stopCtx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn), Error: aws.String("Local.Cancelled"), Cause: aws.String(err.Error())})
-		_, _ = r.cluster.UpdateService(stopCtx, r.cfg.ClusterName, r.cfg.ServiceName, 0)
+		if r.cluster != nil {
+			_, _ = r.cluster.UpdateService(stopCtx, r.cfg.ClusterName, r.cfg.ServiceName, 0)
+		}
 		return nil, fmt.Errorf("localrun: %s: %w", wf, err)
 	}
 	if desc.Status != types.ExecutionStatusSucceeded {

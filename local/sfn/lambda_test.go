@@ -17,7 +17,9 @@ import (
 
 type invokeFunc func(ctx context.Context, payload []byte) ([]byte, error)
 
-func (f invokeFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error) { return f(ctx, payload) }
+func (f invokeFunc) Invoke(ctx context.Context, payload []byte) ([]byte, error) {
+	return f(ctx, payload)
+}
 
 // lambdaService is an emulator whose lambda:invoke tasks reach a local
 // Invoke endpoint through the SDK's Lambda client, serving fn as "f".
