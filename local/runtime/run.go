@@ -94,7 +94,8 @@ type Result struct {
 	Scenarios      int
 	Seed           int64
 	Batches        int64
-	WorkersKilled  int64         // by Options.ChaosKill during the run; each was replaced
+	Compute        string        // Options.Compute
+	WorkersKilled  int64         // by Options.ChaosKill during the run; each was replaced (compute lambda: invocations killed)
 	Headline       risk.Headline // the report's headline figures
 	ReportPath     string        // report.json on disk
 	ReportHTMLPath string        // the human report on disk
@@ -261,6 +262,7 @@ func (r *Runtime) Run(ctx context.Context, run Run) (Result, error) {
 	}
 	res.ErrorsDir = r.path(workflow.RunPrefix(agg.RunID) + "errors")
 	res.WorkersKilled = r.Kills() - killsBefore
+	res.Compute = r.opts.Compute
 	res.Wall = time.Since(start)
 	return res, nil
 }
