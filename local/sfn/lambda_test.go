@@ -3,6 +3,7 @@ package sfnlocal
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -75,5 +76,26 @@ func TestLambdaInvokeNamesServiceErrors(t *testing.T) {
 	out := run(t, svc, def, `{"n":3}`)
 	if out.Status != StatusFailed || out.Error != "Lambda.ResourceNotFoundException" {
 		t.Fatalf("got %s %s %s", out.Status, out.Error, out.Cause)
+	}
+}
+
+// An EXPRESS child lasts at most five minutes: one that waits longer times
+// out, and the Map fails for it; a STANDARD child may wait.
+func TestExpressMapChildrenTimeOutAfterFiveMinutes(t *testing.T) {
+	t.Parallel()
+	svc, _ := newTestService(t, Options{TimeScale: 0.0005})
+	machine := func(execType string, waitSeconds int) string {
+		return `{"StartAt":"M","States":{"M":{"Type":"Map","ItemsPath":"$.items",
+			"ItemProcessor":{"ProcessorConfig":{"Mode":"DISTRIBUTED","ExecutionType":"` + execType + `"},"StartAt":"W","States":{"W":{"Type":"Wait","Seconds":` +
+			strconv.Itoa(waitSeconds) + `,"End":true}}},"End":true}}}`
+	}
+	if out := run(t, svc, machine("EXPRESS", 200), `{"items":[1]}`); out.Status != StatusSucceeded {
+		t.Errorf("EXPRESS child of 200 s: %s %s %s", out.Status, out.Error, out.Cause)
+	}
+	if out := run(t, svc, machine("EXPRESS", 400), `{"items":[1]}`); out.Status != StatusFailed {
+		t.Errorf("EXPRESS child of 400 s: %s, want FAILED", out.Status)
+	}
+	if out := run(t, svc, machine("STANDARD", 400), `{"items":[1]}`); out.Status != StatusSucceeded {
+		t.Errorf("STANDARD child of 400 s: %s %s %s", out.Status, out.Error, out.Cause)
 	}
 }
