@@ -175,8 +175,16 @@ func checkCompute(v *validator, c Config) {
 				v.add("%s = %d: more than the function's timeout FunctionTimeoutSeconds = %d", t.name, t.value, c.FunctionTimeoutSeconds)
 			}
 		}
-		if c.GenerateTimeoutSeconds > 0 && c.ShardSize > 0 && c.GenerateTimeoutSeconds <= LambdaStartMarginSeconds {
+		if c.GenerateTimeoutSeconds > 0 && c.GenerateTimeoutSeconds <= LambdaStartMarginSeconds {
 			v.add("GenerateTimeoutSeconds = %d: must exceed the start margin of %d s", c.GenerateTimeoutSeconds, LambdaStartMarginSeconds)
+		} else if c.ShardSize > 0 && c.GenerateTimeoutSeconds > 0 {
+			// A generate batch is one shard: it must fit the timeout as a
+			// simulate batch must (GenerateLoanNanos x TimeoutSafetyFactor).
+			budget := float64(c.GenerateTimeoutSeconds-LambdaStartMarginSeconds) * 1e9
+			if need := float64(c.ShardSize) * GenerateLoanNanos * TimeoutSafetyFactor; need > budget {
+				v.add("ShardSize = %d: generating a shard needs %.0f s, more than GenerateTimeoutSeconds = %d allows after the %d s start margin; lower ShardSize",
+					c.ShardSize, need/1e9+LambdaStartMarginSeconds, c.GenerateTimeoutSeconds, LambdaStartMarginSeconds)
+			}
 		}
 	default:
 		v.add("Compute = %q: want %q or %q", c.Compute, ComputeFargateSpot, ComputeLambda)

@@ -130,6 +130,7 @@ func TestLambdaConfigIsValidated(t *testing.T) {
 		{"a function timeout beyond Lambda's", func(c *Config) { c.FunctionTimeoutSeconds = 901 }, "FunctionTimeoutSeconds"},
 		{"a batch too large for its timeout", func(c *Config) { c.BatchSize = 200_000 }, "TaskTimeoutSeconds"},
 		{"an unknown compute", func(c *Config) { c.Compute = "ec2" }, "Compute"},
+		{"a shard too large to generate in one invocation", func(c *Config) { c.ShardSize = 500_000; c.BatchSize = 1000; c.Defaults.Scenarios = 1 }, "ShardSize"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
