@@ -74,6 +74,11 @@ const (
 	colNOI
 	colCollateral
 	colOrigination
+	colRateCeiling
+	colOriginationRate
+	colBalloon
+	colCreditLimit
+	nCSVFields // the number of fields, for arrays indexed by field
 )
 
 // csvColumns maps normalised header names (lower case, spaces and dashes as
@@ -82,7 +87,7 @@ var csvColumns = map[string]csvField{
 	"id": colID, "loan_id": colID, "loanid": colID, "loan_number": colID,
 	"segment": colSegment, "type": colSegment, "loan_type": colSegment, "category": colSegment,
 	"rate_type": colRateType,
-	"amount":    colAmount, "loan_amount": colAmount, "principal": colAmount, "original_amount": colAmount, "credit_limit": colAmount,
+	"amount":    colAmount, "loan_amount": colAmount, "principal": colAmount, "original_amount": colAmount, "credit_limit": colCreditLimit, "limit": colCreditLimit,
 	"balance": colBalance, "current_balance": colBalance, "outstanding_balance": colBalance,
 	"term_months": colTerm, "term": colTerm, "loan_term": colTerm, "months": colTerm,
 	"term_years":       colTermYears,
@@ -91,6 +96,7 @@ var csvColumns = map[string]csvField{
 	"current_rate":  colRate, "rate": colRate, "interest_rate": colRate, "apr": colRate,
 	"index": colIndex, "margin": colMargin, "reset_months": colReset,
 	"periodic_cap": colPeriodicCap, "lifetime_cap": colLifetimeCap,
+	"rate_ceiling": colRateCeiling, "origination_rate": colOriginationRate, "balloon_month": colBalloon,
 	"credit_score": colScore, "score": colScore, "fico": colScore, "fico_score": colScore,
 	"risk_grade": colGrade, "grade": colGrade, "rating": colGrade,
 	"annual_income": colIncome, "income": colIncome,
@@ -105,6 +111,9 @@ var csvSegments = map[string]Segment{
 	"personal": PersonalUnsecured, "commercial": CommercialTerm,
 	"auto": PersonalAuto, "cre": CommercialRealEstate, "commercial_real_estate": CommercialRealEstate,
 	"line": CommercialLine, "line_of_credit": CommercialLine,
+	"mortgage": ResidentialMortgage, "first_lien_mortgage": ResidentialMortgage,
+	"heloc": HomeEquity, "home_equity_line": HomeEquity,
+	"card": CreditCard, "credit_cards": CreditCard,
 }
 
 var (
@@ -128,8 +137,8 @@ type CSVReader struct {
 	err    error
 	done   bool
 	raw    []byte
-	seen   [colOrigination + 1]bool
-	values [colOrigination + 1]string
+	seen   [nCSVFields]bool
+	values [nCSVFields]string
 }
 
 // NewCSVReader returns a reader over CSV input whose first row is a header.
@@ -265,7 +274,7 @@ func (r *CSVReader) header(row []string) {
 // fill maps one row onto the loan, derives what is missing and validates.
 func (r *CSVReader) fill(row []string) error {
 	l := &r.rec.Loan
-	r.seen = [colOrigination + 1]bool{}
+	r.seen = [nCSVFields]bool{}
 	for i, v := range row {
 		if c := r.cols[i]; c != colIgnored && strings.TrimSpace(v) != "" {
 			r.seen[c], r.values[c] = true, strings.TrimSpace(v)
@@ -307,6 +316,17 @@ func (r *CSVReader) fill(row []string) error {
 		l.RateType = ""
 	}
 	l.AmountUSD = num(colAmount, "amount")
+	if limit := num(colCreditLimit, "credit_limit"); r.seen[colCreditLimit] {
+		// Version 1 read credit_limit as the amount of a line; it still is
+		// when there is no amount column, and it is the record's
+		// credit_limit on revolving segments.
+		if !r.seen[colAmount] {
+			l.AmountUSD = limit
+		}
+		if l.Segment.Revolving() {
+			l.CreditLimitUSD = limit
+		}
+	}
 	l.BalanceUSD = num(colBalance, "balance")
 	l.TermMonths = integer(colTerm, "term_months")
 	if !r.seen[colTerm] && r.seen[colTermYears] {
@@ -329,6 +349,9 @@ func (r *CSVReader) fill(row []string) error {
 	l.ResetMonths = integer(colReset, "reset_months")
 	l.PeriodicCapAnnual = num(colPeriodicCap, "periodic_cap")
 	l.LifetimeCapAnnual = num(colLifetimeCap, "lifetime_cap")
+	l.RateCeilingAnnual = num(colRateCeiling, "rate_ceiling")
+	l.OriginationRateAnnual = num(colOriginationRate, "origination_rate")
+	l.BalloonMonth = integer(colBalloon, "balloon_month")
 	l.CreditScore = integer(colScore, "credit_score")
 	l.RiskGrade = integer(colGrade, "risk_grade")
 	l.IncomeAnnualUSD = num(colIncome, "annual_income")

@@ -133,7 +133,7 @@ func TestCSVRejectsBadRowsAndContinues(t *testing.T) {
 		"1,personal,abc,0.05,36,700\n" + // line 2: not a number
 		"2,personal,1000,0.05,36\n" + // line 3: short row
 		"3,personal,1000,,36,700\n" + // line 4: no rate
-		"4,mortgage,1000,0.05,36,700\n" + // line 5: unknown type
+		"4,boat,1000,0.05,36,700\n" + // line 5: unknown type
 		"5,personal,1000,0.05,36,901\n" + // line 6: score out of range
 		"6,personal,1000,0.05,36,\"7\"00\n" + // line 7: bad quoting
 		"7,personal,1000,0.05,36,700\n" // line 8: fine

@@ -23,27 +23,29 @@ const (
 // Validation kinds: the object decoded but a field is missing, out of range or
 // inconsistent with another field.
 const (
-	KindMissingID     Kind = "missing_id"
-	KindBadID         Kind = "bad_id"
-	KindBadSegment    Kind = "unknown_segment"
-	KindBadRateType   Kind = "unknown_rate_type"
-	KindBadAmount     Kind = "bad_amount"
-	KindBadBalance    Kind = "bad_balance"
-	KindBadTerm       Kind = "bad_term"
-	KindBadRemaining  Kind = "bad_remaining_months"
-	KindBadRate       Kind = "bad_rate"
-	KindBadIndex      Kind = "bad_index"
-	KindBadMargin     Kind = "bad_margin"
-	KindBadReset      Kind = "bad_reset_months"
-	KindBadCap        Kind = "bad_cap"
-	KindFixedVariable Kind = "fixed_with_variable_terms"
-	KindBadScore      Kind = "bad_credit_score"
-	KindBadGrade      Kind = "bad_risk_grade"
-	KindBadIncome     Kind = "bad_income"
-	KindBadOtherDebt  Kind = "bad_other_debt"
-	KindBadNOI        Kind = "bad_noi"
-	KindBadCollateral Kind = "bad_collateral"
-	KindBadDate       Kind = "bad_origination_date"
+	KindMissingID      Kind = "missing_id"
+	KindBadID          Kind = "bad_id"
+	KindBadSegment     Kind = "unknown_segment"
+	KindBadRateType    Kind = "unknown_rate_type"
+	KindBadAmount      Kind = "bad_amount"
+	KindBadBalance     Kind = "bad_balance"
+	KindBadTerm        Kind = "bad_term"
+	KindBadRemaining   Kind = "bad_remaining_months"
+	KindBadRate        Kind = "bad_rate"
+	KindBadIndex       Kind = "bad_index"
+	KindBadMargin      Kind = "bad_margin"
+	KindBadReset       Kind = "bad_reset_months"
+	KindBadCap         Kind = "bad_cap"
+	KindFixedVariable  Kind = "fixed_with_variable_terms"
+	KindBadScore       Kind = "bad_credit_score"
+	KindBadGrade       Kind = "bad_risk_grade"
+	KindBadIncome      Kind = "bad_income"
+	KindBadOtherDebt   Kind = "bad_other_debt"
+	KindBadNOI         Kind = "bad_noi"
+	KindBadCollateral  Kind = "bad_collateral"
+	KindBadDate        Kind = "bad_origination_date"
+	KindBadBalloon     Kind = "bad_balloon_month"
+	KindBadCreditLimit Kind = "bad_credit_limit"
 )
 
 // Kinds lists every rejection kind in a fixed order, so reports can print a
@@ -54,7 +56,7 @@ var Kinds = []Kind{
 	KindBadBalance, KindBadTerm, KindBadRemaining, KindBadRate, KindBadIndex,
 	KindBadMargin, KindBadReset, KindBadCap, KindFixedVariable, KindBadScore,
 	KindBadGrade, KindBadIncome, KindBadOtherDebt, KindBadNOI, KindBadCollateral,
-	KindBadDate,
+	KindBadDate, KindBadBalloon, KindBadCreditLimit,
 }
 
 // FieldError says why one record was rejected: which field (the JSON key, or

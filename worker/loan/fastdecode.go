@@ -246,6 +246,18 @@ func (s *fastScanner) field(key string, l *Loan) (bit uint32, ok bool) {
 		return 1 << 20, ok
 	case "derived":
 		return 1 << 21, s.strings(&l.Derived)
+	case "rate_ceiling":
+		l.RateCeilingAnnual, ok = s.float()
+		return 1 << 22, ok
+	case "origination_rate":
+		l.OriginationRateAnnual, ok = s.float()
+		return 1 << 23, ok
+	case "balloon_month":
+		l.BalloonMonth, ok = s.int()
+		return 1 << 24, ok
+	case "credit_limit":
+		l.CreditLimitUSD, ok = s.float()
+		return 1 << 25, ok
 	}
 	return 0, false
 }
@@ -302,6 +314,12 @@ func intern(v []byte) string {
 		return string(CommercialRealEstate)
 	case string(CommercialLine):
 		return string(CommercialLine)
+	case string(ResidentialMortgage):
+		return string(ResidentialMortgage)
+	case string(HomeEquity):
+		return string(HomeEquity)
+	case string(CreditCard):
+		return string(CreditCard)
 	case string(Fixed):
 		return string(Fixed)
 	case string(Variable):

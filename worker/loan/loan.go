@@ -26,7 +26,8 @@ package loan
 // (score or risk grade), the affordability trigger and the LGD.
 type Segment string
 
-// The segments of MODEL.md: personal (unsecured, auto) and commercial (term,
+// The segments of MODEL.md: personal or retail (unsecured, auto, first-lien
+// residential mortgages, home equity, credit cards) and commercial (term,
 // commercial real estate, revolving lines).
 const (
 	PersonalUnsecured    Segment = "personal_unsecured"
@@ -34,13 +35,38 @@ const (
 	CommercialTerm       Segment = "commercial_term"
 	CommercialRealEstate Segment = "commercial_real_estate"
 	CommercialLine       Segment = "commercial_line"
+	ResidentialMortgage  Segment = "residential_mortgage"
+	HomeEquity           Segment = "home_equity"
+	CreditCard           Segment = "credit_card"
 )
 
 // Segments lists every valid segment in a fixed order (reports iterate it).
-var Segments = []Segment{PersonalUnsecured, PersonalAuto, CommercialTerm, CommercialRealEstate, CommercialLine}
+// The version 1 segments come first, in their old order, so tables indexed
+// by segment keep their first five rows.
+var Segments = []Segment{PersonalUnsecured, PersonalAuto, CommercialTerm, CommercialRealEstate, CommercialLine,
+	ResidentialMortgage, HomeEquity, CreditCard}
 
-// Personal reports whether the segment is retail (score-based, DTI trigger).
-func (s Segment) Personal() bool { return s == PersonalUnsecured || s == PersonalAuto }
+// Personal reports whether the segment is retail: its PD comes from the
+// credit score and it carries the borrower's income.
+func (s Segment) Personal() bool {
+	switch s {
+	case PersonalUnsecured, PersonalAuto, ResidentialMortgage, HomeEquity, CreditCard:
+		return true
+	}
+	return false
+}
+
+// Revolving reports whether loans of the segment are revolving credit lines
+// whose exposure at default includes part of the undrawn limit (credit
+// cards, commercial lines).
+func (s Segment) Revolving() bool { return s == CreditCard || s == CommercialLine }
+
+// RealEstate reports whether the segment's collateral is real estate whose
+// value follows a price index (mortgages and home equity: house prices; CRE:
+// commercial property prices).
+func (s Segment) RealEstate() bool {
+	return s == ResidentialMortgage || s == HomeEquity || s == CommercialRealEstate
+}
 
 // Commercial reports whether the segment is commercial (grade-based, DSCR trigger).
 func (s Segment) Commercial() bool {
@@ -86,6 +112,20 @@ type Loan struct {
 	// Caps, variable only; zero means no cap.
 	PeriodicCapAnnual float64 `json:"periodic_cap,omitempty"` // max change per reset
 	LifetimeCapAnnual float64 `json:"lifetime_cap,omitempty"` // max rate above the rate at origination
+	// RateCeilingAnnual is a variable loan's lifetime ceiling as an absolute
+	// rate; 0 means none given. A record gives either this or lifetime_cap.
+	RateCeilingAnnual float64 `json:"rate_ceiling,omitempty"`
+	// OriginationRateAnnual is the rate at origination; with lifetime_cap it
+	// fixes the ceiling (origination_rate + lifetime_cap). When absent, the
+	// ceiling of a lifetime_cap is taken over today's rate (version 1).
+	OriginationRateAnnual float64 `json:"origination_rate,omitempty"`
+	// BalloonMonth is the loan age in months (counted like term_months, from
+	// origination) at which the remaining balance falls due; the loan pays on
+	// its term_months amortisation until then. 0: no balloon.
+	BalloonMonth int `json:"balloon_month,omitempty"`
+	// CreditLimitUSD is a revolving loan's credit limit (credit cards and
+	// commercial lines); 0: the limit is amount.
+	CreditLimitUSD float64 `json:"credit_limit,omitempty"`
 
 	CreditScore int `json:"credit_score,omitempty"` // personal: 300-850
 	RiskGrade   int `json:"risk_grade,omitempty"`   // commercial: internal grade 1 (best) to 10

@@ -49,7 +49,7 @@ func (l *Loan) Validate() error {
 		return fieldErr(KindBadCollateral, "collateral_value", "0 to 1e11", "is %v", l.CollateralValueUSD)
 	}
 	if l.Segment.Secured() && l.CollateralValueUSD == 0 {
-		return fieldErr(KindBadCollateral, "collateral_value", "> 0 for secured segments (personal_auto, commercial_real_estate)",
+		return fieldErr(KindBadCollateral, "collateral_value", "> 0 for secured segments (personal_auto, commercial_real_estate, residential_mortgage, home_equity)",
 			"is missing for a %s loan", l.Segment)
 	}
 	if !validDate(l.OriginationDate) {
@@ -101,12 +101,36 @@ func (l *Loan) validateSize() error {
 	if l.RemainingMonths < 1 || l.RemainingMonths > l.TermMonths {
 		return fieldErr(KindBadRemaining, "remaining_months", "1 to term_months", "is %d with term_months %d", l.RemainingMonths, l.TermMonths)
 	}
+	if l.BalloonMonth != 0 {
+		// The balloon falls due after today (age term-remaining) and no later
+		// than the amortisation term.
+		age := l.TermMonths - l.RemainingMonths
+		if l.BalloonMonth <= age || l.BalloonMonth > l.TermMonths {
+			return fieldErr(KindBadBalloon, "balloon_month",
+				"absent, or a loan age in months after today's age (term_months - remaining_months) and at most term_months",
+				"is %d with term_months %d and remaining_months %d", l.BalloonMonth, l.TermMonths, l.RemainingMonths)
+		}
+	}
+	if l.CreditLimitUSD != 0 {
+		switch {
+		case !l.Segment.Revolving():
+			return fieldErr(KindBadCreditLimit, "credit_limit", "absent except on revolving segments (credit_card, commercial_line)",
+				"is %v on a %s loan", l.CreditLimitUSD, l.Segment)
+		case !finite(l.CreditLimitUSD) || l.CreditLimitUSD < 0 || l.CreditLimitUSD > MaxAmountUSD:
+			return fieldErr(KindBadCreditLimit, "credit_limit", "balance to 1e10", "is %v", l.CreditLimitUSD)
+		case l.CreditLimitUSD < l.BalanceUSD:
+			return fieldErr(KindBadCreditLimit, "credit_limit", "balance to 1e10", "is %v, below the drawn balance %v", l.CreditLimitUSD, l.BalanceUSD)
+		}
+	}
 	return nil
 }
 
 func (l *Loan) validateRateTerms() error {
 	if !finite(l.RateAnnual) || l.RateAnnual < 0 || l.RateAnnual >= 1 {
 		return fieldErr(KindBadRate, "current_rate", "an annual decimal in [0, 1), e.g. 0.065 for 6.5%", "is %v", l.RateAnnual)
+	}
+	if !finite(l.OriginationRateAnnual) || l.OriginationRateAnnual < 0 || l.OriginationRateAnnual >= 1 {
+		return fieldErr(KindBadRate, "origination_rate", "absent, or an annual decimal in [0, 1)", "is %v", l.OriginationRateAnnual)
 	}
 	if l.RateType == Fixed {
 		// A fixed loan carrying reset terms is ambiguous: either the rate type or
@@ -122,6 +146,8 @@ func (l *Loan) validateRateTerms() error {
 			return fieldErr(KindFixedVariable, "periodic_cap", "0 or absent for a fixed-rate loan", "is %v on a fixed-rate loan", l.PeriodicCapAnnual)
 		case l.LifetimeCapAnnual != 0:
 			return fieldErr(KindFixedVariable, "lifetime_cap", "0 or absent for a fixed-rate loan", "is %v on a fixed-rate loan", l.LifetimeCapAnnual)
+		case l.RateCeilingAnnual != 0:
+			return fieldErr(KindFixedVariable, "rate_ceiling", "0 or absent for a fixed-rate loan", "is %v on a fixed-rate loan", l.RateCeilingAnnual)
 		}
 		return nil
 	}
@@ -142,6 +168,22 @@ func (l *Loan) validateRateTerms() error {
 	}
 	if !finite(l.LifetimeCapAnnual) || l.LifetimeCapAnnual < 0 || l.LifetimeCapAnnual >= 1 {
 		return fieldErr(KindBadCap, "lifetime_cap", "an annual decimal in [0, 1); 0 means no cap", "is %v", l.LifetimeCapAnnual)
+	}
+	if l.RateCeilingAnnual != 0 {
+		switch {
+		case !finite(l.RateCeilingAnnual) || l.RateCeilingAnnual < 0 || l.RateCeilingAnnual >= 1:
+			return fieldErr(KindBadCap, "rate_ceiling", "absent, or an annual decimal in [current_rate, 1)", "is %v", l.RateCeilingAnnual)
+		case l.LifetimeCapAnnual != 0:
+			return fieldErr(KindBadCap, "rate_ceiling", "absent when lifetime_cap is given (a record states its ceiling one way)",
+				"is %v with lifetime_cap %v", l.RateCeilingAnnual, l.LifetimeCapAnnual)
+		case l.RateCeilingAnnual < l.RateAnnual:
+			return fieldErr(KindBadCap, "rate_ceiling", "absent, or an annual decimal in [current_rate, 1)",
+				"is %v, below current_rate %v", l.RateCeilingAnnual, l.RateAnnual)
+		}
+	}
+	if l.LifetimeCapAnnual != 0 && l.OriginationRateAnnual != 0 && l.OriginationRateAnnual+l.LifetimeCapAnnual < l.RateAnnual {
+		return fieldErr(KindBadCap, "lifetime_cap", "at least current_rate - origination_rate",
+			"is %v with origination_rate %v, below current_rate %v", l.LifetimeCapAnnual, l.OriginationRateAnnual, l.RateAnnual)
 	}
 	return nil
 }
@@ -198,12 +240,12 @@ func (l *Loan) validateBorrower() error {
 func (s Segment) Valid() bool { return s.Personal() || s.Commercial() }
 
 // Secured reports whether loans in the segment must carry collateral: auto
-// loans (the vehicle) and commercial real estate (the property). Commercial
-// term loans and lines may be secured or not; a collateral value above zero
-// says which.
-func (s Segment) Secured() bool { return s == PersonalAuto || s == CommercialRealEstate }
+// loans (the vehicle), commercial real estate, residential mortgages and home
+// equity (the property). Commercial term loans and lines may be secured or
+// not; a collateral value above zero says which.
+func (s Segment) Secured() bool { return s == PersonalAuto || s.RealEstate() }
 
-const segmentList = `one of "personal_unsecured", "personal_auto", "commercial_term", "commercial_real_estate", "commercial_line"`
+const segmentList = `one of "personal_unsecured", "personal_auto", "commercial_term", "commercial_real_estate", "commercial_line", "residential_mortgage", "home_equity", "credit_card"`
 
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 

@@ -1,10 +1,13 @@
-// Package model is the credit model of MODEL.md: what happens to each loan
-// if the policy rate rises to the target. It holds the parameters (Params),
-// the scenarios shared by every loan (Scenarios: a Hull-White rate path and a
-// macro factor per scenario), the amortisation arithmetic, the default
-// hazard, and the per-loan evaluation (Evaluator) that yields each loan's
-// baseline and stressed PD and its per-scenario losses. It imports no AWS or
-// Pulumi code and allocates nothing per loan.
+// Package model is the credit model of MODEL.md (version 2): what happens to
+// each loan if the policy rate rises to the target. It holds the parameters
+// (Params), the scenarios shared by every loan (Scenarios: per scenario and
+// month a Hull-White policy rate, the rate-gap memory g, unemployment, house
+// and commercial property price indices and a credit-cycle residual, on
+// stressed and baseline paths with common random numbers), the amortisation
+// arithmetic, the default hazard, and the per-loan evaluation (Evaluator)
+// that yields each loan's baseline and stressed PD and its per-scenario
+// losses. It imports no AWS or Pulumi code and allocates nothing per loan.
+// docs/model.md describes the model for its users.
 //
 // Aggregation of losses into portfolio statistics lives in package risk.
 //
@@ -17,44 +20,45 @@
 //
 // # Choices MODEL.md leaves open
 //
-//   - Macro factor: M(t) = rho_M*M(t-1) + sqrt(1-rho_M^2)*u(t) with
-//     u = sqrt(1-kappa^2)*Z_m - kappa*Z_r, a unit-variance AR(1) whose
-//     innovations load on the rate innovations Z_r rather than on the rate
-//     level r - r0. Loading on the
-//     level would move M's mean with the deterministic ramp, so fixed-rate
-//     PDs would differ from baseline even at sigma = 0, which MODEL.md's
-//     known-answer test forbids. The baseline reuses the same M paths, so
-//     fixed-rate loans have stressed PD = baseline PD and delta PD measures
-//     the rate path alone; their losses still co-move with rate shocks.
-//   - Macro loading b: per Basel class (other retail for personal loans,
-//     corporate for commercial) and per one-year PD band (six bands), from
-//     the IRB correlation at the band's PD by MacroLoading (matching the
-//     99.9% point of the Vasicek distribution in hazard space).
-//   - Hazard units: h0 = -ln(1-PD_12)/12 is per month and dt is one month,
-//     so 12 months of h0 give PD_12 exactly.
-//   - Resets happen at loan ages that are multiples of reset_months, at the
-//     index level of that month; the lifetime cap is taken over today's rate
-//     (the record has no origination rate).
-//   - Affordability: a run of DTIMonths (3) consecutive months with the
-//     payment above the DTI cap, or DSCRMonths (6, two quarters) below the
-//     DSCR minimum, counted from the first month of the horizon, defaults in
-//     the month the run completes. A loan already over the cap today
-//     defaults in month 3 (or 6) in baseline and stress alike.
+//   - Baseline: the same draws with the policy rate's mean held at r0
+//     (r = max(0, r0 + x)), so the baseline has rate noise too and delta PD
+//     measures the ramp; with a scenario file the baseline is the model's
+//     own equations from the file's first row.
+//   - Hazard units: h0 = -ln(1-PD_12)/12 is per month and dt is one month.
+//     The credit-cycle loading b is per Basel class (mortgage 15%,
+//     revolving 4%, other retail, corporate) and per one-year PD band (six
+//     bands), from the IRB correlation at the band's PD by MacroLoading.
+//   - Months at risk: T = min(H, months to maturity or to the balloon);
+//     resets happen at loan ages that are multiples of reset_months.
+//     Revolving loans (cards, lines) and interest-only loans keep their
+//     balance; cards pay interest plus CardMinPrincipalMonthly of it.
+//   - LTV and DSCR terms use the balance and payment at the start of each
+//     month on the scenario's path. A loan whose LTV cannot pass the knee
+//     even at the lowest price index of the run, or whose fixed payment
+//     keeps its DSCR above the knee at the lowest NOI factor, skips the
+//     term (it is exactly 1 there).
+//   - Refinancing applies to commercial loans with a balloon, or interest
+//     only (lines included), maturing inside the horizon; a fixed-rate loan
+//     refinances at today's rate moved by the policy rate's change, a
+//     variable one at its index plus margin. The LTV term of q is for CRE
+//     only (C&I collateral has no price index).
 //   - Default month: by inversion of the same uniform that decides default;
-//     EAD is the scheduled balance at the start of that month (before the
-//     missed payment); lines are interest only with EAD drawn + 40% undrawn.
-//   - Speed: a monthly reset needs a new annuity, (1+i)^-n, every month.
-//     Scenarios keep ln(1+f) of each month's policy rate f, so a loan's
-//     ln(1 + f + spread) is a short series (log1pSplit) instead of a log;
-//     the exp is a table-driven oneMinusExp that stays accurate where
-//     (1+i)^-n is close to 1. Monthly-reset loans without caps run in
-//     monthlyBatch, 32 scenarios month by month, whose independent chains
-//     the CPU overlaps; it is bit-identical to the one-scenario walk (a
-//     test), which handles the rest. BenchmarkEvaluate* track the cost.
-//   - Reproducibility across hosts: our exps are expDet or oneMinusExp (no FMA
-//     path), because math.Exp on amd64 picks an FMA implementation at run
-//     time by CPU; the loading b, which passes through math.Erfc, is rounded
-//     to 1e-12; scenario normals are drawn by inversion (PhiInv uses only
-//     arithmetic, Sqrt and Log) rather than math/rand's ziggurat, whose
-//     wedge test calls math.Exp.
+//     a default the hazard does not explain falls at maturity (a failed
+//     refinancing). EAD is the scheduled balance at the start of the
+//     default month (revolving: drawn + CCF x undrawn), LGD is taken at
+//     that month on the scenario's price index.
+//   - Speed: loans whose payment cannot change and which have no LTV, DSCR
+//     or refinancing term read their PD from per-(segment, PD band)
+//     cumulative multiplier tables, built on first use: one lookup per
+//     scenario and path set. Every other loan goes through walkBatch, 32
+//     scenarios month by month, whose independent chains the CPU overlaps;
+//     a monthly reset costs no logarithm (log1pSplit on ln(1+f) kept per
+//     scenario month) and a table-driven exp (oneMinusExp).
+//   - Reproducibility across hosts: our exps are expDet or oneMinusExp (no
+//     FMA path), because math.Exp on amd64 picks an FMA implementation at
+//     run time by CPU; the loading b, which passes through math.Erfc, is
+//     rounded to 1e-12; scenario normals are drawn by inversion (PhiInv
+//     uses only arithmetic, Sqrt and Log) rather than math/rand's ziggurat,
+//     whose wedge test calls math.Exp; float64() conversions stop fused
+//     multiply-adds.
 package model

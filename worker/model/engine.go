@@ -8,6 +8,11 @@ import (
 	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
 )
 
+// kernelBatch is how many scenarios the general kernel (walkBatch) follows
+// together, month by month: within a month the scenarios do not depend on
+// each other, so the CPU overlaps their work.
+const kernelBatch = 32
+
 // Evaluator evaluates loans against a set of Scenarios. It owns scratch
 // space and a random stream, so use one per goroutine; after the first few
 // loans it allocates nothing. Results depend only on the scenarios, the run
@@ -16,94 +21,105 @@ type Evaluator struct {
 	sc *Scenarios
 	p  Params
 
-	src     rand.PCG
-	ln      loanState
-	resets  []int                // months 1..n at whose start the rate resets
-	base    []piece              // payment path with the rate held at r0
-	cur     []piece              // payment path on the current stressed scenario
-	losses  []ScenarioLoss       // this loan's defaults, returned in Result.Losses
-	kern    kernelScratch        // walkHazard's per-scenario arrays
-	batchSt batchState           // monthlyBatch's state
-	batchF  [kernelBatch]float64 // monthlyBatch's annuity factors of one month
-	// trackOver: monthlyBatch keeps the months over the affordability cap
-	// (set for the rest of a loan once one of its batches had one).
-	trackOver bool
-	// oneByOne turns monthlyBatch off, so tests can hold it to the
-	// one-scenario path.
-	oneByOne bool
+	src    rand.PCG
+	ln     loanState
+	resets []int          // months 1..n at whose start the rate resets
+	losses []ScenarioLoss // this loan's defaults, returned in Result.Losses
+	pdS    []float64      // the stressed conditional PD of each scenario
+	depr   []float64      // (1 - auto depreciation)^t, t = 0..H
+	lgdSum float64        // sum of the LGDs of this loan's defaults
+	bt     batchScratch
+}
+
+// batchScratch is walkBatch's state for kernelBatch scenarios.
+type batchScratch struct {
+	bal, rate, i, l, pay, w, lam, q, maxPay [kernelBatch]float64
+	changed                                 [kernelBatch]bool
+	// lamT[b*(H+1) + t] and balT[b*(H+1) + t]: the cumulative hazard (over
+	// h0) through month t and the balance at the start of month t, kept on
+	// the stressed paths to find a default's month and balance.
+	lamT, balT []float64
 }
 
 // NewEvaluator returns an Evaluator over sc. Its scratch space is about
-// 24*S bytes.
+// 40*S bytes.
 func NewEvaluator(sc *Scenarios) *Evaluator {
 	h := sc.h
-	return &Evaluator{
+	e := &Evaluator{
 		sc:     sc,
 		p:      sc.p,
 		resets: make([]int, 0, h),
-		base:   make([]piece, 0, h+1),
-		cur:    make([]piece, 0, h+1),
 		// Room for a default in every scenario, so no loan ever grows it.
 		losses: make([]ScenarioLoss, 0, sc.s),
-		kern:   newKernelScratch(h),
+		pdS:    make([]float64, sc.s),
+		depr:   make([]float64, h+1),
 	}
+	e.bt.lamT = make([]float64, kernelBatch*(h+1))
+	e.bt.balT = make([]float64, kernelBatch*(h+1))
+	d := 1.0
+	for t := range e.depr {
+		e.depr[t] = d
+		d *= 1 - sc.p.AutoDepreciationMonthly
+	}
+	return e
 }
 
 // loanState is what the scenario loop needs of a loan, computed once per loan.
 type loanState struct {
+	seg       loan.Segment
 	pd12      float64 // one-year PD from score or grade
 	h0        float64 // baseline monthly hazard
-	series    int     // correlation band (selects the hazard multipliers)
-	n         int     // months at risk within the horizon: min(remaining, H)
-	remaining int     // payments left today
-	io        bool    // interest only (and lines): payment = balance*i
-	line      bool
-	b0        float64 // balance today
-	rate0     float64 // annual rate today
-	a0        float64 // payment today, A(0)
-	invA0     float64 // 1/a0, so a payment ratio is one multiply (0 if a0 is 0)
+	series    int     // hazard series: segment and correlation band
+	n         int     // months at risk: min(H, months to maturity or balloon)
+	remaining int     // payments left on the amortisation today
+	// io: the balance stays constant (interest only, lines and cards), and
+	// the payment is balance * (i + minPrin).
+	io      bool
+	minPrin float64
+	b0      float64 // balance today
+	rate0   float64 // annual rate today
+	a0      float64 // payment today, A(0)
+	invA0   float64 // 1/a0 (0 if a0 is 0: the payment factor stays 1)
 
-	add         float64 // rate = fed funds + add: the index spread (prime) plus the margin
+	variable    bool
+	prime       bool    // resets to prime (else SOFR)
+	add         float64 // rate = index + add (the margin)
 	periodicCap float64 // 0: none
-	rateCeil    float64 // lifetime cap as an absolute rate; +Inf: none
-
-	// monthly: resets every month without caps, with split: monthlyBatch
-	// follows the loan.
-	monthly bool
-
-	// The spread as a monthly rate a = add/12 with ln(1+a) and a/(1+a), for
+	rateCeil    float64 // lifetime ceiling as an absolute rate; +Inf: none
+	// The margin as a monthly rate a = add/12 with ln(1+a) and a/(1+a), for
 	// log1pSplit; split: 0 <= a < splitMax, so log1pSplit applies.
 	a, la, ag float64
 	split     bool
 
-	aMax float64 // affordability fails when the payment exceeds this
-	need int     // consecutive failing months that trigger default
+	ltv      bool // the LTV term can be non-zero
+	ltvCRE   bool // LTV against the CRE index (else HPI)
+	invColl  float64
+	dscr     bool    // the DSCR term can be non-zero
+	noiMonth float64 // NOI / 12
+	refi     bool    // refinancing test at month n
+	refiLTV  bool    // the refinancing test has an LTV term (CRE)
 
-	lineEAD    float64 // a line's exposure: drawn + CCF * undrawn
-	lgdFlat    float64 // LGD when not collateral-dependent
-	collateral float64 // > 0: secured commercial LGD formula
-}
+	table bool // constant payment and no per-loan terms: PD from the tables
 
-// piece is a stretch of months [start, end] with one rate and payment.
-type piece struct {
-	start, end int
-	w          float64 // (A/A0)^gamma, the payment factor of the hazard
-	ratio      float64 // A/A0
-	bal        float64 // balance at the start of month start
-	i          float64 // monthly rate
-	pay        float64 // monthly payment
+	revolving bool
+	ead0      float64 // revolving: drawn + CCF * undrawn
+	coll      float64
 }
 
 // Evaluate computes the loan's PDs, payment shock and loss over every
 // scenario. The loan is validated first (loan.Validate); an invalid loan
 // returns an error wrapping its *loan.FieldError and no result.
 //
-// Per scenario s: the stressed conditional PD is
-// PD_s = 1 - exp(-h0 * sum_t (A_s(t)/A(0))^gamma * exp(b*M_s(t) - b^2/2)),
-// or 1 if affordability fails within the horizon; the loan draws one
-// uniform U_s from its own stream (scenario order) and defaults in s when
-// U_s < PD_s, in the month where the cumulative hazard first exceeds
-// -ln(1-U_s) (inversion, so the default month needs no second draw).
+// Per scenario s (MODEL.md section 2) the conditional PD is
+// PD_s = 1 - exp(-sum_{t<=n} h_s(t)) * (1 - q_s), with the monthly hazard
+// h_s(t) = h0 (A_s(t)/A(0))^gamma exp(eta (u_s(t)-u0)) exp(etaLTV max(0,
+// LTV_s(t) - knee)) exp(b e_s(t) - b^2/2) exp(etaDSCR max(0, knee -
+// DSCR_s(t))) and q_s the probability that a commercial loan maturing at
+// month n fails to refinance. The loan draws one uniform U_s from its own
+// stream (scenario order) and defaults in s when U_s < PD_s: in the month
+// where the cumulative hazard first reaches -ln(1-U_s) (inversion), or at
+// maturity when the hazard alone does not reach it (a failed
+// refinancing).
 func (e *Evaluator) Evaluate(l *loan.Loan) (Result, error) {
 	if err := l.Validate(); err != nil {
 		return Result{}, fmt.Errorf("evaluate loan %q: %w", l.ID, err)
@@ -124,277 +140,550 @@ func (e *Evaluator) Evaluate(l *loan.Loan) (Result, error) {
 		res.CreditScore = 0
 	}
 	e.losses = e.losses[:0]
+	e.lgdSum = 0
 	e.src.Seed(pcgSeeds(LoanSeed(e.p.Seed, l.ID)))
 
-	var sumBase, sumStress, sumPeak, maxPeak float64
-	if len(e.resets) == 0 {
-		sumStress = e.fixedPath()
-		sumBase, sumPeak, maxPeak = sumStress, float64(e.sc.s), 1
+	var sumBase, sumPeak, maxPeak, sumQ float64
+	if ls.table {
+		sumBase = e.tablePath()
+		sumPeak, maxPeak = float64(e.sc.s), 1
 	} else {
-		sumBase, sumStress, sumPeak, maxPeak = e.variablePath()
+		sumBase, sumPeak, maxPeak, sumQ = e.generalPath()
 	}
-	S := float64(e.sc.s)
+	sc := e.sc
+	S := float64(sc.s)
+	var wsum, sumStress float64
+	for s, pd := range e.pdS {
+		w := sc.weight[s]
+		wsum += w
+		sumStress += w * pd
+	}
 	res.InputPD12 = ls.pd12
-	res.BaselinePD = sumBase / S
-	res.StressedPD = sumStress / S
-	res.StressedPDLow, res.StressedPDHigh = wilson95(res.StressedPD, e.sc.s)
+	res.BaselinePD = sumBase / wsum
+	res.StressedPD = sumStress / wsum
+	res.StressedPDLow, res.StressedPDHigh = e.interval(res.StressedPD, wsum)
 	res.DeltaPD = res.StressedPD - res.BaselinePD
+	res.RefiFailProb = sumQ / wsum
 	res.PaymentShockMean = sumPeak / S
 	res.PaymentShockMax = maxPeak
 	res.EADUSD = ls.b0
-	if ls.line {
-		res.EADUSD = ls.lineEAD
+	if ls.revolving {
+		res.EADUSD = ls.ead0
 	}
-	res.LGD = e.lgd(res.EADUSD)
+	res.LGD = e.p.LGD(ls.seg, ls.coll, res.EADUSD, 1, 0)
 	res.ExpectedLossUSD = res.StressedPD * res.EADUSD * res.LGD
+	res.AvgBalanceUSD = e.avgBalance()
 	res.DefaultDraws = len(e.losses)
+	if len(e.losses) > 0 {
+		res.LGDDefaultMean = e.lgdSum / float64(len(e.losses))
+	}
+	if l.Segment.Personal() && l.IncomeAnnualUSD > 0 {
+		res.DTIOverCap = ls.a0+l.OtherDebtMonthlyUSD > e.p.DTICap*l.IncomeAnnualUSD/12
+	}
 	res.Losses = e.losses
 	return res, nil
+}
+
+// interval is the 95% normal interval of the stressed PD, mean +- 1.96
+// sd(PD_s)/sqrt(S) (MODEL.md section 2), with the sample standard
+// deviation; with importance-sampling weights w_s the standard error of the
+// ratio estimator, sqrt(sum w_s^2 (PD_s - mean)^2 * S/(S-1)) / sum w_s,
+// which is the same at w = 1. Clamped to [0, 1]. Its width is 0 only when
+// every PD_s equals the mean; with one scenario the standard deviation is
+// unknown and the interval is [0, 1].
+func (e *Evaluator) interval(mean, wsum float64) (lo, hi float64) {
+	S := len(e.pdS)
+	if S < 2 {
+		return 0, 1
+	}
+	var ss float64
+	for s, pd := range e.pdS {
+		d := (pd - mean) * e.sc.weight[s]
+		ss += d * d
+	}
+	half := 1.959963984540054 * math.Sqrt(ss*float64(S)/float64(S-1)) / wsum
+	return math.Max(0, mean-half), math.Min(1, mean+half)
 }
 
 // prepare fills e.ln and e.resets for the loan.
 func (e *Evaluator) prepare(l *loan.Loan) error {
 	p := &e.p
+	sc := e.sc
 	pd12, err := p.PD12(l)
 	if err != nil {
 		return err
 	}
 	ls := &e.ln
+	age := l.TermMonths - l.RemainingMonths
+	maturity := l.RemainingMonths
+	if l.BalloonMonth > 0 {
+		maturity = l.BalloonMonth - age
+	}
 	*ls = loanState{
+		seg:       l.Segment,
 		pd12:      pd12,
 		h0:        MonthlyHazard(pd12),
 		series:    series(l.Segment, pd12),
-		n:         min(l.RemainingMonths, e.sc.h),
+		n:         min(maturity, sc.h),
 		remaining: l.RemainingMonths,
-		line:      l.Segment == loan.CommercialLine,
+		revolving: l.Segment.Revolving(),
 		b0:        l.BalanceUSD,
 		rate0:     l.RateAnnual,
 		rateCeil:  math.Inf(1),
-		aMax:      math.Inf(1),
+		coll:      l.CollateralValueUSD,
 	}
-	ls.io = l.InterestOnly || ls.line
+	ls.io = l.InterestOnly || ls.revolving
+	if l.Segment == loan.CreditCard {
+		ls.minPrin = p.CardMinPrincipalMonthly
+	}
 	if ls.io {
-		ls.a0 = float64(ls.b0*ls.rate0) / 12
+		ls.a0 = float64(ls.b0 * (ls.rate0/12 + ls.minPrin))
 	} else {
 		ls.a0 = annuityFast(ls.b0, ls.rate0/12, ls.remaining)
 	}
 	if ls.a0 > 0 {
 		ls.invA0 = 1 / ls.a0
 	}
-	if ls.line {
-		ls.lineEAD = ls.b0 + p.CCFUndrawn*math.Max(0, l.AmountUSD-ls.b0)
-	}
-
-	switch {
-	case l.Segment.Personal():
-		if l.IncomeAnnualUSD > 0 {
-			ls.aMax = p.DTICap*l.IncomeAnnualUSD/12 - l.OtherDebtMonthlyUSD
+	if ls.revolving {
+		limit := l.AmountUSD
+		if l.CreditLimitUSD > 0 {
+			limit = l.CreditLimitUSD
 		}
-		ls.need = p.DTIMonths
-	default:
-		if l.NOIAnnualUSD > 0 && p.DSCRMin > 0 {
-			ls.aMax = l.NOIAnnualUSD / (12 * p.DSCRMin)
+		ccf := p.CCFLine
+		if l.Segment == loan.CreditCard {
+			ccf = p.CCFCard
 		}
-		ls.need = p.DSCRMonths
-	}
-
-	switch {
-	case l.Segment == loan.PersonalUnsecured:
-		ls.lgdFlat = p.LGDPersonalUnsecured
-	case l.Segment == loan.PersonalAuto:
-		ls.lgdFlat = p.LGDSecuredRetail
-	case l.CollateralValueUSD > 0:
-		ls.collateral = l.CollateralValueUSD
-	default:
-		ls.lgdFlat = p.LGDCommercialUnsecured
+		ls.ead0 = ls.b0 + ccf*math.Max(0, limit-ls.b0)
 	}
 
 	e.resets = e.resets[:0]
-	e.trackOver, e.kern.firstTau = false, 0
 	if l.RateType == loan.Variable {
 		if l.ResetMonths < 1 {
 			return fmt.Errorf("reset_months = %d, must be >= 1 for a variable-rate loan", l.ResetMonths)
 		}
+		ls.variable = true
+		ls.prime = l.Index == loan.Prime
 		ls.add = l.MarginAnnual
-		if l.Index == loan.Prime {
-			ls.add = p.PrimeSpreadAnnual + l.MarginAnnual
-		}
 		ls.a = ls.add / 12
 		ls.la, ls.ag = math.Log1p(ls.a), ls.a/(1+ls.a)
-		// A negative spread would cancel against the index in a + f and in
+		// A negative margin would cancel against the index in a + f and in
 		// ln(1+a) + ln(1+f), losing digits where the rate is near 0.
 		ls.split = ls.a >= 0 && ls.a < splitMax
 		ls.periodicCap = l.PeriodicCapAnnual
-		if l.LifetimeCapAnnual > 0 {
-			// The record has no origination rate; the lifetime cap is taken
-			// over today's rate, which is exact for loans that have not reset.
+		switch {
+		case l.RateCeilingAnnual > 0:
+			ls.rateCeil = l.RateCeilingAnnual
+		case l.LifetimeCapAnnual > 0 && l.OriginationRateAnnual > 0:
+			ls.rateCeil = l.OriginationRateAnnual + l.LifetimeCapAnnual
+		case l.LifetimeCapAnnual > 0:
+			// Without an origination rate the cap is taken over today's
+			// rate, which is exact for loans that have not reset (version 1).
 			ls.rateCeil = l.RateAnnual + l.LifetimeCapAnnual
 		}
-		age := l.TermMonths - l.RemainingMonths
 		for t := 1; t <= ls.n; t++ {
 			if a := age + t - 1; a > 0 && a%l.ResetMonths == 0 {
 				e.resets = append(e.resets, t)
 			}
 		}
-		// monthlyBatch also needs a positive payment today (the payment
-		// factor is a ratio to it) and a bit per month in a uint64.
-		ls.monthly = l.ResetMonths == 1 && ls.periodicCap == 0 && math.IsInf(ls.rateCeil, 1) &&
-			ls.split && len(e.resets) > 0 && ls.a0 > 0 && ls.n < 64 && !e.oneByOne
 	}
+
+	// The per-loan hazard terms, skipped when they cannot be non-zero in
+	// any scenario and month (balances never rise: amortising or constant).
+	if l.Segment.RealEstate() && ls.coll > 0 && p.EtaLTV > 0 && ls.b0 > 0 {
+		ls.invColl = 1 / ls.coll
+		ls.ltvCRE = l.Segment == loan.CommercialRealEstate
+		minIdx := math.Min(sc.stress.minHPI, sc.base.minHPI)
+		if ls.ltvCRE {
+			minIdx = math.Min(sc.stress.minCRE, sc.base.minCRE)
+		}
+		ls.ltv = ls.b0*ls.invColl/minIdx > p.LTVKnee
+	}
+	if l.Segment.Commercial() {
+		ls.noiMonth = l.NOIAnnualUSD / 12
+		minNF := math.Min(sc.stress.minNF, sc.base.minNF)
+		ls.dscr = p.EtaDSCR > 0 && ls.a0 > 0 && (len(e.resets) > 0 || ls.noiMonth*minNF*ls.invA0 < p.DSCRKnee)
+		ls.refi = maturity <= sc.h && (l.BalloonMonth > 0 || ls.io) && ls.b0 > 0
+		ls.refiLTV = ls.refi && ls.ltvCRE && ls.coll > 0
+		if ls.refiLTV {
+			ls.invColl = 1 / ls.coll
+		}
+	}
+	ls.table = len(e.resets) == 0 && !ls.ltv && !ls.dscr && !ls.refi
 	return nil
 }
 
-// lgd is the loss given default at exposure ead (MODEL.md, Loss).
-func (e *Evaluator) lgd(ead float64) float64 {
-	ls := &e.ln
-	if ls.collateral == 0 {
-		return ls.lgdFlat
+// LGD is the loss given default of a loan of the segment with collateral
+// value collateralUSD defaulting with exposure eadUSD at month t (0: today)
+// when its collateral's price index stands at priceIndex (MODEL.md section
+// 2): flat for unsecured personal loans, cards and C&I; auto max(floor, 1 -
+// recovery x value x (1-depreciation)^t / EAD); mortgages, home equity and
+// CRE max(floor, 1 - recovery x value x index / EAD).
+func (p Params) LGD(seg loan.Segment, collateralUSD, eadUSD, priceIndex float64, t int) float64 {
+	recovered := func(floor, recovery, value float64) float64 {
+		if eadUSD <= 0 {
+			return floor
+		}
+		return math.Max(floor, 1-float64(recovery*value)/eadUSD)
 	}
-	if ead <= 0 {
-		return e.p.LGDFloor
+	switch seg {
+	case loan.PersonalUnsecured:
+		return p.LGDPersonalUnsecured
+	case loan.CreditCard:
+		return p.LGDCard
+	case loan.PersonalAuto:
+		d := 1.0
+		for range t {
+			d *= 1 - p.AutoDepreciationMonthly
+		}
+		return recovered(p.LGDAutoFloor, p.AutoRecovery, collateralUSD*d)
+	case loan.ResidentialMortgage, loan.HomeEquity:
+		return recovered(p.LGDMortgageFloor, p.MortgageRecovery, collateralUSD*priceIndex)
+	case loan.CommercialRealEstate:
+		return recovered(p.LGDCREFloor, p.CRERecovery, collateralUSD*priceIndex)
 	}
-	return math.Max(e.p.LGDFloor, 1-(1-e.p.CollateralHaircut)*ls.collateral/ead)
+	if collateralUSD > 0 {
+		return p.LGDCommercialSecured
+	}
+	return p.LGDCommercialUnsecured
 }
 
-// fixedPath handles loans whose payment cannot change within the horizon:
-// one piece with factor 1, so PD_s needs one multiply of the precomputed
-// cumulative multiplier. The baseline equals the stressed PD. It returns the
-// sum of PD_s.
-func (e *Evaluator) fixedPath() float64 {
+// avgBalance is the loan's average scheduled balance over the horizon's H
+// months (at the start of each month, today's rate and payment), counting 0
+// after the loan matures or its balloon falls due: a run-off book, the
+// denominator of the loss rate of the same loans' losses.
+func (e *Evaluator) avgBalance() float64 {
 	ls := &e.ln
-	e.base = append(e.base[:0], piece{start: 1, end: ls.n, w: 1, ratio: 1, bal: ls.b0, i: ls.rate0 / 12, pay: ls.a0})
-	trig := 0
-	if ls.a0 > ls.aMax && ls.need <= ls.n {
-		trig = ls.need
-	}
-	S, H, h0 := e.sc.s, e.sc.h, ls.h0
-	var sum float64
-	switch {
-	case trig > 0:
-		for s := range S {
-			u := uniform(e.src.Uint64())
-			sum++
-			e.recordDefault(s, u, e.base, trig)
-		}
-	case ls.n == H:
-		// The hot loop of the model: a local copy of the generator stays in
-		// registers.
-		src := e.src
-		for s, c := range e.sc.cumH[ls.series][:S] {
-			u := uniform(src.Uint64())
-			x := h0 * c
-			var pd float64
-			if x < smallHazard {
-				pd = smallPD(x)
-			} else {
-				pd = oneMinusExpNeg(x)
-			}
-			sum += pd
-			if u < pd {
-				e.recordDefault(s, u, e.base, 0)
-			}
-		}
-		e.src = src
-	default:
-		cum, n := e.sc.cum[ls.series], ls.n
-		for s := range S {
-			u := uniform(e.src.Uint64())
-			pd := oneMinusExpNeg(h0 * cum[n*S+s])
-			sum += pd
-			if u < pd {
-				e.recordDefault(s, u, e.base, 0)
-			}
+	bal, sum := ls.b0, 0.0
+	i := ls.rate0 / 12
+	for range ls.n {
+		sum += bal
+		if !ls.io {
+			bal = max(0, bal+(float64(bal*i)-ls.a0))
 		}
 	}
-	return sum
+	return sum / float64(e.sc.h)
 }
 
-// variablePath handles loans with at least one reset within the horizon.
-func (e *Evaluator) variablePath() (sumBase, sumStress, sumPeak, maxPeak float64) {
+// tablePath handles loans whose hazard is h0 times the segment's multiplier
+// (constant payment, no LTV, DSCR or refinancing term): PD_s is one lookup
+// in each of the stressed and baseline tables. It fills e.pdS and returns
+// the weighted sum of the baseline PD_s.
+func (e *Evaluator) tablePath() float64 {
 	ls := &e.ln
-	var trigBase int
-	e.base, trigBase, _ = e.walk(-1, e.base)
-	h0 := ls.h0
-	// The baseline first, in a loop of its own (the same sum in the same
-	// order as interleaved with the stressed paths, but the CPU overlaps
-	// its scenarios better).
-	if trigBase > 0 {
-		sumBase = float64(e.sc.s)
-	} else {
-		for s := range e.sc.s {
-			if x := h0 * e.lambda(e.base, s); x < smallHazard {
-				sumBase += smallPD(x)
-			} else {
-				sumBase += oneMinusExpNeg(x)
-			}
+	sc := e.sc
+	S, n, h0 := sc.s, ls.n, ls.h0
+	cumS := sc.cumTable(&sc.stress, ls.series)
+	rowS := cumS[n*S : (n+1)*S]
+	rowB := sc.cumTable(&sc.base, ls.series)[n*S : (n+1)*S]
+	pdS, w := e.pdS[:S], sc.weight[:S]
+	var sumB float64
+	// The hot loop of the model: a local copy of the generator stays in
+	// registers.
+	src := e.src
+	for s, c := range rowS {
+		u := uniform(src.Uint64())
+		var pd float64
+		if x := h0 * c; x < smallHazard {
+			pd = smallPD(x)
+		} else {
+			pd = oneMinusExpNeg(x)
+		}
+		pdS[s] = pd
+		var pb float64
+		if x := h0 * rowB[s]; x < smallHazard {
+			pb = smallPD(x)
+		} else {
+			pb = oneMinusExpNeg(x)
+		}
+		sumB += w[s] * pb
+		if u < pd {
+			e.tableDefault(s, u, cumS)
 		}
 	}
+	e.src = src
+	return sumB
+}
+
+// tableDefault finds the default month of a default with uniform u on
+// scenario s of a table-path loan and records the loss.
+func (e *Evaluator) tableDefault(s int, u float64, cum []float64) {
+	ls := &e.ln
+	S := e.sc.s
+	target := -math.Log1p(-u) // default when h0 * cum(t) reaches it
+	month := ls.n             // rounding at the boundary: the last month at risk
+	for t := 1; t <= ls.n; t++ {
+		if ls.h0*cum[t*S+s] >= target {
+			month = t
+			break
+		}
+	}
+	e.addLoss(s, month, advance(ls.b0, ls.rate0/12, ls.a0, month-1, ls.io))
+}
+
+// generalPath handles every other loan with walkBatch, kernelBatch
+// scenarios at a time, on the baseline and then on the stressed paths. It
+// fills e.pdS and returns the weighted sums of the baseline PD_s and of the
+// refinancing failure probabilities, and the sum and maximum of the peak
+// payment ratios.
+func (e *Evaluator) generalPath() (sumBase, sumPeak, maxPeak, sumQ float64) {
+	ls := &e.ln
+	sc := e.sc
+	S, h0 := sc.s, ls.h0
+	cumS := sc.cumTable(&sc.stress, ls.series)
+	cumB := sc.cumTable(&sc.base, ls.series)
+	bt := &e.bt
 	maxPeak = 1
-	st := &e.batchSt
-	src := e.src // a local copy of the generator stays in registers
-	for s0 := 0; s0 < e.sc.s; s0 += kernelBatch {
-		nb := min(kernelBatch, e.sc.s-s0)
-		if ls.monthly {
-			e.monthlyBatch(s0, nb)
+	src := e.src
+	for s0 := 0; s0 < S; s0 += kernelBatch {
+		nb := min(kernelBatch, S-s0)
+		e.walkBatch(&sc.base, cumB, s0, nb, false)
+		for b := range nb {
+			haz := hazardPD(h0 * bt.lam[b])
+			sumBase += sc.weight[s0+b] * (haz + (1-haz)*bt.q[b])
 		}
+		e.walkBatch(&sc.stress, cumS, s0, nb, true)
 		for b := range nb {
 			s := s0 + b
 			u := uniform(src.Uint64())
-			var lam, peak float64
-			var trig int
-			batched := ls.monthly && !st[b].bad
-			if c := &st[b]; batched {
-				lam, trig, peak = c.lam, c.trig, c.peak
-			} else {
-				lam, trig, peak = e.walkHazard(s)
+			haz := hazardPD(h0 * bt.lam[b])
+			pd := haz + (1-haz)*bt.q[b]
+			e.pdS[s] = pd
+			sumQ += sc.weight[s] * bt.q[b]
+			peak := 1.0
+			if ls.invA0 > 0 {
+				peak = max(1, bt.maxPay[b]*ls.invA0)
 			}
 			sumPeak += peak
 			maxPeak = max(maxPeak, peak)
-			pd := 1.0
-			if trig == 0 {
-				if x := h0 * lam; x < smallHazard {
-					pd = smallPD(x)
-				} else {
-					pd = oneMinusExpNeg(x)
-				}
-			}
-			sumStress += pd
-			switch {
-			case u >= pd:
-			case batched:
-				e.monthlyDefault(s, u)
-			default:
-				// Rebuild the path to find the default month and balance.
-				e.cur, _, _ = e.walk(s, e.cur)
-				e.recordDefault(s, u, e.cur, trig)
+			if u < pd {
+				e.generalDefault(s, b, u, haz)
 			}
 		}
 	}
 	e.src = src
-	return sumBase, sumStress, sumPeak, maxPeak
+	return sumBase, sumPeak, maxPeak, sumQ
 }
 
-// resetRate is the rate after a reset at month tau from rate on scenario s
-// (s < 0: the policy rate held at r0): index plus margin, within the
-// periodic and lifetime caps (capRate), floored at 0. It returns the annual
-// rate nr, the monthly rate i and l = ln(1+i). When no cap or floor binds,
-// i and l come from the scenario's monthRate and the loan's spread
-// (log1pSplit: no logarithm); otherwise i = nr/12 and l = log1pMonthly(i).
-// walkHazard makes the same choice by hand.
-func (e *Evaluator) resetRate(s, tau int, rate float64) (nr, i, l float64) {
+// hazardPD is 1 - exp(-x) for a cumulative hazard x >= 0.
+func hazardPD(x float64) float64 {
+	if x < smallHazard {
+		return smallPD(x)
+	}
+	return oneMinusExpNeg(x)
+}
+
+// walkBatch follows the loan on scenarios s0 .. s0+nb-1 of a path set,
+// month by month: the payment path (resets at the index plus margin within
+// the caps, a new annuity over the remaining amortisation), the balance,
+// and the cumulative hazard over h0, sum_t w(t) x(t) (cum(t) - cum(t-1)),
+// with w = (A(t)/A(0))^gamma and x the LTV and DSCR terms; then the
+// refinancing failure probability q at month n. With keep, it stores the
+// cumulative hazard and the balance of each month in lamT and balT.
+//
+// Each scenario's arithmetic is the same whatever the batch: results do
+// not depend on which scenarios share it.
+func (e *Evaluator) walkBatch(ps *pathSet, cum []float64, s0, nb int, keep bool) {
 	ls := &e.ln
-	ff, mr := e.p.R0Annual, &e.sc.baseMon
-	if s >= 0 {
-		mr = &e.sc.mon[(tau-1)*e.sc.s+s]
-		ff = mr.ff
+	p := &e.p
+	bt := &e.bt
+	S, H1 := e.sc.s, e.sc.h+1
+	for b := range nb {
+		bt.bal[b], bt.rate[b], bt.i[b], bt.pay[b] = ls.b0, ls.rate0, ls.rate0/12, ls.a0
+		bt.w[b], bt.lam[b], bt.maxPay[b], bt.q[b] = 1, 0, ls.a0, 0
 	}
-	free := ff + ls.add
-	nr = capRate(free, rate, ls.periodicCap, ls.rateCeil)
-	if nr == free && ls.split && mr.f < splitMax {
-		return nr, mr.f + ls.a, log1pSplit(ls.la, ls.ag, mr.logF, mr.shrunk)
+	idx := ps.sofr
+	if ls.prime {
+		idx = ps.prime
 	}
-	i = nr / 12
-	return nr, i, log1pMonthly(i)
+	var priceIdx []float64
+	if ls.ltvCRE {
+		priceIdx = ps.cre
+	} else {
+		priceIdx = ps.hpi
+	}
+	ltvKnee, etaLTV := p.LTVKnee, p.EtaLTV
+	dscrKnee, etaDSCR := p.DSCRKnee, p.EtaDSCR
+	ri := 0
+	for t := 1; t <= ls.n; t++ {
+		if ri < len(e.resets) && e.resets[ri] == t {
+			ri++
+			e.resetBatch(idx[(t-1)*S+s0:][:nb], t)
+		}
+		now, prev := cum[t*S+s0:][:nb], cum[(t-1)*S+s0:][:nb]
+		px, nf := priceIdx[t*S+s0:][:nb], ps.nf[t*S+s0:][:nb]
+		for b := range nb {
+			bal := bt.bal[b]
+			var z float64
+			if ls.ltv {
+				if ltv := float64(bal*ls.invColl) / px[b]; ltv > ltvKnee {
+					z += float64(etaLTV * (ltv - ltvKnee))
+				}
+			}
+			if ls.dscr && bt.pay[b] > 0 {
+				if dscr := float64(ls.noiMonth*nf[b]) / bt.pay[b]; dscr < dscrKnee {
+					z += float64(etaDSCR * (dscrKnee - dscr))
+				}
+			}
+			f := bt.w[b]
+			if z > 0 {
+				f = float64(f * expDet(z))
+			}
+			lam := bt.lam[b] + float64(f*(now[b]-prev[b]))
+			bt.lam[b] = lam
+			if keep {
+				bt.lamT[b*H1+t], bt.balT[b*H1+t] = lam, bal
+			}
+			if !ls.io { // advance(bal, i, pay, 1, false)
+				bt.bal[b] = max(0, bal+(float64(bal*bt.i[b])-bt.pay[b]))
+			}
+		}
+	}
+	if ls.refi {
+		n := ls.n
+		for b := range nb {
+			bt.q[b] = e.refiFail(ps, idx, s0+b, n, bt.bal[b])
+		}
+	}
+}
+
+// resetBatch resets the rate of the batch's scenarios at month t, given
+// the index of that month: index + margin within the periodic cap and the
+// lifetime ceiling, floored at 0 (capRate). A reset that leaves the rate
+// unchanged leaves the payment unchanged (the annuity identity). The
+// annuity's ln(1+i) comes from log1pSplit when no cap binds (no logarithm).
+func (e *Evaluator) resetBatch(mons []monthRate, t int) {
+	ls := &e.ln
+	bt := &e.bt
+	add, pcap, ceil := ls.add, ls.periodicCap, ls.rateCeil
+	for b := range mons {
+		m := &mons[b]
+		free := m.ff + add
+		nr := capRate(free, bt.rate[b], pcap, ceil)
+		if nr == bt.rate[b] {
+			bt.changed[b] = false
+			continue
+		}
+		bt.changed[b], bt.rate[b] = true, nr
+		if nr == free && ls.split && m.f < splitMax {
+			bt.i[b] = m.f + ls.a
+			if !ls.io {
+				bt.l[b] = log1pSplit(ls.la, ls.ag, m.logF, m.shrunk)
+			}
+		} else {
+			bt.i[b] = nr / 12
+			if !ls.io {
+				bt.l[b] = log1pMonthly(bt.i[b])
+			}
+		}
+	}
+	// The annuities in a loop of their own: they do not depend on one
+	// another, so the CPU overlaps their long chains.
+	months := ls.remaining - (t - 1)
+	for b := range mons {
+		if !bt.changed[b] {
+			continue
+		}
+		var pay float64
+		if ls.io {
+			pay = float64(bt.bal[b] * (bt.i[b] + ls.minPrin))
+		} else {
+			pay = float64(bt.bal[b] * annuityFromLog(bt.i[b], bt.l[b], months))
+		}
+		bt.pay[b] = pay
+		bt.maxPay[b] = max(bt.maxPay[b], pay)
+		if ls.invA0 > 0 {
+			bt.w[b] = e.sc.pow.pow(pay * ls.invA0)
+		}
+	}
+}
+
+// refiFail is the probability that a commercial loan owing bal at its
+// maturity (month n) fails to refinance on scenario s of the path set
+// (MODEL.md section 2): the new loan pays the index plus margin (a
+// fixed-rate loan: today's rate moved by the policy rate's change since
+// today), amortising over RefiAmortMonths, and q = min(1, kDSCR max(0,
+// knee - DSCR) + kLTV max(0, LTV - knee)), the LTV term for CRE only.
+func (e *Evaluator) refiFail(ps *pathSet, idx []monthRate, s, n int, bal float64) float64 {
+	ls := &e.ln
+	p := &e.p
+	S := e.sc.s
+	if bal <= 0 {
+		return 0
+	}
+	var rate float64
+	if ls.variable {
+		rate = idx[(n-1)*S+s].ff + ls.add
+	} else {
+		rate = ls.rate0 + (ps.sofr[(n-1)*S+s].ff - e.sc.r0)
+	}
+	rate = math.Max(0, rate)
+	pay := float64(bal * annuityFactor(rate/12, p.RefiAmortMonths))
+	dscr := float64(ls.noiMonth*ps.nf[n*S+s]) / pay
+	q := float64(p.RefiKDSCR * math.Max(0, p.RefiDSCRKnee-dscr))
+	if ls.refiLTV {
+		ltv := float64(bal*ls.invColl) / ps.cre[n*S+s]
+		q += float64(p.RefiKLTV * math.Max(0, ltv-p.RefiLTVKnee))
+	}
+	return math.Min(1, q)
+}
+
+// generalDefault records the default with uniform u on scenario s (slot b
+// of the last stressed walkBatch), whose hazard alone gives PD haz: in the
+// month the cumulative hazard reaches -ln(1-u), or, when u >= haz, at
+// maturity for the balance then owed (a failed refinancing).
+func (e *Evaluator) generalDefault(s, b int, u, haz float64) {
+	ls := &e.ln
+	bt := &e.bt
+	H1 := e.sc.h + 1
+	if u >= haz {
+		e.addLoss(s, ls.n, bt.bal[b])
+		return
+	}
+	target := -math.Log1p(-u)
+	month := ls.n // rounding at the boundary: the last month at risk
+	lamT := bt.lamT[b*H1 : b*H1+ls.n+1]
+	for t := 1; t <= ls.n; t++ {
+		if ls.h0*lamT[t] >= target {
+			month = t
+			break
+		}
+	}
+	e.addLoss(s, month, bt.balT[b*H1+month])
+}
+
+// addLoss appends the loss of a default on scenario s in the month given,
+// with scheduled balance bal at its start: EAD (revolving: drawn + CCF x
+// undrawn) times the LGD at that month on the stressed paths.
+func (e *Evaluator) addLoss(s, month int, bal float64) {
+	ls := &e.ln
+	ead := bal
+	if ls.revolving {
+		ead = ls.ead0
+	}
+	idx := 1.0
+	switch ls.seg {
+	case loan.ResidentialMortgage, loan.HomeEquity:
+		idx = e.sc.stress.hpi[month*e.sc.s+s]
+	case loan.CommercialRealEstate:
+		idx = e.sc.stress.cre[month*e.sc.s+s]
+	}
+	var lgd float64
+	if ls.seg == loan.PersonalAuto {
+		lgd = e.p.autoLGD(ls.coll*e.depr[month], ead)
+	} else {
+		lgd = e.p.LGD(ls.seg, ls.coll, ead, idx, month)
+	}
+	e.lgdSum += lgd
+	cents := int64(math.Round(float64(ead*lgd) * 100))
+	e.losses = append(e.losses, ScenarioLoss{Scenario: s, Month: month, Cents: cents})
+}
+
+// autoLGD is LGD's auto formula for a depreciated vehicle value.
+func (p *Params) autoLGD(valueUSD, eadUSD float64) float64 {
+	if eadUSD <= 0 {
+		return p.LGDAutoFloor
+	}
+	return math.Max(p.LGDAutoFloor, 1-float64(p.AutoRecovery*valueUSD)/eadUSD)
 }
 
 // capRate is the uncapped reset rate nr within rate +- pcap (pcap > 0),
@@ -419,76 +708,6 @@ func capRate(nr, rate, pcap, ceil float64) float64 {
 	return nr
 }
 
-// repay is the payment after a reset at month tau to monthly rate i
-// (l = ln(1+i)) on balance bal: interest only, or the annuity over the
-// remaining term.
-func (e *Evaluator) repay(bal, i, l float64, tau int) float64 {
-	if e.ln.io {
-		return float64(bal * i)
-	}
-	return float64(bal * annuityFromLog(i, l, e.ln.remaining-(tau-1)))
-}
-
-// walk builds the payment path over months 1..n on scenario s (s < 0: the
-// policy rate held at r0) into pieces, and returns the month affordability
-// triggers default (0: never within the horizon) and the peak payment ratio.
-// A reset that leaves the rate unchanged leaves the payment unchanged (the
-// annuity identity), so it does not start a new piece.
-//
-// walkHazard is the same loop integrating the hazard instead of storing the
-// path; the two must stay in step (TestWalkHazardMatchesWalk).
-func (e *Evaluator) walk(s int, pieces []piece) ([]piece, int, float64) {
-	ls := &e.ln
-	pieces = pieces[:0]
-	cur := piece{start: 1, w: 1, ratio: 1, bal: ls.b0, i: ls.rate0 / 12, pay: ls.a0}
-	rate, peak := ls.rate0, 1.0
-	run, trig := 0, 0
-	for _, tau := range e.resets {
-		nr, i, l := e.resetRate(s, tau, rate)
-		if nr == rate {
-			continue
-		}
-		bal := cur.bal
-		if tau > cur.start {
-			cur.end = tau - 1
-			pieces = append(pieces, cur)
-			if trig == 0 {
-				run, trig = afford(run, cur.pay > ls.aMax, cur.start, cur.end, ls.need)
-			}
-			bal = advance(cur.bal, cur.i, cur.pay, tau-cur.start, ls.io)
-		}
-		rate = nr
-		pay := e.repay(bal, i, l, tau)
-		ratio, w := 1.0, 1.0
-		if ls.a0 > 0 {
-			ratio = pay * ls.invA0
-			w = e.sc.pow.pow(ratio)
-		}
-		peak = max(peak, ratio)
-		cur = piece{start: tau, w: w, ratio: ratio, bal: bal, i: i, pay: pay}
-	}
-	cur.end = ls.n
-	pieces = append(pieces, cur)
-	if trig == 0 {
-		_, trig = afford(run, cur.pay > ls.aMax, cur.start, cur.end, ls.need)
-	}
-	return pieces, trig, peak
-}
-
-// afford extends the run of consecutive unaffordable months by the months
-// [start, end] (unaffordable if over) and returns the new run and the
-// trigger month (0 if not reached).
-func afford(run int, over bool, start, end, need int) (int, int) {
-	if !over {
-		return 0, 0
-	}
-	length := end - start + 1
-	if run+length >= need {
-		return run + length, start + need - run - 1
-	}
-	return run + length, 0
-}
-
 // advance moves a balance k months forward at monthly rate i and payment
 // pay: B_k = B + (B*i - A) * ((1+i)^k - 1)/i, the closed form of
 // B' = B + (B*i - A) (B itself plus the interest not covered by the
@@ -506,57 +725,4 @@ func advance(bal, i, pay float64, k int, io bool) float64 {
 	}
 	grow := -oneMinusExp(float64(float64(k) * log1pMonthly(i))) // (1+i)^k - 1
 	return max(0, bal+float64((float64(bal*i)-pay)*grow)/i)
-}
-
-// lambda is sum over pieces of w * (multiplier sum over the piece) on
-// scenario s; times h0 it is the cumulative hazard over the horizon.
-func (e *Evaluator) lambda(pieces []piece, s int) float64 {
-	cum, S := e.sc.cum[e.ln.series], e.sc.s
-	var lam float64
-	for k := range pieces {
-		pc := &pieces[k]
-		lam += float64(pc.w * (cum[pc.end*S+s] - cum[(pc.start-1)*S+s]))
-	}
-	return lam
-}
-
-// recordDefault finds the default month of a default with uniform u on
-// scenario s and appends the loss.
-func (e *Evaluator) recordDefault(s int, u float64, pieces []piece, trig int) {
-	ls := &e.ln
-	cum, S := e.sc.cum[ls.series], e.sc.s
-	target := -math.Log1p(-u) // default when h0 * lambda(t) reaches it
-	month, bal := ls.n, 0.0
-	found := false
-	var lam float64
-	for k := range pieces {
-		pc := &pieces[k]
-		for t := pc.start; t <= pc.end; t++ {
-			lt := lam + float64(pc.w*(cum[t*S+s]-cum[(pc.start-1)*S+s]))
-			if (trig > 0 && t >= trig) || ls.h0*lt >= target {
-				month, bal, found = t, advance(pc.bal, pc.i, pc.pay, t-pc.start, ls.io), true
-				break
-			}
-		}
-		if found {
-			break
-		}
-		lam += float64(pc.w * (cum[pc.end*S+s] - cum[(pc.start-1)*S+s]))
-	}
-	if !found { // rounding at the boundary: default in the last month at risk
-		last := &pieces[len(pieces)-1]
-		bal = advance(last.bal, last.i, last.pay, ls.n-last.start, ls.io)
-	}
-	e.addLoss(s, month, bal)
-}
-
-// addLoss appends the loss of a default on scenario s in the month given,
-// with scheduled balance bal at its start.
-func (e *Evaluator) addLoss(s, month int, bal float64) {
-	ead := bal
-	if e.ln.line {
-		ead = e.ln.lineEAD
-	}
-	cents := int64(math.Round(float64(ead*e.lgd(ead)) * 100))
-	e.losses = append(e.losses, ScenarioLoss{Scenario: s, Month: month, Cents: cents})
 }

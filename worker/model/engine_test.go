@@ -3,9 +3,7 @@ package model
 import (
 	"errors"
 	"math"
-	"math/rand/v2"
-	"reflect"
-	"slices"
+	"strings"
 	"testing"
 
 	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
@@ -30,213 +28,341 @@ func TestAllLoansAreValidRecords(t *testing.T) {
 	}
 }
 
-func TestFixedRateStressedPDEqualsBaseline(t *testing.T) {
-	t.Parallel()
-	for _, sigma := range []float64{0, 0.01} {
-		sc := testScenarios(t, func(p *Params) { p.Scenarios = 500; p.SigmaAnnualPerSqrtYear = sigma })
-		for _, l := range []loan.Loan{personalFixed("F1", 640), autoLoan("F2", 700), commercialTermFixed("F3", 6, 0)} {
-			r := evaluate(t, sc, l)
-			if r.StressedPD != r.BaselinePD || r.DeltaPD != 0 {
-				t.Errorf("sigma %v, %s: stressed %v, baseline %v", sigma, l.Segment, r.StressedPD, r.BaselinePD)
-			}
-			if r.PaymentShockMean != 1 || r.PaymentShockMax != 1 {
-				t.Errorf("fixed-rate payment shock %v/%v, want 1", r.PaymentShockMean, r.PaymentShockMax)
-			}
-		}
+// someLoans are one loan of each kind the tests build.
+func someLoans() []loan.Loan {
+	return []loan.Loan{
+		personalFixed("K1", 640), personalPrime("K2", 650, 0.04), autoLoan("K3", 700), commercialLine("K4", 5, 0.01),
+		creARM("K5", 4), commercialTermFixed("K6", 6, 200_000), cardFixed("K7", 680), cardPrime("K8", 660, 0.12),
+		mortgageFixed("K9", 720, 0.78), mortgageARM("K10", 700, 0.85), homeEquityLine("K11", 690),
+		creBalloon("K12", 5, 10, 2_000_000*0.065*1.2),
 	}
 }
 
-func TestVariableLoanWithoutARateChangeMatchesBaseline(t *testing.T) {
+// MODEL.md section 6: every volatility 0 and targetRate = r0: stressed PD
+// equals baseline PD, for every kind of loan.
+func TestWithoutStressTheStressedPDIsTheBaselinePD(t *testing.T) {
 	t.Parallel()
-	// sigma = 0 and target = r0: the stressed path is the baseline path.
-	sc := testScenarios(t, func(p *Params) {
-		p.Scenarios = 300
-		p.SigmaAnnualPerSqrtYear = 0
-		p.TargetRateAnnual = p.R0Annual
-	})
-	for _, l := range []loan.Loan{personalPrime("V1", 650, 0.04), commercialLine("V2", 5, 0.01), creARM("V3", 4)} {
+	sc := testScenarios(t, func(p *Params) { p.Scenarios = 300; zeroVol(p); p.TargetRateAnnual = p.R0Annual })
+	for _, l := range someLoans() {
 		r := evaluate(t, sc, l)
-		if r.StressedPD != r.BaselinePD {
-			t.Errorf("%s: stressed %v != baseline %v", l.Segment, r.StressedPD, r.BaselinePD)
+		if r.StressedPD != r.BaselinePD || r.DeltaPD != 0 {
+			t.Errorf("%s %s: stressed %v, baseline %v", l.ID, l.Segment, r.StressedPD, r.BaselinePD)
 		}
 		if math.Abs(r.PaymentShockMean-1) > 1e-12 {
-			t.Errorf("%s: payment shock %v, want 1", l.Segment, r.PaymentShockMean)
+			t.Errorf("%s %s: payment shock %v, want 1", l.ID, l.Segment, r.PaymentShockMean)
+		}
+		if !(r.StressedPD > 0 && r.StressedPD < 1) {
+			t.Errorf("%s %s: PD %v, want in (0, 1): no certain defaults", l.ID, l.Segment, r.StressedPD)
 		}
 	}
 }
 
-func TestStressRaisesVariableRatePDs(t *testing.T) {
+// deterministicGap is g(t) of the zero-volatility stress path.
+func deterministicGap(p Params, months int) []float64 {
+	g := make([]float64, months+1)
+	for t := 1; t <= months; t++ {
+		g[t] = g[t-1] + (p.Phi(t)-p.R0Annual-g[t-1])/p.TransmissionMonths
+	}
+	return g
+}
+
+// MODEL.md section 6: every volatility 0 and targetRate = 8%: a fixed-rate
+// card, auto and mortgage loan each has stressed PD above baseline by
+// exactly the factor the unemployment and LTV terms give. The expected PDs
+// are recomputed here from the equations, scenario by scenario: the
+// hazard h0 exp(eta (u-u0)) exp(etaLTV max(0, LTV-0.8)) exp(b e - b^2/2)
+// with u - u0 = betaU g and the house price exp(-betaH g) (stressed), or 0
+// and 1 (baseline).
+func TestFixedRateLoansFeelTheStressThroughUnemploymentAndLTV(t *testing.T) {
+	t.Parallel()
+	sc := testScenarios(t, func(p *Params) { p.Scenarios = 2000; zeroVol(p) })
+	p := sc.Params()
+	H := sc.HorizonMonths()
+	g := deterministicGap(p, H)
+	for _, l := range []loan.Loan{cardFixed("E1", 680), autoLoan("E2", 650), mortgageFixed("E3", 700, 0.78)} {
+		t.Run(string(l.Segment), func(t *testing.T) {
+			t.Parallel()
+			r := evaluate(t, sc, l)
+			pd12, _ := p.PD12(&l)
+			h0, b := MonthlyHazard(pd12), sc.Loading(l.Segment, pd12)
+			eta := 100 * p.Eta(l.Segment)
+			pay := Payment(l.BalanceUSD, l.RateAnnual, l.RemainingMonths)
+			n := min(H, l.RemainingMonths)
+			var wantS, wantB, ltvMax float64
+			for s := range sc.Len() {
+				var lamS, lamB float64
+				for month := 1; month <= n; month++ {
+					m := math.Exp(b*sc.CreditCycle(s, month) - b*b/2)
+					stress := math.Exp(eta * p.BetaU * g[month])
+					if l.Segment == loan.ResidentialMortgage {
+						bal := Balance(l.BalanceUSD, l.RateAnnual, pay, month-1)
+						ltv := bal / (l.CollateralValueUSD * math.Exp(-p.BetaH*g[month]))
+						ltvMax = max(ltvMax, ltv)
+						stress *= math.Exp(p.EtaLTV * max(0, ltv-p.LTVKnee))
+						if bal/l.CollateralValueUSD > p.LTVKnee {
+							t.Fatal("the baseline LTV should stay under the knee")
+						}
+					}
+					lamS += h0 * stress * m
+					lamB += h0 * m
+				}
+				wantS += -math.Expm1(-lamS)
+				wantB += -math.Expm1(-lamB)
+			}
+			wantS /= float64(sc.Len())
+			wantB /= float64(sc.Len())
+			if math.Abs(r.StressedPD/wantS-1) > 1e-9 || math.Abs(r.BaselinePD/wantB-1) > 1e-9 {
+				t.Errorf("stressed PD %.10f baseline %.10f, want %.10f and %.10f", r.StressedPD, r.BaselinePD, wantS, wantB)
+			}
+			// The unemployment term alone raises the hazard by
+			// exp(eta betaU g(27)) at the end of the horizon.
+			if f := math.Exp(eta * p.BetaU * g[H]); !(r.StressedPD > r.BaselinePD*1.05) || f < 1.1 {
+				t.Errorf("stressed PD %v, baseline %v: the stress should raise it (end-of-horizon factor %v)", r.StressedPD, r.BaselinePD, f)
+			}
+			if l.Segment == loan.ResidentialMortgage && ltvMax <= p.LTVKnee {
+				t.Errorf("stressed LTV peaks at %v: the test mortgage should cross the knee", ltvMax)
+			}
+		})
+	}
+}
+
+func TestStressRaisesEveryKindOfLoansPD(t *testing.T) {
 	t.Parallel()
 	sc := testScenarios(t, func(p *Params) { p.Scenarios = 1000 })
-	for _, l := range []loan.Loan{personalPrime("V1", 650, 0.04), commercialLine("V2", 5, 0.01), creARM("V3", 4)} {
+	for _, l := range someLoans() {
 		r := evaluate(t, sc, l)
-		if !(r.StressedPD > r.BaselinePD) || !(r.PaymentShockMean > 1.05) {
-			t.Errorf("%s: stressed %v baseline %v shock %v", l.Segment, r.StressedPD, r.BaselinePD, r.PaymentShockMean)
+		if !(r.StressedPD > r.BaselinePD) {
+			t.Errorf("%s %s: stressed %v baseline %v", l.ID, l.Segment, r.StressedPD, r.BaselinePD)
 		}
-		if !(r.StressedPDLow <= r.StressedPD && r.StressedPD <= r.StressedPDHigh) {
-			t.Errorf("%s: Wilson interval [%v, %v] excludes %v", l.Segment, r.StressedPDLow, r.StressedPDHigh, r.StressedPD)
+		if l.RateType == loan.Variable && !(r.PaymentShockMean > 1.01) && l.Segment != loan.ResidentialMortgage {
+			t.Errorf("%s %s: payment shock %v", l.ID, l.Segment, r.PaymentShockMean)
 		}
 	}
 }
 
-func TestPDIsNonDecreasingInTargetRateMarginAndGamma(t *testing.T) {
+// pdOver evaluates the loans built by mk for each value, each on the
+// scenarios built with mutate(value), and checks the stressed PDs do not
+// decrease and rise overall.
+func pdOver(t *testing.T, name string, values []float64, mutate func(*Params, float64), mk func(float64) loan.Loan) {
+	t.Helper()
+	var pds []float64
+	for _, v := range values {
+		sc := testScenarios(t, func(p *Params) { p.Scenarios = 400; mutate(p, v) })
+		pds = append(pds, evaluate(t, sc, mk(v)).StressedPD)
+	}
+	for i := 1; i < len(pds); i++ {
+		if pds[i] < pds[i-1] {
+			t.Errorf("%s: PD %v at %v below %v at %v", name, pds[i], values[i], pds[i-1], values[i-1])
+		}
+	}
+	if !(pds[len(pds)-1] > pds[0]) {
+		t.Errorf("%s: PD %v at %v not above %v at %v: the channel is off", name, pds[len(pds)-1], values[len(values)-1], pds[0], values[0])
+	}
+}
+
+// MODEL.md section 6: PD is non-decreasing in the target rate, margin,
+// gamma, LTV and beta_u.
+func TestPDIsNonDecreasingInTheStressChannels(t *testing.T) {
 	t.Parallel()
-	loans := []loan.Loan{personalPrime("M1", 620, 0.05), commercialLine("M2", 7, 0.015), creARM("M3", 6)}
+	none := func(*Params, float64) {}
 	t.Run("in the target rate", func(t *testing.T) {
 		t.Parallel()
-		for _, l := range loans {
-			prev := -1.0
-			for _, target := range []float64{0.0433, 0.05, 0.06, 0.08, 0.10, 0.12} {
-				sc := testScenarios(t, func(p *Params) { p.Scenarios = 400; p.TargetRateAnnual = target })
-				pd := evaluate(t, sc, l).StressedPD
-				if pd < prev {
-					t.Errorf("%s: PD %v at target %v below %v at a lower target", l.Segment, pd, target, prev)
-				}
-				prev = pd
-			}
+		for _, l := range []loan.Loan{personalPrime("M1", 620, 0.05), commercialLine("M2", 7, 0.015), creARM("M3", 6),
+			cardFixed("M4", 640), autoLoan("M5", 640), mortgageFixed("M6", 680, 0.78), creBalloon("M7", 6, 12, 2_000_000*0.065*1.3)} {
+			pdOver(t, l.ID+" "+string(l.Segment), []float64{0.0433, 0.05, 0.06, 0.08, 0.10, 0.12},
+				func(p *Params, v float64) { p.TargetRateAnnual = v }, func(float64) loan.Loan { return l })
 		}
 	})
 	t.Run("in the margin", func(t *testing.T) {
 		t.Parallel()
-		sc := testScenarios(t, func(p *Params) { p.Scenarios = 400 })
-		for _, l := range loans {
-			prev := -1.0
-			for _, dm := range []float64{0, 0.005, 0.01, 0.02, 0.04} {
+		for _, l := range []loan.Loan{personalPrime("M1", 620, 0.05), commercialLine("M2", 7, 0.015), creARM("M3", 6), cardPrime("M8", 640, 0.1)} {
+			pdOver(t, l.ID+" "+string(l.Segment), []float64{0, 0.005, 0.01, 0.02, 0.04}, none, func(dm float64) loan.Loan {
 				m := l
 				m.MarginAnnual += dm // today's rate unchanged: only future resets price higher
-				pd := evaluate(t, sc, m).StressedPD
-				if pd < prev {
-					t.Errorf("%s: PD %v at margin +%v below %v", l.Segment, pd, dm, prev)
-				}
-				prev = pd
-			}
+				return m
+			})
 		}
 	})
 	t.Run("in gamma", func(t *testing.T) {
 		t.Parallel()
-		for _, l := range loans {
-			prev := -1.0
-			for _, g := range []float64{0, 0.5, 1.15, 2, 3} {
-				// sigma = 0: every stressed payment is at least today's, so a
-				// larger elasticity can only raise the hazard.
-				sc := testScenarios(t, func(p *Params) { p.Scenarios = 400; p.Gamma = g; p.SigmaAnnualPerSqrtYear = 0 })
-				pd := evaluate(t, sc, l).StressedPD
-				if pd < prev {
-					t.Errorf("%s: PD %v at gamma %v below %v", l.Segment, pd, g, prev)
-				}
-				prev = pd
-			}
+		for _, l := range []loan.Loan{personalPrime("M1", 620, 0.05), commercialLine("M2", 7, 0.015), creARM("M3", 6)} {
+			// sigma = 0: every stressed payment is at least today's, so a
+			// larger elasticity can only raise the hazard.
+			pdOver(t, l.ID+" "+string(l.Segment), []float64{0, 0.5, 1.15, 2, 3},
+				func(p *Params, v float64) { p.Gamma = v; p.SigmaAnnualPerSqrtYear = 0 }, func(float64) loan.Loan { return l })
+		}
+	})
+	t.Run("in LTV", func(t *testing.T) {
+		t.Parallel()
+		ltvs := []float64{0.5, 0.7, 0.8, 0.9, 1.0, 1.2}
+		pdOver(t, "mortgage", ltvs, none, func(v float64) loan.Loan { return mortgageFixed("M9", 700, v) })
+		pdOver(t, "home equity", ltvs, none, func(v float64) loan.Loan {
+			l := homeEquityLine("M10", 700)
+			l.CollateralValueUSD = l.BalanceUSD / v
+			return l
+		})
+		pdOver(t, "CRE", ltvs, none, func(v float64) loan.Loan {
+			l := creBalloon("M11", 5, 40, 2_000_000*0.065*1.6)
+			l.CollateralValueUSD = l.BalanceUSD / v
+			return l
+		})
+	})
+	t.Run("in beta_u", func(t *testing.T) {
+		t.Parallel()
+		for _, l := range []loan.Loan{cardFixed("M12", 660), autoLoan("M13", 660), commercialTermFixed("M14", 5, 0)} {
+			// sigma = 0: the rate gap g is positive in every scenario.
+			pdOver(t, l.ID+" "+string(l.Segment), []float64{0, 0.25, 0.5, 1, 2},
+				func(p *Params, v float64) { p.BetaU = v; p.SigmaAnnualPerSqrtYear = 0 }, func(float64) loan.Loan { return l })
 		}
 	})
 }
 
-func TestWithoutPaymentChangeTheSimulatedPDIsTheInputPD(t *testing.T) {
+// MODEL.md section 6: LGD is non-increasing in the price index.
+func TestLGDIsNonIncreasingInThePriceIndex(t *testing.T) {
 	t.Parallel()
-	sc := testScenarios(t, func(p *Params) { p.Scenarios = 40_000 })
-	p := sc.Params()
-	for _, l := range []loan.Loan{personalFixed("P1", 700), commercialTermFixed("P2", 7, 0), personalFixed("P3", 760)} {
-		l.RemainingMonths = 40 // beyond the horizon: 12 months at risk
-		r := evaluate(t, sc, l)
-		pd12, _ := p.PD12(&l)
-		// Standard error of the mean conditional PD, from the scenarios.
-		h0 := MonthlyHazard(pd12)
-		j := series(l.Segment, pd12)
-		var m, m2 float64
-		for _, c := range sc.cumH[j] {
-			x := -math.Expm1(-h0 * c)
-			m += x
-			m2 += x * x
+	p := DefaultParams()
+	for _, seg := range []loan.Segment{loan.ResidentialMortgage, loan.HomeEquity, loan.CommercialRealEstate} {
+		prev := 2.0
+		for idx := 0.3; idx <= 1.6; idx += 0.01 {
+			lgd := p.LGD(seg, 1_000_000, 700_000, idx, 6)
+			if lgd > prev {
+				t.Fatalf("%s: LGD %v at index %v above %v at a lower index", seg, lgd, idx, prev)
+			}
+			prev = lgd
 		}
-		S := float64(sc.Len())
-		m /= S
-		se := math.Sqrt((m2/S - m*m) / S)
-		if math.Abs(r.StressedPD-pd12) > 4.5*se {
-			t.Errorf("%s: simulated PD %.5f, input %.5f (%.1f standard errors)", l.Segment, r.StressedPD, pd12, (r.StressedPD-pd12)/se)
+		if lo, hi := p.LGD(seg, 1_000_000, 700_000, 1.5, 6), p.LGD(seg, 1_000_000, 700_000, 0.5, 6); !(hi > lo) {
+			t.Errorf("%s: LGD %v at index 0.5 not above %v at 1.5: the channel is off", seg, hi, lo)
 		}
-		// The Bernoulli draws are independent across scenarios with mean PD.
-		freq := float64(r.DefaultDraws) / S
-		if bse := math.Sqrt(pd12 * (1 - pd12) / S); math.Abs(freq-pd12) > 4.5*bse {
-			t.Errorf("%s: default frequency %.5f, input PD %.5f (%.1f standard errors)", l.Segment, freq, pd12, (freq-pd12)/bse)
+	}
+	// Known values: floors and formulas of MODEL.md.
+	for _, c := range []struct {
+		seg       loan.Segment
+		coll, ead float64
+		idx       float64
+		t         int
+		want      float64
+	}{
+		{loan.ResidentialMortgage, 100, 90, 0.9, 0, 1 - 0.75*100*0.9/90},
+		{loan.ResidentialMortgage, 200, 90, 1, 0, 0.10},
+		{loan.CommercialRealEstate, 100, 80, 0.8, 0, 0.25},
+		{loan.CommercialRealEstate, 300, 80, 1, 0, 0.15},
+		{loan.PersonalAuto, 20_000, 18_000, 1, 12, math.Max(0.3, 1-0.7*20_000*math.Pow(0.985, 12)/18_000)},
+		{loan.PersonalAuto, 40_000, 18_000, 1, 0, 0.30},
+		{loan.PersonalUnsecured, 0, 1000, 1, 3, 0.85},
+		{loan.CreditCard, 0, 1000, 1, 3, 0.90},
+		{loan.CommercialTerm, 0, 1000, 1, 3, 0.45},
+		{loan.CommercialTerm, 500, 1000, 1, 3, 0.35},
+	} {
+		if got := p.LGD(c.seg, c.coll, c.ead, c.idx, c.t); math.Abs(got-c.want) > 1e-12 {
+			t.Errorf("%s LGD(%v, %v, %v, %d) = %v, want %v", c.seg, c.coll, c.ead, c.idx, c.t, got, c.want)
 		}
 	}
 }
 
-func TestAffordabilityTriggersDefaultWithCertainty(t *testing.T) {
+// MODEL.md section 6: a balloon CRE loan at DSCR 1.0 on refinancing fails
+// with probability 1.5 x (1.25 - 1.0) = 0.375. The interest-only loan owes
+// its balance at the balloon; with every volatility 0 and the target at r0
+// the refinancing rate is today's, and the NOI pays exactly the new
+// 25-year annuity.
+func TestBalloonCREAtDSCROneFailsToRefinanceWithProbability0375(t *testing.T) {
 	t.Parallel()
-	sc := testScenarios(t, func(p *Params) { p.Scenarios = 200 })
+	sc := testScenarios(t, func(p *Params) { p.Scenarios = 4000; zeroVol(p); p.TargetRateAnnual = p.R0Annual })
 	p := sc.Params()
-	t.Run("a personal loan over the DTI cap defaults in month 3", func(t *testing.T) {
-		t.Parallel()
-		l := personalFixed("D1", 780)
-		pay := Payment(l.BalanceUSD, l.RateAnnual, l.RemainingMonths)
-		l.IncomeAnnualUSD = 12 * (pay + l.OtherDebtMonthlyUSD) / (p.DTICap + 0.05)
-		r := evaluate(t, sc, l)
-		if r.StressedPD != 1 || r.BaselinePD != 1 || r.DefaultDraws != sc.Len() {
-			t.Fatalf("PD %v/%v draws %d, want certain default", r.StressedPD, r.BaselinePD, r.DefaultDraws)
-		}
-		for _, d := range r.Losses {
-			if d.Month > p.DTIMonths {
-				t.Fatalf("default in month %d, after the trigger month %d", d.Month, p.DTIMonths)
+	l := creBalloon("B1", 4, 10, 0)
+	l.NOIAnnualUSD = 12 * Payment(l.BalanceUSD, l.RateAnnual, p.RefiAmortMonths)
+	r := evaluate(t, sc, l)
+	if math.Abs(r.RefiFailProb-0.375) > 1e-9 {
+		t.Errorf("refinancing failure probability %v, want 0.375", r.RefiFailProb)
+	}
+	// Without the refinancing test (kDSCR = 0, the same paths) the PD is
+	// the hazard's alone.
+	haz := evaluate(t, testScenarios(t, func(p *Params) {
+		p.Scenarios = 4000
+		zeroVol(p)
+		p.TargetRateAnnual = p.R0Annual
+		p.RefiKDSCR = 0
+	}), l).StressedPD
+	if want := haz + (1-haz)*0.375; math.Abs(r.StressedPD-want) > 1e-9 {
+		t.Errorf("PD %v, want %v: hazard %v then a 37.5%% refinancing failure", r.StressedPD, want, haz)
+	}
+	atBalloon := 0
+	for _, d := range r.Losses {
+		if d.Month == 10 {
+			atBalloon++
+			if want := int64(math.Round(l.BalanceUSD * p.LGD(l.Segment, l.CollateralValueUSD, l.BalanceUSD, 1, 10) * 100)); d.Cents != want {
+				t.Fatalf("loss at the balloon %d cents, want %d", d.Cents, want)
 			}
 		}
-	})
-	t.Run("a line whose DSCR falls below 1 under stress defaults in the stress only", func(t *testing.T) {
-		t.Parallel()
-		l := commercialLine("D2", 3, 0.01)
-		// DSCR 1.2 today at a 8.33% rate: below 1 once the rate passes 10%.
-		l.NOIAnnualUSD = 1.2 * l.BalanceUSD * l.RateAnnual
-		r := evaluate(t, sc, l)
-		if r.BaselinePD > 0.01 || r.StressedPD < 0.5 {
-			t.Errorf("baseline %v stressed %v: want the trigger to fire under stress only", r.BaselinePD, r.StressedPD)
-		}
-	})
+	}
+	if se := math.Sqrt(0.375 * 0.625 / 4000); math.Abs(float64(atBalloon)/4000-(1-haz)*0.375) > 4.5*se+haz {
+		t.Errorf("%d of 4000 scenarios defaulted at the balloon, want about %.0f", atBalloon, 4000*0.375)
+	}
+	// A comfortable DSCR refinances.
+	l.NOIAnnualUSD *= 1.5
+	if r := evaluate(t, sc, l); r.RefiFailProb != 0 {
+		t.Errorf("DSCR 1.5: refinancing failure probability %v, want 0", r.RefiFailProb)
+	}
 }
 
-func TestLossesUseTheScheduledBalanceAndSegmentLGD(t *testing.T) {
+func TestRefinancingFailsMoreUnderTheRateStress(t *testing.T) {
+	t.Parallel()
+	l := creBalloon("B2", 4, 20, 2_000_000*0.065*1.35)
+	base := evaluate(t, testScenarios(t, func(p *Params) { p.Scenarios = 500; p.TargetRateAnnual = p.R0Annual }), l)
+	stress := evaluate(t, testScenarios(t, func(p *Params) { p.Scenarios = 500 }), l)
+	if !(stress.RefiFailProb > base.RefiFailProb+0.05) {
+		t.Errorf("refinancing failure %v under 8%%, %v without stress", stress.RefiFailProb, base.RefiFailProb)
+	}
+}
+
+// The v1 cliffs are gone: a commercial line whose DSCR is below the knee
+// today and a personal loan above its DTI cap do not default with
+// certainty; the DTI breach is reported.
+func TestAffordabilityIsSmoothWithoutCertainDefaults(t *testing.T) {
+	t.Parallel()
+	sc := testScenarios(t, func(p *Params) { p.Scenarios = 500; zeroVol(p); p.TargetRateAnnual = p.R0Annual })
+	p := sc.Params()
+	line := commercialLine("A1", 5, 0.01)
+	comfortable := evaluate(t, sc, line)
+	line.NOIAnnualUSD = 0.8 * 12 * line.BalanceUSD * line.RateAnnual / 12 // DSCR 0.8
+	tight := evaluate(t, sc, line)
+	if want := comfortable.StressedPD * math.Exp(p.EtaDSCR*(p.DSCRKnee-0.8)); !(tight.StressedPD < 1) || math.Abs(tight.StressedPD/want-1) > 0.05 {
+		t.Errorf("line at DSCR 0.8: PD %v, want about %v (exp(3 x 0.45) times %v)", tight.StressedPD, want, comfortable.StressedPD)
+	}
+	pl := personalFixed("A2", 700)
+	ok := evaluate(t, sc, pl)
+	pl.IncomeAnnualUSD = 12 * 500 // DTI far above the cap
+	over := evaluate(t, sc, pl)
+	if over.StressedPD != ok.StressedPD || !over.DTIOverCap || ok.DTIOverCap {
+		t.Errorf("DTI over cap: PD %v (vs %v), reported %v (vs %v)", over.StressedPD, ok.StressedPD, over.DTIOverCap, ok.DTIOverCap)
+	}
+}
+
+// EAD with credit conversion factors on the credit limit; LGD at the
+// default month from the scenario's price index.
+func TestLossesUseTheEADAndTheLGDAtTheDefaultMonth(t *testing.T) {
 	t.Parallel()
 	sc := testScenarios(t, func(p *Params) { p.Scenarios = 2000 })
 	p := sc.Params()
-	cases := []struct {
-		name string
-		l    loan.Loan
-		lgd  func(ead float64) float64
-	}{
-		{"unsecured personal loses 85%", personalFixed("L1", 560), func(float64) float64 { return 0.85 }},
-		{"auto loans lose 50%", autoLoan("L2", 560), func(float64) float64 { return 0.50 }},
-		{"unsecured commercial loses 45%", commercialTermFixed("L3", 10, 0), func(float64) float64 { return 0.45 }},
-		{"secured commercial loses 1 - 0.85*collateral/EAD, floored at 10%", commercialTermFixed("L4", 10, 200_000),
-			func(ead float64) float64 { return math.Max(0.10, 1-0.85*200_000/ead) }},
-		{"a well-secured commercial loan loses the 10% floor", commercialTermFixed("L5", 10, 900_000),
-			func(float64) float64 { return 0.10 }},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			r := evaluate(t, sc, c.l)
-			if len(r.Losses) == 0 {
-				t.Fatal("no defaults drawn")
+	t.Run("a card's exposure is drawn plus 60% of undrawn and it loses 90%", func(t *testing.T) {
+		t.Parallel()
+		l := cardFixed("D1", 560)
+		r := evaluate(t, sc, l)
+		ead := 4000 + 0.6*6000.0
+		if r.EADUSD != ead || r.LGD != 0.9 || len(r.Losses) == 0 {
+			t.Fatalf("EAD %v LGD %v defaults %d", r.EADUSD, r.LGD, len(r.Losses))
+		}
+		for _, d := range r.Losses {
+			if d.Cents != int64(math.Round(ead*0.9*100)) {
+				t.Fatalf("card loss %d cents, want %v", d.Cents, ead*0.9*100)
 			}
-			pay := Payment(c.l.BalanceUSD, c.l.RateAnnual, c.l.RemainingMonths)
-			for _, d := range r.Losses {
-				ead := Balance(c.l.BalanceUSD, c.l.RateAnnual, pay, d.Month-1)
-				want := math.Round(ead * c.lgd(ead) * 100)
-				if math.Abs(float64(d.Cents)-want) > 1 {
-					t.Fatalf("scenario %d month %d: loss %d cents, want %.0f", d.Scenario, d.Month, d.Cents, want)
-				}
-			}
-			if got := c.lgd(c.l.BalanceUSD); math.Abs(r.LGD-got) > 1e-12 || r.EADUSD != c.l.BalanceUSD {
-				t.Errorf("EAD %v LGD %v, want %v and %v", r.EADUSD, r.LGD, c.l.BalanceUSD, got)
-			}
-			if want := r.StressedPD * r.EADUSD * r.LGD; r.ExpectedLossUSD != want {
-				t.Errorf("expected loss %v, want %v", r.ExpectedLossUSD, want)
-			}
-		})
-	}
+		}
+	})
 	t.Run("a line's exposure is drawn plus 40% of undrawn", func(t *testing.T) {
 		t.Parallel()
-		l := commercialLine("L6", 10, 0.01)
+		l := commercialLine("D2", 10, 0.01)
+		l.CreditLimitUSD = 300_000
 		r := evaluate(t, sc, l)
-		want := l.BalanceUSD + p.CCFUndrawn*(l.AmountUSD-l.BalanceUSD)
+		want := l.BalanceUSD + p.CCFLine*(300_000-l.BalanceUSD)
 		if r.EADUSD != want {
 			t.Errorf("EAD %v, want %v", r.EADUSD, want)
 		}
@@ -246,6 +372,163 @@ func TestLossesUseTheScheduledBalanceAndSegmentLGD(t *testing.T) {
 			}
 		}
 	})
+	t.Run("a mortgage loses against the house price of its scenario and month", func(t *testing.T) {
+		t.Parallel()
+		l := mortgageFixed("D3", 560, 0.95)
+		r := evaluate(t, sc, l)
+		if len(r.Losses) < 20 {
+			t.Fatalf("%d defaults", len(r.Losses))
+		}
+		pay := Payment(l.BalanceUSD, l.RateAnnual, l.RemainingMonths)
+		for _, d := range r.Losses {
+			ead := Balance(l.BalanceUSD, l.RateAnnual, pay, d.Month-1)
+			want := math.Round(ead * p.LGD(l.Segment, l.CollateralValueUSD, ead, sc.HPI(d.Scenario, d.Month), d.Month) * 100)
+			if math.Abs(float64(d.Cents)-want) > 1 {
+				t.Fatalf("scenario %d month %d: loss %d cents, want %.0f", d.Scenario, d.Month, d.Cents, want)
+			}
+		}
+		if r.LGDDefaultMean <= r.LGD {
+			t.Errorf("mean LGD at default %v not above today's %v: house prices fall under the stress", r.LGDDefaultMean, r.LGD)
+		}
+	})
+	t.Run("an auto loan loses against its depreciated value", func(t *testing.T) {
+		t.Parallel()
+		l := autoLoan("D4", 560)
+		r := evaluate(t, sc, l)
+		pay := Payment(l.BalanceUSD, l.RateAnnual, l.RemainingMonths)
+		for _, d := range r.Losses {
+			ead := Balance(l.BalanceUSD, l.RateAnnual, pay, d.Month-1)
+			want := math.Round(ead * p.LGD(l.Segment, l.CollateralValueUSD, ead, 1, d.Month) * 100)
+			if math.Abs(float64(d.Cents)-want) > 1 {
+				t.Fatalf("scenario %d month %d: loss %d cents, want %.0f", d.Scenario, d.Month, d.Cents, want)
+			}
+		}
+	})
+	t.Run("expected loss is PD x EAD x LGD", func(t *testing.T) {
+		t.Parallel()
+		r := evaluate(t, sc, personalFixed("D5", 600))
+		if want := r.StressedPD * r.EADUSD * r.LGD; r.ExpectedLossUSD != want {
+			t.Errorf("expected loss %v, want %v", r.ExpectedLossUSD, want)
+		}
+	})
+}
+
+// The PD interval is mean +- 1.96 sd(PD_s)/sqrt(S), never of zero width
+// while the PD varies across scenarios.
+func TestStressedPDIntervalIsTheMonteCarloInterval(t *testing.T) {
+	t.Parallel()
+	sc := testScenarios(t, func(p *Params) { p.Scenarios = 1000 })
+	for _, l := range someLoans() {
+		ev := NewEvaluator(sc)
+		r, err := ev.Evaluate(&l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, v := meanVar(ev.pdS)
+		half := 1.959963984540054 * math.Sqrt(v/float64(sc.Len()))
+		if math.Abs(m-r.StressedPD) > 1e-12 || math.Abs(r.StressedPDLow-max(0, m-half)) > 1e-12 || math.Abs(r.StressedPDHigh-min(1, m+half)) > 1e-12 {
+			t.Errorf("%s: [%v, %v] around %v, want %v +- %v", l.ID, r.StressedPDLow, r.StressedPDHigh, r.StressedPD, m, half)
+		}
+		if !(r.StressedPDHigh > r.StressedPDLow) {
+			t.Errorf("%s: zero-width interval", l.ID)
+		}
+	}
+}
+
+// MODEL.md section 4: the importance-sampling weighted mean equals the
+// plain mean within error, for the PD and for the scenario loss.
+func TestTailShiftWeightedMeansEqualThePlainMeans(t *testing.T) {
+	t.Parallel()
+	const S = 20_000
+	plain := testScenarios(t, func(p *Params) { p.Scenarios = S })
+	shifted := testScenarios(t, func(p *Params) { p.Scenarios = S; p.Seed += 7; p.TailShift = 0.25 })
+	for _, l := range []loan.Loan{cardFixed("I1", 620), personalPrime("I2", 600, 0.05), creBalloon("I3", 7, 12, 2_000_000*0.065*1.3)} {
+		stats := func(sc *Scenarios) (pd, pdSE, loss, lossSE float64) {
+			ev := NewEvaluator(sc)
+			r, err := ev.Evaluate(&l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pd = r.StressedPD
+			pdSE = (r.StressedPDHigh - r.StressedPDLow) / (2 * 1.959963984540054)
+			x := make([]float64, sc.Len())
+			for _, d := range r.Losses {
+				x[d.Scenario] = float64(d.Cents)
+			}
+			var w, wx float64
+			for s := range x {
+				w += sc.Weight(s)
+				wx += sc.Weight(s) * x[s]
+			}
+			loss = wx / w
+			var ss float64
+			for s := range x {
+				d := sc.Weight(s) * (x[s] - loss)
+				ss += d * d
+			}
+			return pd, math.Sqrt(ss) / w, loss, math.Sqrt(ss) / w
+		}
+		pd0, se0, l0, lse0 := stats(plain)
+		pd1, se1, l1, lse1 := stats(shifted)
+		if se := math.Hypot(se0, se1); math.Abs(pd1-pd0) > 4.5*se {
+			t.Errorf("%s: weighted PD %v, plain %v (%.1f standard errors)", l.ID, pd1, pd0, (pd1-pd0)/se)
+		}
+		if se := math.Hypot(lse0, lse1); math.Abs(l1-l0) > 4.5*se {
+			t.Errorf("%s: weighted mean loss %v cents, plain %v (%.1f standard errors)", l.ID, l1, l0, (l1-l0)/se)
+		}
+	}
+}
+
+// Over a year, without stress and with the payment unchanged, the
+// simulated PD is the input one-year PD: exp(b e - b^2/2) has mean one.
+func TestWithoutStressTheSimulatedPDIsTheInputPD(t *testing.T) {
+	t.Parallel()
+	sc := testScenarios(t, func(p *Params) {
+		p.Scenarios = 40_000
+		p.HorizonMonths = 12
+		zeroVol(p)
+		p.TargetRateAnnual = p.R0Annual
+	})
+	p := sc.Params()
+	for _, l := range []loan.Loan{personalFixed("P1", 700), commercialTermFixed("P2", 7, 0), personalFixed("P3", 760), cardFixed("P4", 640)} {
+		l.RemainingMonths = 40 // beyond the horizon: 12 months at risk
+		ev := NewEvaluator(sc)
+		r, err := ev.Evaluate(&l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		pd12, _ := p.PD12(&l)
+		_, v := meanVar(ev.pdS)
+		se := math.Sqrt(v / float64(sc.Len()))
+		if math.Abs(r.StressedPD-pd12) > 4.5*se+0.01*pd12 { // 1%: Jensen's concavity of 1 - exp(-x)
+			t.Errorf("%s: simulated PD %.5f, input %.5f (%.1f standard errors)", l.Segment, r.StressedPD, pd12, (r.StressedPD-pd12)/se)
+		}
+		S := float64(sc.Len())
+		freq := float64(r.DefaultDraws) / S
+		if bse := math.Sqrt(pd12 * (1 - pd12) / S); math.Abs(freq-r.StressedPD) > 4.5*bse {
+			t.Errorf("%s: default frequency %.5f, PD %.5f (%.1f standard errors)", l.Segment, freq, r.StressedPD, (freq-r.StressedPD)/bse)
+		}
+	}
+}
+
+func TestAverageBalanceIsTheRunOffScheduledBalance(t *testing.T) {
+	t.Parallel()
+	sc := testScenarios(t, func(p *Params) { p.Scenarios = 10 })
+	H := sc.HorizonMonths()
+	l := personalFixed("G1", 700) // 48 months left: amortises over the whole horizon
+	pay := Payment(l.BalanceUSD, l.RateAnnual, l.RemainingMonths)
+	var want float64
+	for month := 1; month <= H; month++ {
+		want += Balance(l.BalanceUSD, l.RateAnnual, pay, month-1)
+	}
+	want /= float64(H)
+	if r := evaluate(t, sc, l); math.Abs(r.AvgBalanceUSD/want-1) > 1e-9 {
+		t.Errorf("average balance %v, want %v", r.AvgBalanceUSD, want)
+	}
+	b := creBalloon("G2", 5, 9, 200_000)
+	if r := evaluate(t, sc, b); math.Abs(r.AvgBalanceUSD-b.BalanceUSD*9/float64(H)) > 1e-6 {
+		t.Errorf("balloon at month 9: average balance %v, want %v", r.AvgBalanceUSD, b.BalanceUSD*9/float64(H))
+	}
 }
 
 func TestEvaluateIsIndependentOfEvaluatorAndOrder(t *testing.T) {
@@ -311,132 +594,12 @@ func TestEvaluateAllocatesNothingPerLoan(t *testing.T) {
 	}
 }
 
-// TestWalkHazardMatchesWalk holds the two hot loops, walkHazard and the
-// batch kernel monthlyBatch, to walk (the path recordDefault uses), bit for
-// bit, on the test loans and on random variable loans.
-func TestWalkHazardMatchesWalk(t *testing.T) {
-	t.Parallel()
-	sc := testScenarios(t, func(p *Params) { p.Scenarios = 300; p.HorizonMonths = 30 })
-	ev := NewEvaluator(sc)
-	const ordinary = 24 // the first loans: mixedPortfolio's
-	loans := mixedPortfolio(ordinary)
-	r := rand.New(rand.NewPCG(3, 4))
-	for k := range 60 {
-		loans = append(loans, randomVariableLoan(r, k))
-	}
-	var batched, followed int
-	for k, l := range loans {
-		if err := ev.prepare(&l); err != nil {
-			t.Fatal(err)
-		}
-		for s0 := 0; s0 < sc.Len(); s0 += kernelBatch {
-			nb := min(kernelBatch, sc.Len()-s0)
-			tracked := ev.trackOver
-			if ev.ln.monthly {
-				ev.monthlyBatch(s0, nb)
-			}
-			for b := range nb {
-				s := s0 + b
-				var trig2 int
-				var peak2 float64
-				ev.cur, trig2, peak2 = ev.walk(s, ev.cur)
-				lam2 := ev.lambda(ev.cur, s)
-				if lam, trig, peak := ev.walkHazard(s); lam != lam2 || trig != trig2 || peak != peak2 {
-					t.Fatalf("loan %s scenario %d: walkHazard (%v, %d, %v), walk (%v, %d, %v)", l.ID, s, lam, trig, peak, lam2, trig2, peak2)
-				}
-				if !ev.ln.monthly {
-					continue
-				}
-				c := ev.batchSt[b]
-				if k < ordinary {
-					batched++
-					if !c.bad {
-						followed++
-					} else if !batchMayRefuse(ev, s, peak2, tracked) {
-						t.Errorf("loan %s scenario %d: monthlyBatch refused a path it can follow", l.ID, s)
-					}
-				}
-				if !c.bad && (c.lam != lam2 || (c.trig == 0) != (trig2 == 0) || c.peak != peak2) {
-					t.Fatalf("loan %s scenario %d: monthlyBatch (%v, %d, %v), walk (%v, %d, %v)", l.ID, s, c.lam, c.trig, c.peak, lam2, trig2, peak2)
-				}
-			}
-		}
-	}
-	// The batch kernel must follow nearly every scenario of the ordinary
-	// monthly loans, or it would be a slow detour.
-	if batched == 0 || float64(followed) < 0.9*float64(batched) {
-		t.Errorf("monthlyBatch followed %d of %d loan-scenarios", followed, batched)
-	}
-}
-
-func TestMonthlyBatchGivesTheOneByOneResults(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name   string
-		mutate func(*Params)
-	}{
-		{"at the default stress", func(p *Params) {}},
-		{"when rates fall to the floor", func(p *Params) {
-			p.R0Annual, p.TargetRateAnnual, p.SigmaAnnualPerSqrtYear = 0.005, 0, 0.03
-		}},
-	}
-	for ci, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			sc := testScenarios(t, func(p *Params) { p.Scenarios = 200; c.mutate(p) })
-			fast, slow := NewEvaluator(sc), NewEvaluator(sc)
-			slow.oneByOne = true
-			r := rand.New(rand.NewPCG(uint64(ci), 11))
-			loans := mixedPortfolio(12)
-			for k := range 80 {
-				l := randomVariableLoan(r, k)
-				if k%4 == 0 { // a zero spread: at the floor the rate is 0
-					l.Index, l.MarginAnnual = loan.SOFR, 0
-				}
-				loans = append(loans, l)
-			}
-			for _, l := range loans {
-				a, err := fast.Evaluate(&l)
-				if err != nil {
-					t.Fatal(err)
-				}
-				a.Losses = slices.Clone(a.Losses)
-				b, err := slow.Evaluate(&l)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(a, b) {
-					t.Fatalf("loan %s: with monthlyBatch %+v, one by one %+v", l.ID, a, b)
-				}
-			}
-		})
-	}
-}
-
-// batchMayRefuse reports whether monthlyBatch may leave scenario s of the
-// prepared loan to walkHazard (ev.cur holds walk's path): an irregular
-// scenario, a first reset that keeps today's rate, a payment ratio beyond
-// the power table, or, in a batch that did not track affordability, a
-// payment over the cap.
-func batchMayRefuse(ev *Evaluator, s int, peak float64, tracked bool) bool {
-	ls := &ev.ln
-	if !ev.sc.regular[s] || ev.sc.FedFunds(s, ev.resets[0])+ls.add == ls.rate0 || peak >= powTableMax {
-		return true
-	}
-	for _, pc := range ev.cur {
-		if !tracked && pc.pay > ls.aMax {
-			return true
-		}
-	}
-	return false
-}
-
 func TestResetsFollowTheLoanAgeAndRespectTheCaps(t *testing.T) {
 	t.Parallel()
 	// sigma = 0: the rate path is the ramp phi. The ARM is 40 months old with
 	// 12-month resets, so its one reset in the horizon is at month 9 (age 48),
 	// to SOFR phi(9) + 2.5%, within the caps.
-	sc := testScenarios(t, func(p *Params) { p.Scenarios = 20; p.SigmaAnnualPerSqrtYear = 0 })
+	sc := testScenarios(t, func(p *Params) { p.Scenarios = 20; p.HorizonMonths = 12; p.SigmaAnnualPerSqrtYear = 0 })
 	p := sc.Params()
 	cases := []struct {
 		name     string
@@ -446,6 +609,8 @@ func TestResetsFollowTheLoanAgeAndRespectTheCaps(t *testing.T) {
 		{"the periodic cap limits the reset to +2%", 0.02, 0.05},
 		{"the lifetime cap limits it to +1%", 0.02, 0.01},
 		{"without caps the rate follows the index", 0, 0},
+		{"a rate ceiling limits it to 7.5%", 0, 0},
+		{"origination rate plus lifetime cap limits it to 7%", 0, 0.02},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -456,7 +621,14 @@ func TestResetsFollowTheLoanAgeAndRespectTheCaps(t *testing.T) {
 			if c.periodic > 0 {
 				want = math.Min(want, l.RateAnnual+c.periodic)
 			}
-			if c.lifetime > 0 {
+			switch {
+			case strings.Contains(c.name, "ceiling"):
+				l.RateCeilingAnnual = 0.075
+				want = 0.075
+			case strings.Contains(c.name, "origination"):
+				l.OriginationRateAnnual = 0.05
+				want = 0.07
+			case c.lifetime > 0:
 				want = math.Min(want, l.RateAnnual+c.lifetime)
 			}
 			a0 := Payment(l.BalanceUSD, l.RateAnnual, l.RemainingMonths)
@@ -479,29 +651,4 @@ func TestResetsFollowTheLoanAgeAndRespectTheCaps(t *testing.T) {
 			t.Errorf("peak payment ratio %v, want %v", r.PaymentShockMax, want)
 		}
 	})
-}
-
-func TestAffordRunsAcrossPieces(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		name                   string
-		run                    int
-		over                   bool
-		start, end, need       int
-		wantRun, wantTrigMonth int
-	}{
-		{"an affordable piece resets the run", 2, false, 4, 9, 3, 0, 0},
-		{"a long unaffordable piece triggers in its third month", 0, true, 4, 9, 3, 6, 6},
-		{"a run carried over triggers early in the next piece", 2, true, 5, 5, 3, 3, 5},
-		{"a short piece only extends the run", 0, true, 5, 6, 3, 2, 0},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			t.Parallel()
-			run, trig := afford(c.run, c.over, c.start, c.end, c.need)
-			if run != c.wantRun || trig != c.wantTrigMonth {
-				t.Errorf("afford = (%d, %d), want (%d, %d)", run, trig, c.wantRun, c.wantTrigMonth)
-			}
-		})
-	}
 }

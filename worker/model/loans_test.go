@@ -86,7 +86,7 @@ func mixedPortfolio(n int) []loan.Loan {
 		id := fmt.Sprintf("T%06d", i)
 		score := 560 + (i*37)%260
 		grade := 1 + (i*7)%10
-		switch i % 6 {
+		switch i % 12 {
 		case 0:
 			out[i] = personalFixed(id, score)
 		case 1:
@@ -97,9 +97,93 @@ func mixedPortfolio(n int) []loan.Loan {
 			out[i] = commercialLine(id, grade, 0.01)
 		case 4:
 			out[i] = creARM(id, grade)
-		default:
+		case 5:
 			out[i] = commercialTermFixed(id, grade, float64(i%2)*300_000)
+		case 6:
+			out[i] = cardFixed(id, score)
+		case 7:
+			out[i] = cardPrime(id, score, 0.10)
+		case 8:
+			out[i] = mortgageFixed(id, score, 0.55+float64(i%5)*0.08)
+		case 9:
+			out[i] = mortgageARM(id, score, 0.7)
+		case 10:
+			out[i] = homeEquityLine(id, score)
+		default:
+			out[i] = creBalloon(id, grade, 6+i%20, 2_000_000*0.065*1.3)
 		}
 	}
 	return out
+}
+
+// cardFixed is a fixed-rate credit card: revolving, interest plus the
+// minimum principal each month, drawn 4,000 of a 10,000 limit.
+func cardFixed(id string, score int) loan.Loan {
+	return loan.Loan{
+		ID: id, Segment: loan.CreditCard, RateType: loan.Fixed,
+		AmountUSD: 10_000, CreditLimitUSD: 10_000, BalanceUSD: 4_000, TermMonths: 60, RemainingMonths: 48,
+		RateAnnual: 0.22, CreditScore: score, IncomeAnnualUSD: 60_000, OtherDebtMonthlyUSD: 300,
+		OriginationDate: "2023-03-01",
+	}
+}
+
+// cardPrime is a prime-based card that resets every month, its rate today
+// prime at r0 plus its margin.
+func cardPrime(id string, score int, margin float64) loan.Loan {
+	p := DefaultParams()
+	l := cardFixed(id, score)
+	l.RateType, l.Index, l.MarginAnnual, l.ResetMonths = loan.Variable, loan.Prime, margin, 1
+	l.RateAnnual = p.R0Annual + p.PrimeSpreadAnnual + margin
+	return l
+}
+
+// mortgageFixed is a fixed 30-year first-lien mortgage with loan-to-value
+// ltv today.
+func mortgageFixed(id string, score int, ltv float64) loan.Loan {
+	bal, rate, rem := 300_000.0, 0.065, 330
+	pay := Payment(bal, rate, rem)
+	return loan.Loan{
+		ID: id, Segment: loan.ResidentialMortgage, RateType: loan.Fixed,
+		AmountUSD: 320_000, BalanceUSD: bal, TermMonths: 360, RemainingMonths: rem,
+		RateAnnual: rate, CreditScore: score, CollateralValueUSD: bal / ltv,
+		IncomeAnnualUSD: 12 * (pay + 500) / 0.33, OtherDebtMonthlyUSD: 500,
+		OriginationDate: "2023-09-01",
+	}
+}
+
+// mortgageARM is a 5/1 ARM on SOFR past its fixed period, resetting every
+// 12 months within a 2% periodic cap and a rate ceiling.
+func mortgageARM(id string, score int, ltv float64) loan.Loan {
+	p := DefaultParams()
+	l := mortgageFixed(id, score, ltv)
+	l.RateType, l.Index, l.MarginAnnual, l.ResetMonths = loan.Variable, loan.SOFR, 0.0275, 12
+	l.TermMonths, l.RemainingMonths = 360, 290 // age 70: resets at ages 72, 84, 96
+	l.RateAnnual = p.R0Annual + 0.0275
+	l.PeriodicCapAnnual, l.RateCeilingAnnual = 0.02, 0.1125
+	return l
+}
+
+// homeEquityLine is a HELOC on prime, interest only, resetting monthly.
+func homeEquityLine(id string, score int) loan.Loan {
+	p := DefaultParams()
+	rate := p.R0Annual + p.PrimeSpreadAnnual + 0.01
+	return loan.Loan{
+		ID: id, Segment: loan.HomeEquity, RateType: loan.Variable, Index: loan.Prime,
+		MarginAnnual: 0.01, ResetMonths: 1, InterestOnly: true,
+		AmountUSD: 80_000, BalanceUSD: 60_000, TermMonths: 120, RemainingMonths: 100,
+		RateAnnual: rate, CreditScore: score, CollateralValueUSD: 150_000,
+		IncomeAnnualUSD: 90_000, OtherDebtMonthlyUSD: 1500,
+		OriginationDate: "2024-07-01",
+	}
+}
+
+// creBalloon is an interest-only fixed-rate CRE loan whose balloon falls
+// due balloonIn months from today, with annual NOI noi.
+func creBalloon(id string, grade, balloonIn int, noi float64) loan.Loan {
+	return loan.Loan{
+		ID: id, Segment: loan.CommercialRealEstate, RateType: loan.Fixed, InterestOnly: true,
+		AmountUSD: 2_000_000, BalanceUSD: 2_000_000, TermMonths: 120, RemainingMonths: 60,
+		BalloonMonth: 60 + balloonIn, RateAnnual: 0.065, RiskGrade: grade,
+		NOIAnnualUSD: noi, CollateralValueUSD: 3_200_000, OriginationDate: "2021-12-01",
+	}
 }

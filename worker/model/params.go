@@ -13,19 +13,22 @@ import (
 
 // ModelVersion identifies the model equations. Bump it whenever a change can
 // alter any output for the same Params and seed; every output records it.
-const ModelVersion = "credit-hazard/1.0.1"
+const ModelVersion = "credit-hazard/2.0.0"
 
-// Params holds every parameter of the model (MODEL.md), settable per run and
-// per stack and recorded in every output. The zero value is not useful: start
-// from DefaultParams. Rates are annual decimals (0.08 = 8%), periods months.
+// Params holds every parameter of the model (MODEL.md version 2), settable per
+// run and per stack and recorded, with its hash, in every output. The zero
+// value is not useful: start from DefaultParams. Rates, unemployment and
+// spreads are annual decimals (0.08 = 8%), periods months; "per point" means
+// per percentage point of the variable named. Each comment gives the source
+// of the default or says it is our judgement.
 type Params struct {
 	// Seed is the run seed every random stream derives from. It is recorded
 	// beside the parameter hash, not inside it.
 	Seed uint64 `json:"seed"`
-	// Scenarios is S, the number of shared rate/macro scenarios. MODEL.md:
-	// a 99.9% figure needs at least 100,000; 10,000 keeps a run cheap.
+	// Scenarios is S, the number of shared macro scenarios. MODEL.md: a 99.9%
+	// figure needs about 100,000 plain or 10,000 with TailShift.
 	Scenarios int `json:"scenarios"`
-	// HorizonMonths is H, the number of months simulated (Basel one-year PD).
+	// HorizonMonths is H: MODEL.md, the Federal Reserve's nine quarters (27).
 	HorizonMonths int `json:"horizonMonths"`
 
 	// R0Annual is the policy rate today: fed funds effective rate 4.33%
@@ -41,18 +44,84 @@ type Params struct {
 	SigmaAnnualPerSqrtYear float64 `json:"sigma"`
 	// PrimeSpreadAnnual is prime minus fed funds (MODEL.md: 3%).
 	PrimeSpreadAnnual float64 `json:"primeSpread"`
+	// MortgageSpreadAnnual is the mortgage rate minus fed funds (MODEL.md:
+	// 2.5%, judgement). Only reported: no loan resets to the mortgage rate.
+	MortgageSpreadAnnual float64 `json:"mortgageSpread"`
 
-	// MacroPersistenceMonthly is the AR(1) coefficient of the macro factor M.
-	// Our assumption: 0.95 a month, a half-life of about 13.5 months, in line
-	// with the persistence of the US unemployment gap.
-	MacroPersistenceMonthly float64 `json:"macroPersistence"`
-	// Kappa is how strongly M's innovations load (negatively) on the rate
-	// innovation: corr(M innovation, rate innovation) = -Kappa. Our
-	// assumption: 0.3 (higher rates, weaker labour market).
+	// TransmissionMonths is tau, the time constant of the rate-gap memory
+	// g(t) = g(t-1) + (r(t) - r0 - g(t-1))/tau (MODEL.md: 12 months).
+	TransmissionMonths float64 `json:"transmissionMonths"`
+	// U0 is unemployment today (MODEL.md: 4.2%).
+	U0 float64 `json:"u0"`
+	// BetaU is the points of unemployment per point of sustained policy-rate
+	// rise (MODEL.md: 0.5, between Romer and Romer 2004, about 0.9 at the
+	// peak, and Christiano, Eichenbaum and Evans 2005, about 0.3).
+	BetaU float64 `json:"betaU"`
+	// SigmaU is the unemployment noise per unit of the credit-cycle residual
+	// e: u = u0 + betaU g + sigmaU e. Judgement: 0.5 point, about the
+	// standard error of a one-to-two-year unemployment forecast.
+	SigmaU float64 `json:"sigmaU"`
+	// BetaH is the house-price fall per point of g, as a log: HPI =
+	// exp(-betaH g + W_h) (MODEL.md: 2.5% per point).
+	BetaH float64 `json:"betaH"`
+	// SigmaH is the monthly volatility of the house and commercial property
+	// price noise W (MODEL.md: 1%).
+	SigmaH float64 `json:"sigmaH"`
+	// PriceNoiseCorr is the correlation of the house and commercial property
+	// price innovations (MODEL.md: 0.7, judgement).
+	PriceNoiseCorr float64 `json:"priceNoiseCorr"`
+	// CapRate0 is the commercial property capitalisation rate today (MODEL.md: 6%).
+	CapRate0 float64 `json:"capRate0"`
+	// CapRateLambda is the rise of the cap rate per unit of g (MODEL.md: 0.4).
+	CapRateLambda float64 `json:"capRateLambda"`
+	// NOINu is the fall of commercial net operating income per unit rise of
+	// unemployment: NOI factor 1 - nu (u - u0) (MODEL.md: 3% per point, 3).
+	NOINu float64 `json:"noiNu"`
+
+	// CycleRhoMonthly is the AR(1) coefficient of the credit-cycle residual e
+	// (MODEL.md: 0.95 a month, a half-life of about 13.5 months).
+	CycleRhoMonthly float64 `json:"cycleRho"`
+	// Kappa is the correlation of e's innovations with the rate innovations
+	// Z_r (MODEL.md: +0.3; higher rates, worse credit).
 	Kappa float64 `json:"kappa"`
+
 	// Gamma is the payment elasticity of the default hazard (MODEL.md, Fuster
-	// and Willen: halving the payment cut the delinquency hazard by ~55%, 1.15).
+	// and Willen 2017: 1.15, measured on payment cuts).
 	Gamma float64 `json:"gamma"`
+	// Eta* are the hazard elasticities to unemployment, per point, by
+	// segment: h is multiplied by exp(eta (u - u0) in points). MODEL.md gives
+	// orders of magnitude (cards 0.17, auto 0.13, C&I 0.3); they are
+	// placeholders for the fit to the Federal Reserve's 2006-2010 charge-off
+	// rates, a later issue. Personal unsecured 0.15 (judgement: between
+	// cards and auto); first-lien mortgages 0.10 and home equity 0.12
+	// (judgement: their stress runs mostly through the LTV term); CRE 0.20
+	// (judgement: through NOI, DSCR and prices as well).
+	EtaPersonal       float64 `json:"etaPersonal"`
+	EtaAuto           float64 `json:"etaAuto"`
+	EtaCard           float64 `json:"etaCard"`
+	EtaMortgage       float64 `json:"etaMortgage"`
+	EtaHomeEquity     float64 `json:"etaHomeEquity"`
+	EtaCommercialTerm float64 `json:"etaCommercialTerm"`
+	EtaCommercialLine float64 `json:"etaCommercialLine"`
+	EtaCRE            float64 `json:"etaCRE"`
+	// LTVKnee and EtaLTV: h is multiplied by exp(etaLTV max(0, LTV - knee))
+	// for mortgages, home equity and CRE (MODEL.md: 0.8 and 4; negative
+	// equity is the second trigger, Foote, Gerardi and Willen 2008).
+	LTVKnee float64 `json:"ltvKnee"`
+	EtaLTV  float64 `json:"etaLTV"`
+	// DSCRKnee and EtaDSCR: commercial affordability exp(etaDSCR max(0,
+	// knee - DSCR)) (MODEL.md: 1.25 and 3).
+	DSCRKnee float64 `json:"dscrKnee"`
+	EtaDSCR  float64 `json:"etaDSCR"`
+	// Refinancing of commercial loans maturing (or with a balloon) inside the
+	// horizon fails with q = min(1, kDSCR max(0, refiDSCRKnee - DSCR) + kLTV
+	// max(0, LTV - refiLTVKnee)) (MODEL.md: 1.5, 2, 1.25, 0.75), the new
+	// loan amortising over RefiAmortMonths (MODEL.md: 25 years).
+	RefiKDSCR       float64 `json:"refiKDSCR"`
+	RefiKLTV        float64 `json:"refiKLTV"`
+	RefiDSCRKnee    float64 `json:"refiDSCRKnee"`
+	RefiLTVKnee     float64 `json:"refiLTVKnee"`
+	RefiAmortMonths int     `json:"refiAmortMonths"`
 
 	// ScoreIntercept and ScoreSlopePerPoint give logit(PD_2y) = intercept -
 	// slope*score (MODEL.md, fitted to the Federal Reserve's 2007 report to
@@ -68,36 +137,46 @@ type Params struct {
 	PDFloor float64 `json:"pdFloor"`
 
 	// DTICap is the debt-to-income ratio above which a personal loan is
-	// unaffordable (MODEL.md: 55%).
+	// reported as over its cap today (MODEL.md: data to report, not a
+	// default; 55%, judgement).
 	DTICap float64 `json:"dtiCap"`
-	// DTIMonths is how many consecutive months above DTICap trigger default (MODEL.md: 3).
-	DTIMonths int `json:"dtiMonths"`
-	// DSCRMin is the debt-service coverage below which a commercial loan
-	// cannot pay (MODEL.md: 1.0).
-	DSCRMin float64 `json:"dscrMin"`
-	// DSCRMonths is how many consecutive months below DSCRMin trigger default
-	// (MODEL.md: two quarters, 6).
-	DSCRMonths int `json:"dscrMonths"`
+	// CardMinPrincipalMonthly is the share of a card balance a card holder
+	// pays each month on top of interest (judgement: 1%, the usual minimum
+	// payment formula); the balance is taken as revolving, held constant.
+	CardMinPrincipalMonthly float64 `json:"cardMinPrincipal"`
 
 	// LGDPersonalUnsecured is the LGD of unsecured personal loans (MODEL.md: 85%).
 	LGDPersonalUnsecured float64 `json:"lgdPersonalUnsecured"`
-	// LGDSecuredRetail is the LGD of secured retail (auto) loans (MODEL.md: 50%).
-	LGDSecuredRetail float64 `json:"lgdSecuredRetail"`
-	// LGDCommercialUnsecured is the LGD of commercial loans without collateral
-	// (MODEL.md, Basel II foundation IRB senior unsecured: 45%).
+	// LGDCard is the LGD of credit cards (MODEL.md: 90%).
+	LGDCard float64 `json:"lgdCard"`
+	// Auto: LGD = max(floor, 1 - recovery x value x (1-depreciation)^t / EAD)
+	// (MODEL.md: 30%, 0.7, 1.5% a month).
+	LGDAutoFloor            float64 `json:"lgdAutoFloor"`
+	AutoRecovery            float64 `json:"autoRecovery"`
+	AutoDepreciationMonthly float64 `json:"autoDepreciation"`
+	// Mortgages and home equity: LGD = max(floor, 1 - recovery x value x
+	// HPI(t) / EAD) (MODEL.md: 10%, 0.75).
+	LGDMortgageFloor float64 `json:"lgdMortgageFloor"`
+	MortgageRecovery float64 `json:"mortgageRecovery"`
+	// CRE: LGD = max(floor, 1 - recovery x value x CRE(t) / EAD) (MODEL.md: 15%, 0.75).
+	LGDCREFloor float64 `json:"lgdCREFloor"`
+	CRERecovery float64 `json:"creRecovery"`
+	// LGDCommercialUnsecured and LGDCommercialSecured are the LGDs of C&I
+	// loans and lines without and with collateral (MODEL.md: 45%, the Basel
+	// II foundation IRB senior unsecured figure, and 35%).
 	LGDCommercialUnsecured float64 `json:"lgdCommercialUnsecured"`
-	// CollateralHaircut is the haircut on collateral value (MODEL.md: 15%).
-	CollateralHaircut float64 `json:"collateralHaircut"`
-	// LGDFloor is the minimum LGD of secured commercial loans (MODEL.md: 10%).
-	LGDFloor float64 `json:"lgdFloor"`
-	// CCFUndrawn is the share of a line's undrawn amount drawn by default
-	// (MODEL.md: 40%).
-	CCFUndrawn float64 `json:"ccfUndrawn"`
+	LGDCommercialSecured   float64 `json:"lgdCommercialSecured"`
+	// CCFCard and CCFLine are the shares of the undrawn limit drawn by
+	// default (MODEL.md: cards 0.6, lines 0.4).
+	CCFCard float64 `json:"ccfCard"`
+	CCFLine float64 `json:"ccfLine"`
 
 	// TailShift is the importance-sampling shift theta of the mean of the
-	// credit-cycle innovations (MODEL.md section 4, Glasserman and Li 2005);
-	// 0 is plain Monte Carlo. Each scenario carries its likelihood ratio
-	// (Scenarios.Weight).
+	// standardised credit-cycle innovations (MODEL.md section 4, Glasserman
+	// and Li 2005); 0 is plain Monte Carlo. Each scenario carries its
+	// likelihood ratio (Scenarios.Weight). The shift accumulates in e (about
+	// 4.7 theta by month 27), and the weights' variance grows like
+	// exp(H theta^2/(1-kappa^2)): useful values are about 0.1 to 0.4.
 	TailShift float64 `json:"tailShift"`
 	// Scenario, when set, replaces the rate ramp and the deterministic macro
 	// means with a scenario file's paths (MODEL.md section 1). It is part of
@@ -117,28 +196,62 @@ func DefaultParams() Params {
 		MeanReversionPerYear:    1.0,
 		SigmaAnnualPerSqrtYear:  0.01,
 		PrimeSpreadAnnual:       0.03,
-		MacroPersistenceMonthly: 0.95,
+		MortgageSpreadAnnual:    0.025,
+		TransmissionMonths:      12,
+		U0:                      0.042,
+		BetaU:                   0.5,
+		SigmaU:                  0.005,
+		BetaH:                   2.5,
+		SigmaH:                  0.01,
+		PriceNoiseCorr:          0.7,
+		CapRate0:                0.06,
+		CapRateLambda:           0.4,
+		NOINu:                   3,
+		CycleRhoMonthly:         0.95,
 		Kappa:                   0.3,
 		Gamma:                   1.15,
+		EtaPersonal:             0.15,
+		EtaAuto:                 0.13,
+		EtaCard:                 0.17,
+		EtaMortgage:             0.10,
+		EtaHomeEquity:           0.12,
+		EtaCommercialTerm:       0.30,
+		EtaCommercialLine:       0.30,
+		EtaCRE:                  0.20,
+		LTVKnee:                 0.8,
+		EtaLTV:                  4,
+		DSCRKnee:                1.25,
+		EtaDSCR:                 3,
+		RefiKDSCR:               1.5,
+		RefiKLTV:                2,
+		RefiDSCRKnee:            1.25,
+		RefiLTVKnee:             0.75,
+		RefiAmortMonths:         300,
 		ScoreIntercept:          7.636,
 		ScoreSlopePerPoint:      0.01552,
 		GradePD12:               [10]float64{0.0003, 0.0005, 0.0010, 0.0020, 0.0040, 0.0080, 0.0150, 0.0300, 0.0800, 0.2500},
 		PDFloor:                 0.0003,
 		DTICap:                  0.55,
-		DTIMonths:               3,
-		DSCRMin:                 1.0,
-		DSCRMonths:              6,
+		CardMinPrincipalMonthly: 0.01,
 		LGDPersonalUnsecured:    0.85,
-		LGDSecuredRetail:        0.50,
+		LGDCard:                 0.90,
+		LGDAutoFloor:            0.30,
+		AutoRecovery:            0.7,
+		AutoDepreciationMonthly: 0.015,
+		LGDMortgageFloor:        0.10,
+		MortgageRecovery:        0.75,
+		LGDCREFloor:             0.15,
+		CRERecovery:             0.75,
 		LGDCommercialUnsecured:  0.45,
-		CollateralHaircut:       0.15,
-		LGDFloor:                0.10,
-		CCFUndrawn:              0.40,
+		LGDCommercialSecured:    0.35,
+		CCFCard:                 0.6,
+		CCFLine:                 0.4,
 	}
 }
 
 // Limits on sizes: they keep memory bounded (scenario tables are about
-// 1.25 KB per scenario at H = 12) and catch unit mistakes (months vs years).
+// 2.4 KB per scenario at H = 27, plus 0.22 KB per hazard table in use) and
+// catch unit mistakes (months vs years).
 const (
 	MaxScenarios     = 10_000_000
 	MaxHorizonMonths = 120
@@ -151,6 +264,11 @@ func (p Params) Validate() error {
 	f := func(name string, v, lo, hi float64) {
 		if math.IsNaN(v) || v < lo || v > hi {
 			errs = append(errs, fmt.Errorf("params: %s = %v, must be in [%v, %v]", name, v, lo, hi))
+		}
+	}
+	open := func(name string, v, lo, hi float64) { // [lo, hi)
+		if math.IsNaN(v) || v < lo || v >= hi {
+			errs = append(errs, fmt.Errorf("params: %s = %v, must be in [%v, %v)", name, v, lo, hi))
 		}
 	}
 	i := func(name string, v, lo, hi int) {
@@ -166,11 +284,36 @@ func (p Params) Validate() error {
 	f("meanReversion", p.MeanReversionPerYear, 0, 50)
 	f("sigma", p.SigmaAnnualPerSqrtYear, 0, 0.2)
 	f("primeSpread", p.PrimeSpreadAnnual, 0, 0.2)
-	if math.IsNaN(p.MacroPersistenceMonthly) || p.MacroPersistenceMonthly < 0 || p.MacroPersistenceMonthly >= 1 {
-		errs = append(errs, fmt.Errorf("params: macroPersistence = %v, must be in [0, 1)", p.MacroPersistenceMonthly))
-	}
-	f("kappa", p.Kappa, -1, 1)
+	f("mortgageSpread", p.MortgageSpreadAnnual, 0, 0.2)
+	f("transmissionMonths", p.TransmissionMonths, 1, 600)
+	f("u0", p.U0, 0, 0.5)
+	f("betaU", p.BetaU, 0, 5)
+	f("sigmaU", p.SigmaU, 0, 0.1)
+	f("betaH", p.BetaH, 0, 50)
+	f("sigmaH", p.SigmaH, 0, 0.2)
+	f("priceNoiseCorr", p.PriceNoiseCorr, -1, 1)
+	f("capRate0", p.CapRate0, 0.005, 0.5)
+	f("capRateLambda", p.CapRateLambda, 0, 10)
+	f("noiNu", p.NOINu, 0, 20)
+	open("cycleRho", p.CycleRhoMonthly, 0, 1)
+	f("kappa", p.Kappa, -0.99, 0.99)
 	f("gamma", p.Gamma, 0, 10)
+	for _, e := range []struct {
+		name string
+		v    float64
+	}{{"etaPersonal", p.EtaPersonal}, {"etaAuto", p.EtaAuto}, {"etaCard", p.EtaCard}, {"etaMortgage", p.EtaMortgage},
+		{"etaHomeEquity", p.EtaHomeEquity}, {"etaCommercialTerm", p.EtaCommercialTerm}, {"etaCommercialLine", p.EtaCommercialLine}, {"etaCRE", p.EtaCRE}} {
+		f(e.name, e.v, 0, 3)
+	}
+	f("ltvKnee", p.LTVKnee, 0, 10)
+	f("etaLTV", p.EtaLTV, 0, 50)
+	f("dscrKnee", p.DSCRKnee, 0, 10)
+	f("etaDSCR", p.EtaDSCR, 0, 50)
+	f("refiKDSCR", p.RefiKDSCR, 0, 100)
+	f("refiKLTV", p.RefiKLTV, 0, 100)
+	f("refiDSCRKnee", p.RefiDSCRKnee, 0, 10)
+	f("refiLTVKnee", p.RefiLTVKnee, 0, 10)
+	i("refiAmortMonths", p.RefiAmortMonths, 1, 600)
 	f("scoreIntercept", p.ScoreIntercept, -100, 100)
 	f("scoreSlope", p.ScoreSlopePerPoint, 0, 1)
 	for g, pd := range p.GradePD12 {
@@ -182,18 +325,52 @@ func (p Params) Validate() error {
 	}
 	f("pdFloor", p.PDFloor, 0, 0.01)
 	f("dtiCap", p.DTICap, 0.01, 10)
-	i("dtiMonths", p.DTIMonths, 1, 120)
-	f("dscrMin", p.DSCRMin, 0, 10)
-	i("dscrMonths", p.DSCRMonths, 1, 120)
-	f("lgdPersonalUnsecured", p.LGDPersonalUnsecured, 0, 1)
-	f("lgdSecuredRetail", p.LGDSecuredRetail, 0, 1)
-	f("lgdCommercialUnsecured", p.LGDCommercialUnsecured, 0, 1)
-	if math.IsNaN(p.CollateralHaircut) || p.CollateralHaircut < 0 || p.CollateralHaircut >= 1 {
-		errs = append(errs, fmt.Errorf("params: collateralHaircut = %v, must be in [0, 1)", p.CollateralHaircut))
+	f("cardMinPrincipal", p.CardMinPrincipalMonthly, 0, 0.2)
+	for _, e := range []struct {
+		name string
+		v    float64
+	}{{"lgdPersonalUnsecured", p.LGDPersonalUnsecured}, {"lgdCard", p.LGDCard}, {"lgdAutoFloor", p.LGDAutoFloor},
+		{"autoRecovery", p.AutoRecovery}, {"lgdMortgageFloor", p.LGDMortgageFloor}, {"mortgageRecovery", p.MortgageRecovery},
+		{"lgdCREFloor", p.LGDCREFloor}, {"creRecovery", p.CRERecovery}, {"lgdCommercialUnsecured", p.LGDCommercialUnsecured},
+		{"lgdCommercialSecured", p.LGDCommercialSecured}, {"ccfCard", p.CCFCard}, {"ccfLine", p.CCFLine}} {
+		f(e.name, e.v, 0, 1)
 	}
-	f("lgdFloor", p.LGDFloor, 0, 1)
-	f("ccfUndrawn", p.CCFUndrawn, 0, 1)
+	open("autoDepreciation", p.AutoDepreciationMonthly, 0, 1)
+	f("tailShift", p.TailShift, -3, 3)
+	if sp := p.Scenario; sp != nil {
+		errs = append(errs, validatePath(sp, p.HorizonMonths)...)
+	}
 	return errors.Join(errs...)
+}
+
+// validatePath checks a scenario file's paths: all of one length covering
+// the horizon, finite, rates and unemployment in [0, 1), price indices
+// positive and 1 at t = 0.
+func validatePath(sp *scenariofile.Path, h int) []error {
+	var errs []error
+	n := len(sp.FedFunds)
+	if n-1 < h {
+		errs = append(errs, fmt.Errorf("params: scenarioPath %q covers %d months, must cover horizonMonths = %d", sp.Name, max(0, n-1), h))
+	}
+	cols := []struct {
+		name   string
+		v      []float64
+		lo, hi float64
+	}{{"fedFunds", sp.FedFunds, 0, 1}, {"prime", sp.Prime, 0, 1}, {"mortgage", sp.Mortgage, 0, 1},
+		{"unemployment", sp.Unemployment, 0, 1}, {"hpi", sp.HPI, 1e-6, 1e6}, {"cre", sp.CRE, 1e-6, 1e6}}
+	for _, c := range cols {
+		if len(c.v) != n {
+			errs = append(errs, fmt.Errorf("params: scenarioPath.%s has %d months, must have %d like fedFunds", c.name, len(c.v), n))
+			continue
+		}
+		for t, v := range c.v {
+			if math.IsNaN(v) || v < c.lo || v >= c.hi {
+				errs = append(errs, fmt.Errorf("params: scenarioPath.%s[%d] = %v, must be in [%v, %v)", c.name, t, v, c.lo, c.hi))
+				break
+			}
+		}
+	}
+	return errs
 }
 
 // Hash returns the hex SHA-256 of ModelVersion and a canonical encoding of the

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/montecarlo-pipeline/montecarlo/worker/scenariofile"
 )
 
 func TestDefaultParamsAreValid(t *testing.T) {
@@ -24,11 +26,20 @@ func TestValidateNamesTheFieldAndTheRange(t *testing.T) {
 		{"a horizon in years by mistake is rejected", func(p *Params) { p.HorizonMonths = 0 }, "horizonMonths"},
 		{"a target rate in percent is rejected", func(p *Params) { p.TargetRateAnnual = 8 }, "targetRate = 8, must be in [0, 0.5]"},
 		{"negative sigma is rejected", func(p *Params) { p.SigmaAnnualPerSqrtYear = -0.01 }, "sigma"},
-		{"unit persistence is rejected", func(p *Params) { p.MacroPersistenceMonthly = 1 }, "macroPersistence = 1, must be in [0, 1)"},
+		{"unit persistence is rejected", func(p *Params) { p.CycleRhoMonthly = 1 }, "cycleRho = 1, must be in [0, 1)"},
 		{"kappa above one is rejected", func(p *Params) { p.Kappa = 1.5 }, "kappa"},
 		{"a decreasing grade table is rejected", func(p *Params) { p.GradePD12[4] = 0.0001 }, "gradePD[4] (grade 5)"},
-		{"an LGD above one is rejected", func(p *Params) { p.LGDSecuredRetail = 1.2 }, "lgdSecuredRetail"},
-		{"a full haircut is rejected", func(p *Params) { p.CollateralHaircut = 1 }, "collateralHaircut"},
+		{"an LGD above one is rejected", func(p *Params) { p.LGDCard = 1.2 }, "lgdCard = 1.2, must be in [0, 1]"},
+		{"a negative unemployment elasticity is rejected", func(p *Params) { p.EtaCard = -0.17 }, "etaCard = -0.17, must be in [0, 3]"},
+		{"a transmission memory under a month is rejected", func(p *Params) { p.TransmissionMonths = 0 }, "transmissionMonths"},
+		{"unemployment in points by mistake is rejected", func(p *Params) { p.U0 = 4.2 }, "u0 = 4.2, must be in [0, 0.5]"},
+		{"a full depreciation a month is rejected", func(p *Params) { p.AutoDepreciationMonthly = 1 }, "autoDepreciation = 1, must be in [0, 1)"},
+		{"an absurd tail shift is rejected", func(p *Params) { p.TailShift = 5 }, "tailShift = 5, must be in [-3, 3]"},
+		{"a scenario file shorter than the horizon is rejected", func(p *Params) { p.Scenario = flatPath(10, 0.0433) }, `scenarioPath "flat" covers 10 months, must cover horizonMonths = 27`},
+		{"a scenario file with a negative rate is rejected", func(p *Params) {
+			p.Scenario = flatPath(27, 0.0433)
+			p.Scenario.Prime[3] = -0.01
+		}, "scenarioPath.prime[3] = -0.01"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -65,7 +76,7 @@ func TestHashIsStableAndIgnoresTheSeed(t *testing.T) {
 	// Pinned: a change here means outputs of earlier runs no longer match
 	// this code's parameters. Update only together with ModelVersion or a
 	// deliberate change of defaults.
-	const want = "b5fed16969d401516d577e42ed40bd9bbf35861130b0e30ca254438079f51b7e"
+	const want = "a3b686c6969efc3344d85d26fcad4e20ba7086ebcb066d6e01f38b9c10d9cda7"
 	if h != want {
 		t.Errorf("DefaultParams().Hash() = %s, want %s", h, want)
 	}
@@ -96,9 +107,36 @@ func TestParamsJSONKeysAreCamelCase(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, key := range []string{"targetRate", "horizonMonths", "scenarios", "seed", "r0", "rampMonths", "meanReversion", "sigma", "gamma", "kappa", "dtiCap"} {
+	for _, key := range []string{"targetRate", "horizonMonths", "scenarios", "seed", "r0", "rampMonths", "meanReversion", "sigma", "gamma", "kappa", "dtiCap",
+		"tailShift", "u0", "betaU", "sigmaU", "betaH", "sigmaH", "etaCard", "etaLTV", "etaDSCR", "refiKDSCR", "ccfCard", "ccfLine"} {
 		if !strings.Contains(string(raw), `"`+key+`":`) {
 			t.Errorf("JSON %s lacks key %q", raw, key)
 		}
+	}
+}
+
+// flatPath is a scenario file's paths held at today's values for h months.
+func flatPath(h int, r0 float64) *scenariofile.Path {
+	p := &scenariofile.Path{Name: "flat", SHA256: "0"}
+	for range h + 1 {
+		p.FedFunds = append(p.FedFunds, r0)
+		p.Prime = append(p.Prime, r0+0.03)
+		p.Mortgage = append(p.Mortgage, r0+0.025)
+		p.Unemployment = append(p.Unemployment, 0.042)
+		p.HPI = append(p.HPI, 1)
+		p.CRE = append(p.CRE, 1)
+	}
+	return p
+}
+
+func TestScenarioPathIsPartOfTheHash(t *testing.T) {
+	t.Parallel()
+	p := DefaultParams()
+	h := p.Hash()
+	p.Scenario = flatPath(27, 0.0433)
+	h2 := p.Hash()
+	p.Scenario.Unemployment[5] = 0.05
+	if h2 == h || p.Hash() == h2 {
+		t.Error("the hash does not follow the scenario path")
 	}
 }

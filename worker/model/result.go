@@ -1,10 +1,6 @@
 package model
 
-import (
-	"math"
-
-	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
-)
+import "github.com/montecarlo-pipeline/montecarlo/worker/loan"
 
 // Result is one loan's outcome over the S scenarios. PDs are over the horizon
 // (H months); money is US dollars. The json and parquet tags name the
@@ -17,19 +13,25 @@ type Result struct {
 
 	// InputPD12 is the one-year PD from the score or grade (floored).
 	InputPD12 float64 `json:"input_pd_12m" parquet:"input_pd_12m"`
-	// BaselinePD is the mean conditional PD with the policy rate held at r0.
+	// BaselinePD is the mean conditional PD over the horizon on the baseline
+	// paths (the policy rate's mean held at r0, the same draws); weighted by
+	// Scenarios.Weight under importance sampling, like every mean here.
 	BaselinePD float64 `json:"baseline_pd" parquet:"baseline_pd"`
-	// StressedPD is the mean conditional PD on the stressed rate paths.
+	// StressedPD is the mean conditional PD on the stressed paths.
 	StressedPD float64 `json:"stressed_pd" parquet:"stressed_pd"`
-	// StressedPDLow and StressedPDHigh are the 95% Wilson interval of
-	// StressedPD taken as a proportion over S scenario draws. The
-	// conditional Monte Carlo estimate varies less than a proportion of S
-	// Bernoulli draws, so the interval is conservative.
+	// StressedPDLow and StressedPDHigh are the 95% interval of StressedPD,
+	// mean +- 1.96 sd(PD_s)/sqrt(S) (MODEL.md section 2), clamped to [0, 1].
+	// Zero width only when every scenario's PD is the same ([0, 1] with a
+	// single scenario).
 	StressedPDLow  float64 `json:"stressed_pd_low" parquet:"stressed_pd_low"`
 	StressedPDHigh float64 `json:"stressed_pd_high" parquet:"stressed_pd_high"`
-	// DeltaPD is StressedPD - BaselinePD. Both use the same macro paths, so
-	// it measures the rate path alone with little noise.
+	// DeltaPD is StressedPD - BaselinePD. Both use the same draws (common
+	// random numbers), so it measures the stress with little noise.
 	DeltaPD float64 `json:"delta_pd" parquet:"delta_pd"`
+	// RefiFailProb is the mean probability, over the stressed scenarios, that
+	// a commercial loan maturing or with a balloon inside the horizon fails
+	// to refinance (0 for other loans); StressedPD includes it.
+	RefiFailProb float64 `json:"refi_fail_prob" parquet:"refi_fail_prob"`
 	// PaymentShockMean is the mean over scenarios of the peak payment ratio
 	// max_t A(t)/A(0) (1 for fixed-rate loans); PaymentShockMax is its
 	// largest value over the scenarios.
@@ -39,11 +41,21 @@ type Result struct {
 	// a line the drawn amount plus CCFUndrawn of the undrawn. Scenario losses
 	// use the scheduled balance at the simulated default month instead.
 	EADUSD float64 `json:"ead" parquet:"ead"`
-	// AvgBalanceUSD is the loan's average balance over the horizon (the
-	// denominator of the Federal Reserve's loss rates; MODEL.md section 4).
+	// AvgBalanceUSD is the loan's average balance over the horizon, the
+	// denominator of the Federal Reserve's loss rates (MODEL.md section 4):
+	// the mean over the H months of the scheduled balance at the start of
+	// each month (today's rate and payment; revolving loans their drawn
+	// balance), 0 after the loan matures or its balloon falls due (a
+	// run-off book, whose losses are the same loans' losses).
 	AvgBalanceUSD float64 `json:"avg_balance" parquet:"avg_balance"`
-	// LGD is the loss given default at EADUSD.
+	// LGD is the loss given default at EADUSD with today's collateral value.
 	LGD float64 `json:"lgd" parquet:"lgd"`
+	// LGDDefaultMean is the mean LGD of the loan's simulated defaults (at
+	// their default months, on their scenarios' price indices); 0 if none.
+	LGDDefaultMean float64 `json:"lgd_default_mean" parquet:"lgd_default_mean"`
+	// DTIOverCap reports a personal loan whose debt-to-income ratio today is
+	// above Params.DTICap: data to report, not a default (MODEL.md).
+	DTIOverCap bool `json:"dti_over_cap" parquet:"dti_over_cap"`
 	// ExpectedLossUSD is StressedPD * EADUSD * LGD.
 	ExpectedLossUSD float64 `json:"expected_loss" parquet:"expected_loss"`
 	// DefaultDraws counts the scenarios in which the loan's Bernoulli draw
@@ -62,15 +74,4 @@ type ScenarioLoss struct {
 	Scenario int   // scenario index, 0..S-1
 	Month    int   // default month, 1..H
 	Cents    int64 // EAD * LGD at the default month, rounded to the cent
-}
-
-// wilson95 is the 95% Wilson score interval of a proportion p over n trials.
-func wilson95(p float64, n int) (lo, hi float64) {
-	const z = 1.959963984540054
-	nf := float64(n)
-	z2n := z * z / nf
-	den := 1 + z2n
-	center := (p + z2n/2) / den
-	half := z / den * math.Sqrt(p*(1-p)/nf+z2n/(4*nf))
-	return math.Max(0, center-half), math.Min(1, center+half)
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
 )
@@ -11,85 +12,205 @@ import (
 // monthYears is dt, one month in years.
 const monthYears = 1.0 / 12
 
-// Correlation bands: the macro loading b depends on the Basel correlation,
-// which depends on PD, so loans are grouped by one-year PD into bands whose
-// b is taken at a representative PD. Band k holds PDs below bandUpperPD[k].
-// Six bands per class keep the per-scenario tables at 12*(H+1) numbers.
+// Correlation bands: the credit-cycle loading b depends on the Basel
+// correlation, which depends on PD, so loans are grouped by one-year PD into
+// bands whose b is taken at a representative PD. Band k holds PDs below
+// bandUpperPD[k].
 var (
 	bandUpperPD = [...]float64{0.001, 0.003, 0.01, 0.03, 0.1, math.Inf(1)}
 	bandPD      = [...]float64{0.0005, 0.0017, 0.0055, 0.017, 0.055, 0.2}
 )
 
 const (
-	nBands       = len(bandPD)
-	classRetail  = 0 // Basel "other retail": personal loans
-	classCorp    = 1 // Basel corporate: commercial loans
-	nClasses     = 2
-	nCorrSeries  = nClasses * nBands
-	scenarioDraw = 2 // normals per month: rate shock, macro
+	nBands = len(bandPD)
+	// nSegments is len(loan.Segments); segIndex maps a segment to its place.
+	nSegments = 8
+	nSeries   = nSegments * nBands
+	// scenarioDraws is the number of normals a scenario draws per month:
+	// the rate shock Z_r, the credit-cycle normal Z_e, the house-price
+	// normal Z_h and the commercial-property normal Z_c.
+	scenarioDraws = 4
 )
 
-// Scenarios are the S systematic paths shared by every loan of a run:
-// per scenario and month the policy rate and the macro factor, and the
-// cumulative hazard multipliers the loan loop reads. Build them once per
-// (Params, seed) with NewScenarios; they are read-only afterwards and safe
-// for concurrent use by many Evaluators.
+// segIndex is the position of seg in loan.Segments (-1 if invalid).
+func segIndex(seg loan.Segment) int {
+	switch seg {
+	case loan.PersonalUnsecured:
+		return 0
+	case loan.PersonalAuto:
+		return 1
+	case loan.CommercialTerm:
+		return 2
+	case loan.CommercialRealEstate:
+		return 3
+	case loan.CommercialLine:
+		return 4
+	case loan.ResidentialMortgage:
+		return 5
+	case loan.HomeEquity:
+		return 6
+	case loan.CreditCard:
+		return 7
+	}
+	return -1
+}
+
+// Eta is the hazard elasticity to unemployment (per point) of a segment.
+func (p Params) Eta(seg loan.Segment) float64 {
+	switch seg {
+	case loan.PersonalUnsecured:
+		return p.EtaPersonal
+	case loan.PersonalAuto:
+		return p.EtaAuto
+	case loan.CommercialTerm:
+		return p.EtaCommercialTerm
+	case loan.CommercialRealEstate:
+		return p.EtaCRE
+	case loan.CommercialLine:
+		return p.EtaCommercialLine
+	case loan.ResidentialMortgage:
+		return p.EtaMortgage
+	case loan.HomeEquity:
+		return p.EtaHomeEquity
+	case loan.CreditCard:
+		return p.EtaCard
+	}
+	return 0
+}
+
+// BaselCorrelation is the IRB asset correlation of the segment's Basel
+// class at PD pd: residential mortgage (15%, para. 328) for mortgages and
+// home equity, qualifying revolving retail (4%, para. 329) for cards, other
+// retail (para. 330) for personal and auto loans, corporate (para. 272) for
+// commercial loans.
+func BaselCorrelation(seg loan.Segment, pd float64) float64 {
+	switch {
+	case seg == loan.ResidentialMortgage || seg == loan.HomeEquity:
+		return 0.15
+	case seg == loan.CreditCard:
+		return 0.04
+	case seg.Commercial():
+		return CorrelationCorporate(pd)
+	}
+	return CorrelationOtherRetail(pd)
+}
+
+// pathSet is one set of monthly paths per scenario: the stressed paths or
+// the baseline ones (the same draws with the policy rate's mean held at
+// r0). Arrays are month-major, [t*S + s], so that the kernels read one
+// month of consecutive scenarios at a time.
+type pathSet struct {
+	// sofr and prime: the index rates during month t = 1..H at
+	// [(t-1)*S + s], each with its monthly rate and logarithm (monthRate).
+	sofr, prime []monthRate
+	// du is u - u0, unemployment over today's, t = 0..H.
+	du []float64
+	// hpi and cre are the house and commercial property price indices
+	// (1 at t = 0); nf is the NOI factor 1 - nu*(u - u0), floored at 0.05.
+	hpi, cre, nf []float64
+	// minHPI, minCRE and minNF are the smallest values over every
+	// scenario and month 1..H: a loan that cannot cross a knee even then
+	// skips the per-month LTV or DSCR term.
+	minHPI, minCRE, minNF float64
+
+	// cum[series][t*S + s] = sum_{v=1..t} exp(eta*(u(v)-u0) + b*e(v) -
+	// b^2/2): the cumulative hazard multiplier of a series (segment and PD
+	// band), built on first use (cumTable).
+	once [nSeries]sync.Once
+	cum  [nSeries][]float64
+}
+
+// Scenarios are the S systematic paths shared by every loan of a run
+// (MODEL.md section 1): per scenario and month the policy rate and the
+// indices, unemployment, the house and commercial property price indices
+// and the credit-cycle residual e, for the stressed paths and the baseline
+// (common random numbers). Build them once per (Params, seed) with
+// NewScenarios; they are read-only afterwards (the hazard tables are built
+// on first use, under a sync.Once) and safe for concurrent use by many
+// Evaluators.
 //
-// Memory is about 8*(H+1)*(nCorrSeries+5) bytes per scenario: 1.8 MB per
-// 1,000 scenarios at H = 12.
+// Memory is about 200*(H+1) bytes per scenario, plus 8*(H+1) bytes per
+// scenario for each hazard table in use (one per segment, PD band and path
+// set): about 6 MB per 1,000 scenarios at H = 27 for a portfolio of every
+// segment and band.
 type Scenarios struct {
 	p    Params
 	s, h int
 
-	// mon[(t-1)*s + scenario]: the policy rate during month t, floored at
-	// 0, with its monthly rate and logarithm, so that a monthly reset of a
-	// loan costs no logarithm (log1pSplit). Month-major, like cum: the
-	// monthly-reset kernel reads one month of many scenarios at a time.
-	mon []monthRate
-	// regular[scenario]: the policy rate is positive and below 12*splitMax
-	// in every month and moves by more than 1e-9 from each month to the
-	// next, so that a loan paying it plus a spread >= 0 gets a new rate at
-	// every monthly reset (monthlyBatch).
-	regular []bool
-	// baseMon is monthRate of the policy rate held at r0 (the baseline).
-	baseMon monthRate
-	macro   []float64 // [s*(h+1) + t]: M(t), t = 0..H
-	loading [nCorrSeries]float64
-	// cum[series][t*s + scenario] = sum_{u=1..t} exp(b*M(u) - b^2/2), t =
-	// 0..H: the cumulative hazard multiplier, so a piece of constant
-	// payment costs one subtraction.
-	cum [nCorrSeries][]float64
-	// cumH[series][scenario] = cum at t = H (the last month-row of cum),
-	// for the fixed-rate fast path.
-	cumH [nCorrSeries][]float64
-	pow  powTable
+	stress, base pathSet
+	// e is the credit-cycle residual, [t*S + s], t = 0..H, shared by both
+	// path sets.
+	e []float64
+	// fedFunds is the stressed policy rate, [t*S + s], t = 0..H (for
+	// reports and tests; the kernels read sofr).
+	fedFunds []float64
+	unemp    []float64 // stressed unemployment u, [t*S + s]
+	// weight[s] is the likelihood ratio of scenario s (1 without TailShift).
+	weight []float64
+	plain  bool // every weight is 1
+
+	r0, u0  float64 // today's policy rate and unemployment (the file's t = 0 with a scenario file)
+	loading [nSeries]float64
+	eta     [nSegments]float64 // per segment, per unit (not per point) of u
+	pow     powTable
 }
 
 // NewScenarios validates p and draws its p.Scenarios scenarios from p.Seed.
 // Scenario s uses its own PCG stream seeded from ScenarioSeed(p.Seed, s) and
-// draws, in order: M(0), then for each month t = 1..H the rate normal Z_r(t)
-// and the macro normal Z_m(t), each by inversion of one uniform (normal). The paths are (MODEL.md):
+// draws, in order: e(0), then for each month t = 1..H the normals Z_r, Z_e,
+// Z_h and Z_c, each by inversion of one uniform (normal). The paths
+// (MODEL.md section 1, dt = 1/12):
 //
-//	x(t) = x(t-1)*e^(-a*dt) + sigma*sqrt((1-e^(-2a*dt))/(2a))*Z_r(t), x(0) = 0
-//	r(t) = max(0, phi(t) + x(t)), phi a linear ramp r0 -> target over rampMonths
-//	M(t) = rho_M*M(t-1) + sqrt(1-rho_M^2)*(sqrt(1-kappa^2)*Z_m(t) - kappa*Z_r(t))
+//	x(t) = x(t-1) e^(-a dt) + sigma sqrt((1-e^(-2a dt))/(2a)) Z_r, x(0) = 0
+//	r(t) = max(0, phi(t) + x(t))       phi: the ramp r0 -> target, or the file's rate
+//	g(t) = g(t-1) + (r(t) - r0 - g(t-1))/tau
+//	e(t) = rho e(t-1) + sqrt(1-rho^2) (kappa Z_r + sqrt(1-kappa^2) (Z_e + mu))
+//	u(t) = max(0, u0 + beta_u g(t) + sigma_u e(t))     (file: U(t) + sigma_u e(t))
+//	W_h(t) = W_h(t-1) + sigma_h Z_h
+//	W_c(t) = W_c(t-1) + sigma_h (c Z_h + sqrt(1-c^2) Z_c)      c = priceNoiseCorr
+//	HPI(t) = exp(-beta_h g(t) + W_h(t))                (file: HPI_file(t) e^W_h)
+//	CRE(t) = NOI(t) capRate0/(capRate0 + lambda g(t)) e^W_c   (file: CRE_file(t) e^W_c)
+//	NOI(t) = max(0.05, 1 - nu (u(t) - u0))
 //
-// M is a stationary AR(1) with unit variance at every t (M(0) is standard
-// normal and each innovation has unit variance), whose innovations have
-// correlation -kappa with the rate shocks: a rate surprise up comes with a
-// weaker labour market. M does not depend on the deterministic ramp or on
-// sigma, so the baseline (rates held at r0) reuses the very same M paths and
-// delta PD isolates the effect of the rate path (common random numbers).
+// e is a unit-variance AR(1) (e(0) standard normal) whose innovations have
+// correlation +kappa with the rate shocks: higher is worse. mu is the
+// importance-sampling shift of Z_e, TailShift/sqrt(1-kappa^2), so that the
+// standardised innovation of e has mean TailShift; scenario s's likelihood
+// ratio is prod_t exp(-mu Z'_e(t) + mu^2/2) over the shifted draws Z'_e.
+//
+// The baseline paths take the same draws with phi held at r0 (with a file:
+// the model's own equations from the file's first row, r0 = its rate and u0
+// = its unemployment at t = 0, prime spread its prime minus its rate there).
+// Prime is the policy rate plus PrimeSpreadAnnual (with a file: the file's
+// prime plus x, floored at 0), SOFR the policy rate.
 func NewScenarios(p Params) (*Scenarios, error) {
 	if err := p.Validate(); err != nil {
 		return nil, fmt.Errorf("new scenarios: %w", err)
 	}
-	sc := &Scenarios{p: p, s: p.Scenarios, h: p.HorizonMonths, pow: newPowTable(p.Gamma)}
-	S, H := sc.s, sc.h
-	sc.macro = make([]float64, S*(H+1))
-	sc.mon = make([]monthRate, S*H)
-	sc.regular = make([]bool, S)
-	sc.baseMon = newMonthRate(p.R0Annual)
+	S, H := p.Scenarios, p.HorizonMonths
+	sc := &Scenarios{p: p, s: S, h: H, pow: newPowTable(p.Gamma), r0: p.R0Annual, u0: p.U0}
+	file := p.Scenario
+	primeSpread0 := p.PrimeSpreadAnnual
+	if file != nil {
+		sc.r0, sc.u0 = file.FedFunds[0], file.Unemployment[0]
+		primeSpread0 = max(0, file.Prime[0]-file.FedFunds[0])
+	}
+	for _, ps := range []*pathSet{&sc.stress, &sc.base} {
+		ps.sofr = make([]monthRate, S*H)
+		ps.prime = make([]monthRate, S*H)
+		ps.du = make([]float64, S*(H+1))
+		ps.hpi = make([]float64, S*(H+1))
+		ps.cre = make([]float64, S*(H+1))
+		ps.nf = make([]float64, S*(H+1))
+		ps.minHPI, ps.minCRE, ps.minNF = 1, 1, 1
+	}
+	sc.e = make([]float64, S*(H+1))
+	sc.fedFunds = make([]float64, S*(H+1))
+	sc.unemp = make([]float64, S*(H+1))
+	sc.weight = make([]float64, S)
+	for j, seg := range loan.Segments {
+		sc.eta[j] = 100 * p.Eta(seg)
+	}
 
 	a, sigma := p.MeanReversionPerYear, p.SigmaAnnualPerSqrtYear
 	decay := expDet(-a * monthYears)
@@ -97,67 +218,132 @@ func NewScenarios(p Params) (*Scenarios, error) {
 	if a > 0 {
 		stepSD = sigma * math.Sqrt(-math.Expm1(-2*a*monthYears)/(2*a))
 	}
-	rhoM := p.MacroPersistenceMonthly
-	innovM := math.Sqrt(1 - rhoM*rhoM)
-	ownM := math.Sqrt(1 - p.Kappa*p.Kappa)
+	rho := p.CycleRhoMonthly
+	innov := math.Sqrt(1 - rho*rho)
+	own := math.Sqrt(1 - p.Kappa*p.Kappa)
+	mu := p.TailShift / own
+	halfMu2 := mu * mu / 2
+	cc := p.PriceNoiseCorr
+	ccOwn := math.Sqrt(1 - cc*cc)
+	invTau := 1 / p.TransmissionMonths
+	sc.plain = mu == 0
 
 	var src rand.PCG
 	for s := 0; s < S; s++ {
 		src.Seed(pcgSeeds(ScenarioSeed(p.Seed, s)))
-		x := 0.0
-		m := normal(&src)
-		sc.macro[s*(H+1)] = m
+		e := normal(&src)
+		sc.e[s] = e
+		sc.fedFunds[s], sc.unemp[s] = sc.r0, sc.u0
+		for _, ps := range []*pathSet{&sc.stress, &sc.base} {
+			ps.hpi[s], ps.cre[s], ps.nf[s] = 1, 1, 1
+		}
+		var x, gS, gB, wh, wc, logLR float64
 		for t := 1; t <= H; t++ {
 			zr := normal(&src)
-			zm := normal(&src)
+			ze := normal(&src)
+			zh := normal(&src)
+			zc := normal(&src)
+			if mu != 0 {
+				ze += mu
+				logLR += halfMu2 - float64(mu*ze)
+			}
 			x = float64(x*decay) + float64(stepSD*zr)
-			sc.mon[(t-1)*S+s] = newMonthRate(math.Max(0, p.Phi(t)+x))
-			u := float64(ownM*zm) - float64(p.Kappa*zr)
-			m = float64(rhoM*m) + float64(innovM*u)
-			sc.macro[s*(H+1)+t] = m
+			e = float64(rho*e) + float64(innov*(float64(p.Kappa*zr)+float64(own*ze)))
+			wh += float64(p.SigmaH * zh)
+			wc += float64(p.SigmaH * (float64(cc*zh) + float64(ccOwn*zc)))
+			k := t*S + s
+			sc.e[k] = e
+
+			// Stressed paths.
+			var rS float64
+			if file != nil {
+				rS = math.Max(0, file.FedFunds[t]+x)
+			} else {
+				rS = math.Max(0, p.Phi(t)+x)
+			}
+			gS += (rS - sc.r0 - gS) * invTau
+			var uS, hpiS, creS float64
+			if file != nil {
+				uS = math.Max(0, file.Unemployment[t]+float64(p.SigmaU*e))
+			} else {
+				uS = math.Max(0, sc.u0+float64(p.BetaU*gS)+float64(p.SigmaU*e))
+			}
+			nfS := math.Max(0.05, 1-float64(p.NOINu*(uS-sc.u0)))
+			if file != nil {
+				hpiS = file.HPI[t] * expDet(wh)
+				creS = file.CRE[t] * expDet(wc)
+			} else {
+				hpiS = expDet(wh - float64(p.BetaH*gS))
+				creS = nfS * p.CapRate0 / (p.CapRate0 + float64(p.CapRateLambda*gS)) * expDet(wc)
+			}
+			primeS := rS + p.PrimeSpreadAnnual
+			if file != nil {
+				primeS = math.Max(0, file.Prime[t]+x)
+			}
+			sc.fedFunds[k], sc.unemp[k] = rS, uS
+			sc.stress.set(t, s, S, rS, primeS, uS-sc.u0, hpiS, creS, nfS)
+
+			// Baseline paths: the same draws, the rate's mean held at r0.
+			rB := math.Max(0, sc.r0+x)
+			gB += (rB - sc.r0 - gB) * invTau
+			uB := math.Max(0, sc.u0+float64(p.BetaU*gB)+float64(p.SigmaU*e))
+			nfB := math.Max(0.05, 1-float64(p.NOINu*(uB-sc.u0)))
+			hpiB := expDet(wh - float64(p.BetaH*gB))
+			creB := nfB * p.CapRate0 / (p.CapRate0 + float64(p.CapRateLambda*gB)) * expDet(wc)
+			sc.base.set(t, s, S, rB, rB+primeSpread0, uB-sc.u0, hpiB, creB, nfB)
+		}
+		sc.weight[s] = 1
+		if mu != 0 {
+			sc.weight[s] = expDet(logLR)
 		}
 	}
 
-	for s := 0; s < S; s++ {
-		ok := true
-		for t := 1; t <= H; t++ {
-			m := &sc.mon[(t-1)*S+s]
-			ok = ok && m.ff > 0 && m.f < splitMax
-			if t > 1 {
-				ok = ok && math.Abs(m.ff-sc.mon[(t-2)*S+s].ff) > 1e-9
-			}
+	for c, seg := range loan.Segments {
+		for k := range nBands {
+			corr := BaselCorrelation(seg, bandPD[k])
+			sc.loading[c*nBands+k] = MacroLoading(bandPD[k], corr, rho)
 		}
-		sc.regular[s] = ok
-	}
-
-	for c := 0; c < nClasses; c++ {
-		for k := 0; k < nBands; k++ {
-			rho := CorrelationOtherRetail(bandPD[k])
-			if c == classCorp {
-				rho = CorrelationCorporate(bandPD[k])
-			}
-			sc.loading[c*nBands+k] = MacroLoading(bandPD[k], rho, rhoM)
-		}
-	}
-	for j := range nCorrSeries {
-		b := sc.loading[j]
-		half := b * b / 2
-		cum := make([]float64, S*(H+1))
-		for s := 0; s < S; s++ {
-			mrow := sc.macro[s*(H+1) : (s+1)*(H+1)]
-			acc := 0.0
-			for t := 1; t <= H; t++ {
-				acc += expDet(float64(b*mrow[t]) - half)
-				cum[t*S+s] = acc
-			}
-		}
-		sc.cum[j], sc.cumH[j] = cum, cum[H*S:(H+1)*S]
 	}
 	return sc, nil
 }
 
+// set stores month t of scenario s.
+func (ps *pathSet) set(t, s, S int, sofr, prime, du, hpi, cre, nf float64) {
+	ps.sofr[(t-1)*S+s] = newMonthRate(sofr)
+	ps.prime[(t-1)*S+s] = newMonthRate(prime)
+	k := t*S + s
+	ps.du[k], ps.hpi[k], ps.cre[k], ps.nf[k] = du, hpi, cre, nf
+	ps.minHPI = min(ps.minHPI, hpi)
+	ps.minCRE = min(ps.minCRE, cre)
+	ps.minNF = min(ps.minNF, nf)
+}
+
+// cumTable returns the cumulative hazard multiplier of a series (segment
+// c, PD band k) on the path set, building it on first use:
+// cum[t*S + s] = sum_{v=1..t} exp(eta_c*(u(v) - u0) + b*e(v) - b^2/2).
+// The sum of the two terms goes through one expDet: the multiplier of
+// MODEL.md's hazard, exp(eta (u-u0)) * exp(b e - b^2/2), up to rounding.
+func (sc *Scenarios) cumTable(ps *pathSet, series int) []float64 {
+	ps.once[series].Do(func() {
+		S, H := sc.s, sc.h
+		eta := sc.eta[series/nBands]
+		b := sc.loading[series]
+		half := b * b / 2
+		cum := make([]float64, S*(H+1))
+		for t := 1; t <= H; t++ {
+			prev, now := cum[(t-1)*S:t*S], cum[t*S:(t+1)*S]
+			du, e := ps.du[t*S:(t+1)*S], sc.e[t*S:(t+1)*S]
+			for s := range now {
+				now[s] = prev[s] + expDet(float64(eta*du[s])+(float64(b*e[s])-half))
+			}
+		}
+		ps.cum[series] = cum
+	})
+	return ps.cum[series]
+}
+
 // monthRate is an annual rate ff with the monthly rate f = ff/12, ln(1+f)
-// and f/(1+f): what log1pSplit needs of the policy rate.
+// and f/(1+f): what log1pSplit needs of an index rate.
 type monthRate struct {
 	ff, f, logF, shrunk float64
 }
@@ -170,8 +356,7 @@ func newMonthRate(r float64) monthRate {
 }
 
 // normal draws a standard normal by inversion, PhiInv of a uniform in
-// (0, 1) from one 64-bit draw. It is slower than math/rand's ziggurat
-// (about 15 ns against 4, which is 4 ms per 10,000 scenarios of a year) but
+// (0, 1) from one 64-bit draw. It is slower than math/rand's ziggurat but
 // uses only arithmetic, math.Sqrt and math.Log, none of which has a
 // CPU-dependent code path, so every host draws the same scenarios; the
 // ziggurat's wedge test calls math.Exp, which has one on amd64.
@@ -180,8 +365,12 @@ func normal(src *rand.PCG) float64 {
 }
 
 // Phi is the stress path of the policy rate at month t: a linear ramp from
-// R0Annual at t = 0 to TargetRateAnnual at t = RampMonths, then flat.
+// R0Annual at t = 0 to TargetRateAnnual at t = RampMonths, then flat (with
+// a scenario file, the file's rate).
 func (p Params) Phi(t int) float64 {
+	if p.Scenario != nil {
+		return p.Scenario.FedFunds[t]
+	}
 	if t <= 0 {
 		return p.R0Annual
 	}
@@ -200,27 +389,39 @@ func (sc *Scenarios) Len() int { return sc.s }
 // HorizonMonths is H.
 func (sc *Scenarios) HorizonMonths() int { return sc.h }
 
-// FedFunds is the policy rate of scenario s during month t (1..H).
-func (sc *Scenarios) FedFunds(s, t int) float64 { return sc.mon[(t-1)*sc.s+s].ff }
+// FedFunds is the stressed policy rate of scenario s at month t (0..H).
+func (sc *Scenarios) FedFunds(s, t int) float64 { return sc.fedFunds[t*sc.s+s] }
 
-// Macro is the macro factor M of scenario s at month t (0..H).
-func (sc *Scenarios) Macro(s, t int) float64 { return sc.macro[s*(sc.h+1)+t] }
+// BaselineFedFunds is the baseline policy rate of scenario s at month t (1..H).
+func (sc *Scenarios) BaselineFedFunds(s, t int) float64 { return sc.base.sofr[(t-1)*sc.s+s].ff }
 
-// Loading is the macro loading b applied to a loan of the segment with
-// one-year PD pd12 (see MacroLoading and the correlation bands).
+// Unemployment is the stressed unemployment rate of scenario s at month t (0..H).
+func (sc *Scenarios) Unemployment(s, t int) float64 { return sc.unemp[t*sc.s+s] }
+
+// BaselineUnemployment is the baseline unemployment rate of scenario s at month t (0..H).
+func (sc *Scenarios) BaselineUnemployment(s, t int) float64 { return sc.u0 + sc.base.du[t*sc.s+s] }
+
+// HPI is the stressed house price index of scenario s at month t (0..H).
+func (sc *Scenarios) HPI(s, t int) float64 { return sc.stress.hpi[t*sc.s+s] }
+
+// CRE is the stressed commercial property price index of scenario s at month t (0..H).
+func (sc *Scenarios) CRE(s, t int) float64 { return sc.stress.cre[t*sc.s+s] }
+
+// CreditCycle is the credit-cycle residual e of scenario s at month t (0..H).
+func (sc *Scenarios) CreditCycle(s, t int) float64 { return sc.e[t*sc.s+s] }
+
+// Loading is the credit-cycle loading b applied to a loan of the segment
+// with one-year PD pd12 (see MacroLoading and the correlation bands).
 func (sc *Scenarios) Loading(seg loan.Segment, pd12 float64) float64 {
 	return sc.loading[series(seg, pd12)]
 }
 
-// series is the index of the correlation band of a loan.
+// series is the index of the hazard series of a loan: its segment and
+// correlation band.
 func series(seg loan.Segment, pd12 float64) int {
-	c := classRetail
-	if seg.Commercial() {
-		c = classCorp
-	}
 	k := 0
 	for k < nBands-1 && pd12 >= bandUpperPD[k] {
 		k++
 	}
-	return c*nBands + k
+	return segIndex(seg)*nBands + k
 }
