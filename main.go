@@ -150,7 +150,7 @@ var configKeys = []configKey{
 		integer(func(a *components.MonteCarloPipelineArgs, v int) { a.Defaults.Scenarios = v })},
 	{"targetRate", "string", "0.08", "Annual policy rate the stress path reaches (0.08 is 8%).",
 		float(func(a *components.MonteCarloPipelineArgs, v float64) { a.Defaults.TargetRate = v })},
-	{"horizonMonths", "integer", workflow.DefaultHorizonMonths, "Months simulated per loan, 1 to 480.",
+	{"horizonMonths", "integer", workflow.DefaultHorizonMonths, "Months simulated per loan, 1 to 120 (the model's limit; 27 is the Federal Reserve's nine quarters).",
 		integer(func(a *components.MonteCarloPipelineArgs, v int) { a.Defaults.HorizonMonths = v })},
 	{"seed", "integer", workflow.DefaultSeed, "Run seed: the same seed gives the same results.",
 		integer(func(a *components.MonteCarloPipelineArgs, v int) { a.Defaults.Seed = int64(v) })},

@@ -303,7 +303,7 @@ func TestInvalidConfigValuesAreRejectedNamingTheKey(t *testing.T) {
 		{"scenarios", "-1", "Defaults.Scenarios = -1"},
 		{"targetRate", "8%", `config montecarlo:targetRate: "8%" is not a number`},
 		{"targetRate", "8", "Defaults.TargetRate = 8"},
-		{"horizonMonths", "1000", "Defaults.HorizonMonths = 1000"},
+		{"horizonMonths", "121", "Defaults.HorizonMonths = 121: want 1 to 120"},
 		{"seed", "-3", "Defaults.Seed = -3"},
 		{"logRetentionDays", "10", "LogRetentionDays 10 must be one of CloudWatch's values"},
 		{"image", "busybox:latest", "pinned by digest"},

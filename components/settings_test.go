@@ -72,7 +72,7 @@ func TestInvalidArgsAreRejectedWithTheFieldAndTheAllowedValues(t *testing.T) {
 		{"too many scenarios", func(a *MonteCarloPipelineArgs) { a.Defaults.Scenarios = 20_000_000 }, "Defaults.Scenarios = 20000000: want 1 to 10000000"},
 		{"an unknown layout", func(a *MonteCarloPipelineArgs) { a.Defaults.Layout = "csv" }, "Defaults.Layout = \"csv\": want"},
 		{"a target rate given in percent", func(a *MonteCarloPipelineArgs) { a.Defaults.TargetRate = 8 }, "Defaults.TargetRate = 8: want an annual rate between 0 and 1"},
-		{"a horizon of fifty years", func(a *MonteCarloPipelineArgs) { a.Defaults.HorizonMonths = 600 }, "Defaults.HorizonMonths = 600: want 1 to 480"},
+		{"a horizon past the model's 120 months", func(a *MonteCarloPipelineArgs) { a.Defaults.HorizonMonths = 121 }, "Defaults.HorizonMonths = 121: want 1 to 120"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -9,13 +9,16 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"os"
 	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
+	"github.com/montecarlo-pipeline/montecarlo/worker/scenariofile"
 )
 
 // RunRequest is what `montecarlo run` asks for. Nil and empty fields leave
@@ -25,6 +28,15 @@ type RunRequest struct {
 	Loans     *int64
 	Scenarios *int
 	Seed      *int64
+	// TargetRate, HorizonMonths and TailShift set the simulate input keys
+	// targetRate, horizonMonths and tailShift.
+	TargetRate    *float64
+	HorizonMonths *int
+	TailShift     *float64
+	// ScenarioFile is a local scenario file (simulate only): Start parses
+	// it with the run's horizon, uploads it to the data bucket at
+	// workflow.ScenarioKeyFor and names it in the input as scenarioKey.
+	ScenarioFile string
 	// Input is s3://bucket/key-or-prefix (simulate only): a key ending in
 	// manifest.json is an S3 Inventory manifest, one ending in .csv our CSV
 	// manifest, anything else a prefix.
@@ -41,9 +53,24 @@ type RunRequest struct {
 // the state machine merges them over its defaults. It validates them the
 // way plan or prepare will, merged over defaults (the deployed machine's,
 // from DeployedDefaults), so a typo fails here rather than after scale-out.
+//
+// A ScenarioFile is read and parsed here (with the horizon the run will
+// have), so a bad file fails naming its line and column before anything is
+// uploaded or started; the input names it by the key Start uploads it to.
 func BuildInput(req RunRequest, dataBucket string, defaults workflow.RunDefaults) (json.RawMessage, error) {
+	in, _, err := buildInput(req, dataBucket, defaults)
+	return in, err
+}
+
+// scenarioUpload is a checked scenario file and where it goes.
+type scenarioUpload struct {
+	Key  string
+	Body []byte
+}
+
+func buildInput(req RunRequest, dataBucket string, defaults workflow.RunDefaults) (json.RawMessage, *scenarioUpload, error) {
 	if req.Workflow != workflow.WorkflowGenerate && req.Workflow != workflow.WorkflowSimulate {
-		return nil, fmt.Errorf("workflow %q: want %q or %q", req.Workflow, workflow.WorkflowGenerate, workflow.WorkflowSimulate)
+		return nil, nil, fmt.Errorf("workflow %q: want %q or %q", req.Workflow, workflow.WorkflowGenerate, workflow.WorkflowSimulate)
 	}
 	in := map[string]any{}
 	if req.Loans != nil {
@@ -55,20 +82,32 @@ func BuildInput(req RunRequest, dataBucket string, defaults workflow.RunDefaults
 	if req.Seed != nil {
 		in["seed"] = *req.Seed
 	}
+	if req.TargetRate != nil {
+		in["targetRate"] = *req.TargetRate
+	}
+	if req.HorizonMonths != nil {
+		in["horizonMonths"] = *req.HorizonMonths
+	}
+	if req.TailShift != nil {
+		in["tailShift"] = *req.TailShift
+	}
 	if req.Input != "" {
 		if req.Workflow != workflow.WorkflowSimulate {
-			return nil, fmt.Errorf("--input: only simulate reads an input; generate writes dataset %q", defaults.Dataset)
+			return nil, nil, fmt.Errorf("--input: only simulate reads an input; generate writes dataset %q", defaults.Dataset)
 		}
 		if err := setInput(in, req.Input, dataBucket); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+	}
+	if req.ScenarioFile != "" && req.Workflow != workflow.WorkflowSimulate {
+		return nil, nil, errors.New("--scenario-file: only simulate runs scenarios")
 	}
 	params := map[string]any{}
 	for _, kv := range req.Set {
 		key, val, ok := strings.Cut(kv, "=")
 		key = strings.TrimSpace(key)
 		if !ok || key == "" {
-			return nil, fmt.Errorf("--set %q: want KEY=VALUE, e.g. targetRate=0.07 or params.gamma=1.2", kv)
+			return nil, nil, fmt.Errorf("--set %q: want KEY=VALUE, e.g. targetRate=0.07 or params.gamma=1.2", kv)
 		}
 		var v any
 		if err := json.Unmarshal([]byte(val), &v); err != nil {
@@ -82,18 +121,41 @@ func BuildInput(req RunRequest, dataBucket string, defaults workflow.RunDefaults
 	}
 	if len(params) > 0 {
 		if _, ok := in["params"]; ok {
-			return nil, errors.New(`--set: give the model parameters either as params={...} or as params.NAME=VALUE, not both`)
+			return nil, nil, errors.New(`--set: give the model parameters either as params={...} or as params.NAME=VALUE, not both`)
 		}
 		in["params"] = params
 	}
 	data, err := json.Marshal(in)
 	if err != nil {
-		return nil, fmt.Errorf("execution input: %w", err)
+		return nil, nil, fmt.Errorf("execution input: %w", err)
+	}
+	run, err := mergeInput(req.Workflow, data, defaults)
+	if err != nil {
+		return nil, nil, err
+	}
+	if req.ScenarioFile == "" {
+		return data, nil, nil
+	}
+	if _, ok := in["scenarioKey"]; ok {
+		return nil, nil, errors.New("--scenario-file and --set scenarioKey=...: give one of them")
+	}
+	body, err := os.ReadFile(req.ScenarioFile)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--scenario-file: %w", err)
+	}
+	p, err := scenariofile.Parse(bytes.NewReader(body), req.ScenarioFile, run.HorizonMonths)
+	if err != nil {
+		return nil, nil, fmt.Errorf("--scenario-file: %w", err)
+	}
+	up := &scenarioUpload{Key: workflow.ScenarioKeyFor(p.SHA256, p.Name), Body: body}
+	in["scenarioKey"] = up.Key
+	if data, err = json.Marshal(in); err != nil {
+		return nil, nil, fmt.Errorf("execution input: %w", err)
 	}
 	if err := ValidateInput(req.Workflow, data, defaults); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return data, nil
+	return data, up, nil
 }
 
 // setInput sets the simulate input keys of an s3:// URI.
@@ -121,9 +183,16 @@ func setInput(in map[string]any, uri, dataBucket string) error {
 // merged key by key over defaults (States.JsonMerge, shallow), decoded
 // strictly (unknown keys are errors) and validated by the contract.
 func ValidateInput(wf string, input []byte, defaults workflow.RunDefaults) error {
+	_, err := mergeInput(wf, input, defaults)
+	return err
+}
+
+// mergeInput returns the run parameters input gives merged over defaults,
+// validated as ValidateInput does.
+func mergeInput(wf string, input []byte, defaults workflow.RunDefaults) (workflow.RunParams, error) {
 	var over map[string]json.RawMessage
 	if err := json.Unmarshal(input, &over); err != nil {
-		return fmt.Errorf("execution input: want a JSON object: %w", err)
+		return workflow.RunParams{}, fmt.Errorf("execution input: want a JSON object: %w", err)
 	}
 	base := map[string]json.RawMessage{}
 	d, _ := json.Marshal(defaults)
@@ -132,17 +201,17 @@ func ValidateInput(wf string, input []byte, defaults workflow.RunDefaults) error
 	merged, _ := json.Marshal(base)
 	p, err := workflow.DecodeRunParams(merged)
 	if err != nil {
-		return fmt.Errorf("execution input: %w (keys: %s)", err, strings.Join(InputKeys, ", "))
+		return workflow.RunParams{}, fmt.Errorf("execution input: %w (keys: %s)", err, strings.Join(InputKeys, ", "))
 	}
 	if err := p.Validate(wf); err != nil {
-		return fmt.Errorf("execution input: %w", err)
+		return workflow.RunParams{}, fmt.Errorf("execution input: %w", err)
 	}
-	return nil
+	return p, nil
 }
 
 // InputKeys are the execution input keys (ExecutionInput's JSON names).
 var InputKeys = []string{"dataset", "loans", "scenarios", "seed", "layout", "targetRate", "horizonMonths",
-	"manifestKey", "inventoryManifestKey", "inputPrefix", "inputBucket", "params", "runId"}
+	"manifestKey", "inventoryManifestKey", "inputPrefix", "inputBucket", "scenarioKey", "tailShift", "params", "runId"}
 
 // SFNAPI is the Step Functions client the verbs use; *sfn.Client is one.
 type SFNAPI interface {
@@ -217,7 +286,7 @@ func (t *Target) Start(ctx context.Context, req RunRequest) (Started, error) {
 	if err != nil {
 		return Started{}, err
 	}
-	input, err := BuildInput(req, t.Outputs.DataBucketName, defaults)
+	input, up, err := buildInput(req, t.Outputs.DataBucketName, defaults)
 	if err != nil {
 		return Started{}, err
 	}
@@ -227,6 +296,16 @@ func (t *Target) Start(ctx context.Context, req RunRequest) (Started, error) {
 	}
 	if !workflow.ValidName(name) {
 		return Started{}, fmt.Errorf("--name %q: want 1 to 80 characters from A-Z a-z 0-9 . _ -, starting with a letter or digit (it becomes the run id)", name)
+	}
+	if up != nil {
+		// Content-addressed: uploading the same file again rewrites the
+		// same bytes, so no check for an earlier copy is needed.
+		if _, err := t.S3.PutObject(ctx, &s3.PutObjectInput{
+			Bucket: aws.String(t.Outputs.DataBucketName), Key: aws.String(up.Key),
+			Body: bytes.NewReader(up.Body), ContentType: aws.String("text/csv"),
+		}); err != nil {
+			return Started{}, fmt.Errorf("upload the scenario file to s3://%s/%s: %w", t.Outputs.DataBucketName, up.Key, err)
+		}
 	}
 	return t.start(ctx, req.Workflow, arn, name, input)
 }

@@ -2,6 +2,9 @@ package operate
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -18,7 +21,7 @@ func defaults() workflow.RunDefaults {
 
 func TestBuildInputKeepsOnlyTheOverrides(t *testing.T) {
 	t.Parallel()
-	loans, scen := int64(1000), 20
+	loans, scen, rate, horizon, shift := int64(1000), 20, 0.065, 36, 1.5
 	cases := []struct {
 		name string
 		req  RunRequest
@@ -35,6 +38,10 @@ func TestBuildInputKeepsOnlyTheOverrides(t *testing.T) {
 			`{"inventoryManifestKey":"datasets/x/inventory/manifest.json"}`},
 		{"a prefix in another bucket", RunRequest{Workflow: "simulate", Input: "s3://loans/2026/"}, `{"inputBucket":"loans","inputPrefix":"2026/"}`},
 		{"a resume", RunRequest{Workflow: "simulate", Set: []string{"runId=sim-1"}}, `{"runId":"sim-1"}`},
+		{"the model flags", RunRequest{Workflow: "simulate", TargetRate: &rate, HorizonMonths: &horizon, TailShift: &shift},
+			`{"horizonMonths":36,"tailShift":1.5,"targetRate":0.065}`},
+		{"a scenario file", RunRequest{Workflow: "simulate", ScenarioFile: "../testdata/scenarios/fed-2025-baseline.csv"},
+			`{"scenarioKey":"runs/_scenarios/` + fixtureSHA256(t, "../testdata/scenarios/fed-2025-baseline.csv") + `/fed-2025-baseline.csv"}`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -68,6 +75,30 @@ func TestBuildInputValidatesAgainstTheDeployedDefaults(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), `"scenarios" = 0`) || !strings.Contains(err.Error(), `"seed" = -1`) {
 		t.Errorf("two problems, reported at once: %v", err)
 	}
+	// The scenario file is parsed with the horizon the run will have: the
+	// stack's (27: 10 rows), or the override (60: 21 rows, the file has 14).
+	file := "../testdata/scenarios/fed-2025-severely-adverse.csv"
+	if _, err := BuildInput(RunRequest{Workflow: "simulate", ScenarioFile: file}, "data", defaults()); err != nil {
+		t.Errorf("the stack's horizon: %v", err)
+	}
+	_, err = BuildInput(RunRequest{Workflow: "simulate", ScenarioFile: file, Set: []string{"horizonMonths=60"}}, "data", defaults())
+	if err == nil || !strings.Contains(err.Error(), "needs 21 quarterly rows for 60 months, file has 14") {
+		t.Errorf("a horizon the file is too short for: %v", err)
+	}
+	_, err = BuildInput(RunRequest{Workflow: "simulate", ScenarioFile: file, Set: []string{"scenarioKey=x.csv"}}, "data", defaults())
+	if err == nil || !strings.Contains(err.Error(), "give one of them") {
+		t.Errorf("a file and a key: %v", err)
+	}
+}
+
+func fixtureSHA256(t *testing.T, path string) string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // fakeSFN answers the calls a test sets; the others panic.

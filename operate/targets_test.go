@@ -196,7 +196,7 @@ func TestInputKeysAreTheExecutionInputsJSONNames(t *testing.T) {
 	t.Parallel()
 	one, ten, f := int64(1), 10, 0.5
 	b, _ := json.Marshal(workflow.ExecutionInput{Dataset: "d", Loans: &one, Scenarios: &ten, Seed: &one, Layout: "l", TargetRate: &f, HorizonMonths: &ten,
-		RunInput: workflow.RunInput{ManifestKey: "k", InventoryManifestKey: "k", InputPrefix: "p", InputBucket: "b", Params: json.RawMessage(`{}`), RunID: "r"}})
+		RunInput: workflow.RunInput{ManifestKey: "k", InventoryManifestKey: "k", InputPrefix: "p", InputBucket: "b", ScenarioKey: "s", TailShift: 1, Params: json.RawMessage(`{}`), RunID: "r"}})
 	var m map[string]any
 	_ = json.Unmarshal(b, &m)
 	if len(m) != len(InputKeys) {

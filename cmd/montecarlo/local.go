@@ -23,6 +23,7 @@ import (
 	localrun "github.com/montecarlo-pipeline/montecarlo/local/runtime"
 	s3local "github.com/montecarlo-pipeline/montecarlo/local/s3"
 	"github.com/montecarlo-pipeline/montecarlo/operate"
+	"github.com/montecarlo-pipeline/montecarlo/worker/scenariofile"
 )
 
 func init() { verbs = append(verbs, newLocalCmd) }
@@ -69,6 +70,12 @@ with 'montecarlo run generate|simulate --local <data-dir>' and follow them with 
   # A quick run, machine-readable
   montecarlo local --loans 20000 --scenarios 100 --json
 
+  # The Federal Reserve's 2025 severely adverse scenario instead of the rate ramp
+  montecarlo local --loans 20000 --scenarios 200 --scenario-file testdata/scenarios/fed-2025-severely-adverse.csv
+
+  # A 6.5% policy rate over five years, importance sampling for the tail
+  montecarlo local --target-rate 0.065 --horizon 60 --tail-shift 1.5
+
   # Chaos: kill 20% of the simulate tasks' workers, corrupt 1% of the records
   montecarlo local --loans 20000 --scenarios 100 --chaos-kill 0.2 --chaos-corrupt 0.01
 
@@ -81,6 +88,7 @@ with 'montecarlo run generate|simulate --local <data-dir>' and follow them with 
 	f.Int64Var(&o.run.Loans, "loans", workflow.DefaultLoans, fmt.Sprintf("loans to generate (1 to %d)", workflow.MaxLoans))
 	f.IntVar(&o.run.Scenarios, "scenarios", workflow.DefaultScenarios, fmt.Sprintf("scenarios per loan (1 to %d)", workflow.MaxScenarios))
 	f.Int64Var(&o.run.Seed, "seed", workflow.DefaultSeed, "seed of the portfolio and the scenarios (a positive integer): the same seed gives the same figures")
+	addModelFlags(f, &o.run.TargetRate, &o.run.HorizonMonths, &o.run.TailShift, &o.run.ScenarioFile, true)
 	f.StringVar(&o.run.Layout, "layout", workflow.DefaultLayout, `layout of the generated loans: "sharded" (JSON Lines, 10,000 loans per object) or "per-loan" (one JSON object per loan)`)
 	f.IntVar(&o.opts.Workers, "workers", localrun.DefaultWorkers, fmt.Sprintf("workers the ECS stand-in runs during a run (1 to %d)", localrun.MaxWorkers))
 	f.IntVar(&o.opts.TasksPerWorker, "tasks-per-worker", localrun.DefaultTasksPerWorker, fmt.Sprintf("activity tasks each worker runs at once (1 to %d)", workflow.MaxTasksPerWorker))
@@ -131,6 +139,16 @@ func (o *localOptions) validate() error {
 	}
 	if o.opts.DataDir == "" {
 		errs = append(errs, errors.New("--data-dir: must not be empty"))
+	}
+	always := func(string) bool { return true }
+	if err := checkModelFlags(always, o.run.TargetRate, o.run.HorizonMonths, o.run.TailShift); err != nil {
+		errs = append(errs, err)
+	} else if o.run.ScenarioFile != "" {
+		// Parsed now, before the emulator or any worker starts; Run parses
+		// it again when it uploads it.
+		if _, err := scenariofile.ReadFile(o.run.ScenarioFile, o.run.HorizonMonths); err != nil {
+			errs = append(errs, fmt.Errorf("--scenario-file: %w", err))
+		}
 	}
 	return errors.Join(errs...)
 }

@@ -18,6 +18,9 @@ type runOptions struct {
 	loans   int64
 	scen    int
 	seed    int64
+	rate    float64
+	horizon int
+	shift   float64
 	watch   watchFlags
 	follow  bool
 	jsonOut bool
@@ -37,13 +40,21 @@ before anything starts, so a typo fails here and not after scale-out.
 The execution name is the run id: results go to runs/<name>/ in the data
 bucket. --input picks what simulate reads: s3://BUCKET/.../manifest.json (an
 S3 Inventory manifest), s3://BUCKET/....csv (our CSV manifest) or
-s3://BUCKET/PREFIX (every object under it).`,
+s3://BUCKET/PREFIX (every object under it). --scenario-file is checked here
+(a bad file fails naming its line and column), uploaded to the data bucket
+under runs/_scenarios/<sha256>/ and named in the input as scenarioKey.`,
 		Example: `  # Generate a 1,000,000-loan portfolio on AWS
   pulumi stack output --json > outputs.json
   montecarlo run generate --stack-outputs outputs.json --loans 1000000
 
   # Simulate 10,000 scenarios at a 7% target rate and follow it
   montecarlo run simulate --stack-outputs outputs.json --scenarios 10000 --set targetRate=0.07 --watch
+
+  # Simulate the Federal Reserve's 2025 severely adverse scenario over 9 quarters
+  montecarlo run simulate --stack-outputs outputs.json --scenario-file testdata/scenarios/fed-2025-severely-adverse.csv --horizon 27
+
+  # A 6.5% policy rate over five years, with importance sampling for the tail
+  montecarlo run simulate --stack-outputs outputs.json --target-rate 0.065 --horizon 60 --tail-shift 1.5
 
   # Simulate a prefix of another bucket on the local runtime
   montecarlo run simulate --local ./montecarlo-data --input s3://loans-2026/portfolio/ --set params.gamma=1.2`,
@@ -61,6 +72,18 @@ s3://BUCKET/PREFIX (every object under it).`,
 			if f.Changed("seed") {
 				o.req.Seed = &o.seed
 			}
+			if f.Changed("target-rate") {
+				o.req.TargetRate = &o.rate
+			}
+			if f.Changed("horizon") {
+				o.req.HorizonMonths = &o.horizon
+			}
+			if f.Changed("tail-shift") {
+				o.req.TailShift = &o.shift
+			}
+			if err := checkModelFlags(f.Changed, o.rate, o.horizon, o.shift); err != nil {
+				return fmt.Errorf("run: %w", err)
+			}
 			return o.run(cmd)
 		},
 	}
@@ -69,6 +92,7 @@ s3://BUCKET/PREFIX (every object under it).`,
 	f.Int64Var(&o.loans, "loans", 0, "loans to generate (generate; default: the stack's)")
 	f.IntVar(&o.scen, "scenarios", 0, "scenarios per loan (default: the stack's)")
 	f.Int64Var(&o.seed, "seed", 0, "run seed (default: the stack's)")
+	addModelFlags(f, &o.rate, &o.horizon, &o.shift, &o.req.ScenarioFile, false)
 	f.StringVar(&o.req.Input, "input", "", "what simulate reads: s3://BUCKET/KEY of a manifest.json or .csv manifest, or s3://BUCKET/PREFIX")
 	f.StringArrayVar(&o.req.Set, "set", nil, "override an input key: KEY=VALUE (repeatable; JSON values, params.NAME=VALUE for a model parameter); keys: "+fmt.Sprint(operate.InputKeys))
 	f.StringVar(&o.req.Name, "name", "", "execution name, which is the run id (default: WORKFLOW-UTCTIME-RANDOM)")

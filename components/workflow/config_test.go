@@ -150,6 +150,7 @@ func TestValidateNamesTheFieldAndTheAllowedRange(t *testing.T) {
 		{"an unknown layout", func(c *Config) { c.Defaults.Layout = "parquet" }, []string{`Defaults.Layout = "parquet"`, `"sharded" or "per-loan"`}},
 		{"a target rate given in percent", func(c *Config) { c.Defaults.TargetRate = 8 }, []string{"Defaults.TargetRate = 8", "0.08 is 8%"}},
 		{"too many loans", func(c *Config) { c.Defaults.Loans = MaxLoans + 1 }, []string{"Defaults.Loans"}},
+		{"a default horizon past the model's 120 months", func(c *Config) { c.Defaults.HorizonMonths = 121 }, []string{"Defaults.HorizonMonths = 121", "1 to 120"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -221,6 +221,21 @@ type RunInput struct {
 	InputPrefix string `json:"inputPrefix,omitempty"`
 	// InputBucket is the bucket of the three above; default Config.DataBucket.
 	InputBucket string `json:"inputBucket,omitempty"`
+	// ScenarioKey is the key, in Config.DataBucket, of a scenario file (a
+	// CSV with the Federal Reserve's column names, worker/scenariofile)
+	// whose paths replace the rate ramp and the deterministic macro means
+	// (MODEL.md section 1, "Scenario files"). prepare reads and parses it
+	// with the run's horizon before any batch starts: a missing or bad file
+	// fails the run with ErrInputInvalid naming the key, line and column.
+	// `montecarlo run simulate --scenario-file` uploads a file to
+	// ScenarioKeyFor(sha256, name) and sets it; the workers read the data
+	// bucket only under datasets/, runs/ and scratch/ (ScenarioKeyFor is
+	// under runs/).
+	ScenarioKey string `json:"scenarioKey,omitempty"`
+	// TailShift is the importance-sampling shift of the credit-cycle
+	// innovations' mean (model.Params.TailShift, MODEL.md section 4), 0 to
+	// MaxTailShift; 0 or absent is plain Monte Carlo.
+	TailShift float64 `json:"tailShift,omitempty"`
 	// Params overrides fields of the model's parameters (MODEL.md Params),
 	// e.g. {"gamma": 1.2}; recorded in the run manifest and its hash.
 	Params json.RawMessage `json:"params,omitempty"`

@@ -52,4 +52,17 @@
 // ErrS3SlowDown, ...) the definitions' Retry lists match. Data lives in S3
 // under the key layout of keys.go; outputs are keyed by BatchID, so a
 // retried or duplicated batch overwrites its own outputs.
+//
+// # The Simulate input
+//
+// Besides the RunDefaults keys (scenarios, seed, targetRate, horizonMonths:
+// 1 to MaxHorizonMonths = 120, default 27) and the input keys, a Simulate
+// execution takes "tailShift" (importance sampling, 0 to MaxTailShift) and
+// "scenarioKey": the data bucket key of a scenario file (docs/scenarios.md).
+// prepare reads and parses it with the run's horizon and records the parsed
+// paths in the run manifest (model.Params.Scenario) before any batch starts;
+// an unreadable or bad file fails the run with ErrInputInvalid naming the
+// key, line and column. For example:
+//
+//	{"scenarioKey": "runs/_scenarios/<sha256>/fed-2025-severely-adverse.csv", "horizonMonths": 27, "tailShift": 1.5}
 package workflow

@@ -71,6 +71,23 @@ func checkName(what, s string) error {
 	return nil
 }
 
+// ScenariosPrefix holds uploaded scenario files, content-addressed:
+// runs/_scenarios/<sha256>/<file name>. It lies under runs/ because the
+// workers' task role reads the data bucket only under datasets/, runs/ and
+// scratch/; no run id can be "_scenarios" (ValidName: a run id starts with a
+// letter or digit), so no run's objects mix with it. Nothing expires it:
+// a run's manifest records the parsed paths and the file's SHA-256, so a
+// finished run never needs the file again, but a resumed one does.
+const ScenariosPrefix = runsRoot + "_scenarios/"
+
+// ScenarioKeyFor returns the key `montecarlo run simulate --scenario-file`
+// uploads a scenario file to: ScenariosPrefix + sha256 (hex) + "/" + the
+// file's base name, so the same bytes land at one key and the parsed path
+// keeps the user's file name.
+func ScenarioKeyFor(sha256Hex, fileName string) string {
+	return ScenariosPrefix + sha256Hex + "/" + fileName
+}
+
 // DatasetPrefix returns "datasets/<name>/".
 func DatasetPrefix(name string) string { return datasetsRoot + name + "/" }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 )
@@ -32,6 +33,9 @@ func (p RunParams) Validate(workflow string) error {
 	}
 	if p.HorizonMonths < 1 || p.HorizonMonths > MaxHorizonMonths {
 		bad(`"horizonMonths" = %d: want 1 to %d`, p.HorizonMonths, MaxHorizonMonths)
+	}
+	if math.IsNaN(p.TailShift) || p.TailShift < 0 || p.TailShift > MaxTailShift {
+		bad(`"tailShift" = %g: want 0 (plain Monte Carlo) to %g`, p.TailShift, MaxTailShift)
 	}
 	if len(p.Params) > 0 {
 		var obj map[string]json.RawMessage
@@ -67,6 +71,10 @@ func (p RunParams) Validate(workflow string) error {
 			if v != "" && (strings.HasSuffix(v, "/") || strings.HasPrefix(v, "/")) {
 				bad(`"%s" = %q: want the key of an object, without a leading or trailing slash`, key, v)
 			}
+		}
+		if k := p.ScenarioKey; k != "" && (strings.HasPrefix(k, "/") || strings.HasSuffix(k, "/") || strings.HasPrefix(k, "s3://") || len(k) > 1024) {
+			bad(`"scenarioKey" = %q: want the key of a scenario file in the data bucket, without s3://, a leading or trailing slash (e.g. %q)`,
+				k, ScenarioKeyFor("<sha256>", "scenario.csv"))
 		}
 		if p.InputBucket != "" && !bucketRE.MatchString(p.InputBucket) {
 			bad(`"inputBucket" = %q: want an S3 bucket name (3-63 of a-z 0-9 . -)`, p.InputBucket)

@@ -37,6 +37,13 @@ func TestRunParamsValidateNamesTheKey(t *testing.T) {
 		{"a bad input bucket", WorkflowSimulate, func(p *RunParams) { p.InputBucket = "My_Bucket" }, []string{`"inputBucket"`}},
 		{"params that are not an object", WorkflowSimulate, func(p *RunParams) { p.Params = json.RawMessage(`[1]`) }, []string{`"params"`}},
 		{"a run id with a space", WorkflowSimulate, func(p *RunParams) { p.RunID = "my run" }, []string{`"runId"`}},
+		{"a horizon past the model's 120 months", WorkflowSimulate, func(p *RunParams) { p.HorizonMonths = 121 }, []string{`"horizonMonths" = 121: want 1 to 120`}},
+		{"a horizon past 120 months to generate too", WorkflowGenerate, func(p *RunParams) { p.HorizonMonths = 121 }, []string{`"horizonMonths" = 121: want 1 to 120`}},
+		{"a zero horizon", WorkflowSimulate, func(p *RunParams) { p.HorizonMonths = 0 }, []string{`"horizonMonths" = 0: want 1 to 120`}},
+		{"a negative tail shift", WorkflowSimulate, func(p *RunParams) { p.TailShift = -1 }, []string{`"tailShift" = -1: want 0 (plain Monte Carlo) to 5`}},
+		{"a tail shift too far out", WorkflowSimulate, func(p *RunParams) { p.TailShift = 5.5 }, []string{`"tailShift" = 5.5`}},
+		{"a scenario key given as a URI", WorkflowSimulate, func(p *RunParams) { p.ScenarioKey = "s3://data/s.csv" }, []string{`"scenarioKey" = "s3://data/s.csv"`}},
+		{"a scenario key that is a prefix", WorkflowSimulate, func(p *RunParams) { p.ScenarioKey = "runs/_scenarios/" }, []string{`"scenarioKey"`}},
 		{"an unknown workflow", "report", func(*RunParams) {}, []string{`unknown workflow "report"`}},
 	}
 	for _, tc := range cases {
@@ -68,13 +75,51 @@ func TestRunParamsValidateNamesTheKey(t *testing.T) {
 	}
 }
 
+func TestRunParamsValidateAcceptsTheLimits(t *testing.T) {
+	t.Parallel()
+	for _, mutate := range []func(*RunParams){
+		func(p *RunParams) { p.HorizonMonths = 1 },
+		func(p *RunParams) { p.HorizonMonths = MaxHorizonMonths },
+		func(p *RunParams) { p.TailShift = MaxTailShift },
+		func(p *RunParams) {
+			p.ScenarioKey = ScenarioKeyFor(strings.Repeat("ab", 32), "fed-2025-severely-adverse.csv")
+		},
+	} {
+		p := defaultRun()
+		mutate(&p)
+		if err := p.Validate(WorkflowSimulate); err != nil {
+			t.Errorf("%+v: %v", p, err)
+		}
+	}
+}
+
+func TestScenarioKeysLieWhereTheWorkersRead(t *testing.T) {
+	t.Parallel()
+	key := ScenarioKeyFor(strings.Repeat("0", 64), "s.csv")
+	if !strings.HasPrefix(key, ScenariosPrefix) {
+		t.Fatalf("ScenarioKeyFor = %q, not under ScenariosPrefix %q", key, ScenariosPrefix)
+	}
+	readable := false
+	for _, root := range workerReadRoots {
+		readable = readable || strings.HasPrefix(key, root)
+	}
+	if !readable {
+		t.Errorf("scenario key %q lies outside the prefixes the workers may read, %v", key, workerReadRoots)
+	}
+	// No run can own the scenarios' folder.
+	runID := strings.TrimSuffix(strings.TrimPrefix(ScenariosPrefix, runsRoot), "/")
+	if ValidName(runID) {
+		t.Errorf("%q is a valid run id: a run named so would share its folder with the scenario files", runID)
+	}
+}
+
 func TestDecodeRunParamsRejectsUnknownKeys(t *testing.T) {
 	t.Parallel()
 	if _, err := DecodeRunParams([]byte(`{"dataset":"d","scenarois":5}`)); err == nil || !strings.Contains(err.Error(), "scenarois") {
 		t.Errorf("err = %v, want the misspelt key named", err)
 	}
-	p, err := DecodeRunParams([]byte(`{"dataset":"d","scenarios":5,"inputPrefix":"x/"}`))
-	if err != nil || p.Scenarios != 5 || p.InputPrefix != "x/" {
+	p, err := DecodeRunParams([]byte(`{"dataset":"d","scenarios":5,"inputPrefix":"x/","scenarioKey":"s.csv","tailShift":1.5}`))
+	if err != nil || p.Scenarios != 5 || p.InputPrefix != "x/" || p.ScenarioKey != "s.csv" || p.TailShift != 1.5 {
 		t.Errorf("got %+v, %v", p, err)
 	}
 }

@@ -26,7 +26,14 @@ const (
 	MaxRetryAttempts   = 99
 	MaxLoans           = 10_000_000_000
 	MaxScenarios       = 10_000_000
-	MaxHorizonMonths   = 480
+	// MaxHorizonMonths is the model's limit (model.MaxHorizonMonths,
+	// MODEL.md section 1: at most 120 months everywhere), so a run the
+	// workflow accepts is one every worker can simulate.
+	MaxHorizonMonths = 120
+	// MaxTailShift bounds the importance-sampling shift of the credit-cycle
+	// innovations' mean (run input "tailShift"), in standard deviations:
+	// beyond it the likelihood ratios' variance swamps the gain.
+	MaxTailShift = 5.0
 )
 
 var (

@@ -1,12 +1,14 @@
 package localrun
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,6 +20,7 @@ import (
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 	"github.com/montecarlo-pipeline/montecarlo/worker/risk"
+	"github.com/montecarlo-pipeline/montecarlo/worker/scenariofile"
 )
 
 // Run is one pipeline run: the portfolio Generate writes and the Simulate
@@ -27,6 +30,20 @@ type Run struct {
 	Scenarios int    // scenarios per loan (default: Options.Scenarios)
 	Seed      int64  // seed of the portfolio and of the scenarios (default 1)
 	Layout    string // "sharded" (default) or "per-loan"
+
+	// TargetRate is the policy rate the stress ramps to (default 0.08),
+	// HorizonMonths the months simulated (default 27, at most 120) and
+	// TailShift the importance-sampling shift (default 0, plain Monte Carlo):
+	// the Simulate input keys targetRate, horizonMonths and tailShift.
+	TargetRate    float64
+	HorizonMonths int
+	TailShift     float64
+	// ScenarioFile, if set, is a scenario file (worker/scenariofile) whose
+	// paths replace the rate ramp. Run parses it with the horizon before
+	// anything starts, uploads it to the local data bucket at
+	// workflow.ScenarioKeyFor and names it in the Simulate input
+	// (scenarioKey), as montecarlo run simulate --scenario-file does.
+	ScenarioFile string
 
 	// Progress, if set, is called from Run's goroutine whenever the
 	// workflows' Map Run counters change, and once at the end of each
@@ -115,6 +132,12 @@ func (run Run) withDefaults(o Options) Run {
 	if run.Layout == "" {
 		run.Layout = workflow.DefaultLayout
 	}
+	if run.TargetRate == 0 {
+		run.TargetRate = workflow.DefaultTargetRate
+	}
+	if run.HorizonMonths == 0 {
+		run.HorizonMonths = workflow.DefaultHorizonMonths
+	}
 	if run.ProgressEvery <= 0 {
 		run.ProgressEvery = 200 * time.Millisecond
 	}
@@ -126,15 +149,37 @@ func (run Run) withDefaults(o Options) Run {
 func (run Run) params(dataset string) workflow.RunParams {
 	return workflow.RunParams{RunDefaults: workflow.RunDefaults{
 		Dataset: dataset, Loans: run.Loans, Scenarios: run.Scenarios, Seed: run.Seed, Layout: run.Layout,
-		TargetRate: workflow.DefaultTargetRate, HorizonMonths: workflow.DefaultHorizonMonths,
-	}}
+		TargetRate: run.TargetRate, HorizonMonths: run.HorizonMonths,
+	}, RunInput: workflow.RunInput{TailShift: run.TailShift}}
 }
 
 // Validate checks a run's parameters as the workflows will, each problem
-// naming its field and the allowed range.
+// naming its field and the allowed range, and parses its scenario file.
 func (run Run) Validate() error {
-	p := run.withDefaults(Options{Scenarios: workflow.DefaultScenarios}).params("check")
-	return errors.Join(p.Validate(workflow.WorkflowGenerate), p.Validate(workflow.WorkflowSimulate))
+	run = run.withDefaults(Options{Scenarios: workflow.DefaultScenarios})
+	p := run.params("check")
+	if err := errors.Join(p.Validate(workflow.WorkflowGenerate), p.Validate(workflow.WorkflowSimulate)); err != nil {
+		return err
+	}
+	_, _, err := run.scenario()
+	return err
+}
+
+// scenario reads and parses the run's scenario file for its horizon; it
+// returns the file's bytes and the key it goes to, or nothing without one.
+func (run Run) scenario() (body []byte, key string, err error) {
+	if run.ScenarioFile == "" {
+		return nil, "", nil
+	}
+	body, err = os.ReadFile(run.ScenarioFile)
+	if err != nil {
+		return nil, "", err
+	}
+	p, err := scenariofile.Parse(bytes.NewReader(body), run.ScenarioFile, run.HorizonMonths)
+	if err != nil {
+		return nil, "", err
+	}
+	return body, workflow.ScenarioKeyFor(p.SHA256, p.Name), nil
 }
 
 // datasetName names the generated portfolio after everything that decides
@@ -157,6 +202,15 @@ func (r *Runtime) Run(ctx context.Context, run Run) (Result, error) {
 	if err := errors.Join(params.Validate(workflow.WorkflowGenerate), params.Validate(workflow.WorkflowSimulate)); err != nil {
 		return Result{}, fmt.Errorf("localrun: %w", err)
 	}
+	scenario, scenarioKey, err := run.scenario()
+	if err != nil {
+		return Result{}, fmt.Errorf("localrun: %w", err)
+	}
+	if scenario != nil {
+		if err := r.store.PutBytes(ctx, Bucket, scenarioKey, scenario, "text/csv"); err != nil {
+			return Result{}, fmt.Errorf("localrun: upload the scenario file: %w", err)
+		}
+	}
 	start := time.Now()
 	killsBefore := r.Kills()
 	stamp := start.UTC().Format("20060102T150405Z") + "-" + randomSuffix()
@@ -176,7 +230,9 @@ func (r *Runtime) Run(ctx context.Context, run Run) (Result, error) {
 
 	simStart := time.Now()
 	res.RunID = "run-" + stamp
-	simIn := workflow.ExecutionInput{Dataset: dataset, Scenarios: &run.Scenarios, Seed: &run.Seed}
+	simIn := workflow.ExecutionInput{Dataset: dataset, Scenarios: &run.Scenarios, Seed: &run.Seed,
+		TargetRate: &run.TargetRate, HorizonMonths: &run.HorizonMonths,
+		RunInput: workflow.RunInput{TailShift: run.TailShift, ScenarioKey: scenarioKey}}
 	simOut, err := r.execute(ctx, workflow.WorkflowSimulate, res.RunID, simIn, run, manifest.Loans)
 	if err != nil {
 		return res, err

@@ -36,6 +36,11 @@ func (o *ops) prepare(ctx context.Context, in workflow.PrepareInput) (workflow.P
 	if err != nil {
 		return workflow.PrepareOutput{}, invalid("run input: %w", err)
 	}
+	if run.ScenarioKey != "" {
+		if params.Scenario, err = o.readScenario(ctx, bucket, run.ScenarioKey, params.HorizonMonths); err != nil {
+			return workflow.PrepareOutput{}, err
+		}
+	}
 	src, err := o.inputSource(run, bucket)
 	if err != nil {
 		return workflow.PrepareOutput{}, err

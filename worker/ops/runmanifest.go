@@ -54,18 +54,25 @@ func (m *RunManifest) context(bucket string) workflow.RunContext {
 
 // reservedParams are the model parameters with their own execution input
 // keys; setting them inside "params" too would leave two sources of truth.
-var reservedParams = []string{"seed", "scenarios", "horizonMonths", "targetRate"}
+// scenarioPath comes only from the file "scenarioKey" names, so the run
+// manifest records a file's hash, never hand-written paths.
+var reservedParams = map[string]string{
+	"seed": "seed", "scenarios": "scenarios", "horizonMonths": "horizonMonths", "targetRate": "targetRate",
+	"tailShift": "tailShift", "scenarioPath": "scenarioKey",
+}
 
 // resolveParams merges the run input over model.DefaultParams: first the
-// top-level keys (seed, scenarios, horizonMonths, targetRate), then the
-// "params" object key by key (JSON names of model.Params). Unknown keys,
-// reserved keys and out-of-range values fail, naming the key.
+// top-level keys (seed, scenarios, horizonMonths, targetRate, tailShift),
+// then the "params" object key by key (JSON names of model.Params). Unknown
+// keys, reserved keys and out-of-range values fail, naming the key. The
+// scenario file ("scenarioKey") is prepare's to read.
 func resolveParams(run workflow.RunParams) (model.Params, error) {
 	p := model.DefaultParams()
 	p.Seed = uint64(run.Seed)
 	p.Scenarios = run.Scenarios
 	p.HorizonMonths = run.HorizonMonths
 	p.TargetRateAnnual = run.TargetRate
+	p.TailShift = run.TailShift
 	if len(bytes.TrimSpace(run.Params)) > 0 {
 		var keys map[string]json.RawMessage
 		if err := json.Unmarshal(run.Params, &keys); err != nil {
@@ -73,8 +80,8 @@ func resolveParams(run workflow.RunParams) (model.Params, error) {
 		}
 		var clash []string
 		for k := range keys {
-			if slices.Contains(reservedParams, k) {
-				clash = append(clash, fmt.Sprintf(`"params.%s": set it as the top-level key %q`, k, k))
+			if top, ok := reservedParams[k]; ok {
+				clash = append(clash, fmt.Sprintf(`"params.%s": set it as the top-level key %q`, k, top))
 			}
 		}
 		if len(clash) > 0 {
