@@ -11,6 +11,7 @@ import (
 	"github.com/montecarlo-pipeline/montecarlo/worker/calibration"
 	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
 	"github.com/montecarlo-pipeline/montecarlo/worker/model"
+	"github.com/montecarlo-pipeline/montecarlo/worker/portfolio"
 	"github.com/montecarlo-pipeline/montecarlo/worker/scenariofile"
 )
 
@@ -93,20 +94,30 @@ func TestCalibrationTable(t *testing.T) {
 		t.Logf("%s: %d loans x %d scenarios in %v", r.name, len(loans), q.Scenarios, time.Since(t0).Round(time.Second))
 	}
 	base, sev, hike := res[0], res[1], res[2]
+	exposure := map[loan.Segment]float64{}
+	var total float64
+	for _, l := range loans {
+		exposure[l.Segment] += l.BalanceUSD
+		total += l.BalanceUSD
+	}
+	target, _ := portfolio.TargetMix()
 
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nloss over 27 months / average balance; %d loans (seed %d), %d scenarios, model %s\n\n", len(loans), calibrationSeed, p.Scenarios, model.ModelVersion)
-	b.WriteString("| segment | loans | baseline | band | severely adverse | band | 8% policy rate |\n|---|---|---|---|---|---|---|\n")
+	b.WriteString("| segment | loans | exposure (target) | baseline | band | severely adverse | band | 8% policy rate |\n|---|---|---|---|---|---|---|---|\n")
 	for _, r := range rows {
 		n := 0
+		var e, et float64
 		for _, s := range segsOf(r) {
 			n += base.Loans[s]
+			e += exposure[s] / total
+			et += target[s]
 		}
 		bb, sb := "—", "—"
 		if r.asserted {
 			bb, sb = r.baseline.String(), r.severe.String()
 		}
-		fmt.Fprintf(&b, "| %s | %d | %.2f%% | %s | %.2f%% | %s | %.2f%% |\n", r.name, n,
+		fmt.Fprintf(&b, "| %s | %d | %.1f%% (%.1f%%) | %.2f%% | %s | %.2f%% | %s | %.2f%% |\n", r.name, n, 100*e, 100*et,
 			100*base.Rate(r.segs...), bb, 100*sev.Rate(r.segs...), sb, 100*hike.Rate(r.segs...))
 	}
 	fmt.Fprintf(&b, "\ntotal time %v\n", time.Since(start).Round(time.Second))
