@@ -32,7 +32,7 @@ var segmentMeanBalance = [len(segments)]float64{
 	2_540_000, // commercial_real_estate
 	325_700,   // commercial_term
 	144_400,   // commercial_line
-	2_757,     // credit_card
+	2_922,     // credit_card
 	17_060,    // personal_auto
 	7_990,     // personal_unsecured
 }
@@ -140,7 +140,7 @@ const (
 	cardTermMonths          = 360  // open-ended; recorded so it never matures inside any horizon
 	cardMaxAgeMonths        = 120
 	cardMinPrincipal        = 0.01 // minimum payment: interest + 1% of the balance (Params.CardMinPrincipalMonthly)
-	cardZeroShare           = 0.20 // judgement: share of active accounts with (almost) no balance
+	cardZeroShare           = 0.25 // judgement: share of active accounts with (almost) no balance
 	cardScoreUtilCorr       = 0.2  // judgement: corr(-score, utilisation rank)
 	personalDTIMin          = 0.10 // DTI = min + span x Beta(2,4): 10-50%
 	personalDTISpan         = 0.40
