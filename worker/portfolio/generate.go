@@ -123,47 +123,48 @@ var (
 
 // Shares and bounds used in more than one place, and by the tests.
 const (
-	mortgageARMShare        = 0.20 // judgement
-	armFixedMonths          = 60   // 5/1: fixed 5 years, then annual resets
-	armMargin               = 0.0275
-	armInitialCap           = 0.02 // 2/1/5 caps
-	armPeriodicCap          = 0.01
-	armLifetimeCap          = 0.05
-	armDiscount             = 0.005 // 5/1 ARM start rate below the 30-year fixed (PMMS, judgement)
-	mortgageMaxAgeMonths    = 180   // judgement: 15 years of vintages
-	mortgageDTIMin          = 0.20  // back-end DTI = min + span x Beta(3,2): 20-50%, median ~38%
-	mortgageDTISpan         = 0.30
-	helocTermMonths         = 360 // 10-year draw + 20-year repayment
-	helocDrawMonths         = 120
-	helocRateCeiling        = 0.18 // judgement: the usual HELOC lifetime ceiling
-	helocMaxCLTV            = 0.85 // judgement: combined LTV limit at origination
-	cardTermMonths          = 360  // open-ended; recorded so it never matures inside any horizon
-	cardMaxAgeMonths        = 120
-	cardMinPrincipal        = 0.01 // minimum payment: interest + 1% of the balance (Params.CardMinPrincipalMonthly)
-	cardZeroShare           = 0.25 // judgement: share of active accounts with (almost) no balance
-	cardScoreUtilCorr       = 0.2  // judgement: corr(-score, utilisation rank)
-	personalDTIMin          = 0.10 // DTI = min + span x Beta(2,4): 10-50%
-	personalDTISpan         = 0.40
-	shareMin, shareHi       = 0.20, 0.60 // this loan's share of the borrower's debt service
-	mortgageShareMin        = 0.60       // a first mortgage's share of debt service: 60-90%
-	mortgageShareHi         = 0.90
-	dscrMin, dscrSpan       = 1.25, 0.75 // DSCR = dscrMin + dscrSpan x U^1.5: 1.25-2.0, mean 1.55
-	unsecuredVariableShare  = 0.15
-	termVariableShare       = 0.75
-	creVariableShare        = 0.70
-	termSecuredShare        = 0.60
-	lineSecuredShare        = 0.50
-	lineRefiAmortMonths     = 300  // lines' NOI is sized on a 25-year term-out of the drawn balance
-	lineRateBuffer          = 0.02 // judgement: ... at a rate 2 points above today's
-	creMaturingShare        = 0.40 // share of CRE loans whose balloon falls due inside creMaturingMonths
-	creMaturingMonths       = 27
-	creLTVMin, creLTVSpan   = 0.60, 0.20 // LTV at origination U(0.60, 0.80), inside the supervisory 80-85% limits
-	creValueMin             = 0.75       // value today / value at origination: U(0.75, 1.10)
-	creDSCRSpan             = 0.50       // CRE DSCR = 1.25 + 0.50 x U^1.5: 1.25-1.75, mean 1.45
-	creValueSpan            = 0.35
-	autoDepreciation        = 0.15                 // per year
-	autoLTVMin, autoLTVSpan = 0.90, 0.35           // LTV at origination U(0.90, 1.25): taxes, fees and negative equity financed
-	lnAutoRetention         = -0.16251892949777494 // ln(1 - autoDepreciation), a literal so no math.Log runs
+	mortgageARMShare          = 0.20 // judgement
+	armFixedMonths            = 60   // 5/1: fixed 5 years, then annual resets
+	armMargin                 = 0.0275
+	armInitialCap             = 0.02 // 2/1/5 caps
+	armPeriodicCap            = 0.01
+	armLifetimeCap            = 0.05
+	armDiscount               = 0.005 // 5/1 ARM start rate below the 30-year fixed (PMMS, judgement)
+	mortgageMaxAgeMonths      = 180   // judgement: 15 years of vintages
+	mortgageDTIMin            = 0.20  // back-end DTI = min + span x Beta(3,2): 20-50%, median ~38%
+	mortgageDTISpan           = 0.30
+	helocTermMonths           = 360 // 10-year draw + 20-year repayment
+	helocDrawMonths           = 120
+	helocRateCeiling          = 0.18 // judgement: the usual HELOC lifetime ceiling
+	helocMaxCLTV              = 0.85 // judgement: combined LTV limit at origination
+	cardTermMonths            = 360  // open-ended; recorded so it never matures inside any horizon
+	cardMaxAgeMonths          = 120
+	cardMinPrincipal          = 0.01       // minimum payment: interest + 1% of the balance (Params.CardMinPrincipalMonthly)
+	cardShareMin, cardShareHi = 0.05, 0.30 // judgement: a card's share of its holder's debt service
+	cardZeroShare             = 0.25       // judgement: share of active accounts with (almost) no balance
+	cardScoreUtilCorr         = 0.2        // judgement: corr(-score, utilisation rank)
+	personalDTIMin            = 0.10       // DTI = min + span x Beta(2,4): 10-50%
+	personalDTISpan           = 0.40
+	shareMin, shareHi         = 0.20, 0.60 // this loan's share of the borrower's debt service
+	mortgageShareMin          = 0.60       // a first mortgage's share of debt service: 60-90%
+	mortgageShareHi           = 0.90
+	dscrMin, dscrSpan         = 1.25, 0.75 // DSCR = dscrMin + dscrSpan x U^1.5: 1.25-2.0, mean 1.55
+	unsecuredVariableShare    = 0.15
+	termVariableShare         = 0.75
+	creVariableShare          = 0.70
+	termSecuredShare          = 0.60
+	lineSecuredShare          = 0.50
+	lineRefiAmortMonths       = 300  // lines' NOI is sized on a 25-year term-out of the drawn balance
+	lineRateBuffer            = 0.02 // judgement: ... at a rate 2 points above today's
+	creMaturingShare          = 0.40 // share of CRE loans whose balloon falls due inside creMaturingMonths
+	creMaturingMonths         = 27
+	creLTVMin, creLTVSpan     = 0.60, 0.20 // LTV at origination U(0.60, 0.80), inside the supervisory 80-85% limits
+	creValueMin               = 0.75       // value today / value at origination: U(0.75, 1.10)
+	creDSCRSpan               = 0.50       // CRE DSCR = 1.25 + 0.50 x U^1.5: 1.25-1.75, mean 1.45
+	creValueSpan              = 0.35
+	autoDepreciation          = 0.15                 // per year
+	autoLTVMin, autoLTVSpan   = 0.90, 0.35           // LTV at origination U(0.90, 1.25): taxes, fees and negative equity financed
+	lnAutoRetention           = -0.16251892949777494 // ln(1 - autoDepreciation), a literal so no math.Log runs
 )
 
 // DTICap is the largest debt-to-income ratio the generator writes: every
@@ -351,7 +352,7 @@ func (g *Generator) card(l *loan.Loan) {
 	g.variable(l, loan.Prime, margin, 1, 0, 0)
 	payment := l.BalanceUSD * (l.RateAnnual/12 + cardMinPrincipal)
 	dti := personalDTIMin + personalDTISpan*g.orderStat(2, 5)
-	share := shareMin + (shareHi-shareMin)*g.uniform()
+	share := cardShareMin + (cardShareHi-cardShareMin)*g.uniform()
 	borrower(l, payment, dti, share)
 }
 
