@@ -155,7 +155,7 @@ const (
 	termSecuredShare          = 0.60
 	lineSecuredShare          = 0.50
 	lineRefiAmortMonths       = 300  // lines' NOI is sized on a 25-year term-out of the drawn balance
-	lineRateBuffer            = 0.02 // judgement: ... at a rate 2 points above today's
+	lineRateBuffer            = 0.01 // judgement: ... at a rate 1 point above today's
 	creMaturingShare          = 0.40 // share of CRE loans whose balloon falls due inside creMaturingMonths
 	creMaturingMonths         = 27
 	creLTVMin, creLTVSpan     = 0.60, 0.20 // LTV at origination U(0.60, 0.80), inside the supervisory 80-85% limits
