@@ -226,3 +226,42 @@ func TestCSVReaderRejectsAnEndlessRecordInBoundedMemory(t *testing.T) {
 		})
 	}
 }
+
+func TestCSVReadsTheVersion2Fields(t *testing.T) {
+	t.Parallel()
+	in := "id,segment,rate_type,amount,balance,term_months,remaining_months,current_rate,index,margin,reset_months,credit_limit,credit_score,annual_income,origination_date,rate_ceiling,origination_rate,balloon_month,risk_grade,annual_noi,collateral_value,interest_only\n" +
+		"C1,credit_card,variable,12000,3400,60,60,0.2233,prime,0.15,1,12000,690,58000,2021-05-10,0.3,,,,,,\n" +
+		"M1,mortgage,fixed,400000,371000,360,300,0.065,,,,,745,150000,2021-01-15,,0.065,,,,520000,\n" +
+		"B1,commercial_real_estate,fixed,2500000,2100000,300,280,0.0683,,,,,,,2024-02-01,,,60,4,310000,3600000,false\n"
+	recs := readCSV(t, in, CSVOptions{})
+	if len(recs) != 3 {
+		t.Fatalf("%d records", len(recs))
+	}
+	for _, r := range recs {
+		if r.Err != nil {
+			t.Fatalf("line %d: %v", r.Line, r.Err)
+		}
+	}
+	if l := recs[0].Loan; l.CreditLimitUSD != 12000 || l.RateCeilingAnnual != 0.3 || l.Segment != CreditCard {
+		t.Errorf("card: %+v", l)
+	}
+	if l := recs[1].Loan; l.Segment != ResidentialMortgage || l.OriginationRateAnnual != 0.065 || l.CreditLimitUSD != 0 {
+		t.Errorf("mortgage: %+v", l)
+	}
+	if l := recs[2].Loan; l.BalloonMonth != 60 {
+		t.Errorf("balloon: %+v", l)
+	}
+}
+
+func TestCSVReadsAVersion1CreditLimitAsTheLineAmount(t *testing.T) {
+	t.Parallel()
+	in := "id,type,credit_limit,balance,rate,term,remaining_months,risk_grade,annual_noi,index\n" +
+		"L1,line,250000,100000,0.0833,36,30,5,150000,prime\n"
+	recs := readCSV(t, in, CSVOptions{})
+	if len(recs) != 1 || recs[0].Err != nil {
+		t.Fatalf("records %v", recs)
+	}
+	if l := recs[0].Loan; l.AmountUSD != 250000 || l.CreditLimitUSD != 250000 {
+		t.Errorf("amount %v credit_limit %v, want 250000 both", l.AmountUSD, l.CreditLimitUSD)
+	}
+}

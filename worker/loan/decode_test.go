@@ -78,7 +78,8 @@ func TestAppendJSONMatchesMarshalAndRoundTrips(t *testing.T) {
 	odd.MarginAnnual = 1e-7
 	odd.InterestOnly = true
 	odd.Derived = []string{"annual_income: 12 x payment / DTI", "b"}
-	for name, l := range map[string]Loan{"personal": validPersonal(), "commercial": validCommercial(), "odd": odd} {
+	for name, l := range map[string]Loan{"personal": validPersonal(), "commercial": validCommercial(), "odd": odd,
+		"card": validCard(), "mortgage": validMortgage(), "balloon": validBalloon()} {
 		want, err := json.Marshal(l)
 		if err != nil {
 			t.Fatal(err)

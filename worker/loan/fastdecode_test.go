@@ -20,7 +20,7 @@ func TestFastPathTakesTheCanonicalForm(t *testing.T) {
 	odd := validCommercial()
 	odd.InterestOnly = true
 	odd.Derived = []string{"balance: amount", "x"}
-	for _, l := range []Loan{validPersonal(), validCommercial(), odd} {
+	for _, l := range []Loan{validPersonal(), validCommercial(), odd, validCard(), validMortgage(), validBalloon()} {
 		var got Loan
 		if !decodeFast(AppendJSON(nil, &l), &got) {
 			t.Fatalf("fast path refused %s", AppendJSON(nil, &l))

@@ -30,9 +30,41 @@ func validCommercial() Loan {
 	}
 }
 
+// validCard, validMortgage and validBalloon use the version 2 fields.
+func validCard() Loan {
+	return Loan{
+		ID: "L0000000003", Segment: CreditCard, RateType: Variable,
+		AmountUSD: 12000, CreditLimitUSD: 12000, BalanceUSD: 3400, TermMonths: 60, RemainingMonths: 60,
+		RateAnnual: 0.2233, Index: Prime, MarginAnnual: 0.15, ResetMonths: 1,
+		CreditScore: 690, IncomeAnnualUSD: 58000, OriginationDate: "2021-05-10",
+	}
+}
+
+func validMortgage() Loan {
+	return Loan{
+		ID: "L0000000004", Segment: ResidentialMortgage, RateType: Variable,
+		AmountUSD: 400000, BalanceUSD: 371000, TermMonths: 360, RemainingMonths: 300,
+		RateAnnual: 0.0708, Index: SOFR, MarginAnnual: 0.0275, ResetMonths: 12,
+		PeriodicCapAnnual: 0.02, LifetimeCapAnnual: 0.05, OriginationRateAnnual: 0.0525,
+		CreditScore: 745, IncomeAnnualUSD: 150000, CollateralValueUSD: 520000,
+		OriginationDate: "2021-01-15",
+	}
+}
+
+func validBalloon() Loan {
+	l := validCommercial()
+	l.RateType, l.Index, l.MarginAnnual, l.ResetMonths, l.PeriodicCapAnnual, l.LifetimeCapAnnual = Fixed, "", 0, 0, 0, 0
+	l.TermMonths, l.RemainingMonths, l.BalloonMonth = 300, 280, 60 // 20 months old, balloon in 40
+	return l
+}
+
 func TestValidateAcceptsCompleteRecords(t *testing.T) {
 	t.Parallel()
-	for name, l := range map[string]Loan{"personal": validPersonal(), "commercial": validCommercial()} {
+	heloc := validMortgage()
+	heloc.Segment, heloc.InterestOnly, heloc.Index, heloc.ResetMonths = HomeEquity, true, Prime, 1
+	heloc.LifetimeCapAnnual, heloc.PeriodicCapAnnual, heloc.RateCeilingAnnual = 0, 0, 0.18
+	for name, l := range map[string]Loan{"personal": validPersonal(), "commercial": validCommercial(),
+		"card": validCard(), "mortgage": validMortgage(), "balloon": validBalloon(), "heloc": heloc} {
 		if err := l.Validate(); err != nil {
 			t.Errorf("%s: valid record rejected: %v", name, err)
 		}
@@ -109,6 +141,17 @@ func TestValidateRejectsEachProblemWithItsKind(t *testing.T) {
 		{"a negative NOI", validCommercial, func(l *Loan) { l.NOIAnnualUSD = -100 }, KindBadNOI, "annual_noi"},
 		{"negative collateral", validPersonal, func(l *Loan) { l.CollateralValueUSD = -1 }, KindBadCollateral, "collateral_value"},
 		{"real estate without collateral", validCommercial, func(l *Loan) { l.CollateralValueUSD = 0 }, KindBadCollateral, "collateral_value"},
+		{"a balloon already past", validBalloon, func(l *Loan) { l.BalloonMonth = 20 }, KindBadBalloon, "balloon_month"},
+		{"a balloon after the term", validBalloon, func(l *Loan) { l.BalloonMonth = 301 }, KindBadBalloon, "balloon_month"},
+		{"a credit limit on a term loan", validPersonal, func(l *Loan) { l.CreditLimitUSD = 30000 }, KindBadCreditLimit, "credit_limit"},
+		{"a credit limit below the balance", validCard, func(l *Loan) { l.CreditLimitUSD = 3000 }, KindBadCreditLimit, "credit_limit"},
+		{"a NaN credit limit", validCard, func(l *Loan) { l.CreditLimitUSD = nan }, KindBadCreditLimit, "credit_limit"},
+		{"a rate ceiling on a fixed loan", validBalloon, func(l *Loan) { l.RateCeilingAnnual = 0.1 }, KindFixedVariable, "rate_ceiling"},
+		{"a rate ceiling below today's rate", validCard, func(l *Loan) { l.RateCeilingAnnual = 0.2 }, KindBadCap, "rate_ceiling"},
+		{"a rate ceiling beside a lifetime cap", validMortgage, func(l *Loan) { l.RateCeilingAnnual = 0.12 }, KindBadCap, "rate_ceiling"},
+		{"a lifetime cap already exceeded", validMortgage, func(l *Loan) { l.LifetimeCapAnnual = 0.01 }, KindBadCap, "lifetime_cap"},
+		{"an origination rate in percent", validMortgage, func(l *Loan) { l.OriginationRateAnnual = 5.25 }, KindBadRate, "origination_rate"},
+		{"a mortgage without collateral", validMortgage, func(l *Loan) { l.CollateralValueUSD = 0 }, KindBadCollateral, "collateral_value"},
 		{"a month 13", validPersonal, func(l *Loan) { l.OriginationDate = "2023-13-01" }, KindBadDate, "origination_date"},
 		{"February 30", validPersonal, func(l *Loan) { l.OriginationDate = "2023-02-30" }, KindBadDate, "origination_date"},
 		{"February 29 in a common year", validPersonal, func(l *Loan) { l.OriginationDate = "2023-02-29" }, KindBadDate, "origination_date"},

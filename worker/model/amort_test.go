@@ -41,6 +41,30 @@ func TestPaymentKnownAnswers(t *testing.T) {
 	}
 }
 
+// MODEL.md section 2: 2,500,000 over 240 months at 7.63% pays 20,339.02
+// and owes 2,444,777.06 after 12 payments, by the closed form and by the
+// model's own recursions (advance, and the month-by-month kernel step).
+func TestCREAmortisationKnownAnswer(t *testing.T) {
+	t.Parallel()
+	pay := Payment(2_500_000, 0.0763, 240)
+	if math.Round(pay*100)/100 != 20_339.02 {
+		t.Errorf("payment %.4f, want 20,339.02", pay)
+	}
+	if b := Balance(2_500_000, 0.0763, pay, 12); math.Round(b*100)/100 != 2_444_777.06 {
+		t.Errorf("balance after 12 payments %.4f, want 2,444,777.06", b)
+	}
+	if b := advance(2_500_000, 0.0763/12, pay, 12, false); math.Round(b*100)/100 != 2_444_777.06 {
+		t.Errorf("advance: balance after 12 payments %.4f, want 2,444,777.06", b)
+	}
+	b := 2_500_000.0
+	for range 12 {
+		b = max(0, b+(float64(b*(0.0763/12))-pay))
+	}
+	if math.Round(b*100)/100 != 2_444_777.06 {
+		t.Errorf("monthly recursion: balance after 12 payments %.4f, want 2,444,777.06", b)
+	}
+}
+
 func TestBalanceFollowsTheMonthlyRecursion(t *testing.T) {
 	t.Parallel()
 	p, rate, n := 25_000.0, 0.09, 60
@@ -185,6 +209,21 @@ func TestLog1pSplitMatchesLog1p(t *testing.T) {
 			if math.Abs(got-want) > 4.5e-16*math.Abs(want)+1e-19 {
 				t.Fatalf("log1pSplit(a=%v, f=%v) = %.17g, want %.17g", a, f, got, want)
 			}
+		}
+	}
+}
+
+func TestExpTabAgreesWithMathExpToTwoUlps(t *testing.T) {
+	t.Parallel()
+	for x := -700.0; x < 700; x += 0.00731 {
+		want, got := math.Exp(x), expTab(x)
+		if d := int64(math.Float64bits(got)) - int64(math.Float64bits(want)); d > 2 || d < -2 {
+			t.Fatalf("expTab(%v) = %v, math.Exp = %v", x, got, want)
+		}
+	}
+	for _, x := range []float64{0, 1e-300, -1e-300, 1, -1, -800, 800} {
+		if got, want := expTab(x), math.Exp(x); got != want {
+			t.Errorf("expTab(%v) = %v, want %v", x, got, want)
 		}
 	}
 }

@@ -41,7 +41,7 @@ func (sc *Scenarios) PathBands() PathBands {
 	}
 }
 
-// band summarises a month-major path array [t*S + s], t = 0..H.
+// band summarises a path array (at(t, s), t = 0..H).
 func (sc *Scenarios) band(v []float64) Band {
 	S, H := sc.s, sc.h
 	b := Band{Mean: make([]float64, H+1), P5: make([]float64, H+1), P95: make([]float64, H+1)}
@@ -54,7 +54,7 @@ func (sc *Scenarios) band(v []float64) Band {
 	for t := 0; t <= H; t++ {
 		var sum float64
 		for s := range S {
-			x := v[t*S+s]
+			x := v[sc.at(t, s)]
 			col[s] = pt{x, sc.weight[s]}
 			sum += x * sc.weight[s]
 		}

@@ -49,11 +49,18 @@
 //     that month on the scenario's price index.
 //   - Speed: loans whose payment cannot change and which have no LTV, DSCR
 //     or refinancing term read their PD from per-(segment, PD band)
-//     cumulative multiplier tables, built on first use: one lookup per
-//     scenario and path set. Every other loan goes through walkBatch, 32
-//     scenarios month by month, whose independent chains the CPU overlaps;
-//     a monthly reset costs no logarithm (log1pSplit on ln(1+f) kept per
-//     scenario month) and a table-driven exp (oneMinusExp).
+//     cumulative multiplier tables of exp(eta (u-u0) + b e - b^2/2), built
+//     on first use (tablePath); their sums over the scenarios depend only on
+//     (series, months at risk, h0), which the Evaluator keeps, so such a loan
+//     costs one draw, a multiply and a compare per scenario. Constant-payment
+//     loans with an LTV, DSCR or refinancing term read the tables in the
+//     scenarios whose price and NOI minima keep them clear of the knees and
+//     walk the others (fixedTermsPath). Every other loan goes through
+//     walkBatch, 32 scenarios month by month on the baseline and the
+//     stressed paths, whose independent chains the CPU overlaps; a monthly
+//     reset costs no logarithm (log1pSplit on ln(1+f) kept per scenario
+//     month) and a table-driven exp (monthlyReset). Tests hold the fast
+//     paths to the generic walk.
 //   - Reproducibility across hosts: our exps are expDet or oneMinusExp (no
 //     FMA path), because math.Exp on amd64 picks an FMA implementation at
 //     run time by CPU; the loading b, which passes through math.Erfc, is

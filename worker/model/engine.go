@@ -29,13 +29,18 @@ type Evaluator struct {
 	depr   []float64      // (1 - auto depreciation)^t, t = 0..H
 	lgdSum float64        // sum of the LGDs of this loan's defaults
 	bt     batchScratch
+	tables map[tableKey]pathStats // tablePath's memo
+	// generic sends every loan that is not on the table path to
+	// generalPath, so tests can hold fixedTermsPath and monthlyReset to it.
+	generic  bool
+	fixedBal []float64 // fixedTermsPath: the balance at the start of month t
 }
 
 // batchScratch is walkBatch's state for kernelBatch scenarios.
 type batchScratch struct {
 	bal, rate, i, l, pay, w, lam, q, maxPay [kernelBatch]float64
 	changed                                 [kernelBatch]bool
-	// lamT[b*(H+1) + t] and balT[b*(H+1) + t]: the cumulative hazard (over
+	// lamT[t*kernelBatch + b] and balT[t*kernelBatch + b]: the cumulative hazard (over
 	// h0) through month t and the balance at the start of month t, kept on
 	// the stressed paths to find a default's month and balance.
 	lamT, balT []float64
@@ -53,7 +58,9 @@ func NewEvaluator(sc *Scenarios) *Evaluator {
 		losses: make([]ScenarioLoss, 0, sc.s),
 		pdS:    make([]float64, sc.s),
 		depr:   make([]float64, h+1),
+		tables: make(map[tableKey]pathStats),
 	}
+	e.fixedBal = make([]float64, h+2)
 	e.bt.lamT = make([]float64, kernelBatch*(h+1))
 	e.bt.balT = make([]float64, kernelBatch*(h+1))
 	d := 1.0
@@ -91,15 +98,25 @@ type loanState struct {
 	a, la, ag float64
 	split     bool
 
-	ltv      bool // the LTV term can be non-zero
+	// ltv and dscr: the LTV or DSCR term can be non-zero on the stressed
+	// (0) or baseline (1) paths.
+	ltv      [2]bool
 	ltvCRE   bool // LTV against the CRE index (else HPI)
 	invColl  float64
-	dscr     bool    // the DSCR term can be non-zero
+	dscr     [2]bool
 	noiMonth float64 // NOI / 12
 	refi     bool    // refinancing test at month n
 	refiLTV  bool    // the refinancing test has an LTV term (CRE)
 
-	table bool // constant payment and no per-loan terms: PD from the tables
+	table     bool // constant payment and no per-loan terms: PD from the tables
+	balPath   bool // e.fixedBal holds the loan's scheduled balances
+	baseTable bool // the same on the baseline paths only
+	// fixedTerms: constant payment with an LTV, DSCR or refinancing term:
+	// fixedTermsPath.
+	fixedTerms bool
+	// monthly: resets every month to the index plus a margin in [0,
+	// splitMax), no caps, amortising or interest only: monthlyReset.
+	monthly bool
 
 	revolving bool
 	ead0      float64 // revolving: drawn + CCF * undrawn
@@ -143,27 +160,24 @@ func (e *Evaluator) Evaluate(l *loan.Loan) (Result, error) {
 	e.lgdSum = 0
 	e.src.Seed(pcgSeeds(LoanSeed(e.p.Seed, l.ID)))
 
-	var sumBase, sumPeak, maxPeak, sumQ float64
-	if ls.table {
-		sumBase = e.tablePath()
-		sumPeak, maxPeak = float64(e.sc.s), 1
-	} else {
-		sumBase, sumPeak, maxPeak, sumQ = e.generalPath()
+	var st pathStats
+	switch {
+	case ls.table:
+		st = e.tablePath()
+	case ls.fixedTerms:
+		st = e.fixedTermsPath()
+	default:
+		st = e.generalPath()
 	}
 	sc := e.sc
 	S := float64(sc.s)
-	var wsum, sumStress float64
-	for s, pd := range e.pdS {
-		w := sc.weight[s]
-		wsum += w
-		sumStress += w * pd
-	}
 	res.InputPD12 = ls.pd12
-	res.BaselinePD = sumBase / wsum
-	res.StressedPD = sumStress / wsum
-	res.StressedPDLow, res.StressedPDHigh = e.interval(res.StressedPD, wsum)
+	res.BaselinePD = st.sumBase / sc.wsum
+	res.StressedPD = st.sumStress / sc.wsum
+	res.StressedPDLow, res.StressedPDHigh = interval(res.StressedPD, st.ssStress, sc.wsum, sc.s)
 	res.DeltaPD = res.StressedPD - res.BaselinePD
-	res.RefiFailProb = sumQ / wsum
+	res.RefiFailProb = st.sumQ / sc.wsum
+	sumPeak, maxPeak := st.sumPeak, st.maxPeak
 	res.PaymentShockMean = sumPeak / S
 	res.PaymentShockMax = maxPeak
 	res.EADUSD = ls.b0
@@ -184,25 +198,40 @@ func (e *Evaluator) Evaluate(l *loan.Loan) (Result, error) {
 	return res, nil
 }
 
+// pathStats are the sums over the scenarios that make a Result: weighted
+// by Scenarios.Weight (w), the stressed and baseline PDs, the squared
+// deviations w^2 (PD_s - mean)^2 of the stressed PDs and the refinancing
+// failure probabilities; unweighted, the sum and maximum of the peak
+// payment ratios.
+type pathStats struct {
+	sumStress, ssStress, sumBase, sumQ float64
+	sumPeak, maxPeak                   float64
+}
+
 // interval is the 95% normal interval of the stressed PD, mean +- 1.96
 // sd(PD_s)/sqrt(S) (MODEL.md section 2), with the sample standard
 // deviation; with importance-sampling weights w_s the standard error of the
 // ratio estimator, sqrt(sum w_s^2 (PD_s - mean)^2 * S/(S-1)) / sum w_s,
-// which is the same at w = 1. Clamped to [0, 1]. Its width is 0 only when
-// every PD_s equals the mean; with one scenario the standard deviation is
-// unknown and the interval is [0, 1].
-func (e *Evaluator) interval(mean, wsum float64) (lo, hi float64) {
-	S := len(e.pdS)
+// which is the same at w = 1. ss is sum w_s^2 (PD_s - mean)^2. Clamped to
+// [0, 1]. Its width is 0 only when every PD_s equals the mean; with one
+// scenario the standard deviation is unknown and the interval is [0, 1].
+func interval(mean, ss, wsum float64, S int) (lo, hi float64) {
 	if S < 2 {
 		return 0, 1
 	}
-	var ss float64
-	for s, pd := range e.pdS {
-		d := (pd - mean) * e.sc.weight[s]
-		ss += d * d
-	}
 	half := 1.959963984540054 * math.Sqrt(ss*float64(S)/float64(S-1)) / wsum
 	return math.Max(0, mean-half), math.Min(1, mean+half)
+}
+
+// squaredDeviations is sum_s w_s^2 (pd[s] - mean)^2.
+func (e *Evaluator) squaredDeviations(pd []float64, mean float64) float64 {
+	var ss float64
+	w := e.sc.weight
+	for s, x := range pd {
+		d := (x - mean) * w[s]
+		ss += d * d
+	}
+	return ss
 }
 
 // prepare fills e.ln and e.resets for the loan.
@@ -292,23 +321,30 @@ func (e *Evaluator) prepare(l *loan.Loan) error {
 	if l.Segment.RealEstate() && ls.coll > 0 && p.EtaLTV > 0 && ls.b0 > 0 {
 		ls.invColl = 1 / ls.coll
 		ls.ltvCRE = l.Segment == loan.CommercialRealEstate
-		minIdx := math.Min(sc.stress.minHPI, sc.base.minHPI)
-		if ls.ltvCRE {
-			minIdx = math.Min(sc.stress.minCRE, sc.base.minCRE)
+		for k, ps := range []*pathSet{&sc.stress, &sc.base} {
+			minIdx := ps.minHPI
+			if ls.ltvCRE {
+				minIdx = ps.minCRE
+			}
+			ls.ltv[k] = ls.b0*ls.invColl/minIdx > p.LTVKnee
 		}
-		ls.ltv = ls.b0*ls.invColl/minIdx > p.LTVKnee
 	}
 	if l.Segment.Commercial() {
 		ls.noiMonth = l.NOIAnnualUSD / 12
-		minNF := math.Min(sc.stress.minNF, sc.base.minNF)
-		ls.dscr = p.EtaDSCR > 0 && ls.a0 > 0 && (len(e.resets) > 0 || ls.noiMonth*minNF*ls.invA0 < p.DSCRKnee)
+		for k, ps := range []*pathSet{&sc.stress, &sc.base} {
+			ls.dscr[k] = p.EtaDSCR > 0 && ls.a0 > 0 && (len(e.resets) > 0 || ls.noiMonth*ps.minNF*ls.invA0 < p.DSCRKnee)
+		}
 		ls.refi = maturity <= sc.h && (l.BalloonMonth > 0 || ls.io) && ls.b0 > 0
 		ls.refiLTV = ls.refi && ls.ltvCRE && ls.coll > 0
 		if ls.refiLTV {
 			ls.invColl = 1 / ls.coll
 		}
 	}
-	ls.table = len(e.resets) == 0 && !ls.ltv && !ls.dscr && !ls.refi
+	ls.baseTable = len(e.resets) == 0 && !ls.ltv[1] && !ls.dscr[1] && !ls.refi
+	ls.table = ls.baseTable && !ls.ltv[0] && !ls.dscr[0]
+	ls.fixedTerms = len(e.resets) == 0 && !ls.table && !e.generic
+	ls.monthly = ls.variable && l.ResetMonths == 1 && ls.periodicCap == 0 && math.IsInf(ls.rateCeil, 1) &&
+		ls.split && len(e.resets) > 0 && ls.a0 > 0 && !e.generic
 	return nil
 }
 
@@ -319,6 +355,18 @@ func (e *Evaluator) prepare(l *loan.Loan) error {
 // recovery x value x (1-depreciation)^t / EAD); mortgages, home equity and
 // CRE max(floor, 1 - recovery x value x index / EAD).
 func (p Params) LGD(seg loan.Segment, collateralUSD, eadUSD, priceIndex float64, t int) float64 {
+	d := 1.0
+	if seg == loan.PersonalAuto {
+		for range t {
+			d *= 1 - p.AutoDepreciationMonthly
+		}
+	}
+	return p.lgd(seg, collateralUSD, eadUSD, priceIndex, d)
+}
+
+// lgd is LGD with the auto depreciation factor (1-d)^t given; a pointer
+// receiver, so the loss of each default does not copy Params.
+func (p *Params) lgd(seg loan.Segment, collateralUSD, eadUSD, priceIndex, depreciation float64) float64 {
 	recovered := func(floor, recovery, value float64) float64 {
 		if eadUSD <= 0 {
 			return floor
@@ -331,11 +379,7 @@ func (p Params) LGD(seg loan.Segment, collateralUSD, eadUSD, priceIndex float64,
 	case loan.CreditCard:
 		return p.LGDCard
 	case loan.PersonalAuto:
-		d := 1.0
-		for range t {
-			d *= 1 - p.AutoDepreciationMonthly
-		}
-		return recovered(p.LGDAutoFloor, p.AutoRecovery, collateralUSD*d)
+		return recovered(p.LGDAutoFloor, p.AutoRecovery, collateralUSD*depreciation)
 	case loan.ResidentialMortgage, loan.HomeEquity:
 		return recovered(p.LGDMortgageFloor, p.MortgageRecovery, collateralUSD*priceIndex)
 	case loan.CommercialRealEstate:
@@ -365,89 +409,147 @@ func (e *Evaluator) avgBalance() float64 {
 }
 
 // tablePath handles loans whose hazard is h0 times the segment's multiplier
-// (constant payment, no LTV, DSCR or refinancing term): PD_s is one lookup
-// in each of the stressed and baseline tables. It fills e.pdS and returns
-// the weighted sum of the baseline PD_s.
-func (e *Evaluator) tablePath() float64 {
+// (constant payment, no LTV, DSCR or refinancing term): PD_s = 1 -
+// exp(-h0 cum_s(n)), one lookup in each of the stressed and baseline
+// tables. The sums over the scenarios depend only on (series, n, h0), so
+// the Evaluator keeps them (tableStats): loans of one score, segment and
+// term share them, and a loan pays one draw, one lookup and a multiply per
+// scenario, plus the exact PD only when the draw is below h0 cum_s(n) >=
+// PD_s. The results are the same as without the memo, bit for bit.
+func (e *Evaluator) tablePath() pathStats {
 	ls := &e.ln
 	sc := e.sc
 	S, n, h0 := sc.s, ls.n, ls.h0
 	cumS := sc.cumTable(&sc.stress, ls.series)
-	rowS := cumS[n*S : (n+1)*S]
-	rowB := sc.cumTable(&sc.base, ls.series)[n*S : (n+1)*S]
-	pdS, w := e.pdS[:S], sc.weight[:S]
-	var sumB float64
+	key := tableKey{ls.series, n, h0}
+	st, ok := e.tables[key]
+	if !ok {
+		st = e.tableStats(cumS, sc.cumTable(&sc.base, ls.series))
+		if len(e.tables) >= maxTableStats {
+			clear(e.tables)
+		}
+		e.tables[key] = st
+	}
 	// The hot loop of the model: a local copy of the generator stays in
-	// registers.
+	// registers. 1 - exp(-x) <= x also in floating point (smallPD is x
+	// times a factor of at most 1), so u >= x means no default.
 	src := e.src
-	for s, c := range rowS {
-		u := uniform(src.Uint64())
-		var pd float64
-		if x := h0 * c; x < smallHazard {
-			pd = smallPD(x)
-		} else {
-			pd = oneMinusExpNeg(x)
-		}
-		pdS[s] = pd
-		var pb float64
-		if x := h0 * rowB[s]; x < smallHazard {
-			pb = smallPD(x)
-		} else {
-			pb = oneMinusExpNeg(x)
-		}
-		sumB += w[s] * pb
-		if u < pd {
-			e.tableDefault(s, u, cumS)
+	for s0 := 0; s0 < S; s0 += kernelBatch {
+		for b, c := range cumS[sc.at(n, s0):][:min(kernelBatch, S-s0)] {
+			u := uniform(src.Uint64())
+			if x := h0 * c; u < x && u < hazardPD(x) {
+				e.tableDefault(s0+b, u, cumS)
+			}
 		}
 	}
 	e.src = src
-	return sumB
+	return st
+}
+
+// tableKey identifies the scenario sums of a table-path loan.
+type tableKey struct {
+	series, n int
+	h0        float64
+}
+
+// maxTableStats bounds the Evaluator's memo of table sums (about 1,700
+// distinct scores and grades by segment and band, times the terms seen).
+const maxTableStats = 1 << 14
+
+// tableStats computes the sums over the scenarios of a table-path loan
+// from the stressed and baseline tables.
+func (e *Evaluator) tableStats(cumS, cumB []float64) pathStats {
+	sc := e.sc
+	h0, n, S := e.ln.h0, e.ln.n, sc.s
+	w := sc.weight
+	pdS := e.pdS[:S]
+	st := pathStats{sumPeak: float64(S), maxPeak: 1}
+	for s := range S {
+		k := sc.at(n, s)
+		pd := hazardPD(h0 * cumS[k])
+		pdS[s] = pd
+		st.sumStress += w[s] * pd
+		st.sumBase += w[s] * hazardPD(h0*cumB[k])
+	}
+	st.ssStress = e.squaredDeviations(pdS, st.sumStress/e.sc.wsum)
+	return st
 }
 
 // tableDefault finds the default month of a default with uniform u on
 // scenario s of a table-path loan and records the loss.
 func (e *Evaluator) tableDefault(s int, u float64, cum []float64) {
 	ls := &e.ln
-	S := e.sc.s
 	target := -math.Log1p(-u) // default when h0 * cum(t) reaches it
-	month := ls.n             // rounding at the boundary: the last month at risk
-	for t := 1; t <= ls.n; t++ {
-		if ls.h0*cum[t*S+s] >= target {
-			month = t
-			break
+	// The first month t in 1..n with h0*cum(t) >= target, by bisection (cum
+	// is increasing in t); n if none (rounding at the boundary: the last
+	// month at risk).
+	k := e.sc.at(0, s)
+	lo, hi := 1, ls.n
+	for lo < hi {
+		mid := (lo + hi) / 2
+		if ls.h0*cum[k+mid*kernelBatch] >= target {
+			hi = mid
+		} else {
+			lo = mid + 1
 		}
 	}
-	e.addLoss(s, month, advance(ls.b0, ls.rate0/12, ls.a0, month-1, ls.io))
+	month := lo
+	if !ls.balPath {
+		e.scheduledBalances()
+	}
+	e.addLoss(s, month, e.fixedBal[month])
+}
+
+// scheduledBalances fills e.fixedBal[t], t = 1..n+1, with the balance at
+// the start of month t at today's rate and payment (the month-by-month
+// recursion of walkBatch).
+func (e *Evaluator) scheduledBalances() {
+	ls := &e.ln
+	bal := e.fixedBal[:ls.n+2]
+	bal[1] = ls.b0
+	for t := 1; t <= ls.n; t++ {
+		bal[t+1] = bal[t]
+		if !ls.io {
+			bal[t+1] = max(0, bal[t]+(float64(bal[t]*(ls.rate0/12))-ls.a0))
+		}
+	}
+	ls.balPath = true
 }
 
 // generalPath handles every other loan with walkBatch, kernelBatch
-// scenarios at a time, on the baseline and then on the stressed paths. It
-// fills e.pdS and returns the weighted sums of the baseline PD_s and of the
-// refinancing failure probabilities, and the sum and maximum of the peak
-// payment ratios.
-func (e *Evaluator) generalPath() (sumBase, sumPeak, maxPeak, sumQ float64) {
+// scenarios at a time, on the baseline and then on the stressed paths.
+func (e *Evaluator) generalPath() pathStats {
 	ls := &e.ln
 	sc := e.sc
 	S, h0 := sc.s, ls.h0
+	var sumBase, sumStress, sumPeak, maxPeak, sumQ float64
 	cumS := sc.cumTable(&sc.stress, ls.series)
 	cumB := sc.cumTable(&sc.base, ls.series)
 	bt := &e.bt
 	maxPeak = 1
+	if ls.baseTable {
+		for s := range S {
+			sumBase += sc.weight[s] * hazardPD(h0*cumB[sc.at(ls.n, s)])
+		}
+	}
 	src := e.src
 	for s0 := 0; s0 < S; s0 += kernelBatch {
 		nb := min(kernelBatch, S-s0)
-		e.walkBatch(&sc.base, cumB, s0, nb, false)
-		for b := range nb {
-			haz := hazardPD(h0 * bt.lam[b])
-			sumBase += sc.weight[s0+b] * (haz + (1-haz)*bt.q[b])
+		if !ls.baseTable {
+			e.walkBatch(&sc.base, 1, cumB, s0, nb, false)
+			for b := range nb {
+				haz := hazardPD(h0 * bt.lam[b])
+				sumBase += sc.weight[s0+b] * (haz + (1-haz)*bt.q[b])
+			}
 		}
-		e.walkBatch(&sc.stress, cumS, s0, nb, true)
+		e.walkBatch(&sc.stress, 0, cumS, s0, nb, true)
 		for b := range nb {
 			s := s0 + b
 			u := uniform(src.Uint64())
 			haz := hazardPD(h0 * bt.lam[b])
 			pd := haz + (1-haz)*bt.q[b]
 			e.pdS[s] = pd
+			sumStress += sc.weight[s] * pd
 			sumQ += sc.weight[s] * bt.q[b]
 			peak := 1.0
 			if ls.invA0 > 0 {
@@ -461,7 +563,117 @@ func (e *Evaluator) generalPath() (sumBase, sumPeak, maxPeak, sumQ float64) {
 		}
 	}
 	e.src = src
-	return sumBase, sumPeak, maxPeak, sumQ
+	return pathStats{sumStress: sumStress, ssStress: e.squaredDeviations(e.pdS, sumStress/sc.wsum), sumBase: sumBase,
+		sumQ: sumQ, sumPeak: sumPeak, maxPeak: maxPeak}
+}
+
+// fixedTermsPath handles loans with a constant payment and an LTV, DSCR or
+// refinancing term. Their balance path is the same in every scenario, so a
+// scenario whose lowest price index and NOI factor keep the loan clear of
+// both knees has the table's hazard (the terms are exactly 1 there); the
+// others are followed month by month (fixedLam). The equations are
+// walkBatch's (TestFixedTermsPathAgreesWithTheGenericWalk).
+func (e *Evaluator) fixedTermsPath() pathStats {
+	ls := &e.ln
+	sc := e.sc
+	S, n, h0 := sc.s, ls.n, ls.h0
+	e.scheduledBalances()
+	bal := e.fixedBal[:n+2]
+	cumS := sc.cumTable(&sc.stress, ls.series)
+	cumB := sc.cumTable(&sc.base, ls.series)
+	st := pathStats{sumPeak: float64(S), maxPeak: 1}
+	w := sc.weight
+	for s := range S {
+		lam, _ := e.fixedLam(&sc.base, 1, cumB, s, -1)
+		haz := hazardPD(h0 * lam)
+		var q float64
+		if ls.refi {
+			q = e.refiFail(&sc.base, sc.base.index(ls.prime), s, n, bal[n+1])
+		}
+		st.sumBase += w[s] * (haz + (1-haz)*q)
+	}
+	src := e.src
+	for s := range S {
+		u := uniform(src.Uint64())
+		lam, _ := e.fixedLam(&sc.stress, 0, cumS, s, -1)
+		haz := hazardPD(h0 * lam)
+		pd := haz
+		if ls.refi {
+			q := e.refiFail(&sc.stress, sc.stress.index(ls.prime), s, n, bal[n+1])
+			pd = haz + (1-haz)*q
+			st.sumQ += w[s] * q
+		}
+		e.pdS[s] = pd
+		st.sumStress += w[s] * pd
+		if u < pd {
+			if u >= haz { // a failed refinancing
+				e.addLoss(s, n, bal[n+1])
+				continue
+			}
+			_, month := e.fixedLam(&sc.stress, 0, cumS, s, -math.Log1p(-u))
+			e.addLoss(s, month, bal[month])
+		}
+	}
+	e.src = src
+	st.ssStress = e.squaredDeviations(e.pdS, st.sumStress/sc.wsum)
+	return st
+}
+
+// fixedLam is the cumulative hazard over h0 of a fixedTermsPath loan on
+// scenario s of path set k through month n; with target >= 0, the first
+// month where h0 times it reaches target instead (n if none: rounding at
+// the boundary).
+func (e *Evaluator) fixedLam(ps *pathSet, k int, cum []float64, s int, target float64) (float64, int) {
+	ls := &e.ln
+	p := &e.p
+	n := ls.n
+	ltv := ls.ltv[k]
+	if ltv {
+		minIdx := ps.sMinHPI[s]
+		if ls.ltvCRE {
+			minIdx = ps.sMinCRE[s]
+		}
+		ltv = float64(ls.b0*ls.invColl)/minIdx > p.LTVKnee
+	}
+	dscr := ls.dscr[k] && float64(ls.noiMonth*ps.sMinNF[s])/ls.a0 < p.DSCRKnee
+	if !ltv && !dscr {
+		if target < 0 {
+			return cum[e.sc.at(n, s)], n
+		}
+		for t := 1; t <= n; t++ {
+			if ls.h0*cum[e.sc.at(t, s)] >= target {
+				return 0, t
+			}
+		}
+		return 0, n
+	}
+	priceIdx := ps.hpi
+	if ls.ltvCRE {
+		priceIdx = ps.cre
+	}
+	var lam float64
+	for t := 1; t <= n; t++ {
+		var z float64
+		if ltv {
+			if r := float64(e.fixedBal[t]*ls.invColl) / priceIdx[e.sc.at(t, s)]; r > p.LTVKnee {
+				z += float64(p.EtaLTV * (r - p.LTVKnee))
+			}
+		}
+		if dscr {
+			if r := float64(ls.noiMonth*ps.nf[e.sc.at(t, s)]) / ls.a0; r < p.DSCRKnee {
+				z += float64(p.EtaDSCR * (p.DSCRKnee - r))
+			}
+		}
+		f := 1.0
+		if z > 0 {
+			f = expTab(z)
+		}
+		lam += float64(f * (cum[e.sc.at(t, s)] - cum[e.sc.at(t-1, s)]))
+		if target >= 0 && ls.h0*lam >= target {
+			return lam, t
+		}
+	}
+	return lam, n
 }
 
 // hazardPD is 1 - exp(-x) for a cumulative hazard x >= 0.
@@ -482,59 +694,77 @@ func hazardPD(x float64) float64 {
 //
 // Each scenario's arithmetic is the same whatever the batch: results do
 // not depend on which scenarios share it.
-func (e *Evaluator) walkBatch(ps *pathSet, cum []float64, s0, nb int, keep bool) {
+func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, keep bool) {
 	ls := &e.ln
 	p := &e.p
 	bt := &e.bt
-	S, H1 := e.sc.s, e.sc.h+1
+	base := (s0 / kernelBatch) * e.sc.blk // s0 is a multiple of kernelBatch
 	for b := range nb {
 		bt.bal[b], bt.rate[b], bt.i[b], bt.pay[b] = ls.b0, ls.rate0, ls.rate0/12, ls.a0
 		bt.w[b], bt.lam[b], bt.maxPay[b], bt.q[b] = 1, 0, ls.a0, 0
 	}
-	idx := ps.sofr
-	if ls.prime {
-		idx = ps.prime
-	}
+	idx := ps.index(ls.prime)
 	var priceIdx []float64
 	if ls.ltvCRE {
 		priceIdx = ps.cre
 	} else {
 		priceIdx = ps.hpi
 	}
+	ltv, dscr := ls.ltv[k], ls.dscr[k]
 	ltvKnee, etaLTV := p.LTVKnee, p.EtaLTV
 	dscrKnee, etaDSCR := p.DSCRKnee, p.EtaDSCR
+	io := ls.io
 	ri := 0
 	for t := 1; t <= ls.n; t++ {
 		if ri < len(e.resets) && e.resets[ri] == t {
 			ri++
-			e.resetBatch(idx[(t-1)*S+s0:][:nb], t)
+			if ls.monthly {
+				e.monthlyReset(idx[base+t*kernelBatch:][:nb], t)
+			} else {
+				e.resetBatch(idx[base+t*kernelBatch:][:nb], t)
+			}
 		}
-		now, prev := cum[t*S+s0:][:nb], cum[(t-1)*S+s0:][:nb]
-		px, nf := priceIdx[t*S+s0:][:nb], ps.nf[t*S+s0:][:nb]
-		for b := range nb {
-			bal := bt.bal[b]
+		now, prev := cum[base+t*kernelBatch:][:nb], cum[base+(t-1)*kernelBatch:][:nb]
+		bal, lam, w, i, pay := bt.bal[:nb], bt.lam[:nb], bt.w[:nb], bt.i[:nb], bt.pay[:nb]
+		if !ltv && !dscr {
+			// The common case in a loop without branches.
+			for b := range bal {
+				l := lam[b] + float64(w[b]*(now[b]-prev[b]))
+				lam[b] = l
+				if keep {
+					bt.lamT[t*kernelBatch+b], bt.balT[t*kernelBatch+b] = l, bal[b]
+				}
+				if !io { // advance(bal, i, pay, 1, false)
+					bal[b] = max(0, bal[b]+(float64(bal[b]*i[b])-pay[b]))
+				}
+			}
+			continue
+		}
+		px, nf := priceIdx[base+t*kernelBatch:][:nb], ps.nf[base+t*kernelBatch:][:nb]
+		for b := range bal {
+			x := bal[b]
 			var z float64
-			if ls.ltv {
-				if ltv := float64(bal*ls.invColl) / px[b]; ltv > ltvKnee {
-					z += float64(etaLTV * (ltv - ltvKnee))
+			if ltv {
+				if r := float64(x*ls.invColl) / px[b]; r > ltvKnee {
+					z += float64(etaLTV * (r - ltvKnee))
 				}
 			}
-			if ls.dscr && bt.pay[b] > 0 {
-				if dscr := float64(ls.noiMonth*nf[b]) / bt.pay[b]; dscr < dscrKnee {
-					z += float64(etaDSCR * (dscrKnee - dscr))
+			if dscr && pay[b] > 0 {
+				if r := float64(ls.noiMonth*nf[b]) / pay[b]; r < dscrKnee {
+					z += float64(etaDSCR * (dscrKnee - r))
 				}
 			}
-			f := bt.w[b]
+			f := w[b]
 			if z > 0 {
-				f = float64(f * expDet(z))
+				f = float64(f * expTab(z))
 			}
-			lam := bt.lam[b] + float64(f*(now[b]-prev[b]))
-			bt.lam[b] = lam
+			l := lam[b] + float64(f*(now[b]-prev[b]))
+			lam[b] = l
 			if keep {
-				bt.lamT[b*H1+t], bt.balT[b*H1+t] = lam, bal
+				bt.lamT[t*kernelBatch+b], bt.balT[t*kernelBatch+b] = l, x
 			}
-			if !ls.io { // advance(bal, i, pay, 1, false)
-				bt.bal[b] = max(0, bal+(float64(bal*bt.i[b])-bt.pay[b]))
+			if !io { // advance(bal, i, pay, 1, false)
+				bal[b] = max(0, x+(float64(x*i[b])-pay[b]))
 			}
 		}
 	}
@@ -542,6 +772,75 @@ func (e *Evaluator) walkBatch(ps *pathSet, cum []float64, s0, nb int, keep bool)
 		n := ls.n
 		for b := range nb {
 			bt.q[b] = e.refiFail(ps, idx, s0+b, n, bt.bal[b])
+		}
+	}
+}
+
+// monthlyReset is resetBatch for a loan that resets every month to its
+// index plus a margin without caps: every month a new rate and annuity (a
+// reset that leaves the rate unchanged recomputes the same payment up to
+// rounding), in loops without calls that the CPU overlaps: the
+// logarithms from log1pSplit, then oneMinusExp and the payment factor
+// (A/A(0))^gamma by hand.
+func (e *Evaluator) monthlyReset(mons []monthRate, t int) {
+	ls := &e.ln
+	bt := &e.bt
+	nb := len(mons)
+	a, la, ag := ls.a, ls.la, ls.ag
+	bal, rate, i, pay, w, maxPay := bt.bal[:nb], bt.rate[:nb], bt.i[:nb], bt.pay[:nb], bt.w[:nb], bt.maxPay[:nb]
+	if ls.io {
+		for b := range mons {
+			i[b] = mons[b].f + a
+			pay[b] = float64(bal[b] * (i[b] + ls.minPrin))
+		}
+	} else {
+		months := ls.remaining - (t - 1)
+		negMonths := -float64(months)
+		x := bt.l[:nb]
+		for b := range mons {
+			m := &mons[b]
+			i[b] = m.f + a
+			if m.f < splitMax {
+				x[b] = float64(negMonths * log1pSplit(la, ag, m.logF, m.shrunk))
+			} else {
+				x[b] = float64(negMonths * log1pMonthly(i[b]))
+			}
+		}
+		for b := range mons {
+			var om float64 // oneMinusExp(x[b]); |x| < 600*ln(1.6), far inside its range
+			xb := x[b]
+			fm := float64(xb*expInvStep) + expRound
+			kf := fm - expRound
+			j := int64(math.Float64bits(fm) - expRoundBits)
+			r := float64(xb-float64(kf*expStepHi)) - float64(kf*expStepLo)
+			r2 := r * r
+			q := float64(r*(1.0/120)) + 1.0/24
+			q = float64(r2*q) + (float64(r*(1.0/6)) + 0.5)
+			p := float64(r2*q) + r
+			hi, lo := exp2Hi[j&expTableMask], exp2Lo[j&expTableMask]
+			scale := math.Float64frombits(uint64((j>>expTableBits)+1023) << 52)
+			hs := float64(hi * scale)
+			om = ((1 - hs) - float64(scale*lo)) - float64(hs*p)
+			f := i[b] / om
+			if i[b] == 0 {
+				f = 1 / float64(months)
+			}
+			pay[b] = float64(bal[b] * f)
+		}
+	}
+	toTable := ls.invA0 * powTableSteps
+	tab := e.sc.pow.y
+	for b := range mons {
+		rate[b] = 12 * i[b]
+		maxPay[b] = max(maxPay[b], pay[b])
+		// e.sc.pow.pow(pay*invA0) by hand: f = pay*invA0*steps is exactly
+		// (pay*invA0)*steps, scaling by a power of 2 commuting with rounding.
+		if f := float64(pay[b] * toTable); f >= 0 && f < powTableSteps*powTableMax {
+			k := int(f)
+			y := tab[k : k+2 : k+2]
+			w[b] = y[0] + float64((f-float64(k))*(y[1]-y[0]))
+		} else {
+			w[b] = e.sc.pow.outside(pay[b] * ls.invA0)
 		}
 	}
 }
@@ -601,27 +900,35 @@ func (e *Evaluator) resetBatch(mons []monthRate, t int) {
 // maturity (month n) fails to refinance on scenario s of the path set
 // (MODEL.md section 2): the new loan pays the index plus margin (a
 // fixed-rate loan: today's rate moved by the policy rate's change since
-// today), amortising over RefiAmortMonths, and q = min(1, kDSCR max(0,
-// knee - DSCR) + kLTV max(0, LTV - knee)), the LTV term for CRE only.
+// today), amortising over RefiAmortMonths (a line renews as a line,
+// interest only: judgement), and q = min(1, kDSCR max(0, knee - DSCR) +
+// kLTV max(0, LTV - knee)), the LTV term for CRE only.
 func (e *Evaluator) refiFail(ps *pathSet, idx []monthRate, s, n int, bal float64) float64 {
 	ls := &e.ln
 	p := &e.p
-	S := e.sc.s
 	if bal <= 0 {
 		return 0
 	}
 	var rate float64
 	if ls.variable {
-		rate = idx[(n-1)*S+s].ff + ls.add
+		rate = idx[e.sc.at(n, s)].ff + ls.add
 	} else {
-		rate = ls.rate0 + (ps.sofr[(n-1)*S+s].ff - e.sc.r0)
+		rate = ls.rate0 + (ps.sofr[e.sc.at(n, s)].ff - e.sc.r0)
 	}
 	rate = math.Max(0, rate)
-	pay := float64(bal * annuityFactor(rate/12, p.RefiAmortMonths))
-	dscr := float64(ls.noiMonth*ps.nf[n*S+s]) / pay
+	var pay float64
+	if ls.revolving {
+		pay = float64(bal * (rate / 12)) // a line renews as a line, interest only
+	} else {
+		pay = float64(bal * annuityFactor(rate/12, p.RefiAmortMonths))
+	}
+	if !(pay > 0) {
+		return 0
+	}
+	dscr := float64(ls.noiMonth*ps.nf[e.sc.at(n, s)]) / pay
 	q := float64(p.RefiKDSCR * math.Max(0, p.RefiDSCRKnee-dscr))
 	if ls.refiLTV {
-		ltv := float64(bal*ls.invColl) / ps.cre[n*S+s]
+		ltv := float64(bal*ls.invColl) / ps.cre[e.sc.at(n, s)]
 		q += float64(p.RefiKLTV * math.Max(0, ltv-p.RefiLTVKnee))
 	}
 	return math.Min(1, q)
@@ -634,21 +941,19 @@ func (e *Evaluator) refiFail(ps *pathSet, idx []monthRate, s, n int, bal float64
 func (e *Evaluator) generalDefault(s, b int, u, haz float64) {
 	ls := &e.ln
 	bt := &e.bt
-	H1 := e.sc.h + 1
 	if u >= haz {
 		e.addLoss(s, ls.n, bt.bal[b])
 		return
 	}
 	target := -math.Log1p(-u)
 	month := ls.n // rounding at the boundary: the last month at risk
-	lamT := bt.lamT[b*H1 : b*H1+ls.n+1]
 	for t := 1; t <= ls.n; t++ {
-		if ls.h0*lamT[t] >= target {
+		if ls.h0*bt.lamT[t*kernelBatch+b] >= target {
 			month = t
 			break
 		}
 	}
-	e.addLoss(s, month, bt.balT[b*H1+month])
+	e.addLoss(s, month, bt.balT[month*kernelBatch+b])
 }
 
 // addLoss appends the loss of a default on scenario s in the month given,
@@ -663,27 +968,14 @@ func (e *Evaluator) addLoss(s, month int, bal float64) {
 	idx := 1.0
 	switch ls.seg {
 	case loan.ResidentialMortgage, loan.HomeEquity:
-		idx = e.sc.stress.hpi[month*e.sc.s+s]
+		idx = e.sc.stress.hpi[e.sc.at(month, s)]
 	case loan.CommercialRealEstate:
-		idx = e.sc.stress.cre[month*e.sc.s+s]
+		idx = e.sc.stress.cre[e.sc.at(month, s)]
 	}
-	var lgd float64
-	if ls.seg == loan.PersonalAuto {
-		lgd = e.p.autoLGD(ls.coll*e.depr[month], ead)
-	} else {
-		lgd = e.p.LGD(ls.seg, ls.coll, ead, idx, month)
-	}
+	lgd := e.p.lgd(ls.seg, ls.coll, ead, idx, e.depr[month])
 	e.lgdSum += lgd
 	cents := int64(math.Round(float64(ead*lgd) * 100))
 	e.losses = append(e.losses, ScenarioLoss{Scenario: s, Month: month, Cents: cents})
-}
-
-// autoLGD is LGD's auto formula for a depreciated vehicle value.
-func (p *Params) autoLGD(valueUSD, eadUSD float64) float64 {
-	if eadUSD <= 0 {
-		return p.LGDAutoFloor
-	}
-	return math.Max(p.LGDAutoFloor, 1-float64(p.AutoRecovery*valueUSD)/eadUSD)
 }
 
 // capRate is the uncapped reset rate nr within rate +- pcap (pcap > 0),

@@ -652,3 +652,110 @@ func TestResetsFollowTheLoanAgeAndRespectTheCaps(t *testing.T) {
 		}
 	})
 }
+
+// monthlyReset is resetBatch for monthly-reset loans without caps, in
+// loops the CPU overlaps; both follow the same equations.
+func TestMonthlyResetAgreesWithTheGenericReset(t *testing.T) {
+	t.Parallel()
+	sc := testScenarios(t, func(p *Params) { p.Scenarios = 700 })
+	for _, l := range []loan.Loan{personalPrime("R1", 620, 0.05), personalPrime("R2", 700, 0), commercialLine("R3", 6, 0.01),
+		cardPrime("R4", 640, 0.12), homeEquityLine("R5", 680)} {
+		fast := NewEvaluator(sc)
+		slow := NewEvaluator(sc)
+		slow.generic = true
+		a, err := fast.Evaluate(&l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !fast.ln.monthly {
+			t.Fatalf("%s does not take the monthly kernel", l.ID)
+		}
+		a.Losses = append([]ScenarioLoss(nil), a.Losses...)
+		b, err := slow.Evaluate(&l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		near := func(x, y float64) bool { return math.Abs(x-y) <= 1e-12*math.Max(math.Abs(x), math.Abs(y)) }
+		if !near(a.StressedPD, b.StressedPD) || !near(a.BaselinePD, b.BaselinePD) || !near(a.PaymentShockMean, b.PaymentShockMean) ||
+			a.DefaultDraws != b.DefaultDraws {
+			t.Errorf("%s: monthly %+v\ngeneric %+v", l.ID, a, b)
+		}
+		for k := range a.Losses {
+			if a.Losses[k].Scenario != b.Losses[k].Scenario || a.Losses[k].Month != b.Losses[k].Month || math.Abs(float64(a.Losses[k].Cents-b.Losses[k].Cents)) > 1 {
+				t.Fatalf("%s: loss %d: %+v vs %+v", l.ID, k, a.Losses[k], b.Losses[k])
+			}
+		}
+	}
+}
+
+// fixedTermsPath reads the tables in the scenarios where a constant-payment
+// loan stays clear of the knees and walks the others month by month; it
+// follows walkBatch's equations.
+func TestFixedTermsPathAgreesWithTheGenericWalk(t *testing.T) {
+	t.Parallel()
+	sc := testScenarios(t, func(p *Params) { p.Scenarios = 700 })
+	tight := commercialTermFixed("F4", 6, 0)
+	tight.NOIAnnualUSD = 1.1 * 12 * Payment(tight.BalanceUSD, tight.RateAnnual, tight.RemainingMonths)
+	// A prime loan whose next reset is after its balloon: it refinances at
+	// prime plus margin.
+	primeBalloon := creBalloon("F7", 6, 15, 2_000_000*0.09*1.2)
+	primeBalloon.RateType, primeBalloon.Index, primeBalloon.MarginAnnual, primeBalloon.ResetMonths = loan.Variable, loan.Prime, 0.01, 120
+	primeBalloon.RateAnnual = DefaultParams().R0Annual + DefaultParams().PrimeSpreadAnnual + 0.01
+	for _, l := range []loan.Loan{mortgageFixed("F1", 700, 0.78), mortgageFixed("F2", 560, 0.95), tight, primeBalloon,
+		creBalloon("F5", 5, 12, 2_000_000*0.065*1.3), creBalloon("F6", 8, 20, 2_000_000*0.065*1.05)} {
+		fast := NewEvaluator(sc)
+		slow := NewEvaluator(sc)
+		slow.generic = true
+		a, err := fast.Evaluate(&l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !fast.ln.fixedTerms {
+			t.Fatalf("%s does not take fixedTermsPath", l.ID)
+		}
+		a.Losses = append([]ScenarioLoss(nil), a.Losses...)
+		b, err := slow.Evaluate(&l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		near := func(x, y float64) bool { return math.Abs(x-y) <= 1e-12*math.Max(math.Abs(x), math.Abs(y)) }
+		if !near(a.StressedPD, b.StressedPD) || !near(a.BaselinePD, b.BaselinePD) || !near(a.RefiFailProb, b.RefiFailProb) ||
+			a.DefaultDraws != b.DefaultDraws || !near(a.StressedPDHigh, b.StressedPDHigh) {
+			t.Errorf("%s: fixed-terms path %+v\ngeneric %+v", l.ID, a, b)
+		}
+		for k := range a.Losses {
+			if a.Losses[k].Scenario != b.Losses[k].Scenario || a.Losses[k].Month != b.Losses[k].Month || math.Abs(float64(a.Losses[k].Cents-b.Losses[k].Cents)) > 1 {
+				t.Fatalf("%s: loss %d: %+v vs %+v", l.ID, k, a.Losses[k], b.Losses[k])
+			}
+		}
+	}
+}
+
+// A severely adverse scenario file (rates falling, unemployment to 10%,
+// house prices -25%, CRE -40% over the horizon) raises the PD of every
+// fixed-rate loan above its baseline (a variable loan's payment falls with
+// the rates, which can offset the unemployment), and real-estate loans with
+// thin equity lose more at default than today's LGD.
+func TestAnAdverseScenarioFileRaisesEveryPD(t *testing.T) {
+	t.Parallel()
+	file := flatPath(27, 0.0433)
+	for m := range file.FedFunds {
+		f := math.Min(1, float64(m)/12)
+		file.FedFunds[m] = 0.0433 - 0.04*f
+		file.Prime[m] = file.FedFunds[m] + 0.03
+		file.Mortgage[m] = file.FedFunds[m] + 0.025
+		file.Unemployment[m] = 0.042 + 0.058*f
+		file.HPI[m] = 1 - 0.25*f
+		file.CRE[m] = 1 - 0.40*f
+	}
+	sc := testScenarios(t, func(p *Params) { p.Scenarios = 1000; p.Scenario = file })
+	for _, l := range someLoans() {
+		r := evaluate(t, sc, l)
+		if l.RateType == loan.Fixed && !(r.StressedPD > r.BaselinePD*1.2) {
+			t.Errorf("%s %s: stressed %v, baseline %v", l.ID, l.Segment, r.StressedPD, r.BaselinePD)
+		}
+		if l.Segment.RealEstate() && len(r.Losses) > 0 && l.BalanceUSD/l.CollateralValueUSD > 0.55 && !(r.LGDDefaultMean > r.LGD) {
+			t.Errorf("%s %s: LGD at default %v not above today's %v", l.ID, l.Segment, r.LGDDefaultMean, r.LGD)
+		}
+	}
+}

@@ -20,6 +20,9 @@ func FuzzEvaluate(f *testing.F) {
 	for i := range uint64(40) {
 		f.Add(g.AppendJSON(nil, i))
 	}
+	for _, l := range someLoans() { // the version 2 fields and segments
+		f.Add(loan.AppendJSON(nil, &l))
+	}
 	p := DefaultParams()
 	p.Scenarios, p.HorizonMonths = 64, 27
 	sc, err := NewScenarios(p)

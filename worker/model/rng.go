@@ -48,7 +48,8 @@ func LoanSeed(runSeed uint64, loanID string) uint64 {
 }
 
 // uniform maps 64 random bits to [0, 1) with 53 bits of precision, the same
-// mapping as math/rand/v2's Float64.
+// mapping as math/rand/v2's Float64. x>>11 fits an int64, whose conversion
+// is one instruction on amd64 (a uint64's needs a test of the top bit).
 func uniform(x uint64) float64 {
-	return float64(x>>11) * (1.0 / (1 << 53))
+	return float64(int64(x>>11)) * (1.0 / (1 << 53))
 }

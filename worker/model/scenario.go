@@ -97,11 +97,14 @@ func BaselCorrelation(seg loan.Segment, pd float64) float64 {
 
 // pathSet is one set of monthly paths per scenario: the stressed paths or
 // the baseline ones (the same draws with the policy rate's mean held at
-// r0). Arrays are month-major, [t*S + s], so that the kernels read one
-// month of consecutive scenarios at a time.
+// r0). Arrays are in blocks of kernelBatch scenarios, month-major within a
+// block, at Scenarios.at(t, s): a kernel batch reads one month of its
+// scenarios contiguously, and all its months from one contiguous block (a
+// single stream for the prefetcher, where a month-major layout over all S
+// scenarios made one stream per month).
 type pathSet struct {
-	// sofr and prime: the index rates during month t = 1..H at
-	// [(t-1)*S + s], each with its monthly rate and logarithm (monthRate).
+	// sofr and prime: the index rates during month t = 1..H at at(t, s)
+	// (t = 0 unused), each with its monthly rate and logarithm (monthRate).
 	sofr, prime []monthRate
 	// du is u - u0, unemployment over today's, t = 0..H.
 	du []float64
@@ -112,8 +115,12 @@ type pathSet struct {
 	// scenario and month 1..H: a loan that cannot cross a knee even then
 	// skips the per-month LTV or DSCR term.
 	minHPI, minCRE, minNF float64
+	// sMinHPI, sMinCRE and sMinNF are the same per scenario, over months
+	// 1..H: a scenario where a loan cannot cross a knee reads its hazard
+	// from the tables (fixedTermsPath).
+	sMinHPI, sMinCRE, sMinNF []float64
 
-	// cum[series][t*S + s] = sum_{v=1..t} exp(eta*(u(v)-u0) + b*e(v) -
+	// cum[series][at(t, s)] = sum_{v=1..t} exp(eta*(u(v)-u0) + b*e(v) -
 	// b^2/2): the cumulative hazard multiplier of a series (segment and PD
 	// band), built on first use (cumTable).
 	once [nSeries]sync.Once
@@ -138,16 +145,18 @@ type Scenarios struct {
 	s, h int
 
 	stress, base pathSet
-	// e is the credit-cycle residual, [t*S + s], t = 0..H, shared by both
+	// blk is the length of a block of kernelBatch scenarios, (H+1)*kernelBatch.
+	blk int
+	// e is the credit-cycle residual, at(t, s), t = 0..H, shared by both
 	// path sets.
 	e []float64
-	// fedFunds is the stressed policy rate, [t*S + s], t = 0..H (for
+	// fedFunds is the stressed policy rate, at(t, s), t = 0..H (for
 	// reports and tests; the kernels read sofr).
 	fedFunds []float64
-	unemp    []float64 // stressed unemployment u, [t*S + s]
+	unemp    []float64 // stressed unemployment u, at(t, s)
 	// weight[s] is the likelihood ratio of scenario s (1 without TailShift).
 	weight []float64
-	plain  bool // every weight is 1
+	wsum   float64 // sum of the weights (S in a plain run)
 
 	r0, u0  float64 // today's policy rate and unemployment (the file's t = 0 with a scenario file)
 	loading [nSeries]float64
@@ -195,18 +204,24 @@ func NewScenarios(p Params) (*Scenarios, error) {
 		sc.r0, sc.u0 = file.FedFunds[0], file.Unemployment[0]
 		primeSpread0 = max(0, file.Prime[0]-file.FedFunds[0])
 	}
+	sc.blk = (H + 1) * kernelBatch
+	size := (S + kernelBatch - 1) / kernelBatch * sc.blk
 	for _, ps := range []*pathSet{&sc.stress, &sc.base} {
-		ps.sofr = make([]monthRate, S*H)
-		ps.prime = make([]monthRate, S*H)
-		ps.du = make([]float64, S*(H+1))
-		ps.hpi = make([]float64, S*(H+1))
-		ps.cre = make([]float64, S*(H+1))
-		ps.nf = make([]float64, S*(H+1))
+		ps.sofr = make([]monthRate, size)
+		ps.prime = make([]monthRate, size)
+		ps.du = make([]float64, size)
+		ps.hpi = make([]float64, size)
+		ps.cre = make([]float64, size)
+		ps.nf = make([]float64, size)
 		ps.minHPI, ps.minCRE, ps.minNF = 1, 1, 1
+		ps.sMinHPI, ps.sMinCRE, ps.sMinNF = make([]float64, S), make([]float64, S), make([]float64, S)
+		for s := range S {
+			ps.sMinHPI[s], ps.sMinCRE[s], ps.sMinNF[s] = 1, 1, 1
+		}
 	}
-	sc.e = make([]float64, S*(H+1))
-	sc.fedFunds = make([]float64, S*(H+1))
-	sc.unemp = make([]float64, S*(H+1))
+	sc.e = make([]float64, size)
+	sc.fedFunds = make([]float64, size)
+	sc.unemp = make([]float64, size)
 	sc.weight = make([]float64, S)
 	for j, seg := range loan.Segments {
 		sc.eta[j] = 100 * p.Eta(seg)
@@ -226,16 +241,20 @@ func NewScenarios(p Params) (*Scenarios, error) {
 	cc := p.PriceNoiseCorr
 	ccOwn := math.Sqrt(1 - cc*cc)
 	invTau := 1 / p.TransmissionMonths
-	sc.plain = mu == 0
 
+	phi := make([]float64, H+1) // p.Phi, once: Params is large to copy per call
+	for t := range phi {
+		phi[t] = p.Phi(t)
+	}
 	var src rand.PCG
 	for s := 0; s < S; s++ {
 		src.Seed(pcgSeeds(ScenarioSeed(p.Seed, s)))
 		e := normal(&src)
-		sc.e[s] = e
-		sc.fedFunds[s], sc.unemp[s] = sc.r0, sc.u0
+		k0 := sc.at(0, s)
+		sc.e[k0] = e
+		sc.fedFunds[k0], sc.unemp[k0] = sc.r0, sc.u0
 		for _, ps := range []*pathSet{&sc.stress, &sc.base} {
-			ps.hpi[s], ps.cre[s], ps.nf[s] = 1, 1, 1
+			ps.hpi[k0], ps.cre[k0], ps.nf[k0] = 1, 1, 1
 		}
 		var x, gS, gB, wh, wc, logLR float64
 		for t := 1; t <= H; t++ {
@@ -251,7 +270,7 @@ func NewScenarios(p Params) (*Scenarios, error) {
 			e = float64(rho*e) + float64(innov*(float64(p.Kappa*zr)+float64(own*ze)))
 			wh += float64(p.SigmaH * zh)
 			wc += float64(p.SigmaH * (float64(cc*zh) + float64(ccOwn*zc)))
-			k := t*S + s
+			k := sc.at(t, s)
 			sc.e[k] = e
 
 			// Stressed paths.
@@ -259,7 +278,7 @@ func NewScenarios(p Params) (*Scenarios, error) {
 			if file != nil {
 				rS = math.Max(0, file.FedFunds[t]+x)
 			} else {
-				rS = math.Max(0, p.Phi(t)+x)
+				rS = math.Max(0, phi[t]+x)
 			}
 			gS += (rS - sc.r0 - gS) * invTau
 			var uS, hpiS, creS float64
@@ -270,32 +289,33 @@ func NewScenarios(p Params) (*Scenarios, error) {
 			}
 			nfS := math.Max(0.05, 1-float64(p.NOINu*(uS-sc.u0)))
 			if file != nil {
-				hpiS = file.HPI[t] * expDet(wh)
-				creS = file.CRE[t] * expDet(wc)
+				hpiS = file.HPI[t] * expTab(wh)
+				creS = file.CRE[t] * expTab(wc)
 			} else {
-				hpiS = expDet(wh - float64(p.BetaH*gS))
-				creS = nfS * p.CapRate0 / (p.CapRate0 + float64(p.CapRateLambda*gS)) * expDet(wc)
+				hpiS = expTab(wh - float64(p.BetaH*gS))
+				creS = nfS * p.CapRate0 / (p.CapRate0 + float64(p.CapRateLambda*gS)) * expTab(wc)
 			}
 			primeS := rS + p.PrimeSpreadAnnual
 			if file != nil {
 				primeS = math.Max(0, file.Prime[t]+x)
 			}
 			sc.fedFunds[k], sc.unemp[k] = rS, uS
-			sc.stress.set(t, s, S, rS, primeS, uS-sc.u0, hpiS, creS, nfS)
+			sc.stress.set(k, s, rS, primeS, uS-sc.u0, hpiS, creS, nfS)
 
 			// Baseline paths: the same draws, the rate's mean held at r0.
 			rB := math.Max(0, sc.r0+x)
 			gB += (rB - sc.r0 - gB) * invTau
 			uB := math.Max(0, sc.u0+float64(p.BetaU*gB)+float64(p.SigmaU*e))
 			nfB := math.Max(0.05, 1-float64(p.NOINu*(uB-sc.u0)))
-			hpiB := expDet(wh - float64(p.BetaH*gB))
-			creB := nfB * p.CapRate0 / (p.CapRate0 + float64(p.CapRateLambda*gB)) * expDet(wc)
-			sc.base.set(t, s, S, rB, rB+primeSpread0, uB-sc.u0, hpiB, creB, nfB)
+			hpiB := expTab(wh - float64(p.BetaH*gB))
+			creB := nfB * p.CapRate0 / (p.CapRate0 + float64(p.CapRateLambda*gB)) * expTab(wc)
+			sc.base.set(k, s, rB, rB+primeSpread0, uB-sc.u0, hpiB, creB, nfB)
 		}
 		sc.weight[s] = 1
 		if mu != 0 {
-			sc.weight[s] = expDet(logLR)
+			sc.weight[s] = expTab(logLR)
 		}
+		sc.wsum += sc.weight[s]
 	}
 
 	for c, seg := range loan.Segments {
@@ -307,21 +327,31 @@ func NewScenarios(p Params) (*Scenarios, error) {
 	return sc, nil
 }
 
-// set stores month t of scenario s.
-func (ps *pathSet) set(t, s, S int, sofr, prime, du, hpi, cre, nf float64) {
-	ps.sofr[(t-1)*S+s] = newMonthRate(sofr)
-	ps.prime[(t-1)*S+s] = newMonthRate(prime)
-	k := t*S + s
+// index is the prime or the SOFR rate path.
+func (ps *pathSet) index(prime bool) []monthRate {
+	if prime {
+		return ps.prime
+	}
+	return ps.sofr
+}
+
+// set stores a month of scenario s at k = at(t, s).
+func (ps *pathSet) set(k, s int, sofr, prime, du, hpi, cre, nf float64) {
+	ps.sofr[k] = newMonthRate(sofr)
+	ps.prime[k] = newMonthRate(prime)
 	ps.du[k], ps.hpi[k], ps.cre[k], ps.nf[k] = du, hpi, cre, nf
 	ps.minHPI = min(ps.minHPI, hpi)
 	ps.minCRE = min(ps.minCRE, cre)
 	ps.minNF = min(ps.minNF, nf)
+	ps.sMinHPI[s] = min(ps.sMinHPI[s], hpi)
+	ps.sMinCRE[s] = min(ps.sMinCRE[s], cre)
+	ps.sMinNF[s] = min(ps.sMinNF[s], nf)
 }
 
 // cumTable returns the cumulative hazard multiplier of a series (segment
 // c, PD band k) on the path set, building it on first use:
-// cum[t*S + s] = sum_{v=1..t} exp(eta_c*(u(v) - u0) + b*e(v) - b^2/2).
-// The sum of the two terms goes through one expDet: the multiplier of
+// cum[at(t, s)] = sum_{v=1..t} exp(eta_c*(u(v) - u0) + b*e(v) - b^2/2).
+// The sum of the two terms goes through one expTab: the multiplier of
 // MODEL.md's hazard, exp(eta (u-u0)) * exp(b e - b^2/2), up to rounding.
 func (sc *Scenarios) cumTable(ps *pathSet, series int) []float64 {
 	ps.once[series].Do(func() {
@@ -329,12 +359,13 @@ func (sc *Scenarios) cumTable(ps *pathSet, series int) []float64 {
 		eta := sc.eta[series/nBands]
 		b := sc.loading[series]
 		half := b * b / 2
-		cum := make([]float64, S*(H+1))
-		for t := 1; t <= H; t++ {
-			prev, now := cum[(t-1)*S:t*S], cum[t*S:(t+1)*S]
-			du, e := ps.du[t*S:(t+1)*S], sc.e[t*S:(t+1)*S]
-			for s := range now {
-				now[s] = prev[s] + expDet(float64(eta*du[s])+(float64(b*e[s])-half))
+		cum := make([]float64, len(ps.du))
+		for s := range S {
+			var acc float64
+			for t := 1; t <= H; t++ {
+				k := sc.at(t, s)
+				acc += expTab(float64(eta*ps.du[k]) + (float64(b*sc.e[k]) - half))
+				cum[k] = acc
 			}
 		}
 		ps.cum[series] = cum
@@ -390,30 +421,36 @@ func (sc *Scenarios) Len() int { return sc.s }
 func (sc *Scenarios) HorizonMonths() int { return sc.h }
 
 // FedFunds is the stressed policy rate of scenario s at month t (0..H).
-func (sc *Scenarios) FedFunds(s, t int) float64 { return sc.fedFunds[t*sc.s+s] }
+func (sc *Scenarios) FedFunds(s, t int) float64 { return sc.fedFunds[sc.at(t, s)] }
 
 // BaselineFedFunds is the baseline policy rate of scenario s at month t (1..H).
-func (sc *Scenarios) BaselineFedFunds(s, t int) float64 { return sc.base.sofr[(t-1)*sc.s+s].ff }
+func (sc *Scenarios) BaselineFedFunds(s, t int) float64 { return sc.base.sofr[sc.at(t, s)].ff }
 
 // Unemployment is the stressed unemployment rate of scenario s at month t (0..H).
-func (sc *Scenarios) Unemployment(s, t int) float64 { return sc.unemp[t*sc.s+s] }
+func (sc *Scenarios) Unemployment(s, t int) float64 { return sc.unemp[sc.at(t, s)] }
 
 // BaselineUnemployment is the baseline unemployment rate of scenario s at month t (0..H).
-func (sc *Scenarios) BaselineUnemployment(s, t int) float64 { return sc.u0 + sc.base.du[t*sc.s+s] }
+func (sc *Scenarios) BaselineUnemployment(s, t int) float64 { return sc.u0 + sc.base.du[sc.at(t, s)] }
 
 // HPI is the stressed house price index of scenario s at month t (0..H).
-func (sc *Scenarios) HPI(s, t int) float64 { return sc.stress.hpi[t*sc.s+s] }
+func (sc *Scenarios) HPI(s, t int) float64 { return sc.stress.hpi[sc.at(t, s)] }
 
 // CRE is the stressed commercial property price index of scenario s at month t (0..H).
-func (sc *Scenarios) CRE(s, t int) float64 { return sc.stress.cre[t*sc.s+s] }
+func (sc *Scenarios) CRE(s, t int) float64 { return sc.stress.cre[sc.at(t, s)] }
 
 // CreditCycle is the credit-cycle residual e of scenario s at month t (0..H).
-func (sc *Scenarios) CreditCycle(s, t int) float64 { return sc.e[t*sc.s+s] }
+func (sc *Scenarios) CreditCycle(s, t int) float64 { return sc.e[sc.at(t, s)] }
 
 // Loading is the credit-cycle loading b applied to a loan of the segment
 // with one-year PD pd12 (see MacroLoading and the correlation bands).
 func (sc *Scenarios) Loading(seg loan.Segment, pd12 float64) float64 {
 	return sc.loading[series(seg, pd12)]
+}
+
+// at is the index of month t of scenario s in the path arrays: blocks of
+// kernelBatch scenarios, month-major within a block.
+func (sc *Scenarios) at(t, s int) int {
+	return (s/kernelBatch)*sc.blk + t*kernelBatch + s%kernelBatch
 }
 
 // series is the index of the hazard series of a loan: its segment and

@@ -143,7 +143,7 @@ func rateAndMultiplier(sc *Scenarios) (dx, mult []float64) {
 	const month = 2
 	for s := range S {
 		dx = append(dx, (sc.FedFunds(s, month)-p.Phi(month))-decay*(sc.FedFunds(s, month-1)-p.Phi(month-1)))
-		mult = append(mult, cum[month*S+s]-cum[(month-1)*S+s])
+		mult = append(mult, cum[sc.at(month, s)]-cum[sc.at(month-1, s)])
 	}
 	return dx, mult
 }
@@ -205,7 +205,7 @@ func TestHazardMultiplierHasMeanOneWithoutUnemploymentMoves(t *testing.T) {
 		col := make([]float64, S)
 		for month := 1; month <= H; month += 7 {
 			for s := range S {
-				col[s] = cum[month*S+s] - cum[(month-1)*S+s]
+				col[s] = cum[sc.at(month, s)] - cum[sc.at(month-1, s)]
 			}
 			mean, _ := meanVar(col)
 			se := math.Sqrt(math.Expm1(b*b) / float64(S))
