@@ -5,8 +5,8 @@ import "math"
 // Basel II IRB formulas (Basel Committee, "International Convergence of
 // Capital Measurement and Capital Standards", June 2006, paras 272 and 330,
 // and the Annex 5 illustrative risk weights). They give each segment's asset
-// correlation rho as a function of PD, which fixes the macro loading b of the
-// hazard (see MacroLoading).
+// correlation rho as a function of PD, which fixes the credit-cycle loading b
+// of the hazard (see MacroLoading).
 
 // baselConfidence is the IRB confidence level, 99.9%.
 const baselConfidence = 0.999
@@ -65,7 +65,7 @@ func horizonVarianceFactor(phi float64, h int) float64 {
 // MacroLoading returns the loading b of the hazard factor exp(b*M - b^2/2)
 // that reproduces the Basel/Vasicek tail for a one-year PD pd and asset
 // correlation rho, when M is a unit-variance AR(1) with monthly coefficient
-// persistence.
+// persistence: in version 2 the credit-cycle residual e.
 //
 // The mapping: over a year the hazard multiplier is close to
 // exp(beta*Z - beta^2/2) with Z standard normal and beta = b*sqrt(v), where v
