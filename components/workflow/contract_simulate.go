@@ -18,8 +18,9 @@ type PrepareInput struct {
 	BatchLoans int `json:"batchLoans"`
 	// TaskTimeoutSeconds and LoanScenarioNanos are the simulate task's
 	// TimeoutSeconds and the cost it was derived with: prepare caps a batch
-	// at MaxBatchLoans(TaskTimeoutSeconds, run scenarios, LoanScenarioNanos)
-	// loans, so a run asking for more scenarios than the defaults gets
+	// at MaxBatchLoans(TaskTimeoutSeconds, run scenarios,
+	// LoanScenarioNanosAt(LoanScenarioNanos, run horizon)) loans, so a run
+	// asking for more scenarios or months than the defaults gets
 	// smaller batches instead of timeouts, and fails with ErrInputInvalid if
 	// not even one object fits.
 	TaskTimeoutSeconds int `json:"taskTimeoutSeconds"`

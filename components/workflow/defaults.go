@@ -62,7 +62,8 @@ const (
 // documented default. Derived fields come last, from the defaulted values:
 //
 //	MaxConcurrency         = WorkerCount x TasksPerWorker (batches never queue)
-//	TaskTimeoutSeconds     = SimulateTimeoutSeconds(max(BatchSize, ShardSize), Defaults.Scenarios, LoanScenarioNanos, HeartbeatSeconds)
+//	TaskTimeoutSeconds     = SimulateTimeoutSeconds(max(BatchSize, ShardSize), Defaults.Scenarios,
+//	                             LoanScenarioNanosAt(LoanScenarioNanos, Defaults.HorizonMonths), HeartbeatSeconds)
 //	GenerateTimeoutSeconds = GenerateTimeoutSeconds(ShardSize, HeartbeatSeconds)
 //
 // Names, ARNs and the bucket have no default: Validate requires them. A
@@ -103,7 +104,7 @@ func (c Config) WithDefaults() Config {
 
 	setInt(&c.MaxConcurrency, c.WorkerCount*c.TasksPerWorker)
 	if c.TaskTimeoutSeconds == 0 {
-		c.TaskTimeoutSeconds = SimulateTimeoutSeconds(c.batchLoans(), d.Scenarios, c.LoanScenarioNanos, c.HeartbeatSeconds)
+		c.TaskTimeoutSeconds = SimulateTimeoutSeconds(c.batchLoans(), d.Scenarios, LoanScenarioNanosAt(c.LoanScenarioNanos, d.HorizonMonths), c.HeartbeatSeconds)
 	}
 	if c.GenerateTimeoutSeconds == 0 {
 		c.GenerateTimeoutSeconds = GenerateTimeoutSeconds(c.ShardSize, c.HeartbeatSeconds)

@@ -98,6 +98,20 @@ func DecodeRunParams(data []byte) (RunParams, error) {
 	return p, nil
 }
 
+// LoanScenarioNanosAt returns what one loan in one scenario costs over a
+// horizon of horizonMonths, given nanos, its cost at DefaultHorizonMonths
+// (Config.LoanScenarioNanos): the model steps every loan month by month, so
+// a longer horizon costs proportionally more; a shorter one is charged the
+// default's cost, so a run never gets larger batches than the timeout
+// derivation assumed. prepare sizes batches with it, so a 120-month run
+// gets batches about 4.4 times smaller instead of timeouts.
+func LoanScenarioNanosAt(nanos, horizonMonths int) int {
+	if horizonMonths <= DefaultHorizonMonths {
+		return nanos
+	}
+	return (nanos*horizonMonths + DefaultHorizonMonths - 1) / DefaultHorizonMonths
+}
+
 // BatchItems is prepare's rule for MaxItemsPerBatch: how many input
 // objects of loansPerObject loans each (0 or 1: one loan per object) a batch
 // takes so that it holds about batchLoans loans and still fits the simulate

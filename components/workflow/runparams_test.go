@@ -113,6 +113,28 @@ func TestScenarioKeysLieWhereTheWorkersRead(t *testing.T) {
 	}
 }
 
+func TestLoanScenarioNanosGrowWithTheHorizon(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ horizon, want int }{
+		{1, 2000}, {12, 2000}, {DefaultHorizonMonths, 2000}, {54, 4000}, {MaxHorizonMonths, 8889},
+	} {
+		if got := LoanScenarioNanosAt(2000, tc.horizon); got != tc.want {
+			t.Errorf("LoanScenarioNanosAt(2000, %d) = %d, want %d", tc.horizon, got, tc.want)
+		}
+	}
+	// A stack whose default horizon is 120 months derives a simulate
+	// timeout 4.4 times the default's share of the work.
+	short, long := testConfig(), testConfig()
+	long.Defaults.HorizonMonths = MaxHorizonMonths
+	s, l := short.WithDefaults().TaskTimeoutSeconds-TaskStartMarginSeconds, long.WithDefaults().TaskTimeoutSeconds-TaskStartMarginSeconds
+	if r := float64(l) / float64(s); r < 4.3 || r > 4.5 {
+		t.Errorf("timeout beyond the start margin: %d s at 120 months, %d s at 27: ratio %.2f, want about 120/27", l, s, r)
+	}
+	if err := long.WithDefaults().Validate(); err != nil {
+		t.Errorf("a 120-month default: %v", err)
+	}
+}
+
 func TestDecodeRunParamsRejectsUnknownKeys(t *testing.T) {
 	t.Parallel()
 	if _, err := DecodeRunParams([]byte(`{"dataset":"d","scenarois":5}`)); err == nil || !strings.Contains(err.Error(), "scenarois") {

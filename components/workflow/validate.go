@@ -89,10 +89,11 @@ func (c Config) Validate() error {
 	if c.TaskTimeoutSeconds > 0 && c.TaskTimeoutSeconds <= TaskStartMarginSeconds {
 		v.add("TaskTimeoutSeconds = %d: must exceed the start margin of %d s, or no batch fits", c.TaskTimeoutSeconds, TaskStartMarginSeconds)
 	} else if c.TaskTimeoutSeconds > 0 && c.BatchSize > 0 && c.Defaults.Scenarios > 0 && c.LoanScenarioNanos > 0 {
-		if fit := MaxBatchLoans(c.TaskTimeoutSeconds, c.Defaults.Scenarios, c.LoanScenarioNanos); fit < c.batchLoans() {
-			v.add("TaskTimeoutSeconds = %d: a batch of %d loans at %d scenarios needs %d s (SimulateTimeoutSeconds); raise it or lower BatchSize/ShardSize",
-				c.TaskTimeoutSeconds, c.batchLoans(), c.Defaults.Scenarios,
-				SimulateTimeoutSeconds(c.batchLoans(), c.Defaults.Scenarios, c.LoanScenarioNanos, c.HeartbeatSeconds))
+		nanos := LoanScenarioNanosAt(c.LoanScenarioNanos, c.Defaults.HorizonMonths)
+		if fit := MaxBatchLoans(c.TaskTimeoutSeconds, c.Defaults.Scenarios, nanos); fit < c.batchLoans() {
+			v.add("TaskTimeoutSeconds = %d: a batch of %d loans at %d scenarios and %d months needs %d s (SimulateTimeoutSeconds); raise it or lower BatchSize/ShardSize",
+				c.TaskTimeoutSeconds, c.batchLoans(), c.Defaults.Scenarios, c.Defaults.HorizonMonths,
+				SimulateTimeoutSeconds(c.batchLoans(), c.Defaults.Scenarios, nanos, c.HeartbeatSeconds))
 		}
 	}
 	v.intRange("LoanScenarioNanos", c.LoanScenarioNanos, 1, 1_000_000_000)

@@ -58,7 +58,8 @@ func (o *ops) prepare(ctx context.Context, in workflow.PrepareInput) (workflow.P
 	if err != nil {
 		return workflow.PrepareOutput{}, err
 	}
-	items, err := workflow.BatchItems(in.BatchLoans, perObject, in.TaskTimeoutSeconds, params.Scenarios, in.LoanScenarioNanos)
+	nanos := workflow.LoanScenarioNanosAt(in.LoanScenarioNanos, params.HorizonMonths)
+	items, err := workflow.BatchItems(in.BatchLoans, perObject, in.TaskTimeoutSeconds, params.Scenarios, nanos)
 	if err != nil {
 		return workflow.PrepareOutput{}, invalid(`"scenarios" = %d: %w`, params.Scenarios, err)
 	}

@@ -134,3 +134,21 @@ func TestResolveParamsReservesTheKeysWithTheirOwnInput(t *testing.T) {
 		}
 	}
 }
+
+func TestPrepareSizesBatchesForTheRunsHorizon(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t, s3local.Options{}, nil)
+	e.generate("ds", 30, 10, workflow.LayoutPerLoan, 1)
+	items := func(id string, horizon int) int {
+		in := e.prepareInput("ds", testRun{id: id, scenarios: 1000, seed: 1, batchLoans: 1000})
+		in.Run.HorizonMonths = horizon
+		in.TaskTimeoutSeconds = workflow.TaskStartMarginSeconds + 1 // binds: 166 loans at 27 months
+		var out workflow.PrepareOutput
+		e.mustCall(workflow.OpPrepare, in, &out)
+		return out.MaxItemsPerBatch
+	}
+	short, long := items("h27", 27), items("h120", 120)
+	if want := int(workflow.MaxBatchLoans(workflow.TaskStartMarginSeconds+1, 1000, workflow.LoanScenarioNanosAt(workflow.DefaultLoanScenarioNanos, 120))); long != want || long >= short {
+		t.Errorf("MaxItemsPerBatch = %d at 120 months, %d at 27; want %d, smaller", long, short, want)
+	}
+}
