@@ -89,13 +89,23 @@ type Params struct {
 	// and Willen 2017: 1.15, measured on payment cuts).
 	Gamma float64 `json:"gamma"`
 	// Eta* are the hazard elasticities to unemployment, per point, by
-	// segment: h is multiplied by exp(eta (u - u0) in points). MODEL.md gives
-	// orders of magnitude (cards 0.17, auto 0.13, C&I 0.3); they are
-	// placeholders for the fit to the Federal Reserve's 2006-2010 charge-off
-	// rates, a later issue. Personal unsecured 0.15 (judgement: between
-	// cards and auto); first-lien mortgages 0.10 and home equity 0.12
-	// (judgement: their stress runs mostly through the LTV term); CRE 0.20
-	// (judgement: through NOI, DSCR and prices as well).
+	// segment: h is multiplied by exp(eta (u - u0) in points). Fitted
+	// (worker/calibration.Elasticities(), docs/calibration.md; a test in
+	// worker/backtest keeps them equal): first-lien mortgages and home
+	// equity 0.484, CRE 0.619, the slopes of the log of the Federal
+	// Reserve's 2006-2010 charge-off rates on unemployment (upper bounds:
+	// charge-offs are PD x LGD, so the fit also carries the collateral
+	// channel the model adds through LTV and LGD). Not fitted (the stored
+	// data stop before 2006), tuned as judgement to MODEL.md section 6's
+	// bands (docs/portfolio.md, "Calibration"; the 2006-2009 charge-off
+	// ratios below are the Fed release as we recall it, not transcribed):
+	// C&I 0.50 (MODEL.md: about 0.3; the C&I rate rose about eightfold as
+	// unemployment rose about 5 points, ln 8 / 5 = 0.4, and the model's C&I
+	// LGD is flat, so eta carries severity too), cards 0.20 (MODEL.md 0.17;
+	// the card rate rose about 2.7-fold, ln 2.7 / 5 = 0.20), auto 0.25
+	// (MODEL.md 0.13; the model's auto LGD has no used-car price channel,
+	// and the bands' severe-to-baseline ratio needs it), unsecured personal
+	// 0.13 (auto's MODEL.md figure, as worker/calibration has it).
 	EtaPersonal       float64 `json:"etaPersonal"`
 	EtaAuto           float64 `json:"etaAuto"`
 	EtaCard           float64 `json:"etaCard"`
@@ -210,14 +220,14 @@ func DefaultParams() Params {
 		CycleRhoMonthly:         0.95,
 		Kappa:                   0.3,
 		Gamma:                   1.15,
-		EtaPersonal:             0.15,
-		EtaAuto:                 0.13,
-		EtaCard:                 0.17,
-		EtaMortgage:             0.10,
-		EtaHomeEquity:           0.12,
-		EtaCommercialTerm:       0.30,
-		EtaCommercialLine:       0.30,
-		EtaCRE:                  0.20,
+		EtaPersonal:             0.13,  // calibration.Elasticities(), not fitted
+		EtaAuto:                 0.25,  // judgement, tuned (see above)
+		EtaCard:                 0.20,  // judgement, tuned (see above)
+		EtaMortgage:             0.484, // calibration.Elasticities(), fitted
+		EtaHomeEquity:           0.484, // calibration.Elasticities(), fitted (residential incl. HELOC)
+		EtaCommercialTerm:       0.50,  // judgement, tuned (see above)
+		EtaCommercialLine:       0.50,  // judgement, tuned (see above)
+		EtaCRE:                  0.619, // calibration.Elasticities(), fitted
 		LTVKnee:                 0.8,
 		EtaLTV:                  4,
 		DSCRKnee:                1.25,

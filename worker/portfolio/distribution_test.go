@@ -3,6 +3,7 @@ package portfolio
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sync"
 	"testing"
 
@@ -32,13 +33,155 @@ func proportion(t *testing.T, what string, hits, n int, p float64) {
 	within(t, what, float64(hits)/float64(n), p, math.Sqrt(p*(1-p)/float64(n)))
 }
 
-func TestSegmentAndRateTypeMix(t *testing.T) {
+// bySegment draws n loans of one segment from seed's streams (loan i's
+// stream, the segment forced), for per-segment statistics.
+func bySegment(seg loan.Segment, seed uint64, n int) []loan.Loan {
+	g, err := New(seed)
+	if err != nil {
+		panic(err)
+	}
+	out := make([]loan.Loan, n)
+	for i := range out {
+		g.reseed(uint64(i))
+		out[i] = loan.Loan{ID: g.ID(uint64(i))}
+		g.fill(seg, &out[i])
+	}
+	return out
+}
+
+// TestExposureMix is issue 11's mix test: by balance (exposure), not count,
+// the generated book matches calibration.ExposureMix within 5 standard
+// errors of the ratio estimator and within 1.5 percentage points.
+func TestExposureMix(t *testing.T) {
 	t.Parallel()
 	loans := sample(t)
+	target, _ := TargetMix()
+	var total float64
+	for _, l := range loans {
+		total += l.BalanceUSD
+	}
+	n := float64(len(loans))
+	mean := total / n
+	for _, seg := range segments {
+		var x float64
+		for _, l := range loans {
+			if l.Segment == seg {
+				x += l.BalanceUSD
+			}
+		}
+		r := x / total
+		// Var(R) ~ Var(x_i - R y_i) / (n ybar^2), x_i = y_i 1[segment].
+		var ss float64
+		for _, l := range loans {
+			d := -r * l.BalanceUSD
+			if l.Segment == seg {
+				d += l.BalanceUSD
+			}
+			ss += d * d
+		}
+		se := math.Sqrt(ss/(n-1)/n) / mean
+		t.Logf("%-24s exposure share %.4f, target %.4f (SE %.4f)", seg, r, target[seg], se)
+		within(t, string(seg)+" exposure share", r, target[seg], se)
+		if math.Abs(r-target[seg]) > 0.015 {
+			t.Errorf("%s exposure share %.4f is more than 1.5 points from the target %.4f", seg, r, target[seg])
+		}
+	}
+}
+
+// TestMeanBalances keeps segmentMeanBalance, from which the count shares
+// are derived, equal to what the distributions give (within 1.5%).
+func TestMeanBalances(t *testing.T) {
+	t.Parallel()
+	const n = 60_000
+	for k, seg := range segments {
+		var sum float64
+		for _, l := range bySegment(seg, 5, n) {
+			sum += l.BalanceUSD
+		}
+		got := sum / n
+		if math.Abs(got/segmentMeanBalance[k]-1) > 0.015 {
+			t.Errorf("%s mean balance %.0f, segmentMeanBalance says %.0f: update the table", seg, got, segmentMeanBalance[k])
+		}
+	}
+}
+
+// payment is the monthly debt service the model charges the loan today:
+// interest only for lines and HELOCs, interest plus the minimum principal
+// for cards, the level payment otherwise.
+func payment(l *loan.Loan) float64 {
+	if l.Segment == loan.CreditCard {
+		return l.BalanceUSD * (l.RateAnnual/12 + cardMinPrincipal)
+	}
+	return l.ScheduledPayment()
+}
+
+// TestNoCovenantIsBreachedOnDayOne: every personal loan's debt-to-income is
+// below DTICap (and so below the model's 55% cap), every commercial loan's
+// debt-service coverage at today's payment is at least 1.25.
+func TestNoCovenantIsBreachedOnDayOne(t *testing.T) {
+	t.Parallel()
+	for _, l := range sample(t) {
+		if l.Segment.Personal() {
+			dti := (payment(&l) + l.OtherDebtMonthlyUSD) / (l.IncomeAnnualUSD / 12)
+			if dti >= DTICap || !(dti > 0) {
+				t.Fatalf("%s (%s) has DTI %.4f, want below %.2f", l.ID, l.Segment, dti, DTICap)
+			}
+			continue
+		}
+		dscr := l.NOIAnnualUSD / (12 * l.ScheduledPayment())
+		if dscr < DSCRCovenant {
+			t.Fatalf("%s (%s) has DSCR %.4f, want at least %.2f", l.ID, l.Segment, dscr, DSCRCovenant)
+		}
+	}
+}
+
+func TestDebtToIncomeIsRealistic(t *testing.T) {
+	t.Parallel()
+	var mortgage []float64
+	for _, l := range sample(t) {
+		if l.Segment == loan.ResidentialMortgage {
+			mortgage = append(mortgage, (payment(&l)+l.OtherDebtMonthlyUSD)/(l.IncomeAnnualUSD/12))
+		}
+	}
+	slices.Sort(mortgage)
+	// FR Y-14M back-end DTI at origination, median 37-38% (2022-2023).
+	if med := mortgage[len(mortgage)/2]; med < 0.35 || med > 0.41 {
+		t.Errorf("median mortgage back-end DTI %.3f, want 0.35-0.41", med)
+	}
+}
+
+// TestCREMaturityProfile: every CRE loan is a 5-, 7- or 10-year balloon
+// falling due after today, and creMaturingShare of them fall due inside
+// 27 months.
+func TestCREMaturityProfile(t *testing.T) {
+	t.Parallel()
+	var n, inside int
+	var balIn, bal float64
+	for _, l := range sample(t) {
+		if l.Segment != loan.CommercialRealEstate {
+			continue
+		}
+		age := l.TermMonths - l.RemainingMonths
+		if !slices.Contains(creBalloons.values, l.BalloonMonth) || l.BalloonMonth <= age {
+			t.Fatalf("%s: balloon month %d at age %d", l.ID, l.BalloonMonth, age)
+		}
+		n++
+		bal += l.BalanceUSD
+		if l.BalloonMonth-age <= creMaturingMonths {
+			inside++
+			balIn += l.BalanceUSD
+		}
+	}
+	proportion(t, "share of CRE loans maturing inside 27 months", inside, n, creMaturingShare)
+	t.Logf("CRE maturing inside %d months: %.1f%% of loans, %.1f%% of balance", creMaturingMonths, 100*float64(inside)/float64(n), 100*balIn/bal)
+}
+
+func TestProducts(t *testing.T) {
+	t.Parallel()
 	count := map[loan.Segment]int{}
 	variable := map[loan.Segment]int{}
 	secured := map[loan.Segment]int{}
-	for _, l := range loans {
+	for _, l := range sample(t) {
 		count[l.Segment]++
 		if l.RateType == loan.Variable {
 			variable[l.Segment]++
@@ -46,76 +189,48 @@ func TestSegmentAndRateTypeMix(t *testing.T) {
 		if l.CollateralValueUSD > 0 {
 			secured[l.Segment]++
 		}
-	}
-	for k, seg := range segments {
-		p := segmentCum[k]
-		if k > 0 {
-			p -= segmentCum[k-1]
+		switch l.Segment {
+		case loan.ResidentialMortgage:
+			if l.TermMonths != 360 || (l.RateType == loan.Variable && (l.Index != loan.SOFR || l.OriginationRateAnnual == 0 || l.LifetimeCapAnnual != armLifetimeCap)) {
+				t.Fatalf("%s: not a 30-year fixed or 5/1 SOFR ARM: %s", l.ID, loan.AppendJSON(nil, &l))
+			}
+		case loan.HomeEquity:
+			if l.Index != loan.Prime || l.ResetMonths != 1 || !l.InterestOnly || l.RateCeilingAnnual != helocRateCeiling {
+				t.Fatalf("%s: not a HELOC on prime: %s", l.ID, loan.AppendJSON(nil, &l))
+			}
+		case loan.CreditCard:
+			if l.Index != loan.Prime || l.ResetMonths != 1 || l.CreditLimitUSD != l.AmountUSD || l.BalanceUSD > l.CreditLimitUSD || l.RemainingMonths <= 120 {
+				t.Fatalf("%s: not a prime-plus card with a limit: %s", l.ID, loan.AppendJSON(nil, &l))
+			}
+		case loan.CommercialLine:
+			if l.Index != loan.Prime || !l.InterestOnly || l.CreditLimitUSD != l.AmountUSD {
+				t.Fatalf("%s: not a prime line with a limit: %s", l.ID, loan.AppendJSON(nil, &l))
+			}
+		case loan.CommercialTerm, loan.CommercialRealEstate:
+			if l.RateType == loan.Variable && l.Index != loan.SOFR {
+				t.Fatalf("%s: a floating %s loan not on SOFR", l.ID, l.Segment)
+			}
 		}
-		proportion(t, string(seg)+" share", count[seg], statN, p)
 	}
+	proportion(t, "5/1 ARM share of mortgages", variable[loan.ResidentialMortgage], count[loan.ResidentialMortgage], mortgageARMShare)
 	proportion(t, "variable share of personal_unsecured", variable[loan.PersonalUnsecured], count[loan.PersonalUnsecured], unsecuredVariableShare)
-	proportion(t, "variable share of commercial_term", variable[loan.CommercialTerm], count[loan.CommercialTerm], termVariableShare)
-	proportion(t, "variable share of commercial_real_estate", variable[loan.CommercialRealEstate], count[loan.CommercialRealEstate], creVariableShare)
-	if variable[loan.PersonalAuto] != 0 || variable[loan.CommercialLine] != count[loan.CommercialLine] {
-		t.Errorf("auto loans must all be fixed (%d variable) and lines all variable (%d of %d)",
-			variable[loan.PersonalAuto], variable[loan.CommercialLine], count[loan.CommercialLine])
-	}
+	proportion(t, "SOFR share of commercial_term", variable[loan.CommercialTerm], count[loan.CommercialTerm], termVariableShare)
+	proportion(t, "SOFR share of commercial_real_estate", variable[loan.CommercialRealEstate], count[loan.CommercialRealEstate], creVariableShare)
 	proportion(t, "secured share of commercial_term", secured[loan.CommercialTerm], count[loan.CommercialTerm], termSecuredShare)
 	proportion(t, "secured share of commercial_line", secured[loan.CommercialLine], count[loan.CommercialLine], lineSecuredShare)
-	if secured[loan.PersonalUnsecured] != 0 || secured[loan.PersonalAuto] != count[loan.PersonalAuto] || secured[loan.CommercialRealEstate] != count[loan.CommercialRealEstate] {
-		t.Errorf("collateral: unsecured %d (want 0), auto %d of %d, CRE %d of %d (want all)",
-			secured[loan.PersonalUnsecured], secured[loan.PersonalAuto], count[loan.PersonalAuto], secured[loan.CommercialRealEstate], count[loan.CommercialRealEstate])
-	}
-}
-
-func TestDebtToIncomeIsRealistic(t *testing.T) {
-	t.Parallel()
-	var n, band, above55 int
-	var sum float64
-	for _, l := range sample(t) {
-		if !l.Segment.Personal() {
-			continue
-		}
-		dti := (l.ScheduledPayment() + l.OtherDebtMonthlyUSD) / (l.IncomeAnnualUSD / 12)
-		// Rounding income to dollars and debt to cents moves DTI by far less than 1e-3.
-		if dti < dtiMin-1e-3 || dti > dtiMin+dtiSpan+1e-3 {
-			t.Fatalf("loan %s has DTI %.4f outside 10-60%%", l.ID, dti)
-		}
-		n++
-		sum += dti
-		if dti >= 0.15 && dti <= 0.45 {
-			band++
-		}
-		if dti > 0.55 {
-			above55++
+	for _, seg := range []loan.Segment{loan.HomeEquity, loan.CreditCard, loan.CommercialLine} {
+		if variable[seg] != count[seg] {
+			t.Errorf("%s: %d of %d variable, want all", seg, variable[seg], count[seg])
 		}
 	}
-	// DTI = 0.10 + 0.50 B, B ~ Beta(2,4): mean 1/3, variance 8/252.
-	within(t, "mean DTI", sum/float64(n), dtiMin+dtiSpan/3, dtiSpan*math.Sqrt(8.0/252)/math.Sqrt(float64(n)))
-	// P(0.1 <= B <= 0.7) with the Beta(2,4) CDF 1 - (1-x)^5 - 5x(1-x)^4.
-	cdf := func(x float64) float64 { return 1 - math.Pow(1-x, 5) - 5*x*math.Pow(1-x, 4) }
-	proportion(t, "share of DTI within 15-45%", band, n, cdf(0.7)-cdf(0.1))
-	proportion(t, "share of DTI above 55%", above55, n, 1-cdf(0.9))
-}
-
-func TestDebtServiceCoverageIsWithinTheBand(t *testing.T) {
-	t.Parallel()
-	var n int
-	var sum float64
-	for _, l := range sample(t) {
-		if !l.Segment.Commercial() {
-			continue
+	for _, seg := range []loan.Segment{loan.ResidentialMortgage, loan.HomeEquity, loan.CommercialRealEstate, loan.PersonalAuto} {
+		if secured[seg] != count[seg] {
+			t.Errorf("%s: %d of %d secured, want all", seg, secured[seg], count[seg])
 		}
-		dscr := l.NOIAnnualUSD / (12 * l.ScheduledPayment())
-		if dscr < dscrMin-1e-3 || dscr > dscrMin+dscrSpan+1e-3 {
-			t.Fatalf("loan %s has DSCR %.4f outside 1.15-2.0", l.ID, dscr)
-		}
-		n++
-		sum += dscr
 	}
-	// 1.15 + 0.85 U^1.5: E[U^1.5] = 0.4, Var[U^1.5] = 1/4 - 0.16 = 0.09.
-	within(t, "mean DSCR", sum/float64(n), dscrMin+dscrSpan*0.4, dscrSpan*0.3/math.Sqrt(float64(n)))
+	if variable[loan.PersonalAuto] != 0 {
+		t.Errorf("%d variable auto loans, want none", variable[loan.PersonalAuto])
+	}
 }
 
 func TestLoansAreInternallyConsistent(t *testing.T) {
@@ -127,17 +242,32 @@ func TestLoansAreInternallyConsistent(t *testing.T) {
 		if _, err := fmt.Sscanf(l.OriginationDate, "%4d-%2d", &y, &m); err != nil || asOf-(y*12+m-1) != age+1 {
 			t.Fatalf("loan %s: originated %s but has made %d payments at %s", l.ID, l.OriginationDate, age, loan.DefaultAsOf.Format("2006-01"))
 		}
-		if l.InterestOnly {
-			if l.BalanceUSD < 0.1*l.AmountUSD-0.01 || l.BalanceUSD > 0.9*l.AmountUSD+0.01 {
-				t.Fatalf("line %s drawn %.0f of %.0f", l.ID, l.BalanceUSD, l.AmountUSD)
+		switch {
+		case l.InterestOnly || l.Segment == loan.CreditCard:
+			if l.BalanceUSD <= 0 || l.BalanceUSD > l.AmountUSD {
+				t.Fatalf("%s drawn %.2f of %.0f", l.ID, l.BalanceUSD, l.AmountUSD)
 			}
-		} else if want := math.Round(100*loan.BalanceAfter(l.AmountUSD, l.RateAnnual, l.TermMonths, age)) / 100; l.BalanceUSD != want {
-			t.Fatalf("loan %s balance %v, want the scheduled %v after %d payments", l.ID, l.BalanceUSD, want, age)
+		default:
+			if want := math.Round(100*loan.BalanceAfter(l.AmountUSD, l.RateAnnual, l.TermMonths, age)) / 100; l.BalanceUSD != want {
+				t.Fatalf("loan %s balance %v, want the scheduled %v after %d payments", l.ID, l.BalanceUSD, want, age)
+			}
 		}
 		if l.RateType == loan.Variable {
 			level := map[loan.Index]float64{loan.Prime: PrimeAnnual, loan.SOFR: SOFRAnnual}[l.Index]
-			if math.Abs(l.RateAnnual-(level+l.MarginAnnual)) > 1e-9 {
-				t.Fatalf("loan %s rate %v is not index %s %v + margin %v", l.ID, l.RateAnnual, l.Index, level, l.MarginAnnual)
+			arm := l.Segment == loan.ResidentialMortgage
+			switch {
+			case arm && age < armFixedMonths:
+				if l.RateAnnual != l.OriginationRateAnnual || l.ResetMonths != armFixedMonths {
+					t.Fatalf("ARM %s in its fixed period pays %v, not its start rate %v", l.ID, l.RateAnnual, l.OriginationRateAnnual)
+				}
+			case arm:
+				if want := math.Min(l.OriginationRateAnnual+l.LifetimeCapAnnual, level+l.MarginAnnual); math.Abs(l.RateAnnual-want) > 1e-9 {
+					t.Fatalf("ARM %s pays %v, want the capped index + margin %v", l.ID, l.RateAnnual, want)
+				}
+			default:
+				if math.Abs(l.RateAnnual-(level+l.MarginAnnual)) > 1e-9 {
+					t.Fatalf("loan %s rate %v is not index %s %v + margin %v", l.ID, l.RateAnnual, l.Index, level, l.MarginAnnual)
+				}
 			}
 		}
 	}
@@ -145,8 +275,8 @@ func TestLoansAreInternallyConsistent(t *testing.T) {
 
 func TestWorseCreditPaysMore(t *testing.T) {
 	t.Parallel()
-	// Mean margin of variable loans by risk grade, and mean rate of fixed
-	// personal loans by score band, must rise with risk.
+	// Mean margin of floating term loans by risk grade, and mean rate of
+	// fixed personal loans by score band, must rise with risk.
 	var marginSum, marginN [11]float64
 	var rateSum, rateN [6]float64 // score bands <600, 600s, 650s, 700s, 750s, >=800
 	for _, l := range sample(t) {
@@ -174,25 +304,78 @@ func TestWorseCreditPaysMore(t *testing.T) {
 
 func TestCreditScoresAndGrades(t *testing.T) {
 	t.Parallel()
-	var n, sum float64
+	scores := map[loan.Segment][]int{}
 	grades := map[int]int{}
 	commercial := 0
 	for _, l := range sample(t) {
 		if l.Segment.Personal() {
-			n++
-			sum += float64(l.CreditScore)
+			scores[l.Segment] = append(scores[l.Segment], l.CreditScore)
 		} else {
 			grades[l.RiskGrade]++
 			commercial++
 		}
 	}
-	// Clamping at 850 lowers the mean by under 0.3 points, well inside 5 SE.
-	within(t, "mean credit score", sum/n, scoreMean, scoreSD/math.Sqrt(n))
+	// Medians, which the clamps leave alone: the means of the normal draws.
+	for seg, d := range map[loan.Segment]scoreDist{loan.ResidentialMortgage: mortgageScore, loan.HomeEquity: helocScore,
+		loan.CreditCard: cardScore, loan.PersonalAuto: autoScore, loan.PersonalUnsecured: unsecuredScore} {
+		s := scores[seg]
+		slices.Sort(s)
+		med := float64(s[len(s)/2])
+		// SE of a median: 1.2533 sd / sqrt(n).
+		within(t, string(seg)+" median score", med, d.mean, 1.2533*d.sd/math.Sqrt(float64(len(s)))+0.5)
+	}
 	for k, g := range riskGrades.values {
 		p := riskGrades.cum[k]
 		if k > 0 {
 			p -= riskGrades.cum[k-1]
 		}
-		proportion(t, "share of risk grade "+string(rune('0'+g%10)), grades[g], commercial, p)
+		proportion(t, "share of risk grade "+fmt.Sprint(g), grades[g], commercial, p)
+	}
+}
+
+func TestCardUtilisationMatchesTheY14Percentiles(t *testing.T) {
+	t.Parallel()
+	var u []float64
+	for _, l := range sample(t) {
+		if l.Segment == loan.CreditCard {
+			u = append(u, l.BalanceUSD/l.CreditLimitUSD)
+		}
+	}
+	slices.Sort(u)
+	// normalCDF makes the utilisation rank exactly uniform: percentiles
+	// land within sampling error of their targets.
+	// Drawn above the zero-balance share: percentile q of the book is
+	// percentile z + (1-z) q of the Y-14M table.
+	for _, q := range cardUtil[1:4] {
+		p := (q[0] - cardZeroShare) / (1 - cardZeroShare)
+		got := u[int(p*float64(len(u)))]
+		want := q[1]
+		lo, hi := cardUtilisation(q[0]-0.005), cardUtilisation(q[0]+0.005)
+		if got < lo || got > hi {
+			t.Errorf("card utilisation p%.0f = %.4f, want %.4f (%.4f-%.4f)", 100*q[0], got, want, lo, hi)
+		}
+	}
+}
+
+func TestNormalCDFIsTheDrawsDistribution(t *testing.T) {
+	t.Parallel()
+	g := mustNew(t, 3)
+	g.reseed(0)
+	const n = 200_000
+	var below [5]int
+	qs := [...]float64{0.05, 0.25, 0.5, 0.75, 0.95}
+	for range n {
+		u := normalCDF(g.normal())
+		for k, q := range qs {
+			if u < q {
+				below[k]++
+			}
+		}
+	}
+	for k, q := range qs {
+		proportion(t, fmt.Sprintf("P(normalCDF(Z) < %.2f)", q), below[k], n, q)
+	}
+	if normalCDF(0) != 0.5 || normalCDF(-4) != 0 || normalCDF(4) != 1 {
+		t.Errorf("normalCDF(0, -4, 4) = %v, %v, %v", normalCDF(0), normalCDF(-4), normalCDF(4))
 	}
 }
