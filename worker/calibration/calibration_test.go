@@ -275,6 +275,7 @@ func TestPrintFit(t *testing.T) {
 				id, f.SeasonalAdjustment, lag, f.Eta, f.SE, f.SEHAC, f.R2, f.N, f.First, f.Last)
 		}
 	}
+	printJoint(t, &b)
 	t.Log(b.String())
 }
 

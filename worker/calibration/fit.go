@@ -41,9 +41,12 @@ const PrimaryLag = 0
 // Federal Reserve series, or, when the stored data do not cover 2006-2010,
 // the order of magnitude MODEL.md section 2 states.
 type segmentSource struct {
-	series string  // FRED ID of the Fed release series, or "" when not fitted
-	prior  float64 // MODEL.md's stated order of magnitude, used when not fitted
-	note   string
+	series string // FRED ID of the Fed release series, or "" when not fitted
+	// priceIndex, when set, is the price index (HousePriceIndex,
+	// CREPriceIndex) the elasticity is fitted jointly with.
+	priceIndex string
+	prior      float64 // MODEL.md's stated order of magnitude, used when not fitted
+	note       string
 }
 
 // segmentMap is the mapping of the Fed release's loan types to the model's
@@ -51,11 +54,11 @@ type segmentSource struct {
 // properties including home equity lines, so first liens and HELOCs share
 // one series; its "Commercial" real estate excludes farmland.
 var segmentMap = map[string]segmentSource{
-	ResidentialMortgage: {series: "CORSFRMACBN",
+	ResidentialMortgage: {series: "CORSFRMACBN", priceIndex: HousePriceIndex,
 		note: "Fed release 'residential' (1-4 family, incl. HELOCs), NSA: the SA copy stored lacks 2010Q4"},
-	HomeEquity: {series: "CORSFRMACBN",
+	HomeEquity: {series: "CORSFRMACBN", priceIndex: HousePriceIndex,
 		note: "same series as first liens: the release does not split HELOCs out"},
-	CommercialRealEstate: {series: "CORCREXFACBN",
+	CommercialRealEstate: {series: "CORCREXFACBN", priceIndex: CREPriceIndex,
 		note: "Fed release 'commercial real estate' excl. farmland, NSA"},
 	CommercialTerm: {prior: 0.3,
 		note: "NOT FITTED: C&I charge-offs 2006-2010 not in the stored corpus; MODEL.md order of magnitude"},
@@ -71,7 +74,9 @@ var segmentMap = map[string]segmentSource{
 
 // Fit is the unemployment elasticity of one segment's hazard: eta in
 // h(t) ∝ exp(eta (u - u0)), per percentage point of unemployment, estimated
-// as the OLS slope of ln(charge-off rate) on the unemployment rate.
+// as the OLS coefficient of unemployment in a regression of ln(charge-off
+// rate) on the unemployment rate (FitSeries) or, for the real-estate
+// segments, on unemployment and ln(price index) (FitSeriesJoint; Joint set).
 type Fit struct {
 	// Segment is the model segment (ResidentialMortgage, ...).
 	Segment string
@@ -102,12 +107,22 @@ type Fit struct {
 	First, Last Quarter
 	// Note says what the segment was mapped to, or why it was not fitted.
 	Note string
+	// Joint is set when the fit had ln(price index) as a second regressor:
+	// its coefficient, the regressors' collinearity, and the
+	// unemployment-only fit for comparison. Nil for FitSeries.
+	Joint *JointFit
 }
 
 // FitElasticities fits eta for every model segment, in Segments order, on
 // the embedded transcriptions: ln(charge-off rate) on unemployment lagged
 // PrimaryLag quarters, over FitWindow. Segments the stored data do not cover
 // come back with Fitted false and MODEL.md's order of magnitude.
+//
+// The real-estate etas stay the unemployment-only slopes: the joint fit with
+// the price index (JointFits), which would hold prices fixed as the model's
+// eta means, is not usable on these data (docs/calibration.md, "Joint fit
+// with the price indices": wrong-signed coefficients, regressors correlated
+// -0.92 and -0.94).
 func FitElasticities() ([]Fit, error) {
 	out := make([]Fit, 0, len(Segments))
 	for _, seg := range Segments {
@@ -119,6 +134,28 @@ func FitElasticities() ([]Fit, error) {
 		f, err := FitSeries(src.series, PrimaryLag)
 		if err != nil {
 			return nil, fmt.Errorf("fit %s: %w", seg, err)
+		}
+		f.Segment, f.Note = seg, src.note
+		out = append(out, f)
+	}
+	return out, nil
+}
+
+// JointFits fits, for each segment with a price index (residential,
+// home equity: house prices; CRE: CRE prices), ln(charge-off rate) on
+// unemployment and ln(price index) at PrimaryLag over FitWindow
+// (FitSeriesJoint), in Segments order. Reported beside FitElasticities for
+// comparison; not used for the model's parameters (see FitElasticities).
+func JointFits() ([]Fit, error) {
+	var out []Fit
+	for _, seg := range Segments {
+		src := segmentMap[seg]
+		if src.priceIndex == "" {
+			continue
+		}
+		f, err := FitSeriesJoint(src.series, src.priceIndex, PrimaryLag)
+		if err != nil {
+			return nil, fmt.Errorf("joint fit %s: %w", seg, err)
 		}
 		f.Segment, f.Note = seg, src.note
 		out = append(out, f)
