@@ -118,7 +118,7 @@ type Params struct {
 	// 4.8% of average balance against MODEL.md's 1-2.5% band. The joint fit
 	// holding house prices fixed is not identified on these 20 quarters
 	// (eta -0.19, regressors correlated -0.92; docs/calibration.md). 0.30 is
-	// about two HAC standard errors below the univariate slope.
+	// about 2.2 HAC standard errors below the univariate slope.
 	EtaMortgage       float64 `json:"etaMortgage"`
 	EtaHomeEquity     float64 `json:"etaHomeEquity"`
 	EtaCommercialTerm float64 `json:"etaCommercialTerm"`
