@@ -11,6 +11,10 @@
 #   "Reproducibility");
 # - -trimpath and no VCS stamp, so the same source gives the same binary;
 # - -s -w strip the symbol table and DWARF (panics still print stacks);
+# - built with -tags lambda.norpc: aws-lambda-go, which serves the Lambda
+#   runtime API inside Lambda (compute "lambda"), otherwise links its
+#   legacy go1.x RPC mode, whose net/rpc pulls in html/template (below);
+#   a container-image function never uses RPC mode;
 # - fails if the worker links text/template or html/template (see below);
 # - fails if the binary exceeds MAX_BINARY_MIB (default 20), which keeps
 #   the image (binary + ~2 MiB distroless) under its 25 MB goal.
@@ -19,6 +23,7 @@ cd "$(dirname "$0")/.."
 
 out=${1:-bin/worker}
 max_mib=${MAX_BINARY_MIB:-20}
+tags=lambda.norpc
 
 # text/template and html/template call reflect's MethodByName, after which the
 # linker keeps every exported method of every reachable type: every AWS
@@ -26,15 +31,15 @@ max_mib=${MAX_BINARY_MIB:-20}
 # over the size budget.
 # (The list is read whole first: with pipefail, grep -q closing the pipe
 # early could make go list fail with SIGPIPE and the check pass.)
-deps=$(go list -deps ./worker)
+deps=$(go list -tags "$tags" -deps ./worker)
 if grep -qE '^(text|html)/template$' <<<"$deps"; then
-  echo "error: the worker depends on text/template or html/template, which disables the linker's method dead-code elimination; find the importer with: go list -deps -f '{{.ImportPath}}: {{.Imports}}' ./worker | grep template" >&2
+  echo "error: the worker depends on text/template or html/template, which disables the linker's method dead-code elimination; find the importer with: go list -tags $tags -deps -f '{{.ImportPath}}: {{.Imports}}' ./worker | grep template" >&2
   exit 1
 fi
 
 mkdir -p "$(dirname "$out")"
 CGO_ENABLED=0 GOOS=linux GOARCH=amd64 GOAMD64=v1 \
-  go build -trimpath -buildvcs=false -ldflags='-s -w' -o "$out" ./worker
+  go build -tags "$tags" -trimpath -buildvcs=false -ldflags='-s -w' -o "$out" ./worker
 
 size=$(wc -c <"$out")
 size=${size// /}

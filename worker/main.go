@@ -6,6 +6,11 @@
 // the rest back with Worker.Interrupted and exits 0. A configuration error
 // exits 2, any other failure 1.
 //
+// Inside AWS Lambda (AWS_LAMBDA_RUNTIME_API is set: the compute variant
+// "lambda") the same binary serves the Lambda runtime API instead, through
+// aws-lambda-go: each invocation's payload is a task input, run by the same
+// operations (worker/function), its configuration from function.LoadConfig.
+//
 // The wiring is thin on purpose: the loop is activity.Run, which the local
 // runtime calls too, with its own endpoints and the same handlers.
 package main
@@ -17,12 +22,14 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
 
 	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
+	"github.com/montecarlo-pipeline/montecarlo/worker/function"
 	"github.com/montecarlo-pipeline/montecarlo/worker/ops"
 	"github.com/montecarlo-pipeline/montecarlo/worker/store"
 	"github.com/montecarlo-pipeline/montecarlo/worker/workerconfig"
@@ -45,6 +52,9 @@ func main() {
 // run is the whole program but for the process: the signal context, the
 // environment and where logs go are passed in, so a test can run it.
 func run(ctx context.Context, environ []string, stdout io.Writer) int {
+	if inLambda(environ) {
+		return runFunction(ctx, environ, stdout, function.Start)
+	}
 	cfg, err := workerconfig.Load(environ)
 	if err != nil {
 		slog.New(slog.NewJSONHandler(stdout, nil)).Error("invalid configuration", "err", err.Error())
@@ -68,6 +78,41 @@ func run(ctx context.Context, environ []string, stdout io.Writer) int {
 		log.Error("worker failed", "err", err.Error())
 		return exitFailed
 	}
+	return exitOK
+}
+
+// inLambda reports whether the process is a Lambda function's: Lambda sets
+// AWS_LAMBDA_RUNTIME_API for the runtime to reach its API.
+func inLambda(environ []string) bool {
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, function.EnvRuntimeAPI+"="); ok && v != "" {
+			return true
+		}
+	}
+	return false
+}
+
+// runFunction is run inside Lambda: the same operations behind a
+// function.Handler, served by start (function.Start, which returns only
+// in tests).
+func runFunction(ctx context.Context, environ []string, stdout io.Writer, start func(context.Context, *function.Handler)) int {
+	cfg, err := function.LoadConfig(environ)
+	if err != nil {
+		slog.New(slog.NewJSONHandler(stdout, nil)).Error("invalid configuration", "err", err.Error())
+		return exitConfig
+	}
+	log := cfg.Logger(stdout)
+	// The function role's credentials come from the environment Lambda
+	// sets (AWS_ACCESS_KEY_ID, AWS_SESSION_TOKEN).
+	awsCfg, err := config.LoadDefaultConfig(ctx, config.WithRegion(cfg.Region))
+	if err != nil {
+		log.Error("load AWS configuration", "err", err.Error())
+		return exitFailed
+	}
+	mux := activity.NewMux()
+	mux.Register(activity.OpPing, activity.Ping(cfg.FunctionName))
+	registerOps(mux, awsCfg, workerconfig.Config{DataBucket: cfg.DataBucket, S3Concurrency: cfg.S3Concurrency}, log)
+	start(ctx, function.New(mux, log))
 	return exitOK
 }
 

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/montecarlo-pipeline/montecarlo/worker/activity/activitytest"
+	"github.com/montecarlo-pipeline/montecarlo/worker/function"
 )
 
 // TestRunServesPingThroughTheSDKsEndpointVariable runs the program against
@@ -65,5 +66,26 @@ func TestRunExitsWithAConfigErrorNamingTheVariable(t *testing.T) {
 	code := run(context.Background(), []string{"WORKER_CONCURRENCY=many"}, &logs)
 	if code != exitConfig || !strings.Contains(logs.String(), "ACTIVITY_ARN") || !strings.Contains(logs.String(), "WORKER_CONCURRENCY") {
 		t.Errorf("run = %d, logs %s; want exit %d naming ACTIVITY_ARN and WORKER_CONCURRENCY", code, logs.String(), exitConfig)
+	}
+}
+
+// Not parallel: the SDK reads the process environment.
+func TestInsideLambdaTheSameOpsServeTheRuntimeAPI(t *testing.T) {
+	environ := []string{"AWS_LAMBDA_RUNTIME_API=127.0.0.1:9001", "AWS_REGION=us-east-1", "AWS_LAMBDA_FUNCTION_NAME=montecarlo-worker",
+		"AWS_ACCESS_KEY_ID=local", "AWS_SECRET_ACCESS_KEY=local"}
+	if !inLambda(environ) || inLambda([]string{"ACTIVITY_ARN=x"}) {
+		t.Fatal("inLambda does not follow AWS_LAMBDA_RUNTIME_API")
+	}
+	var logs bytes.Buffer
+	var out []byte
+	var err error
+	code := runFunction(context.Background(), environ, &logs, func(ctx context.Context, h *function.Handler) {
+		out, err = h.Invoke(ctx, []byte(`{"op":"ping"}`))
+	})
+	if code != exitOK || err != nil || string(out) != `{"pong":true,"worker":"montecarlo-worker"}` {
+		t.Fatalf("runFunction = %d; ping = %s, %v; logs:\n%s", code, out, err, logs.String())
+	}
+	if code := runFunction(context.Background(), []string{"AWS_LAMBDA_RUNTIME_API=x"}, &logs, nil); code != exitConfig {
+		t.Errorf("without AWS_REGION: exit %d, want %d", code, exitConfig)
 	}
 }

@@ -30,6 +30,7 @@ type definitionsOptions struct {
 	cfg      workflow.Config
 	jsonOut  bool
 	activity string // --activity-arn; default derived from name
+	function string // --function-arn; default derived from name
 }
 
 func newDefinitionsCmd() *cobra.Command {
@@ -44,9 +45,19 @@ Without --account and --region the ARNs use the placeholders 123456789012
 and us-east-1: good for reading, diffing and validating. Resource names
 derive from --name: PREFIX-generate and PREFIX-simulate (state machines),
 PREFIX-work (activity), PREFIX (ECS cluster), PREFIX-workers (ECS service),
-PREFIX-ACCOUNT-REGION (bucket); each can be set on its own.`,
+PREFIX-ACCOUNT-REGION (bucket); each can be set on its own.
+
+--compute lambda renders the Lambda flavour: every task invokes the worker
+function (arn:aws:states:::lambda:invoke, default PREFIX-worker in the
+account and region, or --function-arn), EXPRESS Map children, no
+scale-out, worker wait or scale-in. Its batch size and timeouts default to
+what fits Lambda (see components/workflow: LambdaBatchTimeoutSeconds); the
+ECS and activity flags do not apply.`,
 		Example: `  # Render with placeholders and validate with asl-validator
   montecarlo definitions --out build/definitions
+
+  # The Lambda flavour
+  montecarlo definitions --compute lambda --out build/definitions-lambda
 
   # Render for a real account, 10 workers of 4 tasks, 5,000 loans per batch
   montecarlo definitions --out build/definitions --account 210987654321 --region eu-west-1 \
@@ -61,6 +72,9 @@ PREFIX-ACCOUNT-REGION (bucket); each can be set on its own.`,
 	f.StringVar(&c.Region, "region", placeholderRegion, "AWS region of the ARNs")
 	f.StringVar(&c.AccountID, "account", placeholderAccount, "AWS account id of the ARNs")
 	f.StringVar(&c.Partition, "partition", workflow.DefaultPartition, "AWS partition of the ARNs")
+	f.StringVar(&c.Compute, "compute", workflow.ComputeFargateSpot, `where the operations run: "fargate-spot" (ECS workers polling the activity) or "lambda" (the state machines invoke a function)`)
+	f.StringVar(&o.function, "function-arn", "", "compute lambda: ARN of the worker function (default: PREFIX-worker in the account and region)")
+	f.IntVar(&c.FunctionTimeoutSeconds, "function-timeout-seconds", 0, "compute lambda: the function's timeout, which the control tasks wait for (default 900)")
 	f.StringVar(&o.activity, "activity-arn", "", "ARN of the activity the workers poll (default: PREFIX-work in the account and region)")
 	f.StringVar(&c.ClusterName, "cluster", "", "ECS cluster of the workers (default: PREFIX)")
 	f.StringVar(&c.ServiceName, "service", "", "ECS service of the workers (default: PREFIX-workers)")
@@ -111,6 +125,19 @@ func (o *definitionsOptions) run(cmd *cobra.Command) error {
 	p := o.name
 	c.GenerateStateMachineName = p + "-generate"
 	c.SimulateStateMachineName = p + "-simulate"
+	if c.Compute == workflow.ComputeLambda {
+		// The flags' defaults are the activity flavour's; unset, the Lambda
+		// flavour derives its own (workflow.Config.WithDefaults).
+		for name, field := range map[string]*int{"batch-size": &c.BatchSize, "shard-size": &c.ShardSize} {
+			if !cmd.Flags().Changed(name) {
+				*field = 0
+			}
+		}
+		if o.function == "" {
+			o.function = fmt.Sprintf("arn:%s:lambda:%s:%s:function:%s-worker", c.Partition, c.Region, c.AccountID, p)
+		}
+		c.FunctionArn = o.function
+	}
 	if o.activity == "" {
 		o.activity = fmt.Sprintf("arn:%s:states:%s:%s:activity:%s-work", c.Partition, c.Region, c.AccountID, p)
 	}

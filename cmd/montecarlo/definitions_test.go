@@ -142,3 +142,45 @@ func TestDefinitionsRefusesAnExplicitZeroTheConfigWouldReplace(t *testing.T) {
 		})
 	}
 }
+
+func TestDefinitionsComputeLambdaWritesTheGoldenLambdaFlavour(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := runWith([]string{"definitions", "--compute", "lambda", "--out", dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr.String())
+	}
+	for _, f := range []string{"generate.asl.json", "simulate.asl.json"} {
+		got, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The placeholders and default names are the golden files' config.
+		want, err := os.ReadFile(filepath.Join("..", "..", "components", "workflow", "testdata", "lambda", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from the workflow package's Lambda golden file", f)
+		}
+	}
+	dir = t.TempDir()
+	stdout.Reset()
+	code := runWith([]string{"definitions", "--compute", "lambda", "--out", dir, "--account", "210987654321", "--region", "eu-west-1",
+		"--name", "risk", "--function-arn", "arn:aws:lambda:eu-west-1:210987654321:function:risk-fn:live", "--batch-size", "500"}, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr.String())
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "simulate.asl.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`"FunctionName": "arn:aws:lambda:eu-west-1:210987654321:function:risk-fn:live"`, `"batchLoans": 500`, `"ExecutionType": "EXPRESS"`} {
+		if !strings.Contains(string(data), want) {
+			t.Errorf("simulate.asl.json does not contain %s", want)
+		}
+	}
+	if strings.Contains(string(data), "ecs:") || strings.Contains(string(data), ":activity:") {
+		t.Error("the Lambda flavour mentions ECS or an activity")
+	}
+}

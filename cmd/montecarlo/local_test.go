@@ -173,6 +173,7 @@ func TestLocalFiguresAreIdenticalWhateverTheExecution(t *testing.T) {
 		{"with one object per loan", []string{"--layout", "per-loan"}},
 		{"with one object per loan in batches of 37", []string{"--layout", "per-loan", "--batch-size", "37"}},
 		{"with a fifth of the simulate tasks' workers killed", []string{"--chaos-kill", "0.2", "--chaos-seed", "5"}},
+		{"on compute lambda with a fifth of the invocations killed", []string{"--compute", "lambda", "--chaos-kill", "0.2", "--chaos-seed", "5"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -197,6 +198,7 @@ func TestLocalRejectsBadFlagsNamingTheFlagAndTheRange(t *testing.T) {
 		{"no loans", []string{"--loans", "0"}, "--loans 0: allowed 1 to 10000000000"},
 		{"no scenarios", []string{"--scenarios", "-5"}, "--scenarios -5: allowed 1 to 10000000"},
 		{"an unknown layout", []string{"--layout", "columnar"}, `--layout "columnar": allowed "sharded" or "per-loan"`},
+		{"an unknown compute", []string{"--compute", "ec2-spot"}, `--compute "ec2-spot": allowed "fargate-spot" or "lambda"`},
 		{"no workers", []string{"--workers", "0"}, "--workers 0: allowed 1 to 256"},
 		{"too many tasks per worker", []string{"--tasks-per-worker", "101"}, "--tasks-per-worker 101: allowed 1 to 100"},
 		{"an empty batch", []string{"--batch-size", "0"}, "--batch-size 0: allowed 1 to 1000000"},

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/montecarlo-pipeline/montecarlo/components/asl"
@@ -25,6 +26,10 @@ const (
 	StateCleanupKeepWorkers     = "KeepWorkers"
 	StateCleanupSucceeded       = "Succeeded"
 )
+
+// ErrNoCleanup is Cleanup's error for the Lambda flavour, which has no
+// workers to stop.
+var ErrNoCleanup = errors.New("workflow: cleanup: compute " + ComputeLambda + " has no workers to stop, so no cleanup state machine")
 
 // cleanupMaxAttempts bounds the retries of the cleanup's SDK calls; with
 // sdkRetry's 2 s interval doubling, the last one waits about a minute, which
@@ -86,10 +91,17 @@ type CleanupOutput struct {
 // The SDK calls retry any task failure (throttling included) with backoff;
 // if they still fail, the cleanup fails, visibly, without having scaled
 // anything. cfg gets WithDefaults and must Validate.
+//
+// The Lambda flavour has no Cleanup: a stopped run leaves no workers
+// running (its invocations end by themselves), so Cleanup fails with
+// ErrNoCleanup and the component creates neither the machine nor its rule.
 func Cleanup(cfg Config) (*asl.StateMachine, error) {
 	c, err := prepared(cfg)
 	if err != nil {
 		return nil, err
+	}
+	if c.IsLambda() {
+		return nil, ErrNoCleanup
 	}
 	b := newBuilder(c, "Stop the workers after a run of "+c.GenerateStateMachineName+" or "+c.SimulateStateMachineName+
 		" ended without its scale-in (stopped, timed out), unless another run is in progress (montecarlo).",

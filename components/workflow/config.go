@@ -15,32 +15,58 @@ type Config struct {
 	GenerateStateMachineName string
 	SimulateStateMachineName string
 
-	ActivityArn string // the activity the workers poll
-	ClusterName string // ECS cluster of the worker service
-	ServiceName string // ECS service scaled out and in by the workflows
+	// Compute picks where the operations run: ComputeFargateSpot (""
+	// means it) or ComputeLambda. It decides which fields below are read:
+	//
+	//	fargate-spot: ActivityArn, ClusterName, ServiceName, WorkerCount,
+	//	              TasksPerWorker, HeartbeatSeconds, WorkerWait*
+	//	lambda:       FunctionArn, FunctionTimeoutSeconds
+	//
+	// and the defaults of BatchSize, ShardSize, MaxConcurrency,
+	// LoanScenarioNanos and the batch timeouts (see WithDefaults).
+	Compute string
+
+	ActivityArn string // fargate-spot: the activity the workers poll
+	ClusterName string // fargate-spot: ECS cluster of the worker service
+	ServiceName string // fargate-spot: ECS service scaled out and in by the workflows
 	DataBucket  string // loans, manifests and runs
 
-	WorkerCount             int     // ECS desired count during a run
+	// FunctionArn (lambda) is the ARN of the worker function every task
+	// invokes: the component's container-image function, unqualified or
+	// with an alias or version. The state machine role needs
+	// lambda:InvokeFunction on it (StateMachineStatements).
+	FunctionArn string
+	// FunctionTimeoutSeconds (lambda) is the function's configured timeout,
+	// which the component sets and the control tasks (plan, manifest,
+	// prepare, aggregate) wait for; 0: DefaultFunctionTimeoutSeconds (900,
+	// Lambda's maximum). The batch tasks' timeouts must not exceed it.
+	FunctionTimeoutSeconds int
+
+	WorkerCount             int     // fargate-spot: ECS desired count during a run
 	TasksPerWorker          int     // activity tasks one worker runs at once
 	BatchSize               int     // simulate: target loans per batch (prepare turns it into MaxItemsPerBatch)
 	ShardSize               int     // generate: loans per shard of the plan
-	MaxConcurrency          int     // 0: WorkerCount * TasksPerWorker, so batches never queue
+	MaxConcurrency          int     // 0: WorkerCount * TasksPerWorker, so batches never queue; lambda: DefaultLambdaMaxConcurrency
 	ToleratedFailurePercent float64 // Distributed Map ToleratedFailurePercentage
 
-	TaskTimeoutSeconds int // simulate task TimeoutSeconds; 0: derived from the batch size with margin (SimulateTimeoutSeconds)
+	TaskTimeoutSeconds int // simulate task TimeoutSeconds; 0: derived from the batch size with margin (SimulateTimeoutSeconds); lambda: LambdaBatchTimeoutSeconds
 	HeartbeatSeconds   int // activity HeartbeatSeconds; workers beat at a third of it
 
 	// GenerateTimeoutSeconds is the generate task's TimeoutSeconds; 0: derived
-	// from ShardSize with margin (GenerateTimeoutSeconds).
+	// from ShardSize with margin (GenerateTimeoutSeconds); lambda:
+	// LambdaBatchTimeoutSeconds.
 	GenerateTimeoutSeconds int
 	// ControlTimeoutSeconds is the TimeoutSeconds of the single tasks (plan,
 	// manifest, prepare, aggregate), which read or write a whole dataset's
-	// listing or every partial of a run.
+	// listing or every partial of a run. Lambda ignores it: those tasks wait
+	// for FunctionTimeoutSeconds.
 	ControlTimeoutSeconds int
 	// LoanScenarioNanos is what one loan in one scenario costs a simulate
 	// task, in nanoseconds, as the timeout derivation assumes it. Prepare
 	// shrinks batches so they fit the timeout when a run asks for more
-	// scenarios than the defaults.
+	// scenarios than the defaults. 0: DefaultLoanScenarioNanos (fargate-spot),
+	// DefaultLambdaLoanScenarioNanos (lambda; the measured kernel, see
+	// LambdaBatchTimeoutSeconds for the derivation).
 	LoanScenarioNanos int
 
 	// Bounded wait for running workers after scale-out.

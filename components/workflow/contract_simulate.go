@@ -25,6 +25,10 @@ type PrepareInput struct {
 	// not even one object fits.
 	TaskTimeoutSeconds int `json:"taskTimeoutSeconds"`
 	LoanScenarioNanos  int `json:"loanScenarioNanos"`
+	// StartMarginSeconds is the part of TaskTimeoutSeconds that is not
+	// compute; 0 means TaskStartMarginSeconds (activity tasks). The Lambda
+	// flavour sends LambdaStartMarginSeconds.
+	StartMarginSeconds int `json:"startMarginSeconds,omitempty"`
 	// Run is the execution input merged over the defaults. Decode it with
 	// DecodeRunParams and check it with Validate(WorkflowSimulate).
 	Run RunParams `json:"run"`

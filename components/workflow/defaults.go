@@ -68,8 +68,22 @@ const (
 //
 // Names, ARNs and the bucket have no default: Validate requires them. A
 // negative number is kept, so that Validate reports it.
+//
+// The Lambda flavour (Compute = ComputeLambda) differs:
+//
+//	LoanScenarioNanos      = DefaultLambdaLoanScenarioNanos (the measured kernel x 2)
+//	BatchSize, ShardSize   = min(DefaultShardSize, the most loans that fit TaskTimeoutSeconds
+//	                         (LambdaBatchLoans at the default timeout))
+//	                         (one shard per invocation, and a shard always fits one)
+//	MaxConcurrency         = DefaultLambdaMaxConcurrency
+//	TaskTimeoutSeconds     = GenerateTimeoutSeconds = LambdaBatchTimeoutSeconds
+//	FunctionTimeoutSeconds = DefaultFunctionTimeoutSeconds
 func (c Config) WithDefaults() Config {
 	setString(&c.Partition, DefaultPartition)
+	setString(&c.Compute, ComputeFargateSpot)
+	if c.IsLambda() {
+		c.withLambdaDefaults()
+	}
 	setInt(&c.WorkerCount, DefaultWorkerCount)
 	setInt(&c.TasksPerWorker, DefaultTasksPerWorker)
 	setInt(&c.BatchSize, DefaultBatchSize)
@@ -112,6 +126,27 @@ func (c Config) WithDefaults() Config {
 	return c
 }
 
+// withLambdaDefaults sets the fields whose Lambda defaults differ from
+// the activity's, before WithDefaults sets the rest. The defaults they
+// derive from (scenarios, horizon) are read as WithDefaults will set them.
+func (c *Config) withLambdaDefaults() {
+	setInt(&c.FunctionTimeoutSeconds, DefaultFunctionTimeoutSeconds)
+	setInt(&c.LoanScenarioNanos, DefaultLambdaLoanScenarioNanos)
+	scenarios, horizon := c.Defaults.Scenarios, c.Defaults.HorizonMonths
+	if scenarios == 0 {
+		scenarios = DefaultScenarios
+	}
+	if horizon == 0 {
+		horizon = DefaultHorizonMonths
+	}
+	setInt(&c.TaskTimeoutSeconds, LambdaBatchTimeoutSeconds)
+	setInt(&c.GenerateTimeoutSeconds, LambdaBatchTimeoutSeconds)
+	fit := int(min(max(MaxBatchLoansWithin(c.TaskTimeoutSeconds, LambdaStartMarginSeconds, scenarios, LoanScenarioNanosAt(c.LoanScenarioNanos, horizon)), 1), MaxBatchSize))
+	setInt(&c.BatchSize, min(DefaultShardSize, fit))
+	setInt(&c.ShardSize, min(DefaultShardSize, fit))
+	setInt(&c.MaxConcurrency, DefaultLambdaMaxConcurrency)
+}
+
 // batchLoans is the largest number of loans a simulate batch is planned to
 // hold at the default scenarios: BatchSize, or one whole shard when shards
 // are larger.
@@ -148,7 +183,14 @@ func GenerateTimeoutSeconds(shardSize, heartbeatSeconds int) int {
 // more scenarios than the timeout was derived for; 0 means not even one
 // loan fits.
 func MaxBatchLoans(timeoutSeconds, scenarios, loanScenarioNanos int) int64 {
-	budget := float64(timeoutSeconds-TaskStartMarginSeconds) * 1e9
+	return MaxBatchLoansWithin(timeoutSeconds, TaskStartMarginSeconds, scenarios, loanScenarioNanos)
+}
+
+// MaxBatchLoansWithin is MaxBatchLoans with the start margin given: the
+// most loans that fit (timeoutSeconds - marginSeconds) / TimeoutSafetyFactor
+// of compute. The Lambda flavour's margin is LambdaStartMarginSeconds.
+func MaxBatchLoansWithin(timeoutSeconds, marginSeconds, scenarios, loanScenarioNanos int) int64 {
+	budget := float64(timeoutSeconds-marginSeconds) * 1e9
 	if budget <= 0 {
 		return 0
 	}

@@ -20,7 +20,7 @@
 // # Both workflows
 //
 // STANDARD state machines whose Distributed Map children are STANDARD too
-// (EXPRESS cannot run activities). Each starts by merging the execution
+// (EXPRESS cannot run activities; the Lambda flavour's are EXPRESS, below). Each starts by merging the execution
 // input over Config.Defaults key by key (States.JsonMerge), refuses to run
 // while any other execution of either machine is RUNNING (Run.InProgress,
 // before anything is scaled), scales the ECS service out, waits (bounded)
@@ -30,6 +30,42 @@
 // (ErrorPath $.error.Error, CausePath the JSON of $.error). The machines
 // have no execution-wide TimeoutSeconds: an execution timeout cannot be
 // caught and would skip the scale-in.
+//
+// # The Lambda flavour
+//
+// Config.Compute = ComputeLambda renders the same two workflows from the
+// same builders for the compute variant "lambda": the worker image as a
+// container-image function, Config.FunctionArn, which the component
+// deploys. Every task that would be an activity task invokes it instead
+// (arn:aws:states:::lambda:invoke, Payload = the activity's task input, so
+// the worker runs the same ops and returns the same output; ResultSelector
+// keeps $.Payload, and a Pass state "<Task>Result" unwraps it so the states
+// after read the same paths). Its Retry lists Lambda's throttling and
+// service errors (Lambda.TooManyRequestsException, Lambda.ServiceException,
+// Lambda.AWSLambdaException, Lambda.SdkClientException) with backoff,
+// Runtime.ExitError (the function's process died) and Worker.Interrupted at
+// once, S3.SlowDown and S3.IO with Config.Retry; a batch also retries
+// States.Timeout twice. There is no scale-out, worker wait or scale-in, and
+// no Cleanup machine (ErrNoCleanup); the guard is kept, and every state
+// after it catches States.ALL into $.error and goes to Failed. The
+// Distributed Maps' children are EXPRESS, and batches are sized from the
+// measured kernel to finish well inside an EXPRESS execution's 5 minutes
+// (see LambdaBatchTimeoutSeconds for the numbers). The state machine role
+// needs lambda:InvokeFunction on the function instead of the ECS actions
+// (StateMachineStatements). For the component:
+//
+//	cfg := workflow.Config{
+//		Compute:                workflow.ComputeLambda,
+//		FunctionArn:            fn.Arn,        // resolved; unqualified, or with an alias or version
+//		FunctionTimeoutSeconds: 900,           // the function's Timeout; 0: 900
+//		Region: ..., AccountID: ..., DataBucket: ..., *StateMachineName: ...,
+//		// ActivityArn, ClusterName, ServiceName, WorkerCount, TasksPerWorker,
+//		// HeartbeatSeconds and WorkerWait* are not read.
+//	}
+//
+// MaxConcurrency (default DefaultLambdaMaxConcurrency = 50) is how many
+// batches invoke the function at once: give the function a reserved
+// concurrency of at least MaxConcurrency + 1.
 //
 // # Cleanup
 //

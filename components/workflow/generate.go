@@ -33,13 +33,13 @@ func Generate(cfg Config) (*asl.StateMachine, error) {
 	b := newBuilder(c, "Generate a fictitious loan portfolio in S3 (montecarlo).", c.GenerateStateMachineName, c.SimulateStateMachineName)
 	b.preamble(StatePlan)
 
-	b.add(StatePlan, b.controlTask("Write the shard plan to S3.", map[string]any{
+	b.addControl(StatePlan, "Write the shard plan to S3.", map[string]any{
 		"op":              OpPlan,
 		"executionName.$": "$$.Execution.Name",
 		"bucket":          c.DataBucket,
 		"shardSize":       c.ShardSize,
 		"run.$":           pathRun,
-	}, "$.plan", StateGenerateShards))
+	}, "$.plan", StateGenerateShards)
 
 	// A dataset missing a shard is useless, so no failure is tolerated
 	// (whatever Config.ToleratedFailurePercent says for simulations). The
@@ -56,11 +56,11 @@ func Generate(cfg Config) (*asl.StateMachine, error) {
 		MaxItemsPerBatch(1).
 		BatchInput(map[string]any{"dataset.$": "$.plan.dataset"}))
 
-	b.add(StateWriteManifest, b.controlTask("Join the shards' manifest parts into the dataset's manifests.", map[string]any{
+	b.addControl(StateWriteManifest, "Join the shards' manifest parts into the dataset's manifests.", map[string]any{
 		"op":        OpManifest,
 		"dataset.$": "$.plan.dataset",
 		"mapRun.$":  "$.generated",
-	}, "$.manifest", StateScaleIn))
+	}, "$.manifest", b.done())
 
 	b.epilogue("$.manifest")
 	m, err := b.build()

@@ -33,6 +33,8 @@ type Statement struct {
 // https://docs.aws.amazon.com/step-functions/latest/dg/iam-policies-eg-dist-map.html;
 // RedriveExecution on the child executions, which a redriven parent
 // redrives ("Redriving Map Runs", IAM permissions to redrive a Map Run).
+// The Lambda flavour gets lambda:InvokeFunction on Config.FunctionArn
+// instead of the ECS statement, and has no cleanup (ErrNoCleanup).
 // Reads of Config.DataBucket stay under the prefixes the workers read
 // (datasets/, runs/, scratch/): input elsewhere could not be simulated.
 func (c Config) StateMachineStatements(workflow string) ([]Statement, error) {
@@ -46,6 +48,9 @@ func (c Config) StateMachineStatements(workflow string) ([]Statement, error) {
 	guard := allow("GuardListRunningExecutions", []string{"states:ListExecutions"},
 		c.StateMachineArn(c.GenerateStateMachineName), c.StateMachineArn(c.SimulateStateMachineName))
 	if workflow == WorkflowCleanup {
+		if c.IsLambda() {
+			return nil, ErrNoCleanup
+		}
 		// The cleanup lists both machines' runs and scales in; it neither
 		// describes the service nor touches S3.
 		return []Statement{guard, allow("ScaleInWorkerService", []string{"ecs:UpdateService"}, c.ServiceArn())}, nil
@@ -67,9 +72,23 @@ func (c Config) StateMachineStatements(workflow string) ([]Statement, error) {
 	if workflow == WorkflowGenerate {
 		writePrefix = scratchDatasetsRoot
 	}
+	// The workers: the ECS service the machine scales, or the function
+	// every task invokes. lambda:InvokeFunction on the function's ARN as
+	// configured, and on its qualified forms (":*": versions and aliases)
+	// only when the ARN is unqualified, as the Step Functions IAM examples
+	// for the optimized Lambda integration grant it
+	// (https://docs.aws.amazon.com/step-functions/latest/dg/lambda-iam.html).
+	workers := allow("ScaleWorkerService", []string{"ecs:DescribeServices", "ecs:UpdateService"}, c.ServiceArn())
+	if c.IsLambda() {
+		fns := []string{c.FunctionArn}
+		if strings.Count(c.FunctionArn, ":") == 6 {
+			fns = append(fns, c.FunctionArn+":*")
+		}
+		workers = allow("InvokeWorkerFunction", []string{"lambda:InvokeFunction"}, fns...)
+	}
 	st := []Statement{
 		guard,
-		allow("ScaleWorkerService", []string{"ecs:DescribeServices", "ecs:UpdateService"}, c.ServiceArn()),
+		workers,
 		allow("StartMapChildren", []string{"states:StartExecution"}, c.StateMachineArn(own)),
 		allow("ManageMapChildren", []string{"states:DescribeExecution", "states:RedriveExecution", "states:StopExecution"},
 			fmt.Sprintf("arn:%s:states:%s:%s:execution:%s/*", c.Partition, c.Region, c.AccountID, own)),

@@ -126,14 +126,21 @@ func LoanScenarioNanosAt(nanos, horizonMonths int) int {
 // It fails when not even one object fits the timeout; prepare reports that
 // with ErrInputInvalid, naming the scenarios and the timeout.
 func BatchItems(batchLoans int, loansPerObject int64, taskTimeoutSeconds, scenarios, loanScenarioNanos int) (int, error) {
+	return BatchItemsWithin(batchLoans, loansPerObject, taskTimeoutSeconds, TaskStartMarginSeconds, scenarios, loanScenarioNanos)
+}
+
+// BatchItemsWithin is BatchItems with the timeout's start margin given
+// (TaskStartMarginSeconds for activities, LambdaStartMarginSeconds for the
+// Lambda flavour; PrepareInput.StartMarginSeconds).
+func BatchItemsWithin(batchLoans int, loansPerObject int64, taskTimeoutSeconds, marginSeconds, scenarios, loanScenarioNanos int) (int, error) {
 	if batchLoans < 1 {
 		return 0, fmt.Errorf("batch items: batch loans = %d: want 1 or more", batchLoans)
 	}
-	fit := MaxBatchLoans(taskTimeoutSeconds, scenarios, loanScenarioNanos)
+	fit := MaxBatchLoansWithin(taskTimeoutSeconds, marginSeconds, scenarios, loanScenarioNanos)
 	per := max(loansPerObject, 1)
 	if fit < per {
 		return 0, fmt.Errorf("batch items: one object of %d loans at %d scenarios needs %d s, more than the task timeout of %d s; run fewer scenarios or deploy with a larger TaskTimeoutSeconds",
-			per, scenarios, SimulateTimeoutSeconds(per, scenarios, loanScenarioNanos, 0), taskTimeoutSeconds)
+			per, scenarios, marginSeconds-TaskStartMarginSeconds+SimulateTimeoutSeconds(per, scenarios, loanScenarioNanos, 0), taskTimeoutSeconds)
 	}
 	loans := min(int64(batchLoans), fit)
 	return int(max(1, loans/per)), nil

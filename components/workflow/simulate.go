@@ -38,7 +38,7 @@ func Simulate(cfg Config) (*asl.StateMachine, error) {
 	b := newBuilder(c, "Simulate loan defaults under a rate shock (montecarlo).", c.SimulateStateMachineName, c.GenerateStateMachineName)
 	b.preamble(StatePrepare)
 
-	b.add(StatePrepare, b.controlTask("Fix the run id, seed and parameters; write the run manifest; resolve the input.", map[string]any{
+	prepare := map[string]any{
 		"op":                 OpPrepare,
 		"executionName.$":    "$$.Execution.Name",
 		"executionArn.$":     "$$.Execution.Id",
@@ -48,7 +48,11 @@ func Simulate(cfg Config) (*asl.StateMachine, error) {
 		"taskTimeoutSeconds": c.TaskTimeoutSeconds,
 		"loanScenarioNanos":  c.LoanScenarioNanos,
 		"run.$":              pathRun,
-	}, "$.prepared", StateInputKind))
+	}
+	if c.IsLambda() {
+		prepare["startMarginSeconds"] = LambdaStartMarginSeconds
+	}
+	b.addControl(StatePrepare, "Fix the run id, seed and parameters; write the run manifest; resolve the input.", prepare, "$.prepared", StateInputKind)
 
 	b.add(StateInputKind, asl.Choice().
 		When(asl.StringEquals("$.prepared.input.kind", InputKindCSV), StateSimulateCSV).
@@ -57,7 +61,7 @@ func Simulate(cfg Config) (*asl.StateMachine, error) {
 		Default(StateUnknownInputKind))
 	b.add(StateUnknownInputKind, raise(ErrInputInvalid,
 		"prepare returned input kind {}; want csv, inventory or prefix", "$.prepared.input.kind").
-		Next(StateScaleInAfterFailure))
+		Next(b.failurePath()))
 
 	// The three readers
 	// (https://docs.aws.amazon.com/step-functions/latest/dg/input-output-itemreader.html):
@@ -99,13 +103,13 @@ func Simulate(cfg Config) (*asl.StateMachine, error) {
 			BatchInput(map[string]any{"run.$": "$.prepared.run"}))
 	}
 
-	b.add(StateAggregate, b.controlTask("Combine every batch partial into the run's report; fail on a count mismatch.", map[string]any{
+	b.addControl(StateAggregate, "Combine every batch partial into the run's report; fail on a count mismatch.", map[string]any{
 		"op":              OpAggregate,
 		"run.$":           "$.prepared.run",
 		"input.$":         "$.prepared.input",
 		"expectedLoans.$": "$.prepared.expectedLoans",
 		"mapRun.$":        "$.map",
-	}, "$.report", StateScaleIn))
+	}, "$.report", b.done())
 
 	b.epilogue("$.report")
 	m, err := b.build()

@@ -144,15 +144,27 @@ func (b *builder) preamble(next string) {
 		b.own, 2, pathGuard+".own", StateCheckOtherRuns))
 	b.add(StateCheckOtherRuns, listRunning("Count RUNNING executions of the other workflow.",
 		b.other, 1, pathGuard+".other", StateAnotherRun))
+	afterGuard := StateScaleOut
+	why := "Concurrent runs would scale the workers of both to zero"
+	if c.IsLambda() {
+		// No workers to start: the work begins after the guard. The guard
+		// stays: one run at a time is the pipeline's rule on every compute,
+		// and two runs would share the function's reserved concurrency.
+		afterGuard = next
+		why = "Runs go one at a time; concurrent runs would share the function's concurrency"
+	}
 	b.add(StateAnotherRun, asl.Choice().
 		When(asl.Or(
 			asl.NumericGreaterThan(pathGuard+".own.count", 1),
 			asl.NumericGreaterThan(pathGuard+".other.count", 0),
 		), StateRunInProgress).
-		Default(StateScaleOut))
+		Default(afterGuard))
 	b.add(StateRunInProgress, raise(ErrRunInProgress, fmt.Sprintf(
-		"another run is in progress: {} RUNNING executions of %s, this one included, and {} of %s. Concurrent runs would scale the workers of both to zero; wait for the other run to finish or stop it, then start this one again.",
-		b.own, b.other), pathGuard+".own.count", pathGuard+".other.count").Next(StateFailed))
+		"another run is in progress: {} RUNNING executions of %s, this one included, and {} of %s. %s; wait for the other run to finish or stop it, then start this one again.",
+		b.own, b.other, why), pathGuard+".own.count", pathGuard+".other.count").Next(StateFailed))
+	if c.IsLambda() {
+		return
+	}
 
 	b.add(StateScaleOut, b.sdkTask(apiUpdateService, map[string]any{
 		"Cluster":      c.ClusterName,
@@ -200,8 +212,16 @@ func (b *builder) preamble(next string) {
 
 // epilogue adds ScaleIn → Succeeded (whose output is the data at
 // outputPath), and the failure path ScaleInAfterFailure → Failed.
+//
+// The Lambda flavour has no workers to stop: its work goes to Succeeded and
+// its failures to Failed directly.
 func (b *builder) epilogue(outputPath string) {
 	c := b.cfg
+	if c.IsLambda() {
+		b.add(StateSucceeded, asl.Succeed().OutputPath(outputPath))
+		b.add(StateFailed, asl.Fail("", "").ErrorPath(pathError+".Error").CausePath("States.JsonToString("+pathError+")"))
+		return
+	}
 	scaleIn := map[string]any{"Cluster": c.ClusterName, "Service": c.ServiceName, "DesiredCount": 0}
 	b.add(StateScaleIn, b.sdkTask(apiUpdateService, scaleIn).
 		Comment("Stop the workers.").DiscardResult().Next(StateSucceeded))
@@ -229,8 +249,27 @@ func (b *builder) sdkTask(api string, params map[string]any) *asl.TaskBuilder {
 		Catch(b.catchToScaleIn())
 }
 
-// catchToScaleIn is the Catch of every state after scale-out.
-func (b *builder) catchToScaleIn() *asl.CatchBuilder { return catchAll(StateScaleInAfterFailure) }
+// catchToScaleIn is the Catch of every state after scale-out (in the
+// Lambda flavour, after the guard): to the failure path.
+func (b *builder) catchToScaleIn() *asl.CatchBuilder { return catchAll(b.failurePath()) }
+
+// failurePath is where a failure after the guard goes: ScaleInAfterFailure,
+// or Failed in the Lambda flavour, which has nothing to scale in.
+func (b *builder) failurePath() string {
+	if b.cfg.IsLambda() {
+		return StateFailed
+	}
+	return StateScaleInAfterFailure
+}
+
+// done is where the work goes when it succeeds: ScaleIn, or Succeeded in
+// the Lambda flavour.
+func (b *builder) done() string {
+	if b.cfg.IsLambda() {
+		return StateSucceeded
+	}
+	return StateScaleIn
+}
 
 // catchAll catches every error into $.error and goes to next.
 func catchAll(next string) *asl.CatchBuilder { return asl.CatchAll(next).ResultPath(pathError) }
@@ -269,14 +308,68 @@ func (b *builder) activityTask(comment string, params map[string]any, timeoutSec
 		Retry(b.activityRetry()...)
 }
 
-// controlTask is an activity task of one of the single operations (plan,
-// manifest, prepare, aggregate): result at resultPath, caught into the
-// failure path.
-func (b *builder) controlTask(comment string, params map[string]any, resultPath, next string) *asl.TaskBuilder {
-	return b.activityTask(comment, params, b.cfg.ControlTimeoutSeconds).
+// addControl adds the task named name of one of the single operations
+// (plan, manifest, prepare, aggregate): result at resultPath, caught into
+// the failure path, then next. An activity task; in the Lambda flavour an
+// invoke of the function, whose result ({"Payload": output, ...}) is kept
+// as {"Payload": output} and unwrapped by a Pass state name+"Result", so
+// both flavours leave the same output at resultPath for the states after.
+func (b *builder) addControl(name, comment string, params map[string]any, resultPath, next string) {
+	if !b.cfg.IsLambda() {
+		b.add(name, b.activityTask(comment, params, b.cfg.ControlTimeoutSeconds).
+			ResultPath(resultPath).
+			Catch(b.catchToScaleIn()).
+			Next(next))
+		return
+	}
+	unwrap := name + "Result"
+	b.add(name, b.invokeTask(comment, params, b.cfg.lambdaControlTimeoutSeconds(), false).
 		ResultPath(resultPath).
 		Catch(b.catchToScaleIn()).
-		Next(next)
+		Next(unwrap))
+	// A Pass state without Result or Parameters passes its effective input
+	// (InputPath) to ResultPath of its raw input.
+	b.add(unwrap, asl.Pass().
+		Comment("Keep the function's output, as an activity task leaves it.").
+		InputPath(resultPath+".Payload").ResultPath(resultPath).Next(next))
+}
+
+// invokeTask is a task invoking the worker function (the optimized
+// integration arn:aws:states:::lambda:invoke, request-response) with
+// payload, the same task input an activity would get. Its result is
+// {"Payload": output}: ResultSelector drops the invoke's metadata
+// (StatusCode, ExecutedVersion, SdkHttpMetadata). An error the function
+// returns arrives under its errorType, the stable names of the contract
+// (ErrS3SlowDown, ...), so the Retry lists match as for an activity:
+//
+//   - Lambda's throttling and service errors (LambdaServiceErrors), with
+//     backoff;
+//   - Runtime.ExitError (the function's process died mid-batch) and
+//     Worker.Interrupted at once, as a lost Fargate worker;
+//   - S3.SlowDown and S3.IO with Config.Retry;
+//   - States.Timeout (the task's TimeoutSeconds) for batches, twice (see
+//     LambdaBatchTimeoutSeconds).
+func (b *builder) invokeTask(comment string, payload map[string]any, timeoutSeconds int, batch bool) *asl.TaskBuilder {
+	p := b.cfg.Retry
+	policy := func(names ...string) *asl.RetryBuilder {
+		return asl.RetryOn(names...).IntervalSeconds(p.IntervalSeconds).MaxAttempts(p.MaxAttempts).
+			BackoffRate(p.BackoffRate).MaxDelaySeconds(p.MaxDelaySeconds).JitterStrategy(asl.JitterFull)
+	}
+	retry := []*asl.RetryBuilder{
+		asl.RetryOn(LambdaServiceErrors...).IntervalSeconds(lambdaServiceIntervalSeconds).MaxAttempts(lambdaServiceMaxAttempts).
+			BackoffRate(2).MaxDelaySeconds(lambdaServiceMaxDelaySeconds).JitterStrategy(asl.JitterFull),
+		asl.RetryOn(ErrWorkerInterrupted, ErrLambdaRuntimeExit).IntervalSeconds(1).MaxAttempts(max(p.MaxAttempts, interruptedMaxAttempts)).BackoffRate(1),
+		policy(ErrS3SlowDown, ErrS3IO),
+	}
+	if batch {
+		retry = append(retry, asl.RetryOn(asl.ErrTimeout).IntervalSeconds(1).MaxAttempts(lambdaTimeoutRetries).BackoffRate(2))
+	}
+	return asl.Task(b.integration(apiLambdaInvoke)).
+		Comment(comment).
+		Parameters(map[string]any{"FunctionName": b.cfg.functionName(), "Payload": payload}).
+		ResultSelector(map[string]any{"Payload.$": "$.Payload"}).
+		TimeoutSeconds(timeoutSeconds).
+		Retry(retry...)
 }
 
 // batchProcessor is a Distributed Map's child workflow: one activity task,
@@ -284,9 +377,18 @@ func (b *builder) controlTask(comment string, params map[string]any, resultPath,
 // "BatchInput": {...}}. The name must be unique in the whole machine: the
 // service (and asl-validator) reject a state name used twice anywhere, even
 // in different scopes.
+//
+// In the Lambda flavour the task invokes the function with the same input;
+// OutputPath $.Payload makes the child's output the function's output, as
+// the activity's would be, so the ResultWriter's files (which aggregate
+// reads) are the same.
 func (b *builder) batchProcessor(name, op string, timeoutSeconds int) *asl.BranchBuilder {
-	return asl.NewBranch().Add(name, b.activityTask("One batch: "+op+" over the ItemBatcher's Items and BatchInput.",
-		map[string]any{"op": op, "Items.$": "$.Items", "BatchInput.$": "$.BatchInput"}, timeoutSeconds).End())
+	comment := "One batch: " + op + " over the ItemBatcher's Items and BatchInput."
+	input := map[string]any{"op": op, "Items.$": "$.Items", "BatchInput.$": "$.BatchInput"}
+	if b.cfg.IsLambda() {
+		return asl.NewBranch().Add(name, b.invokeTask(comment, input, timeoutSeconds, true).OutputPath("$.Payload").End())
+	}
+	return asl.NewBranch().Add(name, b.activityTask(comment, input, timeoutSeconds).End())
 }
 
 // distributedMap starts the Distributed Map named state over batches of op,
@@ -294,8 +396,17 @@ func (b *builder) batchProcessor(name, op string, timeoutSeconds int) *asl.Branc
 // cannot run activities), MaxConcurrency from the config, up to
 // toleratedPercent of failed children accepted, results exported to S3, the
 // map's output at resultPath, caught into the failure path.
+//
+// The Lambda flavour's children are EXPRESS: they only invoke the function,
+// cost less per state transition and start faster; a batch is sized to
+// finish well inside their 5 minutes (LambdaBatchTimeoutSeconds). A
+// duplicated EXPRESS child (at-least-once) overwrites its own outputs.
 func (b *builder) distributedMap(state, op string, timeoutSeconds int, toleratedPercent float64, reader *asl.ItemReader, resultWriterParams map[string]any, resultPath, next string) *asl.MapBuilder {
-	m := asl.DistributedMap(asl.ExecutionStandard, b.batchProcessor(state+"Batch", op, timeoutSeconds)).
+	execution := asl.ExecutionStandard
+	if b.cfg.IsLambda() {
+		execution = asl.ExecutionExpress
+	}
+	m := asl.DistributedMap(execution, b.batchProcessor(state+"Batch", op, timeoutSeconds)).
 		Label(state).
 		ItemReader(reader).
 		MaxConcurrency(b.cfg.MaxConcurrency).

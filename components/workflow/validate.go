@@ -60,9 +60,13 @@ func (c Config) Validate() error {
 	if c.GenerateStateMachineName != "" && c.GenerateStateMachineName == c.SimulateStateMachineName {
 		v.add("GenerateStateMachineName and SimulateStateMachineName are both %q: they must differ, each workflow guards against the other", c.GenerateStateMachineName)
 	}
-	v.check(activityRE.MatchString(c.ActivityArn), "ActivityArn", c.ActivityArn, "arn:<partition>:states:<region>:<account>:activity:<name>")
-	v.check(ecsNameRE.MatchString(c.ClusterName) || arnRE.MatchString(c.ClusterName), "ClusterName", c.ClusterName, "an ECS cluster name (1-255 of A-Z a-z 0-9 _ -) or cluster ARN")
-	v.check(ecsNameRE.MatchString(c.ServiceName), "ServiceName", c.ServiceName, "an ECS service name (1-255 of A-Z a-z 0-9 _ -)")
+	checkCompute(v, c)
+	lambda := c.IsLambda()
+	if !lambda {
+		v.check(activityRE.MatchString(c.ActivityArn), "ActivityArn", c.ActivityArn, "arn:<partition>:states:<region>:<account>:activity:<name>")
+		v.check(ecsNameRE.MatchString(c.ClusterName) || arnRE.MatchString(c.ClusterName), "ClusterName", c.ClusterName, "an ECS cluster name (1-255 of A-Z a-z 0-9 _ -) or cluster ARN")
+		v.check(ecsNameRE.MatchString(c.ServiceName), "ServiceName", c.ServiceName, "an ECS service name (1-255 of A-Z a-z 0-9 _ -)")
+	}
 	v.check(bucketRE.MatchString(c.DataBucket) && !strings.Contains(c.DataBucket, ".."), "DataBucket", c.DataBucket, "an S3 bucket name (3-63 of a-z 0-9 . -)")
 
 	v.intRange("WorkerCount", c.WorkerCount, 1, MaxWorkers)
@@ -82,18 +86,19 @@ func (c Config) Validate() error {
 		name  string
 		value int
 	}{{"TaskTimeoutSeconds", c.TaskTimeoutSeconds}, {"GenerateTimeoutSeconds", c.GenerateTimeoutSeconds}, {"ControlTimeoutSeconds", c.ControlTimeoutSeconds}} {
-		if c.HeartbeatSeconds >= t.value && t.value > 0 {
+		if !lambda && c.HeartbeatSeconds >= t.value && t.value > 0 { // Lambda tasks have no heartbeat
 			v.add("HeartbeatSeconds = %d: must be less than %s (%d), or a dead worker is only noticed by the timeout", c.HeartbeatSeconds, t.name, t.value)
 		}
 	}
-	if c.TaskTimeoutSeconds > 0 && c.TaskTimeoutSeconds <= TaskStartMarginSeconds {
-		v.add("TaskTimeoutSeconds = %d: must exceed the start margin of %d s, or no batch fits", c.TaskTimeoutSeconds, TaskStartMarginSeconds)
+	margin := c.startMargin()
+	if c.TaskTimeoutSeconds > 0 && c.TaskTimeoutSeconds <= margin {
+		v.add("TaskTimeoutSeconds = %d: must exceed the start margin of %d s, or no batch fits", c.TaskTimeoutSeconds, margin)
 	} else if c.TaskTimeoutSeconds > 0 && c.BatchSize > 0 && c.Defaults.Scenarios > 0 && c.LoanScenarioNanos > 0 {
 		nanos := LoanScenarioNanosAt(c.LoanScenarioNanos, c.Defaults.HorizonMonths)
-		if fit := MaxBatchLoans(c.TaskTimeoutSeconds, c.Defaults.Scenarios, nanos); fit < c.batchLoans() {
+		if fit := MaxBatchLoansWithin(c.TaskTimeoutSeconds, margin, c.Defaults.Scenarios, nanos); fit < c.batchLoans() {
 			v.add("TaskTimeoutSeconds = %d: a batch of %d loans at %d scenarios and %d months needs %d s (SimulateTimeoutSeconds); raise it or lower BatchSize/ShardSize",
 				c.TaskTimeoutSeconds, c.batchLoans(), c.Defaults.Scenarios, c.Defaults.HorizonMonths,
-				SimulateTimeoutSeconds(c.batchLoans(), c.Defaults.Scenarios, nanos, c.HeartbeatSeconds))
+				margin-TaskStartMarginSeconds+SimulateTimeoutSeconds(c.batchLoans(), c.Defaults.Scenarios, nanos, 0))
 		}
 	}
 	v.intRange("LoanScenarioNanos", c.LoanScenarioNanos, 1, 1_000_000_000)

@@ -50,6 +50,13 @@ const (
 
 // Options configure a local runtime. Zero values mean the defaults.
 type Options struct {
+	// Compute is where the operations run: workflow.ComputeFargateSpot
+	// (default: in-process workers polling the activity, started and
+	// stopped by the local ECS service) or workflow.ComputeLambda (the
+	// state machines invoke the worker function through a local Lambda
+	// Invoke endpoint; Workers x TasksPerWorker batches at once).
+	Compute string
+
 	// DataDir holds the local S3 buckets as plain directories (default
 	// ./montecarlo-data); results land in <DataDir>/montecarlo-local/runs/.
 	DataDir string
@@ -74,7 +81,9 @@ type Options struct {
 	RetryMaxAttempts int
 
 	// ChaosKill is the probability, in [0, 1), that a simulate task's worker
-	// dies abruptly at a random point of the task.
+	// dies abruptly at a random point of the task (compute lambda: that the
+	// invocation's process dies, which Lambda reports as
+	// Runtime.ExitError).
 	ChaosKill float64
 	// ChaosCorrupt is the fraction, in [0, 1), of generated records the
 	// generator damages.
@@ -96,6 +105,9 @@ type Options struct {
 func (o Options) withDefaults() Options {
 	if o.DataDir == "" {
 		o.DataDir = s3local.DefaultDir
+	}
+	if o.Compute == "" {
+		o.Compute = workflow.ComputeFargateSpot
 	}
 	if o.Workers == 0 {
 		o.Workers = DefaultWorkers
@@ -131,6 +143,9 @@ func (o Options) withDefaults() Options {
 // allowed. The workflow config checks the rest (batch and shard size ranges).
 func (o Options) validate() error {
 	var errs []error
+	if o.Compute != workflow.ComputeFargateSpot && o.Compute != workflow.ComputeLambda {
+		errs = append(errs, fmt.Errorf("Compute = %q: allowed %q or %q", o.Compute, workflow.ComputeFargateSpot, workflow.ComputeLambda))
+	}
 	intRange := func(name string, v, lo, hi int) {
 		if v < lo || v > hi {
 			errs = append(errs, fmt.Errorf("%s = %d: allowed %d to %d", name, v, lo, hi))

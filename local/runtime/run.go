@@ -104,7 +104,8 @@ type Result struct {
 	Scenarios      int
 	Seed           int64
 	Batches        int64
-	WorkersKilled  int64         // by Options.ChaosKill during the run; each was replaced
+	Compute        string        // Options.Compute
+	WorkersKilled  int64         // by Options.ChaosKill during the run; each was replaced (compute lambda: invocations killed)
 	Headline       risk.Headline // the report's headline figures
 	ReportPath     string        // report.json on disk
 	ReportHTMLPath string        // the human report on disk
@@ -259,6 +260,7 @@ func (r *Runtime) Run(ctx context.Context, run Run) (Result, error) {
 	}
 	res.Simulate = time.Since(simStart)
 	res.WorkersKilled = r.Kills() - killsBefore
+	res.Compute = r.opts.Compute
 	res.Wall = time.Since(start)
 	return res, nil
 }
@@ -324,7 +326,9 @@ func (r *Runtime) execute(ctx context.Context, wf, name string, input workflow.E
 		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
 		defer cancel()
 		_, _ = r.sfnc.StopExecution(stopCtx, &sfn.StopExecutionInput{ExecutionArn: aws.String(arn), Error: aws.String("Local.Cancelled"), Cause: aws.String(err.Error())})
-		_, _ = r.cluster.UpdateService(stopCtx, r.cfg.ClusterName, r.cfg.ServiceName, 0)
+		if r.cluster != nil {
+			_, _ = r.cluster.UpdateService(stopCtx, r.cfg.ClusterName, r.cfg.ServiceName, 0)
+		}
 		return nil, fmt.Errorf("localrun: %s: %w", wf, err)
 	}
 	if desc.Status != types.ExecutionStatusSucceeded {

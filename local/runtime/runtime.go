@@ -17,6 +17,7 @@ import (
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 	ecslocal "github.com/montecarlo-pipeline/montecarlo/local/ecs"
+	lambdalocal "github.com/montecarlo-pipeline/montecarlo/local/lambda"
 	s3local "github.com/montecarlo-pipeline/montecarlo/local/s3"
 	sfnlocal "github.com/montecarlo-pipeline/montecarlo/local/sfn"
 	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
@@ -39,7 +40,8 @@ type Runtime struct {
 
 	s3srv   *s3local.Server
 	svc     *sfnlocal.Service
-	cluster *ecslocal.Cluster
+	cluster *ecslocal.Cluster   // compute fargate-spot
+	lambda  *lambdalocal.Server // compute lambda
 	sfnURL  string
 
 	serveCancel context.CancelFunc
@@ -118,18 +120,30 @@ func Start(ctx context.Context, opts Options) (_ *Runtime, err error) {
 	}
 
 	r.cfg = r.workflowConfig()
-	r.cluster, err = ecslocal.New(ecslocal.Options{
-		Cluster: r.cfg.ClusterName, Service: r.cfg.ServiceName, Run: r.runWorker,
-		MaxDesired: MaxWorkers, Logger: log.With("component", "ecs"),
-	})
-	if err != nil {
-		return nil, fmt.Errorf("localrun: start ecs: %w", err)
+	var lambdaAPI sfnlocal.LambdaAPI
+	var ecsAPI sfnlocal.ECSAPI
+	if r.cfg.IsLambda() {
+		c, err := r.startFunction()
+		if err != nil {
+			return nil, err
+		}
+		lambdaAPI = c
+	} else {
+		r.cluster, err = ecslocal.New(ecslocal.Options{
+			Cluster: r.cfg.ClusterName, Service: r.cfg.ServiceName, Run: r.runWorker,
+			MaxDesired: MaxWorkers, Logger: log.With("component", "ecs"),
+		})
+		if err != nil {
+			return nil, fmt.Errorf("localrun: start ecs: %w", err)
+		}
+		ecsAPI = r.ecsAPI()
 	}
 
 	r.svc = sfnlocal.New(sfnlocal.Options{
 		TimeScale: opts.TimeScale,
 		S3:        sfnlocal.NewS3Client(r.s3c),
-		ECS:       r.ecsAPI(),
+		ECS:       ecsAPI,
+		Lambda:    lambdaAPI,
 		Region:    Region,
 		AccountID: AccountID,
 		Logger:    log.With("component", "sfn"),
@@ -186,12 +200,18 @@ func (r *Runtime) workflowConfig() workflow.Config {
 		Retry:              workflow.RetryPolicy{MaxAttempts: o.RetryMaxAttempts},
 		Defaults:           workflow.RunDefaults{Scenarios: o.Scenarios},
 	}
+	if o.Compute == workflow.ComputeLambda {
+		c = lambdaConfig(c)
+	}
 	return c.WithDefaults()
 }
 
 // createResources creates the activity and both state machines through the
 // emulator's API, as the Pulumi component creates them in AWS.
 func (r *Runtime) createResources(ctx context.Context) error {
+	if r.cfg.IsLambda() {
+		return r.createStateMachines(ctx) // the function is the endpoint's
+	}
 	act, err := r.sfnc.CreateActivity(ctx, &sfn.CreateActivityInput{Name: aws.String(NamePrefix + "-work")})
 	if err != nil {
 		return fmt.Errorf("localrun: create activity: %w", err)
@@ -199,6 +219,11 @@ func (r *Runtime) createResources(ctx context.Context) error {
 	if got := aws.ToString(act.ActivityArn); got != r.cfg.ActivityArn {
 		return fmt.Errorf("localrun: the emulator named the activity %s, the definitions expect %s", got, r.cfg.ActivityArn)
 	}
+	return r.createStateMachines(ctx)
+}
+
+// createStateMachines creates Generate and Simulate.
+func (r *Runtime) createStateMachines(ctx context.Context) error {
 	defs, err := workflow.Definitions(r.cfg)
 	if err != nil {
 		return fmt.Errorf("localrun: build definitions: %w", err)
@@ -266,17 +291,36 @@ func (r *Runtime) DataDir() string { return r.s3srv.Dir() }
 // AWS_ENDPOINT_URL_S3 with path-style addressing).
 func (r *Runtime) Endpoints() (stepFunctions, s3URL string) { return r.sfnURL, r.s3srv.URL() }
 
-// Workers reports the ECS service's desired and running worker counts.
+// Workers reports the ECS service's desired and running worker counts
+// (0, 0 for compute lambda).
 func (r *Runtime) Workers() (desired, running int) {
+	if r.cluster == nil {
+		return 0, 0
+	}
 	st, _ := r.cluster.DescribeService(context.Background(), r.cfg.ClusterName, r.cfg.ServiceName)
 	return st.DesiredCount, st.RunningCount
 }
 
 // WorkersStarted reports how many workers were started since Start,
 // replacements of dead ones included.
-func (r *Runtime) WorkersStarted() int { return r.cluster.Started() }
+func (r *Runtime) WorkersStarted() int {
+	if r.cluster == nil {
+		return 0
+	}
+	return r.cluster.Started()
+}
 
-// Kills reports how many workers the chaos option has killed.
+// Invocations reports how many times the worker function was invoked
+// (compute lambda) and how many invocations failed, chaos kills included.
+func (r *Runtime) Invocations() (invoked, failed int64) {
+	if r.lambda == nil {
+		return 0, 0
+	}
+	return r.lambda.Invocations(FunctionName)
+}
+
+// Kills reports how many workers (compute lambda: invocations) the chaos
+// option has killed.
 func (r *Runtime) Kills() int64 { return r.chaos.kills.Load() }
 
 // Close stops everything Start started and waits for it: the workers first,
@@ -292,6 +336,9 @@ func (r *Runtime) Close() error {
 		r.dying.Wait()
 		if r.svc != nil {
 			errs = append(errs, r.svc.Close())
+		}
+		if r.lambda != nil {
+			errs = append(errs, r.lambda.Close())
 		}
 		// Client connections go first: a server's Shutdown waits up to 5 s
 		// for a connection that was dialled but never used (net/http counts

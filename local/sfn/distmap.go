@@ -23,11 +23,14 @@ const (
 // mapRun is one run of a Distributed Map state: its child executions, one
 // per item or batch, and their counters.
 type mapRun struct {
-	arn, id        string
-	executionArn   string
-	childSmArn     string
-	childSmName    string
-	proc           *asl.StateMachine // the ItemProcessor, run by each child
+	arn, id      string
+	executionArn string
+	childSmArn   string
+	childSmName  string
+	proc         *asl.StateMachine // the ItemProcessor, run by each child
+	// express is true for EXPRESS children, which time out after
+	// expressMaxDuration (modelled time), retries included.
+	express        bool
 	start          time.Time
 	maxConcurrency int
 	tolPct         float64
@@ -199,6 +202,7 @@ func (r *runner) newMapRun(stateName string, s *asl.MapState, batches []any, siz
 		childSmArn: r.s.arn("stateMachine", childSmName), childSmName: childSmName,
 		start: r.s.now(), maxConcurrency: limit, tolPct: pct, tolCount: count,
 		status: mapRunRunning, batches: batches, batchSizes: sizes, children: make([]*execution, len(batches)),
+		express: s.ExecutionType() == asl.ExecutionExpress,
 	}
 	r.s.mu.Lock()
 	r.s.mapRuns[mr.arn] = mr

@@ -158,9 +158,20 @@ func (s *Service) registerLocked(ex *execution) {
 // is done. Callers hold s.mu.
 func (s *Service) launch(parent context.Context, ex *execution, from string, input any, redrive bool) {
 	ctx, cancel := context.WithCancelCause(parent)
+	var limit time.Duration
 	if ex.def.TimeoutSeconds != nil {
+		limit = s.seconds(float64(*ex.def.TimeoutSeconds))
+	}
+	if ex.mapRun != nil && ex.mapRun.express {
+		// An EXPRESS execution lasts at most five minutes
+		// (https://docs.aws.amazon.com/step-functions/latest/dg/choosing-workflow-type.html).
+		if express := s.scaled(expressMaxDuration); limit == 0 || express < limit {
+			limit = express
+		}
+	}
+	if limit > 0 {
 		var stopTimer context.CancelFunc
-		ctx, stopTimer = context.WithTimeoutCause(ctx, s.seconds(float64(*ex.def.TimeoutSeconds)), errExecTimeout)
+		ctx, stopTimer = context.WithTimeoutCause(ctx, limit, errExecTimeout)
 		prev := cancel
 		cancel = func(cause error) { prev(cause); stopTimer() }
 	}
@@ -189,6 +200,9 @@ func (s *Service) launch(parent context.Context, ex *execution, from string, inp
 		cancel(nil)
 	}()
 }
+
+// expressMaxDuration is the longest an EXPRESS execution runs.
+const expressMaxDuration = 5 * time.Minute
 
 // finish records how an execution ended.
 func (s *Service) finish(ctx context.Context, ex *execution, out any, serr *paths.Error) {

@@ -23,6 +23,10 @@ type Options struct {
 	S3 S3API
 	// ECS serves the aws-sdk:ecs:updateService and describeServices tasks.
 	ECS ECSAPI
+	// Lambda serves the arn:aws:states:::lambda:invoke tasks: an SDK
+	// Lambda client, e.g. pointed at local/lambda's endpoint. Nil makes
+	// them fail with States.Runtime.
+	Lambda LambdaAPI
 	// Region and AccountID go into every ARN the service makes.
 	Region    string
 	AccountID string

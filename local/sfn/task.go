@@ -40,8 +40,10 @@ func (r *runner) task(ctx context.Context, sr *stateRun, s *asl.TaskState, input
 		result, err = r.activityTask(ctx, res, params, timeout, heartbeat)
 	case strings.HasPrefix(res, sdkPrefix):
 		result, err = r.sdkTask(ctx, res, params, timeout)
+	case isLambdaInvoke(res):
+		result, err = r.lambdaTask(ctx, res, params, timeout)
 	default:
-		return nil, runtimeErr("state %q: resource %q is not supported by the local Step Functions; it runs activity ARNs and the integrations %s", sr.name, res, strings.Join(supportedIntegrations, ", "))
+		return nil, runtimeErr("state %q: resource %q is not supported by the local Step Functions; it runs activity ARNs, arn:aws:states:::lambda:invoke and the integrations %s", sr.name, res, strings.Join(supportedIntegrations, ", "))
 	}
 	if err != nil {
 		return nil, err

@@ -29,8 +29,12 @@ func (o *ops) prepare(ctx context.Context, in workflow.PrepareInput) (workflow.P
 	if in.BatchLoans < 1 {
 		return workflow.PrepareOutput{}, invalid(`"batchLoans" = %d: want 1 or more`, in.BatchLoans)
 	}
-	if in.TaskTimeoutSeconds <= workflow.TaskStartMarginSeconds {
-		return workflow.PrepareOutput{}, invalid(`"taskTimeoutSeconds" = %d: want more than the %d s start margin`, in.TaskTimeoutSeconds, workflow.TaskStartMarginSeconds)
+	margin := in.StartMarginSeconds // the Lambda flavour's; 0: an activity's
+	if margin == 0 {
+		margin = workflow.TaskStartMarginSeconds
+	}
+	if margin < 0 || in.TaskTimeoutSeconds <= margin {
+		return workflow.PrepareOutput{}, invalid(`"taskTimeoutSeconds" = %d: want more than the %d s start margin`, in.TaskTimeoutSeconds, margin)
 	}
 	if in.LoanScenarioNanos < 1 {
 		return workflow.PrepareOutput{}, invalid(`"loanScenarioNanos" = %d: want 1 or more`, in.LoanScenarioNanos)
@@ -65,7 +69,7 @@ func (o *ops) prepare(ctx context.Context, in workflow.PrepareInput) (workflow.P
 		return workflow.PrepareOutput{}, err
 	}
 	nanos := workflow.LoanScenarioNanosAt(in.LoanScenarioNanos, params.HorizonMonths)
-	items, err := workflow.BatchItems(in.BatchLoans, perObject, in.TaskTimeoutSeconds, params.Scenarios, nanos)
+	items, err := workflow.BatchItemsWithin(in.BatchLoans, perObject, in.TaskTimeoutSeconds, margin, params.Scenarios, nanos)
 	if err != nil {
 		return workflow.PrepareOutput{}, invalid(`"scenarios" = %d: %w`, params.Scenarios, err)
 	}
