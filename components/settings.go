@@ -181,20 +181,31 @@ func resolveSettings(name string, a MonteCarloPipelineArgs) (settings, error) {
 		bad("Compute %q must be one of %s", a.Compute, strings.Join(workflow.Computes, ", "))
 	}
 	if s.lambda() {
-		if a.TaskCPU != 0 || a.TaskMemory != 0 || a.WorkerCount != 0 || a.TasksPerWorker != 0 || a.OnDemandOnly ||
-			a.SpotWeight != 0 || a.OnDemandBase != 0 || a.OnDemandWeight != 0 || a.ContainerInsights ||
-			a.HeartbeatSeconds != 0 || a.WorkerWaitSeconds != 0 || a.WorkerWaitMaxPolls != 0 {
-			bad("TaskCPU, TaskMemory, WorkerCount, TasksPerWorker, OnDemandOnly, SpotWeight, OnDemandBase, OnDemandWeight, ContainerInsights, HeartbeatSeconds, WorkerWaitSeconds and WorkerWaitMaxPolls apply only to Compute %q; leave them unset with Compute %q", workflow.ComputeFargateSpot, workflow.ComputeLambda)
+		if set := setFields(map[string]bool{
+			"TaskCPU": a.TaskCPU != 0, "TaskMemory": a.TaskMemory != 0, "WorkerCount": a.WorkerCount != 0,
+			"TasksPerWorker": a.TasksPerWorker != 0, "OnDemandOnly": a.OnDemandOnly, "SpotWeight": a.SpotWeight != 0,
+			"OnDemandBase": a.OnDemandBase != 0, "OnDemandWeight": a.OnDemandWeight != 0, "ContainerInsights": a.ContainerInsights,
+			"HeartbeatSeconds": a.HeartbeatSeconds != 0, "WorkerWaitSeconds": a.WorkerWaitSeconds != 0, "WorkerWaitMaxPolls": a.WorkerWaitMaxPolls != 0,
+		}); set != "" {
+			bad("%s: only for Compute %q (the ECS workers); leave unset with Compute %q", set, workflow.ComputeFargateSpot, workflow.ComputeLambda)
 		}
-		if !s.lambdaVpc && (s.byoVpc || a.AvailabilityZoneCount != 0 || len(a.AvailabilityZones) != 0 || a.VpcCidr != "") {
-			bad("LambdaVpc is false, so the function runs outside any VPC: VpcID, SubnetIDs, AvailabilityZoneCount, AvailabilityZones and VpcCidr would be unused; set LambdaVpc or leave them unset")
+		if !s.lambdaVpc {
+			if set := setFields(map[string]bool{
+				"VpcID": s.byoVpc, "SubnetIDs": a.SubnetIDs != nil, "AvailabilityZoneCount": a.AvailabilityZoneCount != 0,
+				"AvailabilityZones": len(a.AvailabilityZones) != 0, "VpcCidr": a.VpcCidr != "",
+			}); set != "" {
+				bad("%s: unused, the function runs outside any VPC unless LambdaVpc is set", set)
+			}
 		}
 		if s.lambdaMemoryMB < MinLambdaMemoryMB || s.lambdaMemoryMB > MaxLambdaMemoryMB {
-			bad("LambdaMemoryMB %d is out of range %d..%d (below %d MB the function's CPU share is too small for the batch sizing; %d MB is one vCPU)", s.lambdaMemoryMB, MinLambdaMemoryMB, MaxLambdaMemoryMB, MinLambdaMemoryMB, lambdaOneVCPUMemoryMB)
+			bad("LambdaMemoryMB %d is out of range %d..%d (below %d MB the function's CPU share is too small for the workflow's batch sizing; %d MB is one vCPU)", s.lambdaMemoryMB, MinLambdaMemoryMB, MaxLambdaMemoryMB, MinLambdaMemoryMB, lambdaOneVCPUMemoryMB)
 		}
 	} else if s.compute == workflow.ComputeFargateSpot {
-		if a.LambdaMemoryMB != 0 || a.LambdaTimeoutSeconds != 0 || a.LambdaReservedConcurrency != 0 || a.LambdaVpc {
-			bad("LambdaMemoryMB, LambdaTimeoutSeconds, LambdaReservedConcurrency and LambdaVpc apply only to Compute %q; leave them unset with Compute %q", workflow.ComputeLambda, workflow.ComputeFargateSpot)
+		if set := setFields(map[string]bool{
+			"LambdaMemoryMB": a.LambdaMemoryMB != 0, "LambdaTimeoutSeconds": a.LambdaTimeoutSeconds != 0,
+			"LambdaReservedConcurrency": a.LambdaReservedConcurrency != 0, "LambdaVpc": a.LambdaVpc,
+		}); set != "" {
+			bad("%s: only for Compute %q; leave unset with Compute %q", set, workflow.ComputeLambda, workflow.ComputeFargateSpot)
 		}
 	}
 
@@ -411,6 +422,25 @@ func tuningProbe(c workflow.Config) workflow.Config {
 	c.ClusterName, c.ServiceName, c.DataBucket = "probe", "probe", "probe-bucket"
 	c.FunctionArn = "arn:aws:lambda:us-east-1:000000000000:function:probe"
 	return c
+}
+
+// setFields lists the names whose value is true, sorted, as "A, B and C"
+// (the form the program's config-key naming reads as one subject).
+func setFields(fields map[string]bool) string {
+	var names []string
+	for n, set := range fields {
+		if set {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
 
 // lambda reports whether the settings deploy the Lambda compute variant.
