@@ -556,6 +556,23 @@ func TestStackWithOnlyARegion(t *testing.T) {
 	}
 }
 
+// TestLambdaComputeStack: compute lambda through the real engine: preview,
+// up and a preview that changes nothing, with the function, its role and
+// log group and no ECS service or VPC.
+func TestLambdaComputeStack(t *testing.T) {
+	p := newProject(t)
+	if err := os.Remove(filepath.Join(p.dir, "Pulumi.dev.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	outs := lifecycle(t, p.initStack(t, "fn", map[string]any{"aws:region": region, "montecarlo:compute": "lambda"}))
+	match(t, outs, "compute", "lambda")
+	match(t, outs, "functionArn", `arn:aws:lambda:`+region+`:`+account+`:function:montecarlo-fn-worker`)
+	match(t, outs, "functionLogGroupName", `/aws/lambda/montecarlo-fn-worker`)
+	match(t, outs, "serviceName", "")
+	match(t, outs, "vpcId", "")
+	match(t, outs, "cleanupStateMachineArn", "")
+}
+
 // TestChangingKeysOnADeployedStack: a key changed on a deployed stack
 // with `pulumi config set` updates what it controls in place, and the
 // next preview sees no change.
