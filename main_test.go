@@ -72,6 +72,8 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("arn", "arn:aws:states:"+testRegion+":"+testAccount+":stateMachine:"+args.Inputs["name"].StringValue())
 	case "aws:ec2/vpcEndpoint:VpcEndpoint":
 		set("prefixListId", "pl-1")
+	case "aws:lambda/function:Function":
+		set("arn", "arn:aws:lambda:"+testRegion+":"+testAccount+":function:"+args.Inputs["name"].StringValue())
 	}
 	return id, outs, nil
 }
@@ -205,6 +207,7 @@ func TestEveryConfigKeyReachesTheResourceItControls(t *testing.T) {
 	gen := target{sm, "montecarlo-generate", "definition"}
 	sim := target{sm, "montecarlo-simulate", "definition"}
 	containers := target{td, "montecarlo-worker", "containerDefinitions"}
+	fn := func(input string) target { return target{"aws:lambda/function:Function", "montecarlo-worker", input} }
 	cases := []struct {
 		keys    map[string]string
 		changes []target
@@ -221,6 +224,11 @@ func TestEveryConfigKeyReachesTheResourceItControls(t *testing.T) {
 		{map[string]string{"image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/w@" + testDigest, "imageTag": ""}, []target{containers}},
 		{map[string]string{"imageTag": "v9"}, []target{{"awsx:ecr:Image", "montecarlo-worker", "imageTag"}}},
 		{map[string]string{"imageRetentionCount": "3"}, []target{{"aws:ecr/lifecyclePolicy:LifecyclePolicy", "montecarlo-worker", "policy"}}},
+		{map[string]string{"compute": "lambda"}, []target{gen, sim}},
+		{map[string]string{"compute": "lambda", "lambdaMemoryMb": "3008"}, []target{fn("memorySize")}},
+		{map[string]string{"compute": "lambda", "lambdaTimeoutSeconds": "300"}, []target{fn("timeout"), sim}},
+		{map[string]string{"compute": "lambda", "lambdaReservedConcurrency": "80"}, []target{fn("reservedConcurrentExecutions")}},
+		{map[string]string{"compute": "lambda", "lambdaVpc": "true"}, []target{fn("vpcConfig")}},
 		{map[string]string{"workerCount": "7"}, []target{gen, sim}},
 		{map[string]string{"tasksPerWorker": "3"}, []target{containers, sim}},
 		{map[string]string{"taskCpu": "2048", "taskMemory": "4096"}, []target{{td, "montecarlo-worker", "cpu"}, {td, "montecarlo-worker", "memory"}}},
@@ -321,6 +329,8 @@ func TestInvalidConfigValuesAreRejectedNamingTheKey(t *testing.T) {
 		{"heartbeatSeconds", "5", "HeartbeatSeconds = 5"},
 		{"layout", "parquet", `Defaults.Layout = "parquet"`},
 		{"namePrefix", "Has_Caps", "NamePrefix"},
+		{"compute", "ec2", `Compute "ec2" must be one of fargate-spot, lambda`},
+		{"lambdaMemoryMb", "4096", `LambdaMemoryMB: only for Compute "lambda"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.key+"="+tc.value, func(t *testing.T) {

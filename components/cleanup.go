@@ -133,9 +133,9 @@ func newCleanup(ctx *pulumi.Context, name string, s settings, env environment, l
 
 // cleanupDefinitionOutput renders the cleanup definition with
 // components/workflow once the deploy-time names are known.
-func cleanupDefinitionOutput(s settings, env environment, activityArn, dataBucket, clusterName, serviceName pulumi.StringOutput) pulumi.StringOutput {
-	return pulumi.All(activityArn, dataBucket, clusterName, serviceName).ApplyT(func(v []any) (string, error) {
-		cfg := workflowConfig(s, env, v[0].(string), v[1].(string), v[2].(string), v[3].(string))
+func cleanupDefinitionOutput(s settings, env environment, w workers, dataBucket pulumi.StringOutput) pulumi.StringOutput {
+	return w.resolved(dataBucket).ApplyT(func(v []any) (string, error) {
+		cfg := workflowConfigOf(s, env, v)
 		d, err := workflow.CleanupDefinition(cfg, CleanupStateMachineName(s.prefix))
 		if err != nil {
 			return "", fmt.Errorf("cleanup state machine definition: %w", err)

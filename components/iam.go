@@ -64,6 +64,18 @@ var WildcardResourceActions = map[string]string{
 	"xray:PutTelemetryRecords":      "X-Ray has no resource-level permissions",
 	"xray:GetSamplingRules":         "X-Ray has no resource-level permissions",
 	"xray:GetSamplingTargets":       "X-Ray has no resource-level permissions",
+	// A worker function in a VPC (compute lambda with LambdaVpc): Lambda
+	// creates and deletes the function's network interfaces as its role,
+	// with the actions of AWSLambdaVPCAccessExecutionRole, which grants them
+	// on "*" (Lambda developer guide, "Giving Lambda functions access to
+	// resources in an Amazon VPC": DescribeNetworkInterfaces only works on
+	// all resources, and the interfaces' IDs are Lambda's, unknown before).
+	"ec2:CreateNetworkInterface":     "Lambda VPC networking: the interface is created by Lambda with an ID unknown in advance (AWSLambdaVPCAccessExecutionRole)",
+	"ec2:DescribeNetworkInterfaces":  "Lambda VPC networking: only works on resource \"*\" (Lambda developer guide)",
+	"ec2:DescribeSubnets":            "Lambda VPC networking: Describe* actions support no resource-level permissions",
+	"ec2:DeleteNetworkInterface":     "Lambda VPC networking: interfaces created by Lambda, IDs unknown in advance (AWSLambdaVPCAccessExecutionRole)",
+	"ec2:AssignPrivateIpAddresses":   "Lambda VPC networking: on Lambda's own interfaces (AWSLambdaVPCAccessExecutionRole)",
+	"ec2:UnassignPrivateIpAddresses": "Lambda VPC networking: on Lambda's own interfaces (AWSLambdaVPCAccessExecutionRole)",
 }
 
 // wildcardStatement builds an Allow on "*" for allow-listed actions only.

@@ -38,6 +38,11 @@ func allPolicies(t *testing.T, m *mocks) map[string]policy {
 		bp.JSON(t, "policy", &p)
 		out["bucket policy "+bp.Name] = p
 	}
+	for _, rp := range m.byType("aws:ecr/repositoryPolicy:RepositoryPolicy") {
+		var p policy
+		rp.JSON(t, "policy", &p)
+		out["repository policy "+rp.Name] = p
+	}
 	if len(out) == 0 {
 		t.Fatal("no policies recorded")
 	}
@@ -52,12 +57,20 @@ func iamVariants() map[string]*MonteCarloPipelineArgs {
 	input.InputBucketName = pulumi.String("bank-loans")
 	noTrace := testArgs()
 	noTrace.DisableTracing = true
+	lambdaArgs := testArgs()
+	lambdaArgs.Compute = "lambda"
+	lambdaVpcKms := testArgs()
+	lambdaVpcKms.Compute, lambdaVpcKms.LambdaVpc = "lambda", true
+	lambdaVpcKms.KmsKeyArn = pulumi.String("arn:aws:kms:eu-west-1:123456789012:key/k")
+	lambdaVpcKms.InputBucketName = pulumi.String("bank-loans")
 	return map[string]*MonteCarloPipelineArgs{
-		"defaults":           testArgs(),
-		"with a KMS key":     kms,
-		"with input bucket":  input,
-		"without tracing":    noTrace,
-		"with a prebuilt im": {ImageURI: pulumi.String("123456789012.dkr.ecr.eu-west-1.amazonaws.com/w@" + testDigest)},
+		"compute lambda":                      lambdaArgs,
+		"compute lambda in a VPC, KMS, input": lambdaVpcKms,
+		"defaults":                            testArgs(),
+		"with a KMS key":                      kms,
+		"with input bucket":                   input,
+		"without tracing":                     noTrace,
+		"with a prebuilt im":                  {ImageURI: pulumi.String("123456789012.dkr.ecr.eu-west-1.amazonaws.com/w@" + testDigest)},
 	}
 }
 
@@ -341,7 +354,11 @@ func TestStateMachineRolesWriteOnlyTheMapRunResultsUnderScratch(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			m, _ := mustDeploy(t, false, args)
-			for _, role := range []string{"mc-generate-states", "mc-simulate-states", "mc-cleanup"} {
+			roles := []string{"mc-generate-states", "mc-simulate-states", "mc-cleanup"}
+			if args.Compute == "lambda" {
+				roles = roles[:2] // no cleanup machine
+			}
+			for _, role := range roles {
 				p := rolePolicy(t, m, role)
 				// The workers write datasets and runs; the state machines'
 				// only writer is the ResultWriter, under scratch/.

@@ -26,6 +26,9 @@ type image struct {
 	uri           pulumi.StringOutput // repo@sha256:..., checked
 	repositoryArn pulumi.StringOutput // for the execution role's pull permission
 	repositoryURL pulumi.StringOutput // empty with a prebuilt image
+	// pull is the repository policy that lets Lambda pull the image
+	// (compute lambda with a built image); nil otherwise.
+	pull pulumi.Resource
 }
 
 func newImage(ctx *pulumi.Context, name string, s settings, env environment, parent pulumi.ResourceOrInvokeOption) (*image, error) {
@@ -120,7 +123,38 @@ func newImage(ctx *pulumi.Context, name string, s settings, env environment, par
 		}
 		return u, nil
 	}).(pulumi.StringOutput)
-	return &image{uri: uri, repositoryArn: repo.Arn, repositoryURL: repo.RepositoryUrl}, nil
+	img := &image{uri: uri, repositoryArn: repo.Arn, repositoryURL: repo.RepositoryUrl}
+	if s.lambda() {
+		// Lambda pulls a container image with its service principal, which
+		// the repository policy must allow (Lambda developer guide,
+		// "Amazon ECR permissions"), for this account's worker function only.
+		policy, err := lambdaPullPolicy(env.arn("lambda", env.region, env.accountID, "function:"+FunctionName(s.prefix)), env.accountID).JSON()
+		if err != nil {
+			return nil, err
+		}
+		if img.pull, err = ecr.NewRepositoryPolicy(ctx, name+"-worker-lambda-pull", &ecr.RepositoryPolicyArgs{
+			Repository: repo.Name,
+			Policy:     pulumi.String(policy),
+		}, parent); err != nil {
+			return nil, err
+		}
+	}
+	return img, nil
+}
+
+// lambdaPullPolicy is the worker repository's policy with compute lambda:
+// the Lambda service may read the images (BatchGetImage,
+// GetDownloadUrlForLayer) on behalf of the one worker function.
+func lambdaPullPolicy(functionArn, accountID string) PolicyDocument {
+	return PolicyDocument{Version: policyVersion, Statement: []Statement{{
+		Sid: "LambdaPull", Effect: "Allow",
+		Principal: map[string]any{"Service": "lambda.amazonaws.com"},
+		Action:    []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"},
+		Condition: Condition{
+			"StringEquals": {"aws:SourceAccount": accountID},
+			"ArnLike":      {"aws:SourceArn": functionArn},
+		},
+	}}}
 }
 
 type ecrImage struct{ account, region, repository string }

@@ -143,6 +143,9 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		if p := args.Inputs["namePrefix"]; p.IsString() {
 			n = p.StringValue() + "a1b2c3d"
 		}
+		if p := args.Inputs["name"]; p.IsString() {
+			n = p.StringValue()
+		}
 		id = n
 		set("name", n)
 		set("arn", arn("logs", "log-group:"+n))
@@ -161,6 +164,11 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		id = physical
 		set("name", physical)
 		set("arn", arn("events", "rule/"+physical))
+	case "aws:lambda/function:Function":
+		n := args.Inputs["name"].StringValue()
+		id = n
+		set("arn", arn("lambda", "function:"+n))
+		set("qualifiedArn", arn("lambda", "function:"+n+":$LATEST"))
 	case "aws:ec2/vpcEndpoint:VpcEndpoint":
 		id = "vpce-" + args.Name
 		if args.Inputs["vpcEndpointType"].StringValue() == "Gateway" {

@@ -30,6 +30,16 @@ type network struct {
 	workerSecurityGroupID pulumi.StringOutput
 }
 
+// noNetwork is the network of a function outside any VPC (compute lambda
+// without LambdaVpc): nothing is created and the outputs are empty.
+func noNetwork() *network {
+	return &network{
+		vpcID:                 pulumi.String("").ToStringOutput(),
+		subnetIDs:             pulumi.StringArray{}.ToStringArrayOutput(),
+		workerSecurityGroupID: pulumi.String("").ToStringOutput(),
+	}
+}
+
 func newNetwork(ctx *pulumi.Context, name string, s settings, env environment, parent pulumi.ResourceOrInvokeOption) (*network, error) {
 	if s.byoVpc {
 		return newBringYourOwnNetwork(ctx, name, s, parent)

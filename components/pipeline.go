@@ -1,6 +1,7 @@
 // Package components holds the MonteCarloPipeline Pulumi component: the
 // network, storage, image, compute and workflow resources that run the
-// Monte Carlo loan-default simulation on Step Functions and Fargate Spot.
+// Monte Carlo loan-default simulation on Step Functions and Fargate Spot,
+// or on a container-image Lambda function (Compute "lambda", lambda.go).
 //
 // The component never reads stack configuration; the program (main.go at the
 // repository root, or any stack that embeds the component) reads config and
@@ -93,6 +94,34 @@ type MonteCarloPipelineArgs struct {
 
 	// Compute.
 	//
+	// Compute is where the operations run: "fargate-spot" (the default,
+	// workflow.ComputeFargateSpot: an ECS service on Fargate Spot polling
+	// the activity, scaled out and in by the workflows) or "lambda"
+	// (workflow.ComputeLambda: the same image as a container-image Lambda
+	// function the state machines invoke; no ECS cluster, service,
+	// capacity providers, activity or cleanup, and no VPC unless
+	// LambdaVpc). The fields below are each for one variant; setting one
+	// of the other variant is an error.
+	Compute string
+	// LambdaMemoryMB is the function's memory (lambda): MinLambdaMemoryMB
+	// to MaxLambdaMemoryMB, default DefaultLambdaMemoryMB (one vCPU).
+	LambdaMemoryMB int
+	// LambdaTimeoutSeconds is the function's timeout (lambda), 1 to 900;
+	// default workflow.DefaultFunctionTimeoutSeconds (900, for the control
+	// operations, which read whole listings). It must not be shorter than
+	// the batch tasks' timeouts the workflow sizes batches for
+	// (workflow.LambdaBatchTimeoutSeconds, or TaskTimeoutSeconds).
+	LambdaTimeoutSeconds int
+	// LambdaReservedConcurrency is the function's reserved concurrency
+	// (lambda): at least MaxConcurrency + 1, default exactly that; -1
+	// (UnreservedConcurrency) reserves none (accounts with a small
+	// concurrency quota).
+	LambdaReservedConcurrency int
+	// LambdaVpc runs the function in the private subnets (created, or
+	// VpcID/SubnetIDs) with the workers' security group, reaching S3
+	// through the gateway endpoint (lambda). Default false: no VPC.
+	LambdaVpc bool
+
 	// TaskCPU is the Fargate task CPU in units (1024 = 1 vCPU): 256, 512,
 	// 1024, 2048, 4096, 8192 or 16384. Default DefaultTaskCPU.
 	TaskCPU int
@@ -204,6 +233,20 @@ type MonteCarloPipeline struct {
 	// FAILED: it scales the workers in unless another run is in progress.
 	// Start it by hand (input {}) to stop workers left running.
 	CleanupStateMachineArn pulumi.StringOutput `pulumi:"cleanupStateMachineArn"`
+	// Compute is the compute variant: "fargate-spot" or "lambda". The
+	// outputs of the other variant are empty strings (with lambda:
+	// activityArn, clusterName, serviceName, logGroupName, taskRoleArn,
+	// executionRoleArn, cleanupStateMachineArn, and the network's without
+	// LambdaVpc).
+	Compute pulumi.StringOutput `pulumi:"compute"`
+	// FunctionName and FunctionArn are the worker function (lambda).
+	FunctionName pulumi.StringOutput `pulumi:"functionName"`
+	FunctionArn  pulumi.StringOutput `pulumi:"functionArn"`
+	// FunctionRoleArn is the role the worker function runs as (lambda).
+	FunctionRoleArn pulumi.StringOutput `pulumi:"functionRoleArn"`
+	// FunctionLogGroupName is the function's log group (lambda),
+	// /aws/lambda/<functionName>.
+	FunctionLogGroupName pulumi.StringOutput `pulumi:"functionLogGroupName"`
 }
 
 // NewMonteCarloPipeline validates args, applies defaults and registers the
@@ -228,9 +271,11 @@ func NewMonteCarloPipeline(ctx *pulumi.Context, name string, args *MonteCarloPip
 		return nil, err
 	}
 
-	net, err := newNetwork(ctx, name, s, env, parent)
-	if err != nil {
-		return nil, err
+	net := noNetwork()
+	if s.needsNetwork() {
+		if net, err = newNetwork(ctx, name, s, env, parent); err != nil {
+			return nil, err
+		}
 	}
 	store, err := newStorage(ctx, name, s, parent)
 	if err != nil {
@@ -240,15 +285,24 @@ func NewMonteCarloPipeline(ctx *pulumi.Context, name string, args *MonteCarloPip
 	if err != nil {
 		return nil, err
 	}
-	activityArn, err := newActivity(ctx, name, s, parent)
-	if err != nil {
-		return nil, err
+	empty := pulumi.String("").ToStringOutput()
+	comp := &compute{clusterName: empty, serviceName: empty, logGroupName: empty, taskRoleArn: empty, executionRoleArn: empty}
+	fn := &function{name: empty, arn: empty, roleArn: empty, logGroupName: empty}
+	activityArn := empty
+	if s.lambda() {
+		if fn, err = newFunction(ctx, name, s, env, net, store, img, parent); err != nil {
+			return nil, err
+		}
+	} else {
+		if activityArn, err = newActivity(ctx, name, s, parent); err != nil {
+			return nil, err
+		}
+		if comp, err = newCompute(ctx, name, s, env, net, store, img, activityArn, parent); err != nil {
+			return nil, err
+		}
 	}
-	comp, err := newCompute(ctx, name, s, env, net, store, img, activityArn, parent)
-	if err != nil {
-		return nil, err
-	}
-	flow, err := newOrchestration(ctx, name, s, env, store, comp, activityArn, parent)
+	w := workers{activityArn: activityArn, clusterName: comp.clusterName, serviceName: comp.serviceName, functionArn: fn.arn}
+	flow, err := newOrchestration(ctx, name, s, env, store, w, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -272,6 +326,11 @@ func NewMonteCarloPipeline(ctx *pulumi.Context, name string, args *MonteCarloPip
 	p.StateMachineRoleArn = flow.simulateRoleArn
 	p.GenerateStateMachineRoleArn = flow.generateRoleArn
 	p.CleanupStateMachineArn = flow.cleanupArn
+	p.Compute = pulumi.String(s.compute).ToStringOutput()
+	p.FunctionName = fn.name
+	p.FunctionArn = fn.arn
+	p.FunctionRoleArn = fn.roleArn
+	p.FunctionLogGroupName = fn.logGroupName
 
 	if err := ctx.RegisterResourceOutputs(p, p.Outputs()); err != nil {
 		return nil, err
@@ -356,5 +415,10 @@ func (p *MonteCarloPipeline) Outputs() pulumi.Map {
 		"stateMachineRoleArn":         p.StateMachineRoleArn,
 		"generateStateMachineRoleArn": p.GenerateStateMachineRoleArn,
 		"cleanupStateMachineArn":      p.CleanupStateMachineArn,
+		"compute":                     p.Compute,
+		"functionName":                p.FunctionName,
+		"functionArn":                 p.FunctionArn,
+		"functionRoleArn":             p.FunctionRoleArn,
+		"functionLogGroupName":        p.FunctionLogGroupName,
 	}
 }

@@ -28,6 +28,31 @@ const (
 	DefaultWorkerLogLevel       = "info"
 	DefaultLogRetentionDays     = 30
 	DefaultStateMachineLogLevel = "ERROR"
+	// DefaultLambdaMemoryMB: Lambda gives a function one full vCPU at
+	// 1,769 MB (Lambda developer guide, "Configure Lambda function memory").
+	// A batch runs the kernel on one goroutine, so more memory buys no
+	// speed, and less slows the kernel below what the batch sizing assumes
+	// (see MinLambdaMemoryMB).
+	DefaultLambdaMemoryMB = lambdaOneVCPUMemoryMB
+)
+
+// Lambda limits (Lambda developer guide, "Lambda quotas").
+const (
+	// MaxLambdaMemoryMB is Lambda's largest memory size.
+	MaxLambdaMemoryMB = 10240
+	// lambdaOneVCPUMemoryMB is the memory at which a function has one vCPU;
+	// below it the CPU share is proportional to memory.
+	lambdaOneVCPUMemoryMB = 1769
+	// MinLambdaMemoryMB is the least memory at which the kernel still runs
+	// within what the workflow's batch sizing budgets per loan-scenario on
+	// a Lambda vCPU (workflow.DefaultLambdaLoanScenarioNanos, twice the
+	// measured workflow.MeasuredLoanScenarioNanos): at a CPU share of
+	// memory/1,769 the kernel takes measured x 1,769/memory, which must not
+	// exceed the budget. 885 MB at today's figures.
+	MinLambdaMemoryMB = (lambdaOneVCPUMemoryMB*workflow.MeasuredLoanScenarioNanos + workflow.DefaultLambdaLoanScenarioNanos - 1) / workflow.DefaultLambdaLoanScenarioNanos
+	// UnreservedConcurrency (LambdaReservedConcurrency = -1) leaves the
+	// function on the account's unreserved concurrency pool.
+	UnreservedConcurrency = -1
 )
 
 // Limits enforced by validation (the workflow tuning limits are
@@ -88,6 +113,12 @@ type settings struct {
 	smLogLevel       string
 	tracing          bool
 
+	compute        string // workflow.ComputeFargateSpot or workflow.ComputeLambda
+	lambdaMemoryMB int
+	lambdaTimeout  int // seconds; the workflow's FunctionTimeoutSeconds
+	lambdaReserved int // UnreservedConcurrency: none
+	lambdaVpc      bool
+
 	flow workflow.Config // defaulted tuning and state machine names; the rest is filled in at deploy time
 	tags map[string]string
 }
@@ -124,6 +155,9 @@ func resolveSettings(name string, a MonteCarloPipelineArgs) (settings, error) {
 		logRetentionDays:  orInt(a.LogRetentionDays, DefaultLogRetentionDays),
 		smLogLevel:        strings.ToUpper(orString(a.StateMachineLogLevel, DefaultStateMachineLogLevel)),
 		tracing:           !a.DisableTracing,
+		compute:           orString(a.Compute, workflow.ComputeFargateSpot),
+		lambdaMemoryMB:    orInt(a.LambdaMemoryMB, DefaultLambdaMemoryMB),
+		lambdaVpc:         a.LambdaVpc,
 		tags:              a.Tags,
 	}
 	s.dockerfile = orString(a.Dockerfile, strings.TrimSuffix(s.buildContext, "/")+"/Dockerfile")
@@ -139,6 +173,40 @@ func resolveSettings(name string, a MonteCarloPipelineArgs) (settings, error) {
 	}
 	if a.NamePrefix != "" && (!namePrefixPattern.MatchString(s.prefix) || len(s.prefix) > MaxNamePrefixLength) {
 		bad("NamePrefix %q must be lowercase letters, digits and hyphens, start with a letter and have at most %d characters", s.prefix, MaxNamePrefixLength)
+	}
+
+	// Compute variant: it decides which resources exist, so the fields of
+	// the other variant are refused rather than silently ignored.
+	if !slices.Contains(workflow.Computes, s.compute) {
+		bad("Compute %q must be one of %s", a.Compute, strings.Join(workflow.Computes, ", "))
+	}
+	if s.lambda() {
+		if set := setFields(map[string]bool{
+			"TaskCPU": a.TaskCPU != 0, "TaskMemory": a.TaskMemory != 0, "WorkerCount": a.WorkerCount != 0,
+			"TasksPerWorker": a.TasksPerWorker != 0, "OnDemandOnly": a.OnDemandOnly, "SpotWeight": a.SpotWeight != 0,
+			"OnDemandBase": a.OnDemandBase != 0, "OnDemandWeight": a.OnDemandWeight != 0, "ContainerInsights": a.ContainerInsights,
+			"HeartbeatSeconds": a.HeartbeatSeconds != 0, "WorkerWaitSeconds": a.WorkerWaitSeconds != 0, "WorkerWaitMaxPolls": a.WorkerWaitMaxPolls != 0,
+		}); set != "" {
+			bad("%s: only for Compute %q (the ECS workers); leave unset with Compute %q", set, workflow.ComputeFargateSpot, workflow.ComputeLambda)
+		}
+		if !s.lambdaVpc {
+			if set := setFields(map[string]bool{
+				"VpcID": s.byoVpc, "SubnetIDs": a.SubnetIDs != nil, "AvailabilityZoneCount": a.AvailabilityZoneCount != 0,
+				"AvailabilityZones": len(a.AvailabilityZones) != 0, "VpcCidr": a.VpcCidr != "",
+			}); set != "" {
+				bad("%s: unused, the function runs outside any VPC unless LambdaVpc is set", set)
+			}
+		}
+		if s.lambdaMemoryMB < MinLambdaMemoryMB || s.lambdaMemoryMB > MaxLambdaMemoryMB {
+			bad("LambdaMemoryMB %d is out of range %d..%d (below %d MB the function's CPU share is too small for the workflow's batch sizing; %d MB is one vCPU)", s.lambdaMemoryMB, MinLambdaMemoryMB, MaxLambdaMemoryMB, MinLambdaMemoryMB, lambdaOneVCPUMemoryMB)
+		}
+	} else if s.compute == workflow.ComputeFargateSpot {
+		if set := setFields(map[string]bool{
+			"LambdaMemoryMB": a.LambdaMemoryMB != 0, "LambdaTimeoutSeconds": a.LambdaTimeoutSeconds != 0,
+			"LambdaReservedConcurrency": a.LambdaReservedConcurrency != 0, "LambdaVpc": a.LambdaVpc,
+		}); set != "" {
+			bad("%s: only for Compute %q; leave unset with Compute %q", set, workflow.ComputeLambda, workflow.ComputeFargateSpot)
+		}
 	}
 
 	// Network.
@@ -242,9 +310,49 @@ func resolveSettings(name string, a MonteCarloPipelineArgs) (settings, error) {
 		WorkerWaitMaxPolls:      a.WorkerWaitMaxPolls,
 		Retry:                   a.Retry,
 		Defaults:                a.Defaults,
-	}.WithDefaults()
+		Compute:                 s.compute,
+	}
+	timeoutReported := false
+	if s.lambda() {
+		s.lambdaTimeout = orInt(a.LambdaTimeoutSeconds, workflow.DefaultFunctionTimeoutSeconds)
+		if s.lambdaTimeout < 1 || s.lambdaTimeout > workflow.LambdaMaxTimeoutSeconds {
+			bad("LambdaTimeoutSeconds %d is out of range 1..%d (Lambda's maximum)", s.lambdaTimeout, workflow.LambdaMaxTimeoutSeconds)
+			timeoutReported = true
+		} else {
+			// The definitions' control tasks wait for it and the batch
+			// tasks must fit in it (workflow.Config.Validate checks both).
+			f.FunctionTimeoutSeconds = s.lambdaTimeout
+		}
+	}
+	f = f.WithDefaults()
+	if s.lambda() {
+		// The batch tasks' timeouts are what the batch sizing assumes
+		// (workflow.LambdaBatchTimeoutSeconds unless TaskTimeoutSeconds is
+		// set): the function must be allowed to run that long.
+		for _, t := range []struct {
+			name    string
+			seconds int
+		}{{"TaskTimeoutSeconds", f.TaskTimeoutSeconds}, {"the generate batch timeout", f.GenerateTimeoutSeconds}} {
+			if f.FunctionTimeoutSeconds != 0 && t.seconds > f.FunctionTimeoutSeconds {
+				bad("LambdaTimeoutSeconds %d is shorter than %s (%d s), which the batch sizing assumes a batch may take", f.FunctionTimeoutSeconds, t.name, t.seconds)
+				timeoutReported = true
+			}
+		}
+		s.lambdaReserved = a.LambdaReservedConcurrency
+		if s.lambdaReserved == 0 {
+			s.lambdaReserved = f.MaxConcurrency + 1
+		}
+		if s.lambdaReserved != UnreservedConcurrency && s.lambdaReserved < f.MaxConcurrency+1 {
+			bad("LambdaReservedConcurrency %d is below MaxConcurrency + 1 = %d (the batches the Distributed Map invokes at once, plus one control invocation), so invocations would be throttled; raise it, or %d for the account's unreserved pool", s.lambdaReserved, f.MaxConcurrency+1, UnreservedConcurrency)
+		}
+	}
 	f.GenerateStateMachineName, f.SimulateStateMachineName = StateMachineNames(s.prefix)
-	if err := tuningProbe(f).Validate(); err != nil {
+	probe := tuningProbe(f)
+	if timeoutReported {
+		// Reported above by its config name; the probe judges the rest.
+		probe.FunctionTimeoutSeconds = workflow.LambdaMaxTimeoutSeconds
+	}
+	if err := probe.Validate(); err != nil {
 		errs = append(errs, err)
 	}
 	s.workerCount, s.tasksPerWorker = f.WorkerCount, f.TasksPerWorker
@@ -312,5 +420,32 @@ func tuningProbe(c workflow.Config) workflow.Config {
 	c.Region, c.AccountID = "us-east-1", "000000000000"
 	c.ActivityArn = "arn:aws:states:us-east-1:000000000000:activity:probe"
 	c.ClusterName, c.ServiceName, c.DataBucket = "probe", "probe", "probe-bucket"
+	c.FunctionArn = "arn:aws:lambda:us-east-1:000000000000:function:probe"
 	return c
 }
+
+// setFields lists the names whose value is true, sorted, as "A, B and C"
+// (the form the program's config-key naming reads as one subject).
+func setFields(fields map[string]bool) string {
+	var names []string
+	for n, set := range fields {
+		if set {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	switch len(names) {
+	case 0:
+		return ""
+	case 1:
+		return names[0]
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
+}
+
+// lambda reports whether the settings deploy the Lambda compute variant.
+func (s settings) lambda() bool { return s.compute == workflow.ComputeLambda }
+
+// needsNetwork reports whether the component creates or uses a VPC: the
+// Fargate workers always run in one, the function only when asked.
+func (s settings) needsNetwork() bool { return !s.lambda() || s.lambdaVpc }

@@ -58,7 +58,29 @@ func stateMachineArnsFor(env environment, prefix string) stateMachineArns {
 	}
 }
 
-func newOrchestration(ctx *pulumi.Context, name string, s settings, env environment, store *storage, comp *compute, activityArn pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*orchestration, error) {
+// workers is where the operations run, as the definitions and the state
+// machine roles name it: the activity and the ECS service (fargate-spot),
+// or the function (lambda). The other variant's fields are empty strings.
+type workers struct {
+	activityArn pulumi.StringOutput
+	clusterName pulumi.StringOutput
+	serviceName pulumi.StringOutput
+	functionArn pulumi.StringOutput
+}
+
+// resolved waits for the workers' names and the data bucket and returns
+// them as the []any workflowConfigOf reads.
+func (w workers) resolved(dataBucket pulumi.StringOutput, more ...any) pulumi.ArrayOutput {
+	return pulumi.All(append([]any{w.activityArn, dataBucket, w.clusterName, w.serviceName, w.functionArn}, more...)...)
+}
+
+// workflowConfigOf is workflowConfig from the first five values of a
+// workers.resolved output.
+func workflowConfigOf(s settings, env environment, v []any) workflow.Config {
+	return workflowConfig(s, env, v[0].(string), v[1].(string), v[2].(string), v[3].(string), v[4].(string))
+}
+
+func newOrchestration(ctx *pulumi.Context, name string, s settings, env environment, store *storage, w workers, parent pulumi.ResourceOrInvokeOption) (*orchestration, error) {
 	logs, err := cloudwatch.NewLogGroup(ctx, name+"-states", &cloudwatch.LogGroupArgs{
 		NamePrefix:      pulumi.String(stateMachineLogGroupPrefix + s.prefix + "-"),
 		RetentionInDays: pulumi.Int(s.logRetentionDays),
@@ -69,7 +91,7 @@ func newOrchestration(ctx *pulumi.Context, name string, s settings, env environm
 	}
 
 	policy := func(flow string) pulumi.StringOutput {
-		return stateMachinePolicyOutput(s, env, store, comp, activityArn, flow)
+		return stateMachinePolicyOutput(s, env, store, w, flow)
 	}
 	// Each state machine runs as its own role (stateMachineRolePolicy).
 	// The Simulate role keeps the logical name of the role both workflows
@@ -85,7 +107,7 @@ func newOrchestration(ctx *pulumi.Context, name string, s settings, env environm
 		return nil, err
 	}
 
-	defs := definitionsOutput(s, env, activityArn, store.dataBucket, comp.clusterName, comp.serviceName)
+	defs := definitionsOutput(s, env, w, store.dataBucket)
 	genName, simName := StateMachineNames(s.prefix)
 	o := &orchestration{logGroupName: logs.Name, generateRoleArn: genRole.Arn, simulateRoleArn: simRole.Arn}
 	for _, sm := range []struct {
@@ -99,7 +121,10 @@ func newOrchestration(ctx *pulumi.Context, name string, s settings, env environm
 	} {
 		res, err := sfn.NewStateMachine(ctx, name+"-"+sm.workflow, &sfn.StateMachineArgs{
 			Name: pulumi.String(sm.name),
-			// Express workflows cannot run activity tasks.
+			// Express workflows cannot run activity tasks; the Lambda
+			// flavour's parents are STANDARD too (they run for longer than
+			// an EXPRESS execution's 5 minutes), only its Map children are
+			// EXPRESS, which the definition says.
 			Type:       pulumi.String("STANDARD"),
 			RoleArn:    sm.role.Arn,
 			Definition: defs.MapIndex(pulumi.String(sm.workflow)),
@@ -119,7 +144,13 @@ func newOrchestration(ctx *pulumi.Context, name string, s settings, env environm
 		*sm.arn = res.Arn
 	}
 
-	cleanupDef := cleanupDefinitionOutput(s, env, activityArn, store.dataBucket, comp.clusterName, comp.serviceName)
+	if s.lambda() {
+		// No workers to stop after a failed run: no cleanup machine, rule
+		// or roles (workflow.ErrNoCleanup).
+		o.cleanupArn = pulumi.String("").ToStringOutput()
+		return o, nil
+	}
+	cleanupDef := cleanupDefinitionOutput(s, env, w, store.dataBucket)
 	cleanupPolicy := policy(workflow.WorkflowCleanup)
 	if o.cleanupArn, err = newCleanup(ctx, name, s, env, logs, cleanupDef, cleanupPolicy, parent); err != nil {
 		return nil, err
@@ -129,9 +160,9 @@ func newOrchestration(ctx *pulumi.Context, name string, s settings, env environm
 
 // definitionsOutput renders both definitions with components/workflow once
 // the deploy-time names are known, keyed by workflow name.
-func definitionsOutput(s settings, env environment, activityArn, dataBucket, clusterName, serviceName pulumi.StringOutput) pulumi.StringMapOutput {
-	return pulumi.All(activityArn, dataBucket, clusterName, serviceName).ApplyT(func(v []any) (map[string]string, error) {
-		cfg := workflowConfig(s, env, v[0].(string), v[1].(string), v[2].(string), v[3].(string))
+func definitionsOutput(s settings, env environment, w workers, dataBucket pulumi.StringOutput) pulumi.StringMapOutput {
+	return w.resolved(dataBucket).ApplyT(func(v []any) (map[string]string, error) {
+		cfg := workflowConfigOf(s, env, v)
 		defs, err := workflow.Definitions(cfg)
 		if err != nil {
 			return nil, fmt.Errorf("state machine definitions: %w", err)
@@ -147,10 +178,10 @@ func definitionsOutput(s settings, env environment, activityArn, dataBucket, clu
 // stateMachinePolicyOutput renders the inline policy of one workflow's
 // state machine role (stateMachineRolePolicy) once the deploy-time names
 // are known, from the same workflow.Config as its definition.
-func stateMachinePolicyOutput(s settings, env environment, store *storage, comp *compute, activityArn pulumi.StringOutput, flow string) pulumi.StringOutput {
-	return pulumi.All(activityArn, store.dataBucket, comp.clusterName, comp.serviceName, bucketAccessOutput(env, store)).ApplyT(func(v []any) (string, error) {
-		cfg := workflowConfig(s, env, v[0].(string), v[1].(string), v[2].(string), v[3].(string))
-		doc, err := stateMachineRolePolicy(cfg, flow, v[4].(bucketAccess), s.tracing)
+func stateMachinePolicyOutput(s settings, env environment, store *storage, w workers, flow string) pulumi.StringOutput {
+	return w.resolved(store.dataBucket, bucketAccessOutput(env, store)).ApplyT(func(v []any) (string, error) {
+		cfg := workflowConfigOf(s, env, v)
+		doc, err := stateMachineRolePolicy(cfg, flow, v[5].(bucketAccess), s.tracing)
 		if err != nil {
 			return "", err
 		}
@@ -160,11 +191,17 @@ func stateMachinePolicyOutput(s settings, env environment, store *storage, comp 
 
 // workflowConfig is the workflow.Config of this deployment: the validated
 // tuning plus where everything lives.
-func workflowConfig(s settings, env environment, activityArn, dataBucket, clusterName, serviceName string) workflow.Config {
+//
+// With compute lambda the function's ARN (unqualified) is FunctionArn and
+// s.flow carries its timeout (FunctionTimeoutSeconds = LambdaTimeoutSeconds),
+// so the definitions' control tasks wait exactly as long as the function
+// may run, and the state machine roles may invoke exactly this function.
+func workflowConfig(s settings, env environment, activityArn, dataBucket, clusterName, serviceName, functionArn string) workflow.Config {
 	cfg := s.flow
 	cfg.Partition, cfg.Region, cfg.AccountID = env.partition, env.region, env.accountID
 	cfg.GenerateStateMachineName, cfg.SimulateStateMachineName = StateMachineNames(s.prefix)
 	cfg.ActivityArn, cfg.DataBucket = activityArn, dataBucket
 	cfg.ClusterName, cfg.ServiceName = clusterName, serviceName
+	cfg.FunctionArn = functionArn
 	return cfg
 }

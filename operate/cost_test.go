@@ -177,3 +177,69 @@ func TestPricesSetOverridesOneKeyAndRejectsUnknownOnes(t *testing.T) {
 		t.Errorf("unknown key error does not list the keys: %v", err)
 	}
 }
+
+func TestLambdaEstimateMatchesTheHandComputedFigures(t *testing.T) {
+	t.Parallel()
+	in := small()
+	in.Compute = ComputeLambda
+	e, err := EstimateCost(in, workflow.LayoutSharded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 10 shards of 100 loans, one per batch (a shard fits the 90 s batch).
+	if e.Compute != ComputeLambda || e.Objects != 10 || e.Batches != 10 || e.ItemsPerBatch != 1 {
+		t.Fatalf("compute %s objects %d batches %d items %d, want lambda, 10, 10, 1", e.Compute, e.Objects, e.Batches, e.ItemsPerBatch)
+	}
+	// compute 0.01 s, read 10 x (0.030 + 28,600/90e6) s on one stream:
+	// each invocation is a tenth of both plus 0.1 s of overhead.
+	read := 10 * (0.030 + 28600.0/90e6)
+	invocation := (0.01+read)/10 + 0.1
+	memGB := 1769.0 / 1024
+	// 10 environments (fewer batches than the concurrency of 50) each
+	// start cold (2 s), plus prepare and aggregate (1 s each).
+	near(t, "GB-seconds", e.Line(ItemLambdaDuration).Quantity, (10*invocation+10*2+2*1)*memGB)
+	near(t, "GB-second USD", e.Line(ItemLambdaDuration).USD, (10*invocation+10*2+2*1)*memGB*0.0000166667)
+	near(t, "requests", e.Line(ItemLambdaRequests).Quantity, 12)
+	near(t, "parent transitions", e.Line(ItemTransitions).Quantity, 13)
+	near(t, "Express children", e.Line(ItemExpressRequests).Quantity, 10)
+	// invocation + 0.2 s rounds up to 0.4 s, in one 64 MB chunk.
+	near(t, "Express GB-hours", e.Line(ItemExpressDuration).Quantity, 10*0.4*(64.0/1024)/3600)
+	near(t, "duration", e.Duration.Seconds(), 2+(invocation+0.2)+2)
+	near(t, "Standard children instead", e.StandardChildrenUSD, 10*2*0.000025)
+	if e.Line(ItemVPCEHours).Quantity != 0 || e.Line(ItemVCPU).Quantity != 0 {
+		t.Errorf("a Lambda estimate charges Fargate or endpoint hours: %+v", e.Lines)
+	}
+	var sum float64
+	for _, l := range e.Lines {
+		sum += l.USD
+	}
+	near(t, "total", e.TotalUSD, sum)
+}
+
+func TestLambdaEstimateUsesTheMeasuredKernelAndLessMemoryIsSlower(t *testing.T) {
+	t.Parallel()
+	in := CostInput{Loans: 500_000, Compute: ComputeLambda, BatchSize: LambdaBatchSize(1000)}
+	full, err := EstimateCost(in, workflow.LayoutSharded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The kernel is the measured constant, not a copy.
+	near(t, "compute seconds", full.ComputeSeconds, 500_000*1000*float64(KernelNanosPerLoanScenario)/1e9)
+	in.LambdaMemoryMB = 1769 / 2
+	half, err := EstimateCost(in, workflow.LayoutSharded)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if half.Duration <= full.Duration {
+		t.Errorf("half the memory (half a vCPU) took %v, not longer than %v", half.Duration, full.Duration)
+	}
+}
+
+func TestCostInputRejectsAnUnknownCompute(t *testing.T) {
+	t.Parallel()
+	in := small()
+	in.Compute = "ec2"
+	if _, err := EstimateCost(in, workflow.LayoutSharded); err == nil || !strings.Contains(err.Error(), `--compute = "ec2"`) {
+		t.Errorf("err = %v, want it to name --compute", err)
+	}
+}

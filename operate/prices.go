@@ -11,7 +11,7 @@ import (
 // PricesAsOf is the date the public prices in DefaultPrices were read.
 // Prices change: override any of them with Prices.Set (montecarlo cost
 // --price key=value).
-const PricesAsOf = "2025-06 (us-east-1 public pricing pages)"
+const PricesAsOf = "2025-06 (us-east-1 public pricing pages; Lambda and Express rows read 2026-12-06)"
 
 // Price is one unit price of the cost model.
 type Price struct {
@@ -40,6 +40,18 @@ var DefaultPrices = Prices{
 	// AWS Step Functions pricing: Standard workflows, $0.025 per 1,000 state
 	// transitions (free tier of 4,000 a month ignored).
 	{"sfn-transition", 0.000025, "state transition", "AWS Step Functions pricing, Standard workflows"},
+	// AWS Lambda pricing (aws.amazon.com/lambda/pricing), x86, first tier
+	// (the first 6 billion GB-seconds a month): $0.0000166667 per GB-second
+	// of duration, init included for container images; $0.20 per million
+	// requests. The monthly free tier (400,000 GB-s, 1M requests) is ignored.
+	{"lambda-x86-gb-second", 0.0000166667, "GB-second", "AWS Lambda pricing, x86, first 6 billion GB-s a month"},
+	{"lambda-request", 0.0000002, "request", "AWS Lambda pricing, requests ($0.20 per million)"},
+	// AWS Step Functions pricing, Express workflows: $1.00 per million
+	// requests (executions started) and duration at $0.06 per GB-hour for
+	// the first 1,000 GB-hours a month ($0.03 next 4,000, $0.01642 after),
+	// billed in 64 MB chunks and 100 ms steps. The first tier is charged.
+	{"sfn-express-request", 0.000001, "Express execution", "AWS Step Functions pricing, Express workflows requests"},
+	{"sfn-express-gb-hour", 0.06, "Express GB-hour", "AWS Step Functions pricing, Express duration, first 1,000 GB-hours"},
 	// Amazon S3 pricing, Requests & data retrievals, S3 Standard: GET $0.0004
 	// per 1,000; PUT, COPY, POST, LIST $0.005 per 1,000. Transfer between S3
 	// and Fargate in the same region (through the gateway endpoint) is free.

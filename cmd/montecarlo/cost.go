@@ -24,6 +24,9 @@ type costOptions struct {
 	layout  string
 	prices  []string
 	jsonOut bool
+	// batchSizeSet: --batch-size was given; otherwise compute lambda uses
+	// the Lambda flavour's default batch (operate.LambdaBatchSize).
+	batchSizeSet bool
 }
 
 func newCostCmd() *cobra.Command {
@@ -38,16 +41,30 @@ one child per batch), S3 GET/PUT/LIST requests (one GET per loan object:
 one per loan in the per-loan layout, one per shard when sharded) and the
 interface VPC endpoints' hours and data.
 
+With --compute lambda it estimates the Lambda compute variant instead: the
+function's x86 GB-seconds (the same measured kernel, one vCPU at 1,769 MB,
+a cold start per concurrent environment) and requests, the parent's
+Standard transitions and one Express child per batch (requests and
+GB-hours; what Standard children would cost is shown beside), the same S3
+requests and no VPC endpoints; and prints Fargate Spot's totals for the
+same run next to it (docs/compute.md says when each is cheaper).
+
 Prices are us-east-1 public prices in one table (operate.DefaultPrices),
 dated and sourced in the output; override any with --price KEY=USD.`,
 		Example: `  # A billion loans, 1,000 scenarios, on the stack defaults
   montecarlo cost --loans 1000000000
 
+  # The same run on the Lambda compute variant, next to Fargate Spot
+  montecarlo cost --compute lambda --loans 500000
+
   # 100 workers of 4 vCPU / 8 GiB, 5,000-loan batches, a Spot vCPU price you saw today
   montecarlo cost --loans 1000000000 --workers 100 --task-cpu 4096 --task-memory 8192 \
       --batch-size 5000 --price fargate-spot-vcpu-hour=0.0135`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd.OutOrStdout()) },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			o.batchSizeSet = cmd.Flags().Changed("batch-size")
+			return o.run(cmd.OutOrStdout())
+		},
 	}
 	f := cmd.Flags()
 	in := &o.in
@@ -62,6 +79,9 @@ dated and sourced in the output; override any with --price KEY=USD.`,
 	f.IntVar(&in.ShardSize, "shard-size", workflow.DefaultShardSize, "loans per object in the sharded layout")
 	f.IntVar(&in.S3Concurrency, "s3-concurrency", operate.DefaultS3Concurrency, "S3 transfers per task")
 	f.IntVar(&in.AZCount, "azs", operate.DefaultAZCount, "availability zones of the interface VPC endpoints")
+	f.StringVar(&in.Compute, "compute", operate.ComputeFargateSpot, `"fargate-spot" or "lambda" (then Fargate Spot's totals are printed beside)`)
+	f.IntVar(&in.LambdaMemoryMB, "lambda-memory", operate.DefaultLambdaMemoryMB, "compute lambda: the function's memory in MB (1,769 is one vCPU)")
+	f.IntVar(&in.LambdaConcurrency, "lambda-concurrency", workflow.DefaultLambdaMaxConcurrency, "compute lambda: batches invoked at once (the Map's MaxConcurrency)")
 	f.Float64Var(&in.KernelNanos, "kernel-ns", operate.KernelNanosPerLoanScenario, "model nanoseconds per loan-scenario on one vCPU (benchmarked)")
 	f.StringArrayVar(&o.prices, "price", nil, "override a price: KEY=USD (repeatable); keys: "+fmt.Sprint(operate.DefaultPrices.Keys()))
 	f.BoolVar(&o.jsonOut, "json", false, "print the estimates as JSON")
@@ -92,22 +112,63 @@ func (o *costOptions) run(out io.Writer) error {
 	if err := in.Validate(); err != nil {
 		return fmt.Errorf("cost: %w", err)
 	}
+	fargate := in
+	if in.Compute == operate.ComputeLambda && !o.batchSizeSet {
+		in.BatchSize = operate.LambdaBatchSize(in.Scenarios)
+	}
+	ests, err := estimates(in, layouts)
+	if err != nil {
+		return err
+	}
+	// Beside a Lambda estimate, Fargate Spot's for the same run (the
+	// Fargate flags as given, their defaults otherwise).
+	var others []operate.Estimate
+	if in.Compute == operate.ComputeLambda {
+		fargate.Compute = operate.ComputeFargateSpot
+		if others, err = estimates(fargate, layouts); err != nil {
+			return err
+		}
+	}
+	if o.jsonOut {
+		return writeCostJSON(out, in, ests, others)
+	}
+	writeCostTable(out, in, ests)
+	if len(others) > 0 {
+		writeComputeComparison(out, ests, others)
+	}
+	return nil
+}
+
+func estimates(in operate.CostInput, layouts []string) ([]operate.Estimate, error) {
 	var ests []operate.Estimate
 	for _, l := range layouts {
 		e, err := operate.EstimateCost(in, l)
 		if err != nil {
-			return fmt.Errorf("cost: %w", err)
+			return nil, fmt.Errorf("cost: %w", err)
 		}
 		ests = append(ests, e)
 	}
-	if o.jsonOut {
-		return writeCostJSON(out, in, ests)
-	}
-	writeCostTable(out, in, ests)
-	return nil
+	return ests, nil
 }
 
-func writeCostJSON(out io.Writer, in operate.CostInput, ests []operate.Estimate) error {
+// writeComputeComparison prints Fargate Spot's totals next to Lambda's, layout by
+// layout, and which is cheaper.
+func writeComputeComparison(out io.Writer, lambda, fargate []operate.Estimate) {
+	fmt.Fprintf(out, "\nNext to Fargate Spot (the same run; --workers, --task-cpu, --task-memory, --batch-size as for fargate-spot):\n")
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
+	fmt.Fprintf(tw, "  layout\tlambda\t\tfargate-spot\t\tcheaper\n")
+	for i, l := range lambda {
+		f := fargate[i]
+		cheaper := operate.ComputeLambda
+		if f.TotalUSD < l.TotalUSD {
+			cheaper = operate.ComputeFargateSpot
+		}
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%s\t%s\t%s\n", l.Layout, numfmt.USD(l.TotalUSD), humanDuration(l.Duration), numfmt.USD(f.TotalUSD), humanDuration(f.Duration), cheaper)
+	}
+	tw.Flush()
+}
+
+func writeCostJSON(out io.Writer, in operate.CostInput, ests, fargate []operate.Estimate) error {
 	type line struct {
 		Item     string  `json:"item"`
 		Quantity float64 `json:"quantity"`
@@ -116,6 +177,7 @@ func writeCostJSON(out io.Writer, in operate.CostInput, ests []operate.Estimate)
 		USD      float64 `json:"usd"`
 	}
 	type est struct {
+		Compute         string  `json:"compute"`
 		Layout          string  `json:"layout"`
 		Objects         int64   `json:"objects"`
 		Batches         int64   `json:"batches"`
@@ -123,6 +185,9 @@ func writeCostJSON(out io.Writer, in operate.CostInput, ests []operate.Estimate)
 		DurationSeconds float64 `json:"durationSeconds"`
 		Lines           []line  `json:"lines"`
 		TotalUSD        float64 `json:"totalUsd"`
+		// StandardChildrenUSD (lambda): the Map's children as STANDARD
+		// executions instead of EXPRESS.
+		StandardChildrenUSD float64 `json:"standardChildrenUsd,omitempty"`
 	}
 	doc := struct {
 		Loans      int64          `json:"loans"`
@@ -130,15 +195,24 @@ func writeCostJSON(out io.Writer, in operate.CostInput, ests []operate.Estimate)
 		PricesAsOf string         `json:"pricesAsOf"`
 		Prices     operate.Prices `json:"prices"`
 		Estimates  []est          `json:"estimates"`
+		// FargateSpot are, with --compute lambda, the same run's Fargate
+		// Spot estimates.
+		FargateSpot []est `json:"fargateSpot,omitempty"`
 	}{Loans: in.Loans, Scenarios: in.Scenarios, PricesAsOf: operate.PricesAsOf, Prices: in.Prices}
-	for _, e := range ests {
-		je := est{Layout: e.Layout, Objects: e.Objects, Batches: e.Batches, ObjectsPerBatch: e.ItemsPerBatch,
-			DurationSeconds: e.Duration.Seconds(), TotalUSD: e.TotalUSD}
+	conv := func(e operate.Estimate) est {
+		je := est{Compute: e.Compute, Layout: e.Layout, Objects: e.Objects, Batches: e.Batches, ObjectsPerBatch: e.ItemsPerBatch,
+			DurationSeconds: e.Duration.Seconds(), TotalUSD: e.TotalUSD, StandardChildrenUSD: e.StandardChildrenUSD}
 		for _, l := range e.Lines {
 			p := priceOf(in.Prices, l.PriceKey)
 			je.Lines = append(je.Lines, line{l.Item, l.Quantity, p.Unit, p.USD, l.USD})
 		}
-		doc.Estimates = append(doc.Estimates, je)
+		return je
+	}
+	for _, e := range ests {
+		doc.Estimates = append(doc.Estimates, conv(e))
+	}
+	for _, e := range fargate {
+		doc.FargateSpot = append(doc.FargateSpot, conv(e))
 	}
 	enc := json.NewEncoder(out)
 	enc.SetIndent("", "  ")
@@ -157,8 +231,13 @@ func priceOf(p operate.Prices, key string) operate.Price {
 func writeCostTable(out io.Writer, in operate.CostInput, ests []operate.Estimate) {
 	pr := message.NewPrinter(language.English)
 	pr.Fprintf(out, "Simulate run: %d loans x %d scenarios = %d loan-scenarios\n", in.Loans, in.Scenarios, in.Loans*int64(in.Scenarios))
-	pr.Fprintf(out, "Workers: %d Fargate Spot tasks of %.2f vCPU / %.1f GiB, %d tasks each; batches of %d loans; shards of %d loans\n",
-		in.Workers, float64(in.TaskCPU)/1024, float64(in.TaskMemoryMiB)/1024, in.TasksPerWorker, in.BatchSize, in.ShardSize)
+	if in.Compute == operate.ComputeLambda {
+		pr.Fprintf(out, "Workers: the Lambda function (x86_64, %d MB), %d batches at once; batches of %d loans; shards of %d loans\n",
+			in.LambdaMemoryMB, in.LambdaConcurrency, in.BatchSize, in.ShardSize)
+	} else {
+		pr.Fprintf(out, "Workers: %d Fargate Spot tasks of %.2f vCPU / %.1f GiB, %d tasks each; batches of %d loans; shards of %d loans\n",
+			in.Workers, float64(in.TaskCPU)/1024, float64(in.TaskMemoryMiB)/1024, in.TasksPerWorker, in.BatchSize, in.ShardSize)
+	}
 	pr.Fprintf(out, "Model: %.0f ns per loan-scenario per vCPU (benchmarked); S3 GET %v to first byte, %.0f MB/s per stream, %d streams per task\n\n",
 		in.KernelNanos, operate.S3GetLatency, operate.S3StreamBytesPerSecond/1e6, in.S3Concurrency)
 
@@ -196,6 +275,11 @@ func writeCostTable(out io.Writer, in operate.CostInput, ests []operate.Estimate
 		})
 	}
 	row("total", func(e operate.Estimate) (string, string) { return "", numfmt.USD(e.TotalUSD) })
+	if in.Compute == operate.ComputeLambda {
+		row("(children as STANDARD instead)", func(e operate.Estimate) (string, string) {
+			return "", numfmt.USD(e.StandardChildrenUSD)
+		})
+	}
 	tw.Flush()
 
 	fmt.Fprintf(out, "\nPrices (USD, %s; override with --price KEY=USD):\n", operate.PricesAsOf)
@@ -204,6 +288,11 @@ func writeCostTable(out io.Writer, in operate.CostInput, ests []operate.Estimate
 		fmt.Fprintf(tw, "  %s\t%s\tper %s\t%s\n", p.Key, strconv.FormatFloat(p.USD, 'f', -1, 64), p.Unit, p.Source)
 	}
 	tw.Flush()
+	if in.Compute == operate.ComputeLambda {
+		fmt.Fprintf(out, "Not included: CloudWatch Logs, storage, generate runs, the free tiers; with lambdaVpc, the interface endpoints' standing cost (%s a month in %d AZs).\n",
+			numfmt.USD(operate.StandingEndpointUSDPerMonth(in.AZCount, in.Prices)), in.AZCount)
+		return
+	}
 	fmt.Fprintf(out, "Not included: the %d interface endpoints' standing cost while deployed (%s a month in %d AZs), CloudWatch Logs, storage, generate runs.\n",
 		operate.InterfaceEndpoints, numfmt.USD(operate.StandingEndpointUSDPerMonth(in.AZCount, in.Prices)), in.AZCount)
 }

@@ -99,3 +99,51 @@ func TestCostRejectsAnExplicitZeroNamingTheFlag(t *testing.T) {
 		})
 	}
 }
+
+func TestCostComputeLambdaPrintsLambdaLinesNextToFargateSpot(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	if code := runWith([]string{"cost", "--compute", "lambda", "--loans", "500000"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"the Lambda function (x86_64, 1,769 MB), 50 batches at once; batches of 10,000 loans",
+		"Lambda duration (x86) [GB-second]", "Lambda requests", "Step Functions Express children", "Step Functions Express duration",
+		"(children as STANDARD instead)", "lambda-x86-gb-second", "AWS Lambda pricing", "sfn-express-gb-hour",
+		"Next to Fargate Spot", "fargate-spot",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output does not contain %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Fargate Spot vCPU [") {
+		t.Errorf("the Lambda table charges Fargate vCPU:\n%s", out)
+	}
+
+	stdout.Reset()
+	if code := runWith([]string{"cost", "--compute", "lambda", "--loans", "500000", "--json"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr.String())
+	}
+	var doc struct {
+		Estimates, FargateSpot []struct {
+			Compute  string
+			Layout   string
+			TotalUSD float64
+		}
+	}
+	if err := json.Unmarshal(stdout.Bytes(), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Estimates) != 2 || len(doc.FargateSpot) != 2 || doc.Estimates[0].Compute != "lambda" || doc.FargateSpot[0].Compute != "fargate-spot" {
+		t.Errorf("JSON estimates %+v, fargateSpot %+v", doc.Estimates, doc.FargateSpot)
+	}
+}
+
+func TestCostRejectsAnUnknownCompute(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	if code := runWith([]string{"cost", "--compute", "ec2"}, &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), `--compute = "ec2": want "fargate-spot" or "lambda"`) {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+}

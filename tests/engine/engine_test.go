@@ -409,8 +409,9 @@ func with(base map[string]any, extra map[string]any) map[string]any {
 	return m
 }
 
-// Two stacks set every key between them (a created VPC and a brought one
-// exclude each other, and so do a Spot strategy and onDemandOnly).
+// Three stacks set every key between them (a created VPC and a brought one
+// exclude each other, and so do a Spot strategy and onDemandOnly; the
+// Lambda keys need compute lambda, which refuses the ECS workers' keys).
 var (
 	createdNetwork = with(without(common, "image"), map[string]any{
 		"imageTag":              "engine-test-1",
@@ -429,13 +430,25 @@ var (
 		"subnetIds":    []string{"subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"},
 		"onDemandOnly": true,
 	})
+	lambdaStack = with(without(common, "workerCount", "tasksPerWorker", "taskCpu", "taskMemory", "containerInsights",
+		"heartbeatSeconds", "workerWaitSeconds", "workerWaitMaxPolls", "taskTimeoutSeconds"), map[string]any{
+		"namePrefix":                "mc-fn",
+		"compute":                   "lambda",
+		"lambdaMemoryMb":            3008,
+		"lambdaTimeoutSeconds":      600,
+		"lambdaReservedConcurrency": 8,
+		"lambdaVpc":                 true,
+		"vpcId":                     "vpc-0a1b2c3d4e5f60718",
+		"subnetIds":                 []string{"subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"},
+	})
 )
 
 func TestEveryKeySetTheREADMEWay(t *testing.T) {
 	for _, k := range program.ConfigKeys {
 		_, a := createdNetwork[k.Name]
 		_, b := broughtNetwork[k.Name]
-		if !a && !b {
+		_, c := lambdaStack[k.Name]
+		if !a && !b && !c {
 			t.Errorf("config key %s is set by no engine test stack", k.Name)
 		}
 	}
@@ -458,6 +471,13 @@ func TestEveryKeySetTheREADMEWay(t *testing.T) {
 			t.Errorf("subnetIds = %s, want the brought subnets", got)
 		}
 		match(t, outs, "simulateStateMachineArn", `arn:aws:states:`+region+`:`+account+`:stateMachine:mc-byo-simulate`)
+	})
+	t.Run("compute lambda in a brought VPC", func(t *testing.T) {
+		p := newProject(t)
+		outs := lifecycle(t, p.initStack(t, "fn", lambdaStack))
+		match(t, outs, "functionArn", `arn:aws:lambda:`+region+`:`+account+`:function:mc-fn-worker`)
+		match(t, outs, "vpcId", `vpc-0a1b2c3d4e5f60718`)
+		match(t, outs, "serviceName", ``)
 	})
 }
 
@@ -554,6 +574,23 @@ func TestStackWithOnlyARegion(t *testing.T) {
 	if subnets, _ := outs["subnetIds"].Value.([]any); len(subnets) != 2 {
 		t.Errorf("subnetIds = %v, want 2 (the default availabilityZoneCount)", outs["subnetIds"].Value)
 	}
+}
+
+// TestLambdaComputeStack: compute lambda through the real engine: preview,
+// up and a preview that changes nothing, with the function, its role and
+// log group and no ECS service or VPC.
+func TestLambdaComputeStack(t *testing.T) {
+	p := newProject(t)
+	if err := os.Remove(filepath.Join(p.dir, "Pulumi.dev.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	outs := lifecycle(t, p.initStack(t, "fn", map[string]any{"aws:region": region, "montecarlo:compute": "lambda"}))
+	match(t, outs, "compute", "lambda")
+	match(t, outs, "functionArn", `arn:aws:lambda:`+region+`:`+account+`:function:montecarlo-fn-worker`)
+	match(t, outs, "functionLogGroupName", `/aws/lambda/montecarlo-fn-worker`)
+	match(t, outs, "serviceName", "")
+	match(t, outs, "vpcId", "")
+	match(t, outs, "cleanupStateMachineArn", "")
 }
 
 // TestChangingKeysOnADeployedStack: a key changed on a deployed stack

@@ -357,6 +357,37 @@ var types = map[string]typeSpec{
 		},
 	},
 
+	// Compute lambda: the worker function, and the repository policy that
+	// lets Lambda pull its image.
+	"aws:lambda/function:Function": {
+		autoname:  &autoname{prop: "name", maxLen: 64},
+		tagged:    true,
+		required:  []string{"role"},
+		replaceOn: []string{"name", "packageType"},
+		defaults: map[string]any{"packageType": "Zip", "memorySize": 128, "timeout": 3,
+			"reservedConcurrentExecutions": -1, "publish": false, "architectures": []any{"x86_64"}},
+		create: func(r *res) {
+			n := r.str("name")
+			arn := r.env.arn("lambda", r.env.region, accountID, "function:"+n)
+			r.id = n
+			r.set("arn", arn)
+			r.set("qualifiedArn", arn+":$LATEST")
+			r.set("invokeArn", "arn:aws:apigateway:"+r.env.region+":lambda:path/2015-03-31/functions/"+arn+"/invocations")
+			r.set("version", "$LATEST")
+			r.set("lastModified", time.Now().UTC().Format(time.RFC3339))
+			r.set("sourceCodeHash", "")
+			r.set("sourceCodeSize", 0)
+		},
+	},
+	"aws:ecr/repositoryPolicy:RepositoryPolicy": {
+		required:  []string{"repository", "policy"},
+		replaceOn: []string{"repository"},
+		create: func(r *res) {
+			r.id = r.str("repository")
+			r.set("registryId", accountID)
+		},
+	},
+
 	// IAM.
 	"aws:iam/role:Role": {
 		autoname:  &autoname{prop: "name", prefixProp: "namePrefix", maxLen: 64},
