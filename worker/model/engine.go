@@ -756,7 +756,24 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 			}
 			f := w[b]
 			if z > 0 {
-				f = float64(f * expTab(z))
+				// f *= expTab(z), by hand: the call cost as much as its
+				// arithmetic (same operations, same bits; z > 0 > expMinArg).
+				var e float64
+				if !(z < -expMinArg) {
+					e = expDet(z)
+				} else {
+					fm := float64(z*expInvStep) + expRound
+					kf := fm - expRound
+					j := int64(math.Float64bits(fm) - expRoundBits)
+					r := float64(z-float64(kf*expStepHi)) - float64(kf*expStepLo)
+					r2 := r * r
+					q := float64(r*(1.0/120)) + 1.0/24
+					q = float64(r2*q) + (float64(r*(1.0/6)) + 0.5)
+					p := float64(r2*q) + r
+					hi, lo := exp2Hi[j&expTableMask], exp2Lo[j&expTableMask]
+					e = (hi + (lo + float64(hi*p))) * math.Float64frombits(uint64((j>>expTableBits)+1023)<<52)
+				}
+				f = float64(f * e)
 			}
 			l := lam[b] + float64(f*(now[b]-prev[b]))
 			lam[b] = l
