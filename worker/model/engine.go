@@ -735,7 +735,7 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 					bt.lamT[t*kernelBatch+b], bt.balT[t*kernelBatch+b] = l, bal[b]
 				}
 				if !io { // advance(bal, i, pay, 1, false)
-					bal[b] = max(0, bal[b]+(float64(bal[b]*i[b])-pay[b]))
+					bal[b] = floorZero(bal[b] + (float64(bal[b]*i[b]) - pay[b]))
 				}
 			}
 			continue
@@ -781,7 +781,7 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 				bt.lamT[t*kernelBatch+b], bt.balT[t*kernelBatch+b] = l, x
 			}
 			if !io { // advance(bal, i, pay, 1, false)
-				bal[b] = max(0, x+(float64(x*i[b])-pay[b]))
+				bal[b] = floorZero(x + (float64(x*i[b]) - pay[b]))
 			}
 		}
 	}
@@ -804,7 +804,8 @@ func (e *Evaluator) monthlyReset(mons []monthRate, t int) {
 	bt := &e.bt
 	nb := len(mons)
 	a, la, ag := ls.a, ls.la, ls.ag
-	bal, rate, i, pay, w, maxPay := bt.bal[:nb], bt.rate[:nb], bt.i[:nb], bt.pay[:nb], bt.w[:nb], bt.maxPay[:nb]
+	// bt.rate is left alone: only resetBatch's caps read it.
+	bal, i, pay, w, maxPay := bt.bal[:nb], bt.i[:nb], bt.pay[:nb], bt.w[:nb], bt.maxPay[:nb]
 	if ls.io {
 		for b := range mons {
 			i[b] = mons[b].f + a
@@ -848,8 +849,7 @@ func (e *Evaluator) monthlyReset(mons []monthRate, t int) {
 	toTable := ls.invA0 * powTableSteps
 	tab := e.sc.pow.y
 	for b := range mons {
-		rate[b] = 12 * i[b]
-		maxPay[b] = max(maxPay[b], pay[b])
+		maxPay[b] = maxNaN(maxPay[b], pay[b])
 		// e.sc.pow.pow(pay*invA0) by hand: f = pay*invA0*steps is exactly
 		// (pay*invA0)*steps, scaling by a power of 2 commuting with rounding.
 		if f := float64(pay[b] * toTable); f >= 0 && f < powTableSteps*powTableMax {
@@ -1034,4 +1034,23 @@ func advance(bal, i, pay float64, k int, io bool) float64 {
 	}
 	grow := -oneMinusExp(float64(float64(k) * log1pMonthly(i))) // (1+i)^k - 1
 	return max(0, bal+float64((float64(bal*i)-pay)*grow)/i)
+}
+
+// floorZero is max(0, x) as Go's max computes it (NaN stays NaN, -0 becomes
+// +0) in two instructions instead of max's long sequence, which the
+// per-month balance update paid for every scenario-month.
+func floorZero(x float64) float64 {
+	if x <= 0 {
+		return 0
+	}
+	return x
+}
+
+// maxNaN is max(m, x) for m > 0 (no signed zeros to order), NaN if either
+// is, without the long sequence of Go's max.
+func maxNaN(m, x float64) float64 {
+	if x > m || x != x {
+		return x
+	}
+	return m
 }
