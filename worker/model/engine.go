@@ -726,13 +726,16 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 		}
 		now, prev := cum[base+t*kernelBatch:][:nb], cum[base+(t-1)*kernelBatch:][:nb]
 		bal, lam, w, i, pay := bt.bal[:nb], bt.lam[:nb], bt.w[:nb], bt.i[:nb], bt.pay[:nb]
+		// This month's rows of lamT and balT, sliced once so the stores
+		// below need no bounds check.
+		lamT, balT := bt.lamT[t*kernelBatch:][:nb], bt.balT[t*kernelBatch:][:nb]
 		if !ltv && !dscr {
 			// The common case in a loop without branches.
 			for b := range bal {
 				l := lam[b] + float64(w[b]*(now[b]-prev[b]))
 				lam[b] = l
 				if keep {
-					bt.lamT[t*kernelBatch+b], bt.balT[t*kernelBatch+b] = l, bal[b]
+					lamT[b], balT[b] = l, bal[b]
 				}
 				if !io { // advance(bal, i, pay, 1, false)
 					bal[b] = floorZero(bal[b] + (float64(bal[b]*i[b]) - pay[b]))
@@ -778,7 +781,7 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 			l := lam[b] + float64(f*(now[b]-prev[b]))
 			lam[b] = l
 			if keep {
-				bt.lamT[t*kernelBatch+b], bt.balT[t*kernelBatch+b] = l, x
+				lamT[b], balT[b] = l, x
 			}
 			if !io { // advance(bal, i, pay, 1, false)
 				bal[b] = floorZero(x + (float64(x*i[b]) - pay[b]))
@@ -847,15 +850,17 @@ func (e *Evaluator) monthlyReset(mons []monthRate, t int) {
 		}
 	}
 	toTable := ls.invA0 * powTableSteps
-	tab := e.sc.pow.y
+	// The table as an array, and k masked (a no-op for 0 <= f < steps*max,
+	// a power of 2), so tab[k+1] needs no bounds check.
+	tab := (*[powTableSteps*powTableMax + 2]float64)(e.sc.pow.y)
 	for b := range mons {
 		maxPay[b] = maxNaN(maxPay[b], pay[b])
 		// e.sc.pow.pow(pay*invA0) by hand: f = pay*invA0*steps is exactly
 		// (pay*invA0)*steps, scaling by a power of 2 commuting with rounding.
 		if f := float64(pay[b] * toTable); f >= 0 && f < powTableSteps*powTableMax {
-			k := int(f)
-			y := tab[k : k+2 : k+2]
-			w[b] = y[0] + float64((f-float64(k))*(y[1]-y[0]))
+			k := int(f) & (powTableSteps*powTableMax - 1)
+			y0 := tab[k]
+			w[b] = y0 + float64((f-float64(k))*(tab[k+1]-y0))
 		} else {
 			w[b] = e.sc.pow.outside(pay[b] * ls.invA0)
 		}
