@@ -651,25 +651,47 @@ func (e *Evaluator) fixedLam(ps *pathSet, k int, cum []float64, s int, target fl
 	if ls.ltvCRE {
 		priceIdx = ps.cre
 	}
+	// The loop's constants in locals, and the scenario's month t at
+	// m = at(t, s), stepping by kernelBatch: this loop runs per scenario.
+	ltvKnee, etaLTV, dscrKnee, etaDSCR := p.LTVKnee, p.EtaLTV, p.DSCRKnee, p.EtaDSCR
+	balColl, noi, a0, h0 := ls.invColl, ls.noiMonth, ls.a0, ls.h0
+	bal, nf := e.fixedBal, ps.nf
 	var lam float64
+	m := e.sc.at(0, s)
 	for t := 1; t <= n; t++ {
+		prev := cum[m]
+		m += kernelBatch
 		var z float64
 		if ltv {
-			if r := float64(e.fixedBal[t]*ls.invColl) / priceIdx[e.sc.at(t, s)]; r > p.LTVKnee {
-				z += float64(p.EtaLTV * (r - p.LTVKnee))
+			if r := float64(bal[t]*balColl) / priceIdx[m]; r > ltvKnee {
+				z += float64(etaLTV * (r - ltvKnee))
 			}
 		}
 		if dscr {
-			if r := float64(ls.noiMonth*ps.nf[e.sc.at(t, s)]) / ls.a0; r < p.DSCRKnee {
-				z += float64(p.EtaDSCR * (p.DSCRKnee - r))
+			if r := float64(noi*nf[m]) / a0; r < dscrKnee {
+				z += float64(etaDSCR * (dscrKnee - r))
 			}
 		}
 		f := 1.0
 		if z > 0 {
-			f = expTab(z)
+			// f = expTab(z), by hand as in walkBatch (same bits).
+			if !(z < -expMinArg) {
+				f = expDet(z)
+			} else {
+				fm := float64(z*expInvStep) + expRound
+				kf := fm - expRound
+				j := int64(math.Float64bits(fm) - expRoundBits)
+				r := float64(z-float64(kf*expStepHi)) - float64(kf*expStepLo)
+				r2 := r * r
+				q := float64(r*(1.0/120)) + 1.0/24
+				q = float64(r2*q) + (float64(r*(1.0/6)) + 0.5)
+				p := float64(r2*q) + r
+				hi, lo := exp2Hi[j&expTableMask], exp2Lo[j&expTableMask]
+				f = (hi + (lo + float64(hi*p))) * math.Float64frombits(uint64((j>>expTableBits)+1023)<<52)
+			}
 		}
-		lam += float64(f * (cum[e.sc.at(t, s)] - cum[e.sc.at(t-1, s)]))
-		if target >= 0 && ls.h0*lam >= target {
+		lam += float64(f * (cum[m] - prev))
+		if target >= 0 && h0*lam >= target {
 			return lam, t
 		}
 	}
