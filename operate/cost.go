@@ -20,7 +20,12 @@ const (
 	//
 	// Model v2 (2026-12-06, a loaded shared machine, so process CPU time:
 	// the second command's cpu-ns/loan-scenario) measured 238-245; version
-	// 1's was 57 (12-month horizon, stressed paths only). Override with
+	// 1's was 57 (12-month horizon, stressed paths only). After the speed
+	// branch's kernel changes (7-19% fewer instructions on the variable-rate
+	// loans) the same benchmark read 250-277 on a still more loaded machine,
+	// 7% under the old kernel's figures of the same runs; 245 stays. A whole
+	// default `montecarlo local` (500,000 x 1,000) used 148 CPU-seconds,
+	// about 300 ns per loan-scenario with generation and I/O. Override with
 	// CostInput.KernelNanos.
 	KernelNanosPerLoanScenario = 245
 	// LoanJSONBytes is the mean size of one generated loan's JSON (same
