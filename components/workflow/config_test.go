@@ -37,8 +37,8 @@ func TestWithDefaultsAppliesTheDocumentedDefaults(t *testing.T) {
 		{"BatchSize", c.BatchSize, 1000},
 		{"ShardSize", c.ShardSize, 10000},
 		{"HeartbeatSeconds", c.HeartbeatSeconds, 120},
-		// 180 s margin + 10,000 loans (one shard) x 1,000 scenarios x 2 µs x 3.
-		{"TaskTimeoutSeconds", c.TaskTimeoutSeconds, 180 + 60},
+		// 180 s margin + 10,000 loans (one shard) x 1,000 scenarios x 8 µs x 3.
+		{"TaskTimeoutSeconds", c.TaskTimeoutSeconds, 180 + 240},
 		// 180 s margin + 10,000 loans x 50 µs x 3 = 181.5 s, but at least 2 x 120.
 		{"GenerateTimeoutSeconds", c.GenerateTimeoutSeconds, 240},
 		{"ControlTimeoutSeconds", c.ControlTimeoutSeconds, 3600},

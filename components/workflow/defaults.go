@@ -22,8 +22,14 @@ const (
 	DefaultControlTimeoutSeconds = 3600
 	// DefaultLoanScenarioNanos is a conservative cost of one loan in one
 	// scenario on a Fargate vCPU shared by the worker's tasks (the model's
-	// benchmark measures well under it; see worker/model).
-	DefaultLoanScenarioNanos = 2000
+	// benchmark measures well under it; see worker/model). Model v2 at the
+	// 27-month horizon measures about 245 CPU-ns for the generator's book
+	// and about 1,000 for its slowest loans (monthly resets; `go test
+	// ./worker/model -bench Evaluate`, 2026-12-06): 8,000 covers a batch of
+	// only the slowest loans on half a vCPU (two tasks per worker) four
+	// times over, about the margin version 1's 2,000 left over its 57 ns
+	// book. Timeouts derive from it with TimeoutSafetyFactor on top.
+	DefaultLoanScenarioNanos = 8000
 	// DefaultWorkerWaitSeconds x DefaultWorkerWaitMaxPolls = 10 minutes for
 	// Fargate Spot to place the tasks and pull the image.
 	DefaultWorkerWaitSeconds  = 15

@@ -651,25 +651,47 @@ func (e *Evaluator) fixedLam(ps *pathSet, k int, cum []float64, s int, target fl
 	if ls.ltvCRE {
 		priceIdx = ps.cre
 	}
+	// The loop's constants in locals, and the scenario's month t at
+	// m = at(t, s), stepping by kernelBatch: this loop runs per scenario.
+	ltvKnee, etaLTV, dscrKnee, etaDSCR := p.LTVKnee, p.EtaLTV, p.DSCRKnee, p.EtaDSCR
+	balColl, noi, a0, h0 := ls.invColl, ls.noiMonth, ls.a0, ls.h0
+	bal, nf := e.fixedBal, ps.nf
 	var lam float64
+	m := e.sc.at(0, s)
 	for t := 1; t <= n; t++ {
+		prev := cum[m]
+		m += kernelBatch
 		var z float64
 		if ltv {
-			if r := float64(e.fixedBal[t]*ls.invColl) / priceIdx[e.sc.at(t, s)]; r > p.LTVKnee {
-				z += float64(p.EtaLTV * (r - p.LTVKnee))
+			if r := float64(bal[t]*balColl) / priceIdx[m]; r > ltvKnee {
+				z += float64(etaLTV * (r - ltvKnee))
 			}
 		}
 		if dscr {
-			if r := float64(ls.noiMonth*ps.nf[e.sc.at(t, s)]) / ls.a0; r < p.DSCRKnee {
-				z += float64(p.EtaDSCR * (p.DSCRKnee - r))
+			if r := float64(noi*nf[m]) / a0; r < dscrKnee {
+				z += float64(etaDSCR * (dscrKnee - r))
 			}
 		}
 		f := 1.0
 		if z > 0 {
-			f = expTab(z)
+			// f = expTab(z), by hand as in walkBatch (same bits).
+			if !(z < -expMinArg) {
+				f = expDet(z)
+			} else {
+				fm := float64(z*expInvStep) + expRound
+				kf := fm - expRound
+				j := int64(math.Float64bits(fm) - expRoundBits)
+				r := float64(z-float64(kf*expStepHi)) - float64(kf*expStepLo)
+				r2 := r * r
+				q := float64(r*(1.0/120)) + 1.0/24
+				q = float64(r2*q) + (float64(r*(1.0/6)) + 0.5)
+				p := float64(r2*q) + r
+				hi, lo := exp2Hi[j&expTableMask], exp2Lo[j&expTableMask]
+				f = (hi + (lo + float64(hi*p))) * math.Float64frombits(uint64((j>>expTableBits)+1023)<<52)
+			}
 		}
-		lam += float64(f * (cum[e.sc.at(t, s)] - cum[e.sc.at(t-1, s)]))
-		if target >= 0 && ls.h0*lam >= target {
+		lam += float64(f * (cum[m] - prev))
+		if target >= 0 && h0*lam >= target {
 			return lam, t
 		}
 	}
@@ -726,16 +748,19 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 		}
 		now, prev := cum[base+t*kernelBatch:][:nb], cum[base+(t-1)*kernelBatch:][:nb]
 		bal, lam, w, i, pay := bt.bal[:nb], bt.lam[:nb], bt.w[:nb], bt.i[:nb], bt.pay[:nb]
+		// This month's rows of lamT and balT, sliced once so the stores
+		// below need no bounds check.
+		lamT, balT := bt.lamT[t*kernelBatch:][:nb], bt.balT[t*kernelBatch:][:nb]
 		if !ltv && !dscr {
 			// The common case in a loop without branches.
 			for b := range bal {
 				l := lam[b] + float64(w[b]*(now[b]-prev[b]))
 				lam[b] = l
 				if keep {
-					bt.lamT[t*kernelBatch+b], bt.balT[t*kernelBatch+b] = l, bal[b]
+					lamT[b], balT[b] = l, bal[b]
 				}
 				if !io { // advance(bal, i, pay, 1, false)
-					bal[b] = max(0, bal[b]+(float64(bal[b]*i[b])-pay[b]))
+					bal[b] = floorZero(bal[b] + (float64(bal[b]*i[b]) - pay[b]))
 				}
 			}
 			continue
@@ -756,15 +781,32 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 			}
 			f := w[b]
 			if z > 0 {
-				f = float64(f * expTab(z))
+				// f *= expTab(z), by hand: the call cost as much as its
+				// arithmetic (same operations, same bits; z > 0 > expMinArg).
+				var e float64
+				if !(z < -expMinArg) {
+					e = expDet(z)
+				} else {
+					fm := float64(z*expInvStep) + expRound
+					kf := fm - expRound
+					j := int64(math.Float64bits(fm) - expRoundBits)
+					r := float64(z-float64(kf*expStepHi)) - float64(kf*expStepLo)
+					r2 := r * r
+					q := float64(r*(1.0/120)) + 1.0/24
+					q = float64(r2*q) + (float64(r*(1.0/6)) + 0.5)
+					p := float64(r2*q) + r
+					hi, lo := exp2Hi[j&expTableMask], exp2Lo[j&expTableMask]
+					e = (hi + (lo + float64(hi*p))) * math.Float64frombits(uint64((j>>expTableBits)+1023)<<52)
+				}
+				f = float64(f * e)
 			}
 			l := lam[b] + float64(f*(now[b]-prev[b]))
 			lam[b] = l
 			if keep {
-				bt.lamT[t*kernelBatch+b], bt.balT[t*kernelBatch+b] = l, x
+				lamT[b], balT[b] = l, x
 			}
 			if !io { // advance(bal, i, pay, 1, false)
-				bal[b] = max(0, x+(float64(x*i[b])-pay[b]))
+				bal[b] = floorZero(x + (float64(x*i[b]) - pay[b]))
 			}
 		}
 	}
@@ -787,7 +829,8 @@ func (e *Evaluator) monthlyReset(mons []monthRate, t int) {
 	bt := &e.bt
 	nb := len(mons)
 	a, la, ag := ls.a, ls.la, ls.ag
-	bal, rate, i, pay, w, maxPay := bt.bal[:nb], bt.rate[:nb], bt.i[:nb], bt.pay[:nb], bt.w[:nb], bt.maxPay[:nb]
+	// bt.rate is left alone: only resetBatch's caps read it.
+	bal, i, pay, w, maxPay := bt.bal[:nb], bt.i[:nb], bt.pay[:nb], bt.w[:nb], bt.maxPay[:nb]
 	if ls.io {
 		for b := range mons {
 			i[b] = mons[b].f + a
@@ -829,16 +872,17 @@ func (e *Evaluator) monthlyReset(mons []monthRate, t int) {
 		}
 	}
 	toTable := ls.invA0 * powTableSteps
-	tab := e.sc.pow.y
+	// The table as an array, and k masked (a no-op for 0 <= f < steps*max,
+	// a power of 2), so tab[k+1] needs no bounds check.
+	tab := (*[powTableSteps*powTableMax + 2]float64)(e.sc.pow.y)
 	for b := range mons {
-		rate[b] = 12 * i[b]
-		maxPay[b] = max(maxPay[b], pay[b])
+		maxPay[b] = maxNaN(maxPay[b], pay[b])
 		// e.sc.pow.pow(pay*invA0) by hand: f = pay*invA0*steps is exactly
 		// (pay*invA0)*steps, scaling by a power of 2 commuting with rounding.
 		if f := float64(pay[b] * toTable); f >= 0 && f < powTableSteps*powTableMax {
-			k := int(f)
-			y := tab[k : k+2 : k+2]
-			w[b] = y[0] + float64((f-float64(k))*(y[1]-y[0]))
+			k := int(f) & (powTableSteps*powTableMax - 1)
+			y0 := tab[k]
+			w[b] = y0 + float64((f-float64(k))*(tab[k+1]-y0))
 		} else {
 			w[b] = e.sc.pow.outside(pay[b] * ls.invA0)
 		}
@@ -1017,4 +1061,23 @@ func advance(bal, i, pay float64, k int, io bool) float64 {
 	}
 	grow := -oneMinusExp(float64(float64(k) * log1pMonthly(i))) // (1+i)^k - 1
 	return max(0, bal+float64((float64(bal*i)-pay)*grow)/i)
+}
+
+// floorZero is max(0, x) as Go's max computes it (NaN stays NaN, -0 becomes
+// +0) in two instructions instead of max's long sequence, which the
+// per-month balance update paid for every scenario-month.
+func floorZero(x float64) float64 {
+	if x <= 0 {
+		return 0
+	}
+	return x
+}
+
+// maxNaN is max(m, x) for m > 0 (no signed zeros to order), NaN if either
+// is, without the long sequence of Go's max.
+func maxNaN(m, x float64) float64 {
+	if x > m || x != x {
+		return x
+	}
+	return m
 }
