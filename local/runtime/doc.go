@@ -24,8 +24,10 @@
 // retry intervals, HeartbeatSeconds, TimeoutSeconds, the long poll) by
 // Options.TimeScale, so a heartbeat timeout that takes 20 s in AWS takes
 // 2 s here at the default scale of 0.1, and a worker killed by the chaos
-// option is noticed and its batch retried in seconds. Workers heartbeat at a
-// quarter of the scaled heartbeat timeout.
+// option is noticed and its batch retried in seconds. A scaled heartbeat
+// timeout lasts at least MinWallHeartbeat (5 s), because scheduling delays
+// on a loaded machine do not shrink with the scale. Workers heartbeat at a
+// quarter of the heartbeat timeout the emulator applies.
 //
 // # Chaos
 //

@@ -135,7 +135,8 @@ func Start(ctx context.Context, opts Options) (_ *Runtime, err error) {
 		Logger:    log.With("component", "sfn"),
 		// The emulator scales the poll like every other duration; undo it
 		// so the poll lasts wallPoll of real time.
-		PollTimeout: time.Duration(float64(wallPoll) / opts.TimeScale),
+		PollTimeout:  time.Duration(float64(wallPoll) / opts.TimeScale),
+		MinHeartbeat: MinWallHeartbeat,
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -33,6 +33,14 @@ type Options struct {
 	// PollTimeout is the unscaled GetActivityTask long-poll duration;
 	// zero means the service's 60 seconds.
 	PollTimeout time.Duration
+	// MinHeartbeat is the least wall time a task's scaled HeartbeatSeconds
+	// lasts; zero means no floor. TimeScale compresses the modelled world,
+	// not the machine: a worker's heartbeat is a goroutine and an HTTP
+	// request, which a loaded machine can hold up for a second or more, so
+	// a heartbeat timeout scaled below a few seconds fails live tasks
+	// rather than detecting dead ones. Workers should beat at a fraction
+	// of HeartbeatTimeout, which applies the floor.
+	MinHeartbeat time.Duration
 }
 
 // Service is the emulator. It is safe for concurrent use; executions run
@@ -133,6 +141,13 @@ func (s *Service) scaled(d time.Duration) time.Duration {
 
 func (s *Service) seconds(n float64) time.Duration {
 	return s.scaled(time.Duration(n * float64(time.Second)))
+}
+
+// HeartbeatTimeout is how long, in wall time, a started task with
+// HeartbeatSeconds seconds waits for a heartbeat: the seconds scaled, and
+// at least Options.MinHeartbeat.
+func (s *Service) HeartbeatTimeout(seconds int) time.Duration {
+	return max(s.seconds(float64(seconds)), s.opts.MinHeartbeat)
 }
 
 func (s *Service) now() time.Time { return s.opts.Clock() }
