@@ -31,7 +31,7 @@ const (
 	// workers are noticed in seconds rather than minutes.
 	DefaultTimeScale = 0.1
 	// DefaultHeartbeatSeconds is the activity tasks' HeartbeatSeconds in
-	// modelled time (2 s of wall time at the default scale).
+	// modelled time (2 s at the default scale, raised to MinWallHeartbeat).
 	DefaultHeartbeatSeconds = 20
 	// DefaultWorkers and DefaultTasksPerWorker fill two cores: two workers
 	// of two executors each, so a batch's S3 I/O overlaps another's compute.

@@ -243,6 +243,21 @@ func TestActivityTimeouts(t *testing.T) {
 			t.Fatalf("late success: got %v, want TaskTimedOut", err)
 		}
 	})
+	t.Run("UnscaledActivityTimeouts leaves TimeoutSeconds in wall seconds", func(t *testing.T) {
+		t.Parallel()
+		// Scale 0.001 would make TimeoutSeconds 2 last 2 ms; unscaled, the
+		// queued task times out after 2 s.
+		svc, _ := newTestService(t, Options{TimeScale: 0.001, UnscaledActivityTimeouts: true})
+		act, _ := svc.CreateActivity(context.Background(), CreateActivityInput{Name: "unscaled"})
+		began := time.Now()
+		out := run(t, svc, fmt.Sprintf(activityMachine, act.ActivityArn, 2, 1), `{"n":1}`)
+		if out.Status != StatusFailed || out.Error != "States.Timeout" {
+			t.Fatalf("got %s %s: %s", out.Status, out.Error, out.Cause)
+		}
+		if took := time.Since(began); took < 2*time.Second {
+			t.Errorf("the task timed out after %v; want at least its TimeoutSeconds, 2 s", took)
+		}
+	})
 	t.Run("MinHeartbeat floors the scaled HeartbeatSeconds", func(t *testing.T) {
 		t.Parallel()
 		// Scale 0.001: HeartbeatSeconds 10 alone is 10 ms of wall time; the

@@ -75,7 +75,7 @@ func (r *runner) activityTask(ctx context.Context, arn string, params any, timeo
 
 	var timeoutC, heartbeatC <-chan time.Time
 	if timeoutSec > 0 {
-		tm := time.NewTimer(r.s.seconds(float64(timeoutSec)))
+		tm := time.NewTimer(r.s.activityTimeout(timeoutSec))
 		defer tm.Stop()
 		timeoutC = tm.C
 	}
