@@ -15,11 +15,12 @@ import (
 // End-to-end: both definitions run on the local Step Functions emulator
 // (workflowtest) against the local S3, a stand-in ECS service and a fake
 // worker that speaks the contract through the SDK (decoding every task
-// input strictly). The emulator's time scale makes heartbeat timeouts and
-// retries take milliseconds.
+// input strictly). The emulator's time scale makes retries take
+// milliseconds; heartbeat timeouts take workflowtest.MinHeartbeat.
 
-// newE2E starts an Env whose tasks time out 0.5 s without a heartbeat,
-// after mutate changes its config.
+// newE2E starts an Env whose tasks time out without a heartbeat after 10
+// modelled seconds (0.5 s), or workflowtest.MinHeartbeat of wall time if
+// longer, after mutate changes its config.
 func newE2E(t *testing.T, mutate func(*workflow.Config)) *workflowtest.Env {
 	t.Helper()
 	e := workflowtest.Start(t, workflowtest.Options{Configure: func(c *workflow.Config) {

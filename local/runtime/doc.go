@@ -21,11 +21,15 @@
 // # Time
 //
 // The emulator multiplies every duration of the modelled world (Wait states,
-// retry intervals, HeartbeatSeconds, TimeoutSeconds, the long poll) by
-// Options.TimeScale, so a heartbeat timeout that takes 20 s in AWS takes
-// 2 s here at the default scale of 0.1, and a worker killed by the chaos
-// option is noticed and its batch retried in seconds. Workers heartbeat at a
-// quarter of the scaled heartbeat timeout.
+// retry intervals, HeartbeatSeconds, the long poll) by Options.TimeScale, so
+// a retry interval of 10 s takes 1 s at the default scale of 0.1, and a
+// worker killed by the chaos option is noticed and its batch retried in
+// seconds. A scaled heartbeat timeout lasts at least MinWallHeartbeat (5 s),
+// because scheduling delays on a loaded machine do not shrink with the
+// scale: 20 s in AWS is 5 s here, not 2 s. Workers heartbeat at a quarter of
+// the heartbeat timeout the emulator applies. An activity task's
+// TimeoutSeconds is not scaled: it bounds the task's real work (compute and
+// S3 I/O, derived from their cost), which runs no faster here.
 //
 // # Chaos
 //

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math"
+	"time"
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 	s3local "github.com/montecarlo-pipeline/montecarlo/local/s3"
@@ -30,7 +31,7 @@ const (
 	// workers are noticed in seconds rather than minutes.
 	DefaultTimeScale = 0.1
 	// DefaultHeartbeatSeconds is the activity tasks' HeartbeatSeconds in
-	// modelled time (2 s of wall time at the default scale).
+	// modelled time (2 s at the default scale, raised to MinWallHeartbeat).
 	DefaultHeartbeatSeconds = 20
 	// DefaultWorkers and DefaultTasksPerWorker fill two cores: two workers
 	// of two executors each, so a batch's S3 I/O overlaps another's compute.
@@ -43,9 +44,16 @@ const (
 	MaxWorkers = 256
 	// MaxTimeScale: above it a run is slower than in AWS.
 	MaxTimeScale = 1.0
-	// MinTimeScale: below it a heartbeat timeout becomes shorter than the
-	// scheduling noise of a busy machine.
+	// MinTimeScale: below it the modelled waits and retry intervals become
+	// shorter than the scheduling noise of a busy machine.
 	MinTimeScale = 0.001
+	// MinWallHeartbeat is the least wall time a scaled heartbeat timeout
+	// lasts, whatever TimeScale: 20 s at 0.05 would be 1 s, and a loaded
+	// machine (CI runs many test binaries on two cores at load 30-60) can
+	// deschedule the heartbeat goroutine, or the emulator's handler, for
+	// that long, failing live tasks. A killed worker's task is then noticed
+	// after 5 s rather than 1 s; every other duration keeps its scale.
+	MinWallHeartbeat = 5 * time.Second
 )
 
 // Options configure a local runtime. Zero values mean the defaults.

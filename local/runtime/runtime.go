@@ -149,7 +149,12 @@ func Start(ctx context.Context, opts Options) (_ *Runtime, err error) {
 		Logger:    log.With("component", "sfn"),
 		// The emulator scales the poll like every other duration; undo it
 		// so the poll lasts wallPoll of real time.
-		PollTimeout: time.Duration(float64(wallPoll) / opts.TimeScale),
+		PollTimeout:  time.Duration(float64(wallPoll) / opts.TimeScale),
+		MinHeartbeat: MinWallHeartbeat,
+		// The workers' tasks are real work, which the scale does not speed
+		// up: a generate task writing 500 per-loan objects on a loaded
+		// machine outlasted its 181 s TimeoutSeconds scaled to 9 s.
+		UnscaledActivityTimeouts: true,
 	})
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

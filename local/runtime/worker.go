@@ -22,7 +22,9 @@ func (r *Runtime) runWorker(ctx context.Context, name string) error {
 	api := newMortalAPI(r.sfnc)
 	h := r.handler(name, api)
 
-	scaledHeartbeat := time.Duration(float64(r.cfg.HeartbeatSeconds) * r.opts.TimeScale * float64(time.Second))
+	// The heartbeat timeout the emulator applies: HeartbeatSeconds scaled,
+	// but at least MinWallHeartbeat.
+	heartbeatTimeout := r.svc.HeartbeatTimeout(r.cfg.HeartbeatSeconds)
 	// Fargate Spot gives 120 s between SIGTERM and SIGKILL; here the drain
 	// is short, because a local stop is a user waiting at a terminal.
 	grace := min(max(time.Duration(float64(110*time.Second)*r.opts.TimeScale), time.Second), 5*time.Second)
@@ -31,9 +33,11 @@ func (r *Runtime) runWorker(ctx context.Context, name string) error {
 		WorkerName:  name,
 		Executors:   r.opts.TasksPerWorker,
 		Pollers:     1,
-		// A quarter of the scaled timeout: the limits of 30-60 s that protect
-		// the service's quota in AWS (workerconfig) do not apply on loopback.
-		HeartbeatPeriod: scaledHeartbeat / 4,
+		// A quarter of that timeout, so three beats in a row may be
+		// late or lost before a live task times out: the limits of 30-60 s
+		// that protect the service's quota in AWS (workerconfig) do not
+		// apply on loopback.
+		HeartbeatPeriod: heartbeatTimeout / 4,
 		ShutdownGrace:   grace,
 		HandBackTime:    grace / 5,
 		Backoff:         activity.Backoff{Base: 50 * time.Millisecond, Max: time.Second, Attempts: 8},

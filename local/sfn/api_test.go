@@ -243,6 +243,56 @@ func TestActivityTimeouts(t *testing.T) {
 			t.Fatalf("late success: got %v, want TaskTimedOut", err)
 		}
 	})
+	t.Run("UnscaledActivityTimeouts leaves TimeoutSeconds in wall seconds", func(t *testing.T) {
+		t.Parallel()
+		// Scale 0.001 would make TimeoutSeconds 2 last 2 ms; unscaled, the
+		// queued task times out after 2 s.
+		svc, _ := newTestService(t, Options{TimeScale: 0.001, UnscaledActivityTimeouts: true})
+		act, _ := svc.CreateActivity(context.Background(), CreateActivityInput{Name: "unscaled"})
+		began := time.Now()
+		out := run(t, svc, fmt.Sprintf(activityMachine, act.ActivityArn, 2, 1), `{"n":1}`)
+		if out.Status != StatusFailed || out.Error != "States.Timeout" {
+			t.Fatalf("got %s %s: %s", out.Status, out.Error, out.Cause)
+		}
+		if took := time.Since(began); took < 2*time.Second {
+			t.Errorf("the task timed out after %v; want at least its TimeoutSeconds, 2 s", took)
+		}
+	})
+	t.Run("MinHeartbeat floors the scaled HeartbeatSeconds", func(t *testing.T) {
+		t.Parallel()
+		// Scale 0.001: HeartbeatSeconds 10 alone is 10 ms of wall time; the
+		// floor makes it 400 ms, so a silent worker's task times out, but
+		// not before the floor.
+		const floor = 400 * time.Millisecond
+		svc, _ := newTestService(t, Options{TimeScale: 0.001, MinHeartbeat: floor})
+		if got := svc.HeartbeatTimeout(10); got != floor {
+			t.Errorf("HeartbeatTimeout(10) = %v, want the floor %v", got, floor)
+		}
+		if got, want := svc.HeartbeatTimeout(1_000_000), 1000*time.Second; got != want {
+			t.Errorf("HeartbeatTimeout(1000000) = %v, want %v: the floor only raises", got, want)
+		}
+		ctx := testContext(t)
+		act, _ := svc.CreateActivity(ctx, CreateActivityInput{Name: "floored"})
+		arn := createMachine(t, svc, "Floored", fmt.Sprintf(activityMachine, act.ActivityArn, 100000, 10))
+		start, err := svc.StartExecution(ctx, StartExecutionInput{StateMachineArn: arn, Input: `{"n":1}`})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var task GetActivityTaskOutput
+		for task.TaskToken == "" {
+			if task, err = svc.GetActivityTask(ctx, GetActivityTaskInput{ActivityArn: act.ActivityArn}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		taken := time.Now()
+		out, err := svc.WaitExecution(ctx, start.ExecutionArn)
+		if err != nil || out.Status != StatusFailed || out.Error != "States.HeartbeatTimeout" {
+			t.Fatalf("got %v %s %s", err, out.Status, out.Error)
+		}
+		if waited := time.Since(taken); waited < floor {
+			t.Errorf("the task timed out %v after it was taken; want at least MinHeartbeat %v", waited, floor)
+		}
+	})
 	t.Run("heartbeats keep a task alive past HeartbeatSeconds but not past TimeoutSeconds", func(t *testing.T) {
 		t.Parallel()
 		// Scale 0.5: HeartbeatSeconds 2 is one second of wall time; the

@@ -21,6 +21,9 @@
 // Durations of the modelled world (Wait states, retry intervals, TimeoutSeconds,
 // HeartbeatSeconds, a machine's TimeoutSeconds and the 60 s GetActivityTask
 // long poll) are multiplied by TimeScale; timestamps are real clock times.
+// A scaled HeartbeatSeconds lasts at least Options.MinHeartbeat of wall time;
+// Options.UnscaledActivityTimeouts leaves activity tasks' TimeoutSeconds
+// unscaled.
 //
 // # Implemented
 //

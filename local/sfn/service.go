@@ -37,6 +37,22 @@ type Options struct {
 	// PollTimeout is the unscaled GetActivityTask long-poll duration;
 	// zero means the service's 60 seconds.
 	PollTimeout time.Duration
+	// MinHeartbeat is the least wall time a task's scaled HeartbeatSeconds
+	// lasts; zero means no floor. TimeScale compresses the modelled world,
+	// not the machine: a worker's heartbeat is a goroutine and an HTTP
+	// request, which a loaded machine can hold up for a second or more, so
+	// a heartbeat timeout scaled below a few seconds fails live tasks
+	// rather than detecting dead ones. Workers should beat at a fraction
+	// of HeartbeatTimeout, which applies the floor.
+	MinHeartbeat time.Duration
+	// UnscaledActivityTimeouts makes an activity task's TimeoutSeconds wall
+	// seconds, not scaled by TimeScale. Set it when the workers do real work
+	// (compute, S3 I/O), which the scale does not speed up: TimeoutSeconds
+	// is derived from that work's cost (workflow.SimulateTimeoutSeconds,
+	// and prepare sizes batches to fit it), so scaled it would cut live
+	// tasks short, the more so on a loaded machine. Dead workers are still
+	// noticed through the scaled HeartbeatSeconds.
+	UnscaledActivityTimeouts bool
 }
 
 // Service is the emulator. It is safe for concurrent use; executions run
@@ -137,6 +153,22 @@ func (s *Service) scaled(d time.Duration) time.Duration {
 
 func (s *Service) seconds(n float64) time.Duration {
 	return s.scaled(time.Duration(n * float64(time.Second)))
+}
+
+// HeartbeatTimeout is how long, in wall time, a started task with
+// HeartbeatSeconds seconds waits for a heartbeat: the seconds scaled, and
+// at least Options.MinHeartbeat.
+func (s *Service) HeartbeatTimeout(seconds int) time.Duration {
+	return max(s.seconds(float64(seconds)), s.opts.MinHeartbeat)
+}
+
+// activityTimeout is the wall time an activity task with TimeoutSeconds
+// seconds has, counted from scheduling.
+func (s *Service) activityTimeout(seconds int) time.Duration {
+	if s.opts.UnscaledActivityTimeouts {
+		return time.Duration(seconds) * time.Second
+	}
+	return s.seconds(float64(seconds))
 }
 
 func (s *Service) now() time.Time { return s.opts.Clock() }

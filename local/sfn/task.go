@@ -77,7 +77,7 @@ func (r *runner) activityTask(ctx context.Context, arn string, params any, timeo
 
 	var timeoutC, heartbeatC <-chan time.Time
 	if timeoutSec > 0 {
-		tm := time.NewTimer(r.s.seconds(float64(timeoutSec)))
+		tm := time.NewTimer(r.s.activityTimeout(timeoutSec))
 		defer tm.Stop()
 		timeoutC = tm.C
 	}
@@ -92,13 +92,13 @@ func (r *runner) activityTask(ctx context.Context, arn string, params any, timeo
 			r.s.mu.Unlock()
 			r.event("ActivityStarted", "activityStartedEventDetails", map[string]any{"workerName": worker})
 			if heartbeatSec > 0 {
-				hb = time.NewTimer(r.s.seconds(float64(heartbeatSec)))
+				hb = time.NewTimer(r.s.HeartbeatTimeout(heartbeatSec))
 				defer hb.Stop()
 				heartbeatC = hb.C
 			}
 		case <-t.heartbeat:
 			if hb != nil {
-				hb.Reset(r.s.seconds(float64(heartbeatSec)))
+				hb.Reset(r.s.HeartbeatTimeout(heartbeatSec))
 			}
 		case o := <-t.result:
 			return r.activityOutcome(o)

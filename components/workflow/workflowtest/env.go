@@ -25,10 +25,16 @@ import (
 )
 
 // TimeScale makes the workflows' waits, timeouts and the 60 s activity
-// long poll take a twentieth: with the default heartbeat a task times out
-// after 3 s without one (the fake worker sends none), enough on a loaded
-// machine.
+// long poll take a twentieth.
 const TimeScale = 0.05
+
+// MinHeartbeat is the least wall time a task waits for a heartbeat, however
+// short its scaled HeartbeatSeconds (0.5 s for the 10 s the end-to-end tests
+// set): the fake worker sends no heartbeat, so each of its tasks must end
+// within it, and on a loaded machine (go test ./... on two cores at load
+// 30-60) a task that writes to S3 over loopback can take more than a second.
+// A dropped task (Dropped) is noticed after it.
+const MinHeartbeat = 5 * time.Second
 
 // ActivityName is the name of the activity the worker polls.
 const ActivityName = "montecarlo-work"
@@ -106,7 +112,8 @@ func Start(tb testing.TB, opts Options) *Env {
 	creds := credentials.NewStaticCredentialsProvider("local", "local", "")
 	env.S3 = s3.New(s3.Options{Region: cfg.Region, BaseEndpoint: aws.String(env.S3URL), UsePathStyle: true, Credentials: creds, HTTPClient: hc})
 	env.SFN = sfnlocal.New(sfnlocal.Options{
-		TimeScale: TimeScale, S3: sfnlocal.NewS3Client(env.S3), ECS: env.ECS, Region: cfg.Region, AccountID: cfg.AccountID,
+		TimeScale: TimeScale, MinHeartbeat: MinHeartbeat,
+		S3: sfnlocal.NewS3Client(env.S3), ECS: env.ECS, Region: cfg.Region, AccountID: cfg.AccountID,
 	})
 	var h http.Handler = env.SFN
 	if opts.Wrap != nil {
