@@ -36,26 +36,27 @@ var Computes = []string{ComputeFargateSpot, ComputeLambda}
 // TimeoutSafetyFactor (3), so the expected compute of a batch is 20 s.
 //
 // The per-loan-scenario cost is the measured kernel, MeasuredLoanScenarioNanos
-// = 57 ns on one AMD EPYC vCPU at the default 27-month horizon (operate's
-// KernelAtRunDefaults benchmark, which montecarlo cost uses too), doubled
-// for a Lambda vCPU (a function at 1,769 MB has one vCPU; a batch runs on
-// one goroutine, so more memory does not make it faster):
-// DefaultLambdaLoanScenarioNanos = 114. The most loans a batch may hold at
+// = 245 ns (CPU time) for the generated book under model v2 at the default
+// 27-month horizon (worker/model's BenchmarkEvaluateGeneratedPortfolio; the
+// same figure as operate.KernelNanosPerLoanScenario, which montecarlo cost
+// uses), doubled for a Lambda vCPU (a function at 1,769 MB has one vCPU; a
+// batch runs on one goroutine, so more memory does not make it faster):
+// DefaultLambdaLoanScenarioNanos = 490. The most loans a batch may hold at
 // the defaults (1,000 scenarios, 27 months) is then
 //
-//	(90 - 30) s / (3 x 1,000 x 114 ns) = 175,438 loans (LambdaBatchLoans),
+//	(90 - 30) s / (3 x 1,000 x 490 ns) = 40,816 loans (LambdaBatchLoans),
 //
 // and the default batch is far smaller: one shard, DefaultShardSize =
 // 10,000 loans, so a sharded dataset is one invocation per shard and the
 // default 500,000 loans fan out to 50 invocations at once
-// (DefaultLambdaMaxConcurrency) instead of 3. Such a batch is 0.57 s of
-// work at the measured 57 ns and 3.4 s at the budgeted 114 ns x 3: well
+// (DefaultLambdaMaxConcurrency) instead of 3. Such a batch is 2.5 s of
+// work at the measured 245 ns and 15 s at the budgeted 490 ns x 3: well
 // inside the 90 s attempt, the 5 minute child and the 15 minute function,
 // so a cold start (seconds for a container image) dominates. Longer
 // horizons cost proportionally more (LoanScenarioNanosAt) and more
 // scenarios make batches smaller: prepare applies the same cap per run
 // (BatchItemsWithin with LambdaStartMarginSeconds). A sharded input batches
-// whole shards, so at 10,000 scenarios and 120 months (a cap of 3,944
+// whole shards, so at 10,000 scenarios and 120 months (a cap of 918
 // loans) a dataset of 10,000-loan shards fails in prepare with
 // Input.Invalid, naming the scenarios, before any batch starts: generate it
 // with smaller shards, or run it on fargate-spot.
@@ -74,7 +75,7 @@ const (
 	// MeasuredLoanScenarioNanos is the model kernel's measured cost of one
 	// loan in one scenario on one vCPU at DefaultHorizonMonths (see
 	// operate.KernelNanosPerLoanScenario, the same figure).
-	MeasuredLoanScenarioNanos = 57
+	MeasuredLoanScenarioNanos = 245
 	// DefaultLambdaLoanScenarioNanos is Config.LoanScenarioNanos's default
 	// in the Lambda flavour: the measured kernel with a factor of 2 for a
 	// Lambda vCPU.

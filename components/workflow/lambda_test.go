@@ -72,16 +72,16 @@ func TestLambdaDefaultsDeriveTheBatchFromTheMeasuredKernel(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	// (90 - 30) s / (3 x 1,000 scenarios x 114 ns) = 175,438 loans at
+	// (90 - 30) s / (3 x 1,000 scenarios x 490 ns) = 40,816 loans at
 	// most; the default is one 10,000-loan shard.
 	checks := []struct {
 		name      string
 		got, want any
 	}{
-		{"LoanScenarioNanos", c.LoanScenarioNanos, 114},
+		{"LoanScenarioNanos", c.LoanScenarioNanos, 490},
 		{"BatchSize", c.BatchSize, 10_000},
 		{"ShardSize", c.ShardSize, 10_000},
-		{"LambdaBatchLoans", LambdaBatchLoans(1000, 27, 114), 175_438},
+		{"LambdaBatchLoans", LambdaBatchLoans(1000, 27, 490), 40_816},
 		{"TaskTimeoutSeconds", c.TaskTimeoutSeconds, 90},
 		{"GenerateTimeoutSeconds", c.GenerateTimeoutSeconds, 90},
 		{"MaxConcurrency", c.MaxConcurrency, 50},
@@ -92,10 +92,10 @@ func TestLambdaDefaultsDeriveTheBatchFromTheMeasuredKernel(t *testing.T) {
 			t.Errorf("%s = %v, want %v", ch.name, ch.got, ch.want)
 		}
 	}
-	// At the measured kernel a default batch is 0.57 s of work, and the
+	// At the measured kernel a default batch is 2.5 s of work, and the
 	// largest 10 s: well inside the 90 s attempt, and three attempts
 	// inside the 5 minutes of an EXPRESS child.
-	for _, loans := range []int{c.BatchSize, LambdaBatchLoans(1000, 27, 114)} {
+	for _, loans := range []int{c.BatchSize, LambdaBatchLoans(1000, 27, 490)} {
 		if work := float64(loans) * DefaultScenarios * MeasuredLoanScenarioNanos / 1e9; work > 15 {
 			t.Errorf("a batch of %d loans is %.1f s of work at the measured kernel, want at most 15", loans, work)
 		}
@@ -105,13 +105,13 @@ func TestLambdaDefaultsDeriveTheBatchFromTheMeasuredKernel(t *testing.T) {
 	}
 	// A longer horizon and more scenarios make batches smaller, never
 	// longer in time.
-	if n := LambdaBatchLoans(1000, 120, 114); n >= 175_438 || n < 1 {
+	if n := LambdaBatchLoans(1000, 120, 490); n >= 40_816 || n < 1 {
 		t.Errorf("LambdaBatchLoans at 120 months = %d, want fewer than at 27", n)
 	}
-	if n := LambdaBatchLoans(10_000, 120, 114); n != 3944 {
-		t.Errorf("LambdaBatchLoans at 10,000 scenarios and 120 months = %d, want 3,944", n)
+	if n := LambdaBatchLoans(10_000, 120, 490); n != 918 {
+		t.Errorf("LambdaBatchLoans at 10,000 scenarios and 120 months = %d, want 918", n)
 	}
-	if n := LambdaBatchLoans(MaxScenarios, 120, 114); n < 1 || n > 10 {
+	if n := LambdaBatchLoans(MaxScenarios, 120, 490); n < 1 || n > 10 {
 		t.Errorf("LambdaBatchLoans at the most scenarios = %d, want a few", n)
 	}
 }
