@@ -106,9 +106,9 @@ type Params struct {
 	// (MODEL.md 0.13; the model's auto LGD has no used-car price channel,
 	// and the bands' severe-to-baseline ratio needs it), unsecured personal
 	// 0.13 (auto's MODEL.md figure, as worker/calibration has it).
-	EtaPersonal       float64 `json:"etaPersonal"`
-	EtaAuto           float64 `json:"etaAuto"`
-	EtaCard           float64 `json:"etaCard"`
+	EtaPersonal float64 `json:"etaPersonal"`
+	EtaAuto     float64 `json:"etaAuto"`
+	EtaCard     float64 `json:"etaCard"`
 	//
 	// Mortgages and home equity are the exception: 0.30 is judgement inside
 	// the bracket the data allow. The unemployment-only slope (0.484, HAC SE
