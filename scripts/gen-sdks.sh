@@ -12,7 +12,7 @@ check=0
 [ "${1:-}" = --check ] && check=1
 
 if [ $check = 0 ]; then
-  (cd "$root/provider" && go run ./cmd/gen-sdk -schema schema.json -out ../sdk)
+  (cd "$root/provider" && go run -trimpath ./cmd/gen-sdk -schema schema.json -out ../sdk)
   (cd "$root/sdk" && go mod tidy)
   exit 0
 fi
@@ -21,7 +21,7 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/montecarlo-gen-sdks.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 mkdir -p "$tmp/sdk"
 cp "$root/sdk/go.mod" "$root/sdk/go.sum" "$tmp/sdk/" 2>/dev/null || true
-(cd "$root/provider" && go run ./cmd/gen-sdk -schema "$tmp/schema.json" -out "$tmp/sdk")
+(cd "$root/provider" && go run -trimpath ./cmd/gen-sdk -schema "$tmp/schema.json" -out "$tmp/sdk")
 status=0
 diff -u "$root/provider/schema.json" "$tmp/schema.json" || status=1
 for d in nodejs python go/montecarlo; do

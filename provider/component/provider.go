@@ -38,7 +38,9 @@ const Repository = "https://github.com/montecarlo-pipeline/montecarlo"
 func New() (p.Provider, error) {
 	prov, err := infer.NewProviderBuilder().
 		WithComponents(infer.ComponentF(Construct)).
-		WithModuleMap(map[tokens.ModuleName]tokens.ModuleName{"components": "index"}). // montecarlo:index:MonteCarloPipeline, components.TypeToken
+		// montecarlo:index:MonteCarloPipeline (components.TypeToken) and
+		// montecarlo:index:RetryPolicy, not the Go packages' names.
+		WithModuleMap(map[tokens.ModuleName]tokens.ModuleName{"components": "index", "component": "index"}).
 		WithDisplayName("Monte Carlo pipeline").
 		WithDescription("The MonteCarloPipeline component: a Monte Carlo loan-default simulation on AWS Step Functions and Fargate Spot.").
 		WithKeywords("aws", "montecarlo", "category/cloud", "kind/component").
