@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	p "github.com/pulumi/pulumi-go-provider"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/montecarlo-pipeline/montecarlo/components"
 	"github.com/montecarlo-pipeline/montecarlo/program"
@@ -184,9 +185,9 @@ func setNonZero(t *testing.T, v reflect.Value, name string) {
 	case reflect.Interface:
 		switch v.Type().Name() {
 		case "StringInput":
-			v.Set(reflect.ValueOf(stringInput("x")))
+			v.Set(reflect.ValueOf(pulumi.String("x")))
 		case "StringArrayInput":
-			v.Set(reflect.ValueOf(stringArrayInput{"x"}))
+			v.Set(reflect.ValueOf(pulumi.StringArray{pulumi.String("x")}))
 		default:
 			t.Fatalf("%s: unhandled input type %s", name, v.Type())
 		}
