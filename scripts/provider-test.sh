@@ -80,12 +80,12 @@ pv=$(sed -n 's/^const Version = "\(.*\)"$/\1/p' provider/component/provider.go)
 step "built the provider $pv, the stand-ins and the language host"
 
 export PULUMI_HOME="$work/home" PULUMI_CONFIG_PASSPHRASE=ci PULUMI_BACKEND_URL="file://$work/state"
+# pulumi-language-yaml is found as a plugin bundled with the CLI: beside it.
 export PATH="$bindir:$PATH"
 mkdir -p "$work/state"
 pulumi plugin install resource montecarlo "$pv" --file "$work/pulumi-resource-montecarlo"
 pulumi plugin install resource aws v6.83.4 --file "$work/pulumi-resource-aws"
 pulumi plugin install resource awsx v2.22.0 --file "$work/pulumi-resource-awsx"
-pulumi plugin install language yaml "$yaml_version" --file "$bindir/pulumi-language-yaml"
 
 run=(env)
 if [ "${MONTECARLO_ENGINE_NETNS:-1}" != 0 ] && command -v ip >/dev/null && unshare --net true 2>/dev/null; then

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs examples/yaml through the Pulumi CLI: preview, up, a second preview
-# that must change nothing, the outputs, destroy. scripts/provider-test.sh
+# that must change nothing, the outputs, destroy, and a preview with a value
+# the component refuses (its error must reach the program). scripts/provider-test.sh
 # calls it with the environment set (PULUMI_HOME with the plugins, a file
 # backend), possibly in a network namespace.
 set -euo pipefail
@@ -36,4 +37,11 @@ if bad:
 print("outputs:", json.dumps(o, indent=1))
 PY
 p destroy --yes --skip-preview > "$work/destroy.txt" || { cat "$work/destroy.txt"; exit 1; }
+# The component's own validation error reaches the YAML program's preview.
+p config set workerCount 5000
+if p preview > "$work/invalid.txt" 2>&1; then
+  cat "$work/invalid.txt"; echo "preview with workerCount 5000 succeeded" >&2; exit 1
+fi
+grep -q 'montecarlo pipeline "pipeline".*WorkerCount' "$work/invalid.txt" || { cat "$work/invalid.txt"; echo "the component's error naming WorkerCount is not in the preview's output" >&2; exit 1; }
+echo "workerCount 5000: $(grep -o 'montecarlo pipeline "pipeline".*WorkerCount[^"]*' "$work/invalid.txt" | head -1)"
 p stack rm --yes ci

@@ -52,6 +52,9 @@ func docComments(t *testing.T, structName string) map[string]string {
 func pulumiTags(typ reflect.Type) map[string]string {
 	out := map[string]string{}
 	for _, f := range reflect.VisibleFields(typ) {
+		if len(f.Index) > 1 {
+			continue // promoted from pulumi.ResourceState (urn)
+		}
 		if tag, ok := f.Tag.Lookup("pulumi"); ok {
 			out[strings.Split(tag, ",")[0]] = f.Name
 		}
@@ -87,9 +90,10 @@ func TestInputDescriptionsHaveOneSource(t *testing.T) {
 	docs := docComments(t, "MonteCarloPipelineArgs")
 	fromDoc := map[string]string{"namePrefix": "NamePrefix", "buildContext": "BuildContext", "dockerfile": "Dockerfile", "tags": "Tags"}
 	for name, field := range fromDoc {
-		want := strings.ReplaceAll(docs[field], "MaxNamePrefixLength", strconv.Itoa(components.MaxNamePrefixLength))
+		want := name + strings.TrimPrefix(docs[field], field)
+		want = strings.ReplaceAll(want, "MaxNamePrefixLength", strconv.Itoa(components.MaxNamePrefixLength))
 		for n, f := range fromDoc {
-			want = strings.ReplaceAll(want, f, n)
+			want = strings.ReplaceAll(want, "<"+f+">", "<"+n+">")
 		}
 		if got := InputDescriptions[name]; got != want {
 			t.Errorf("InputDescriptions[%q] = %q\nwant (the doc comment of %s) %q", name, got, field, want)
@@ -243,7 +247,7 @@ func TestSchema(t *testing.T) {
 			t.Errorf("input %s is plain; it takes other resources' outputs", name)
 		}
 	}
-	for _, name := range []string{"availabilityZoneCount", "workerCount", "tags"} {
+	for _, name := range []string{"availabilityZoneCount", "workerCount", "taskCpu", "onDemandOnly"} {
 		if !r.InputProperties[name].Plain {
 			t.Errorf("input %s is not plain; the component needs its value before registering resources", name)
 		}
