@@ -59,8 +59,10 @@ ln -s "$nm" "$work/sdk-nodejs/node_modules"
 "$nm/.bin/tsc" -p "$work/sdk-nodejs"
 sdkpkg="$nm/@montecarlo-pipeline/montecarlo"
 rm -rf "$sdkpkg"; mkdir -p "$sdkpkg"
+# The package is bin/ with package.json beside (how Pulumi SDKs are
+# published: package.json names no "main", index.js is at the root).
+cp -r "$work/sdk-nodejs/bin/." "$sdkpkg/"
 cp "$work/sdk-nodejs/package.json" "$sdkpkg/"
-cp -r "$work/sdk-nodejs/bin" "$sdkpkg/bin"
 (cd examples/typescript && "$nm/.bin/tsc" --noEmit -p .)
 rm -rf "$sdkpkg"
 
