@@ -10,7 +10,8 @@
 # 3. the Go SDK and the Python SDK and example compile (go vet; python3 -m
 #    compileall), the TypeScript SDK and example compile with tsc from npm
 #    (examples/typescript/package-lock.json);
-# 4. examples/yaml runs `preview`, `up`, a second `preview` that must change
+# 4. `pulumi package get-schema` on the built plugin gives provider/schema.json;
+#    examples/yaml runs `preview`, `up`, a second `preview` that must change
 #    nothing, and `destroy` through the real Pulumi CLI with the YAML
 #    language host (both built from the module proxy, cached beside each
 #    other) and the built pulumi-resource-montecarlo, on a file backend with
@@ -82,6 +83,14 @@ pv=$(sed -n 's/^const Version = "\(.*\)"$/\1/p' provider/component/provider.go)
 step "built the provider $pv, the stand-ins and the language host"
 
 export PULUMI_HOME="$work/home" PULUMI_CONFIG_PASSPHRASE=ci PULUMI_BACKEND_URL="file://$work/state"
+# What the CLI reads from the binary is the checked-in schema (gen-sdk asks in-process).
+"$cli" package get-schema "$work/pulumi-resource-montecarlo" > "$work/served-schema.json"
+python3 - "$work/served-schema.json" provider/schema.json <<'PY'
+import json, sys
+a, b = (json.load(open(f)) for f in sys.argv[1:])
+if a != b:
+    sys.exit("pulumi package get-schema differs from provider/schema.json in: " + ", ".join(sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))))
+PY
 # pulumi-language-yaml is found as a plugin bundled with the CLI: beside it.
 export PATH="$bindir:$PATH"
 mkdir -p "$work/state"
