@@ -239,9 +239,10 @@ type MonteCarloPipeline struct {
 	// executionRoleArn, cleanupStateMachineArn, and the network's without
 	// LambdaVpc).
 	Compute pulumi.StringOutput `pulumi:"compute"`
-	// FunctionName and FunctionArn are the worker function (lambda).
+	// FunctionName is the worker function's name (lambda).
 	FunctionName pulumi.StringOutput `pulumi:"functionName"`
-	FunctionArn  pulumi.StringOutput `pulumi:"functionArn"`
+	// FunctionArn is the worker function's ARN (lambda).
+	FunctionArn pulumi.StringOutput `pulumi:"functionArn"`
 	// FunctionRoleArn is the role the worker function runs as (lambda).
 	FunctionRoleArn pulumi.StringOutput `pulumi:"functionRoleArn"`
 	// FunctionLogGroupName is the function's log group (lambda),

@@ -37,6 +37,10 @@ export class MonteCarloPipeline extends pulumi.ComponentResource {
      */
     declare public /*out*/ readonly clusterName: pulumi.Output<string>;
     /**
+     * compute is the compute variant: "fargate-spot" or "lambda". The outputs of the other variant are empty strings (with lambda: activityArn, clusterName, serviceName, logGroupName, taskRoleArn, executionRoleArn, cleanupStateMachineArn, and the network's without LambdaVpc).
+     */
+    declare public readonly compute: pulumi.Output<string>;
+    /**
      * dataBucketName holds loans, manifests and run results.
      */
     declare public /*out*/ readonly dataBucketName: pulumi.Output<string>;
@@ -44,6 +48,22 @@ export class MonteCarloPipeline extends pulumi.ComponentResource {
      * executionRoleArn is the role ECS uses to pull the image and write logs.
      */
     declare public /*out*/ readonly executionRoleArn: pulumi.Output<string>;
+    /**
+     * functionArn is the worker function's ARN (lambda).
+     */
+    declare public /*out*/ readonly functionArn: pulumi.Output<string>;
+    /**
+     * functionLogGroupName is the function's log group (lambda), /aws/lambda/<functionName>.
+     */
+    declare public /*out*/ readonly functionLogGroupName: pulumi.Output<string>;
+    /**
+     * functionName is the worker function's name (lambda).
+     */
+    declare public /*out*/ readonly functionName: pulumi.Output<string>;
+    /**
+     * functionRoleArn is the role the worker function runs as (lambda).
+     */
+    declare public /*out*/ readonly functionRoleArn: pulumi.Output<string>;
     /**
      * generateStateMachineArn is the ARN of the Generate workflow.
      */
@@ -116,6 +136,7 @@ export class MonteCarloPipeline extends pulumi.ComponentResource {
             resourceInputs["availabilityZones"] = args?.availabilityZones;
             resourceInputs["batchSize"] = args?.batchSize;
             resourceInputs["buildContext"] = args?.buildContext;
+            resourceInputs["compute"] = args?.compute;
             resourceInputs["containerInsights"] = args?.containerInsights;
             resourceInputs["dataset"] = args?.dataset;
             resourceInputs["dockerfile"] = args?.dockerfile;
@@ -127,6 +148,10 @@ export class MonteCarloPipeline extends pulumi.ComponentResource {
             resourceInputs["imageTag"] = args?.imageTag;
             resourceInputs["inputBucket"] = args?.inputBucket;
             resourceInputs["kmsKeyArn"] = args?.kmsKeyArn;
+            resourceInputs["lambdaMemoryMb"] = args?.lambdaMemoryMb;
+            resourceInputs["lambdaReservedConcurrency"] = args?.lambdaReservedConcurrency;
+            resourceInputs["lambdaTimeoutSeconds"] = args?.lambdaTimeoutSeconds;
+            resourceInputs["lambdaVpc"] = args?.lambdaVpc;
             resourceInputs["layout"] = args?.layout;
             resourceInputs["loanCount"] = args?.loanCount;
             resourceInputs["logRetentionDays"] = args?.logRetentionDays;
@@ -162,6 +187,10 @@ export class MonteCarloPipeline extends pulumi.ComponentResource {
             resourceInputs["clusterName"] = undefined /*out*/;
             resourceInputs["dataBucketName"] = undefined /*out*/;
             resourceInputs["executionRoleArn"] = undefined /*out*/;
+            resourceInputs["functionArn"] = undefined /*out*/;
+            resourceInputs["functionLogGroupName"] = undefined /*out*/;
+            resourceInputs["functionName"] = undefined /*out*/;
+            resourceInputs["functionRoleArn"] = undefined /*out*/;
             resourceInputs["generateStateMachineArn"] = undefined /*out*/;
             resourceInputs["generateStateMachineRoleArn"] = undefined /*out*/;
             resourceInputs["imageUri"] = undefined /*out*/;
@@ -178,8 +207,13 @@ export class MonteCarloPipeline extends pulumi.ComponentResource {
             resourceInputs["activityArn"] = undefined /*out*/;
             resourceInputs["cleanupStateMachineArn"] = undefined /*out*/;
             resourceInputs["clusterName"] = undefined /*out*/;
+            resourceInputs["compute"] = undefined /*out*/;
             resourceInputs["dataBucketName"] = undefined /*out*/;
             resourceInputs["executionRoleArn"] = undefined /*out*/;
+            resourceInputs["functionArn"] = undefined /*out*/;
+            resourceInputs["functionLogGroupName"] = undefined /*out*/;
+            resourceInputs["functionName"] = undefined /*out*/;
+            resourceInputs["functionRoleArn"] = undefined /*out*/;
             resourceInputs["generateStateMachineArn"] = undefined /*out*/;
             resourceInputs["generateStateMachineRoleArn"] = undefined /*out*/;
             resourceInputs["imageUri"] = undefined /*out*/;
@@ -220,6 +254,10 @@ export interface MonteCarloPipelineArgs {
      * buildContext is the Docker build context. Default ".", the repository root when `pulumi up` runs there.
      */
     buildContext?: string;
+    /**
+     * Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run) or lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc). docs/compute.md says which is cheaper when.
+     */
+    compute?: string;
     /**
      * ECS Container Insights on the cluster (extra CloudWatch cost).
      */
@@ -264,6 +302,22 @@ export interface MonteCarloPipelineArgs {
      * KMS key for SSE-KMS on the data bucket. Default: SSE-S3.
      */
     kmsKeyArn?: pulumi.Input<string | undefined>;
+    /**
+     * compute lambda: the function's memory in MB, 885 to 10240 (1769 is one vCPU; the kernel uses one).
+     */
+    lambdaMemoryMb?: number;
+    /**
+     * compute lambda: the function's reserved concurrency, at least maxConcurrency + 1; 0: exactly that; -1: none (the account's unreserved pool).
+     */
+    lambdaReservedConcurrency?: number;
+    /**
+     * compute lambda: the function's timeout, up to 900; at least the batch timeout the workflow sizes batches for (90 s, or taskTimeoutSeconds).
+     */
+    lambdaTimeoutSeconds?: number;
+    /**
+     * compute lambda: run the function in the private subnets (created, or vpcId/subnetIds), reaching S3 through the gateway endpoint.
+     */
+    lambdaVpc?: boolean;
     /**
      * Loan layout Generate writes: sharded (JSON Lines, shardSize loans per object) or per-loan.
      */

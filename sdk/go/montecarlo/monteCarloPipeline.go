@@ -21,10 +21,20 @@ type MonteCarloPipeline struct {
 	CleanupStateMachineArn pulumi.StringOutput `pulumi:"cleanupStateMachineArn"`
 	// clusterName is the ECS cluster of the workers.
 	ClusterName pulumi.StringOutput `pulumi:"clusterName"`
+	// compute is the compute variant: "fargate-spot" or "lambda". The outputs of the other variant are empty strings (with lambda: activityArn, clusterName, serviceName, logGroupName, taskRoleArn, executionRoleArn, cleanupStateMachineArn, and the network's without LambdaVpc).
+	Compute pulumi.StringOutput `pulumi:"compute"`
 	// dataBucketName holds loans, manifests and run results.
 	DataBucketName pulumi.StringOutput `pulumi:"dataBucketName"`
 	// executionRoleArn is the role ECS uses to pull the image and write logs.
 	ExecutionRoleArn pulumi.StringOutput `pulumi:"executionRoleArn"`
+	// functionArn is the worker function's ARN (lambda).
+	FunctionArn pulumi.StringOutput `pulumi:"functionArn"`
+	// functionLogGroupName is the function's log group (lambda), /aws/lambda/<functionName>.
+	FunctionLogGroupName pulumi.StringOutput `pulumi:"functionLogGroupName"`
+	// functionName is the worker function's name (lambda).
+	FunctionName pulumi.StringOutput `pulumi:"functionName"`
+	// functionRoleArn is the role the worker function runs as (lambda).
+	FunctionRoleArn pulumi.StringOutput `pulumi:"functionRoleArn"`
 	// generateStateMachineArn is the ARN of the Generate workflow.
 	GenerateStateMachineArn pulumi.StringOutput `pulumi:"generateStateMachineArn"`
 	// generateStateMachineRoleArn is the role the Generate state machine runs as. Each state machine has its own role, which may start, stop and redrive only its own executions.
@@ -80,6 +90,8 @@ type monteCarloPipelineArgs struct {
 	BatchSize *int `pulumi:"batchSize"`
 	// buildContext is the Docker build context. Default ".", the repository root when `pulumi up` runs there.
 	BuildContext *string `pulumi:"buildContext"`
+	// Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run) or lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc). docs/compute.md says which is cheaper when.
+	Compute *string `pulumi:"compute"`
 	// ECS Container Insights on the cluster (extra CloudWatch cost).
 	ContainerInsights *bool `pulumi:"containerInsights"`
 	// Dataset name Generate writes and Simulate reads (datasets/<name>/).
@@ -102,6 +114,14 @@ type monteCarloPipelineArgs struct {
 	InputBucket *string `pulumi:"inputBucket"`
 	// KMS key for SSE-KMS on the data bucket. Default: SSE-S3.
 	KmsKeyArn *string `pulumi:"kmsKeyArn"`
+	// compute lambda: the function's memory in MB, 885 to 10240 (1769 is one vCPU; the kernel uses one).
+	LambdaMemoryMb *int `pulumi:"lambdaMemoryMb"`
+	// compute lambda: the function's reserved concurrency, at least maxConcurrency + 1; 0: exactly that; -1: none (the account's unreserved pool).
+	LambdaReservedConcurrency *int `pulumi:"lambdaReservedConcurrency"`
+	// compute lambda: the function's timeout, up to 900; at least the batch timeout the workflow sizes batches for (90 s, or taskTimeoutSeconds).
+	LambdaTimeoutSeconds *int `pulumi:"lambdaTimeoutSeconds"`
+	// compute lambda: run the function in the private subnets (created, or vpcId/subnetIds), reaching S3 through the gateway endpoint.
+	LambdaVpc *bool `pulumi:"lambdaVpc"`
 	// Loan layout Generate writes: sharded (JSON Lines, shardSize loans per object) or per-loan.
 	Layout *string `pulumi:"layout"`
 	// Loans Generate writes.
@@ -174,6 +194,8 @@ type MonteCarloPipelineArgs struct {
 	BatchSize *int
 	// buildContext is the Docker build context. Default ".", the repository root when `pulumi up` runs there.
 	BuildContext *string
+	// Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run) or lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc). docs/compute.md says which is cheaper when.
+	Compute *string
 	// ECS Container Insights on the cluster (extra CloudWatch cost).
 	ContainerInsights *bool
 	// Dataset name Generate writes and Simulate reads (datasets/<name>/).
@@ -196,6 +218,14 @@ type MonteCarloPipelineArgs struct {
 	InputBucket pulumi.StringPtrInput
 	// KMS key for SSE-KMS on the data bucket. Default: SSE-S3.
 	KmsKeyArn pulumi.StringPtrInput
+	// compute lambda: the function's memory in MB, 885 to 10240 (1769 is one vCPU; the kernel uses one).
+	LambdaMemoryMb *int
+	// compute lambda: the function's reserved concurrency, at least maxConcurrency + 1; 0: exactly that; -1: none (the account's unreserved pool).
+	LambdaReservedConcurrency *int
+	// compute lambda: the function's timeout, up to 900; at least the batch timeout the workflow sizes batches for (90 s, or taskTimeoutSeconds).
+	LambdaTimeoutSeconds *int
+	// compute lambda: run the function in the private subnets (created, or vpcId/subnetIds), reaching S3 through the gateway endpoint.
+	LambdaVpc *bool
 	// Loan layout Generate writes: sharded (JSON Lines, shardSize loans per object) or per-loan.
 	Layout *string
 	// Loans Generate writes.
@@ -360,6 +390,11 @@ func (o MonteCarloPipelineOutput) ClusterName() pulumi.StringOutput {
 	return o.ApplyT(func(v *MonteCarloPipeline) pulumi.StringOutput { return v.ClusterName }).(pulumi.StringOutput)
 }
 
+// compute is the compute variant: "fargate-spot" or "lambda". The outputs of the other variant are empty strings (with lambda: activityArn, clusterName, serviceName, logGroupName, taskRoleArn, executionRoleArn, cleanupStateMachineArn, and the network's without LambdaVpc).
+func (o MonteCarloPipelineOutput) Compute() pulumi.StringOutput {
+	return o.ApplyT(func(v *MonteCarloPipeline) pulumi.StringOutput { return v.Compute }).(pulumi.StringOutput)
+}
+
 // dataBucketName holds loans, manifests and run results.
 func (o MonteCarloPipelineOutput) DataBucketName() pulumi.StringOutput {
 	return o.ApplyT(func(v *MonteCarloPipeline) pulumi.StringOutput { return v.DataBucketName }).(pulumi.StringOutput)
@@ -368,6 +403,26 @@ func (o MonteCarloPipelineOutput) DataBucketName() pulumi.StringOutput {
 // executionRoleArn is the role ECS uses to pull the image and write logs.
 func (o MonteCarloPipelineOutput) ExecutionRoleArn() pulumi.StringOutput {
 	return o.ApplyT(func(v *MonteCarloPipeline) pulumi.StringOutput { return v.ExecutionRoleArn }).(pulumi.StringOutput)
+}
+
+// functionArn is the worker function's ARN (lambda).
+func (o MonteCarloPipelineOutput) FunctionArn() pulumi.StringOutput {
+	return o.ApplyT(func(v *MonteCarloPipeline) pulumi.StringOutput { return v.FunctionArn }).(pulumi.StringOutput)
+}
+
+// functionLogGroupName is the function's log group (lambda), /aws/lambda/<functionName>.
+func (o MonteCarloPipelineOutput) FunctionLogGroupName() pulumi.StringOutput {
+	return o.ApplyT(func(v *MonteCarloPipeline) pulumi.StringOutput { return v.FunctionLogGroupName }).(pulumi.StringOutput)
+}
+
+// functionName is the worker function's name (lambda).
+func (o MonteCarloPipelineOutput) FunctionName() pulumi.StringOutput {
+	return o.ApplyT(func(v *MonteCarloPipeline) pulumi.StringOutput { return v.FunctionName }).(pulumi.StringOutput)
+}
+
+// functionRoleArn is the role the worker function runs as (lambda).
+func (o MonteCarloPipelineOutput) FunctionRoleArn() pulumi.StringOutput {
+	return o.ApplyT(func(v *MonteCarloPipeline) pulumi.StringOutput { return v.FunctionRoleArn }).(pulumi.StringOutput)
 }
 
 // generateStateMachineArn is the ARN of the Generate workflow.

@@ -24,6 +24,7 @@ class MonteCarloPipelineArgs:
                  availability_zones: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  batch_size: Optional[_builtins.int] = None,
                  build_context: Optional[_builtins.str] = None,
+                 compute: Optional[_builtins.str] = None,
                  container_insights: Optional[_builtins.bool] = None,
                  dataset: Optional[_builtins.str] = None,
                  dockerfile: Optional[_builtins.str] = None,
@@ -35,6 +36,10 @@ class MonteCarloPipelineArgs:
                  image_tag: Optional[_builtins.str] = None,
                  input_bucket: pulumi.Input[Optional[_builtins.str]] = None,
                  kms_key_arn: pulumi.Input[Optional[_builtins.str]] = None,
+                 lambda_memory_mb: Optional[_builtins.int] = None,
+                 lambda_reserved_concurrency: Optional[_builtins.int] = None,
+                 lambda_timeout_seconds: Optional[_builtins.int] = None,
+                 lambda_vpc: Optional[_builtins.bool] = None,
                  layout: Optional[_builtins.str] = None,
                  loan_count: Optional[_builtins.int] = None,
                  log_retention_days: Optional[_builtins.int] = None,
@@ -72,6 +77,7 @@ class MonteCarloPipelineArgs:
         :param pulumi.Input[Sequence[_builtins.str]] availability_zones: Availability zone names or zone IDs to use instead of the first zones (by zone ID) that offer every endpoint service the workers need (e.g. ["use1-az1","use1-az2"]).
         :param _builtins.int batch_size: Target loans per simulate batch, 1 to 1000000.
         :param _builtins.str build_context: buildContext is the Docker build context. Default ".", the repository root when `pulumi up` runs there.
+        :param _builtins.str compute: Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run) or lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc). docs/compute.md says which is cheaper when.
         :param _builtins.bool container_insights: ECS Container Insights on the cluster (extra CloudWatch cost).
         :param _builtins.str dataset: Dataset name Generate writes and Simulate reads (datasets/<name>/).
         :param _builtins.str dockerfile: dockerfile is the Dockerfile path. Default "<buildContext>/Dockerfile".
@@ -83,6 +89,10 @@ class MonteCarloPipelineArgs:
         :param _builtins.str image_tag: Tag of the built image (tags are mutable; tasks pin the image digest). Default: a hash of the build context.
         :param pulumi.Input[_builtins.str] input_bucket: A bucket you own holding input loans, read-only to the pipeline. Default: the data bucket.
         :param pulumi.Input[_builtins.str] kms_key_arn: KMS key for SSE-KMS on the data bucket. Default: SSE-S3.
+        :param _builtins.int lambda_memory_mb: compute lambda: the function's memory in MB, 885 to 10240 (1769 is one vCPU; the kernel uses one).
+        :param _builtins.int lambda_reserved_concurrency: compute lambda: the function's reserved concurrency, at least maxConcurrency + 1; 0: exactly that; -1: none (the account's unreserved pool).
+        :param _builtins.int lambda_timeout_seconds: compute lambda: the function's timeout, up to 900; at least the batch timeout the workflow sizes batches for (90 s, or taskTimeoutSeconds).
+        :param _builtins.bool lambda_vpc: compute lambda: run the function in the private subnets (created, or vpcId/subnetIds), reaching S3 through the gateway endpoint.
         :param _builtins.str layout: Loan layout Generate writes: sharded (JSON Lines, shardSize loans per object) or per-loan.
         :param _builtins.int loan_count: Loans Generate writes.
         :param _builtins.int log_retention_days: Retention of every log group; one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.
@@ -122,6 +132,8 @@ class MonteCarloPipelineArgs:
             pulumi.set(__self__, "batch_size", batch_size)
         if build_context is not None:
             pulumi.set(__self__, "build_context", build_context)
+        if compute is not None:
+            pulumi.set(__self__, "compute", compute)
         if container_insights is not None:
             pulumi.set(__self__, "container_insights", container_insights)
         if dataset is not None:
@@ -144,6 +156,14 @@ class MonteCarloPipelineArgs:
             pulumi.set(__self__, "input_bucket", input_bucket)
         if kms_key_arn is not None:
             pulumi.set(__self__, "kms_key_arn", kms_key_arn)
+        if lambda_memory_mb is not None:
+            pulumi.set(__self__, "lambda_memory_mb", lambda_memory_mb)
+        if lambda_reserved_concurrency is not None:
+            pulumi.set(__self__, "lambda_reserved_concurrency", lambda_reserved_concurrency)
+        if lambda_timeout_seconds is not None:
+            pulumi.set(__self__, "lambda_timeout_seconds", lambda_timeout_seconds)
+        if lambda_vpc is not None:
+            pulumi.set(__self__, "lambda_vpc", lambda_vpc)
         if layout is not None:
             pulumi.set(__self__, "layout", layout)
         if loan_count is not None:
@@ -252,6 +272,18 @@ class MonteCarloPipelineArgs:
     @build_context.setter
     def build_context(self, value: Optional[_builtins.str]):
         pulumi.set(self, "build_context", value)
+
+    @_builtins.property
+    @pulumi.getter
+    def compute(self) -> Optional[_builtins.str]:
+        """
+        Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run) or lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc). docs/compute.md says which is cheaper when.
+        """
+        return pulumi.get(self, "compute")
+
+    @compute.setter
+    def compute(self, value: Optional[_builtins.str]):
+        pulumi.set(self, "compute", value)
 
     @_builtins.property
     @pulumi.getter(name="containerInsights")
@@ -384,6 +416,54 @@ class MonteCarloPipelineArgs:
     @kms_key_arn.setter
     def kms_key_arn(self, value: pulumi.Input[Optional[_builtins.str]]):
         pulumi.set(self, "kms_key_arn", value)
+
+    @_builtins.property
+    @pulumi.getter(name="lambdaMemoryMb")
+    def lambda_memory_mb(self) -> Optional[_builtins.int]:
+        """
+        compute lambda: the function's memory in MB, 885 to 10240 (1769 is one vCPU; the kernel uses one).
+        """
+        return pulumi.get(self, "lambda_memory_mb")
+
+    @lambda_memory_mb.setter
+    def lambda_memory_mb(self, value: Optional[_builtins.int]):
+        pulumi.set(self, "lambda_memory_mb", value)
+
+    @_builtins.property
+    @pulumi.getter(name="lambdaReservedConcurrency")
+    def lambda_reserved_concurrency(self) -> Optional[_builtins.int]:
+        """
+        compute lambda: the function's reserved concurrency, at least maxConcurrency + 1; 0: exactly that; -1: none (the account's unreserved pool).
+        """
+        return pulumi.get(self, "lambda_reserved_concurrency")
+
+    @lambda_reserved_concurrency.setter
+    def lambda_reserved_concurrency(self, value: Optional[_builtins.int]):
+        pulumi.set(self, "lambda_reserved_concurrency", value)
+
+    @_builtins.property
+    @pulumi.getter(name="lambdaTimeoutSeconds")
+    def lambda_timeout_seconds(self) -> Optional[_builtins.int]:
+        """
+        compute lambda: the function's timeout, up to 900; at least the batch timeout the workflow sizes batches for (90 s, or taskTimeoutSeconds).
+        """
+        return pulumi.get(self, "lambda_timeout_seconds")
+
+    @lambda_timeout_seconds.setter
+    def lambda_timeout_seconds(self, value: Optional[_builtins.int]):
+        pulumi.set(self, "lambda_timeout_seconds", value)
+
+    @_builtins.property
+    @pulumi.getter(name="lambdaVpc")
+    def lambda_vpc(self) -> Optional[_builtins.bool]:
+        """
+        compute lambda: run the function in the private subnets (created, or vpcId/subnetIds), reaching S3 through the gateway endpoint.
+        """
+        return pulumi.get(self, "lambda_vpc")
+
+    @lambda_vpc.setter
+    def lambda_vpc(self, value: Optional[_builtins.bool]):
+        pulumi.set(self, "lambda_vpc", value)
 
     @_builtins.property
     @pulumi.getter
@@ -756,6 +836,7 @@ class MonteCarloPipeline(pulumi.ComponentResource):
                  availability_zones: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  batch_size: Optional[_builtins.int] = None,
                  build_context: Optional[_builtins.str] = None,
+                 compute: Optional[_builtins.str] = None,
                  container_insights: Optional[_builtins.bool] = None,
                  dataset: Optional[_builtins.str] = None,
                  dockerfile: Optional[_builtins.str] = None,
@@ -767,6 +848,10 @@ class MonteCarloPipeline(pulumi.ComponentResource):
                  image_tag: Optional[_builtins.str] = None,
                  input_bucket: pulumi.Input[Optional[_builtins.str]] = None,
                  kms_key_arn: pulumi.Input[Optional[_builtins.str]] = None,
+                 lambda_memory_mb: Optional[_builtins.int] = None,
+                 lambda_reserved_concurrency: Optional[_builtins.int] = None,
+                 lambda_timeout_seconds: Optional[_builtins.int] = None,
+                 lambda_vpc: Optional[_builtins.bool] = None,
                  layout: Optional[_builtins.str] = None,
                  loan_count: Optional[_builtins.int] = None,
                  log_retention_days: Optional[_builtins.int] = None,
@@ -807,6 +892,7 @@ class MonteCarloPipeline(pulumi.ComponentResource):
         :param pulumi.Input[Sequence[_builtins.str]] availability_zones: Availability zone names or zone IDs to use instead of the first zones (by zone ID) that offer every endpoint service the workers need (e.g. ["use1-az1","use1-az2"]).
         :param _builtins.int batch_size: Target loans per simulate batch, 1 to 1000000.
         :param _builtins.str build_context: buildContext is the Docker build context. Default ".", the repository root when `pulumi up` runs there.
+        :param _builtins.str compute: Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run) or lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc). docs/compute.md says which is cheaper when.
         :param _builtins.bool container_insights: ECS Container Insights on the cluster (extra CloudWatch cost).
         :param _builtins.str dataset: Dataset name Generate writes and Simulate reads (datasets/<name>/).
         :param _builtins.str dockerfile: dockerfile is the Dockerfile path. Default "<buildContext>/Dockerfile".
@@ -818,6 +904,10 @@ class MonteCarloPipeline(pulumi.ComponentResource):
         :param _builtins.str image_tag: Tag of the built image (tags are mutable; tasks pin the image digest). Default: a hash of the build context.
         :param pulumi.Input[_builtins.str] input_bucket: A bucket you own holding input loans, read-only to the pipeline. Default: the data bucket.
         :param pulumi.Input[_builtins.str] kms_key_arn: KMS key for SSE-KMS on the data bucket. Default: SSE-S3.
+        :param _builtins.int lambda_memory_mb: compute lambda: the function's memory in MB, 885 to 10240 (1769 is one vCPU; the kernel uses one).
+        :param _builtins.int lambda_reserved_concurrency: compute lambda: the function's reserved concurrency, at least maxConcurrency + 1; 0: exactly that; -1: none (the account's unreserved pool).
+        :param _builtins.int lambda_timeout_seconds: compute lambda: the function's timeout, up to 900; at least the batch timeout the workflow sizes batches for (90 s, or taskTimeoutSeconds).
+        :param _builtins.bool lambda_vpc: compute lambda: run the function in the private subnets (created, or vpcId/subnetIds), reaching S3 through the gateway endpoint.
         :param _builtins.str layout: Loan layout Generate writes: sharded (JSON Lines, shardSize loans per object) or per-loan.
         :param _builtins.int loan_count: Loans Generate writes.
         :param _builtins.int log_retention_days: Retention of every log group; one of 1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653.
@@ -877,6 +967,7 @@ class MonteCarloPipeline(pulumi.ComponentResource):
                  availability_zones: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  batch_size: Optional[_builtins.int] = None,
                  build_context: Optional[_builtins.str] = None,
+                 compute: Optional[_builtins.str] = None,
                  container_insights: Optional[_builtins.bool] = None,
                  dataset: Optional[_builtins.str] = None,
                  dockerfile: Optional[_builtins.str] = None,
@@ -888,6 +979,10 @@ class MonteCarloPipeline(pulumi.ComponentResource):
                  image_tag: Optional[_builtins.str] = None,
                  input_bucket: pulumi.Input[Optional[_builtins.str]] = None,
                  kms_key_arn: pulumi.Input[Optional[_builtins.str]] = None,
+                 lambda_memory_mb: Optional[_builtins.int] = None,
+                 lambda_reserved_concurrency: Optional[_builtins.int] = None,
+                 lambda_timeout_seconds: Optional[_builtins.int] = None,
+                 lambda_vpc: Optional[_builtins.bool] = None,
                  layout: Optional[_builtins.str] = None,
                  loan_count: Optional[_builtins.int] = None,
                  log_retention_days: Optional[_builtins.int] = None,
@@ -933,6 +1028,7 @@ class MonteCarloPipeline(pulumi.ComponentResource):
             __props__.__dict__["availability_zones"] = availability_zones
             __props__.__dict__["batch_size"] = batch_size
             __props__.__dict__["build_context"] = build_context
+            __props__.__dict__["compute"] = compute
             __props__.__dict__["container_insights"] = container_insights
             __props__.__dict__["dataset"] = dataset
             __props__.__dict__["dockerfile"] = dockerfile
@@ -944,6 +1040,10 @@ class MonteCarloPipeline(pulumi.ComponentResource):
             __props__.__dict__["image_tag"] = image_tag
             __props__.__dict__["input_bucket"] = input_bucket
             __props__.__dict__["kms_key_arn"] = kms_key_arn
+            __props__.__dict__["lambda_memory_mb"] = lambda_memory_mb
+            __props__.__dict__["lambda_reserved_concurrency"] = lambda_reserved_concurrency
+            __props__.__dict__["lambda_timeout_seconds"] = lambda_timeout_seconds
+            __props__.__dict__["lambda_vpc"] = lambda_vpc
             __props__.__dict__["layout"] = layout
             __props__.__dict__["loan_count"] = loan_count
             __props__.__dict__["log_retention_days"] = log_retention_days
@@ -979,6 +1079,10 @@ class MonteCarloPipeline(pulumi.ComponentResource):
             __props__.__dict__["cluster_name"] = None
             __props__.__dict__["data_bucket_name"] = None
             __props__.__dict__["execution_role_arn"] = None
+            __props__.__dict__["function_arn"] = None
+            __props__.__dict__["function_log_group_name"] = None
+            __props__.__dict__["function_name"] = None
+            __props__.__dict__["function_role_arn"] = None
             __props__.__dict__["generate_state_machine_arn"] = None
             __props__.__dict__["generate_state_machine_role_arn"] = None
             __props__.__dict__["image_uri"] = None
@@ -1023,6 +1127,14 @@ class MonteCarloPipeline(pulumi.ComponentResource):
         return pulumi.get(self, "cluster_name")
 
     @_builtins.property
+    @pulumi.getter
+    def compute(self) -> pulumi.Output[_builtins.str]:
+        """
+        compute is the compute variant: "fargate-spot" or "lambda". The outputs of the other variant are empty strings (with lambda: activityArn, clusterName, serviceName, logGroupName, taskRoleArn, executionRoleArn, cleanupStateMachineArn, and the network's without LambdaVpc).
+        """
+        return pulumi.get(self, "compute")
+
+    @_builtins.property
     @pulumi.getter(name="dataBucketName")
     def data_bucket_name(self) -> pulumi.Output[_builtins.str]:
         """
@@ -1037,6 +1149,38 @@ class MonteCarloPipeline(pulumi.ComponentResource):
         executionRoleArn is the role ECS uses to pull the image and write logs.
         """
         return pulumi.get(self, "execution_role_arn")
+
+    @_builtins.property
+    @pulumi.getter(name="functionArn")
+    def function_arn(self) -> pulumi.Output[_builtins.str]:
+        """
+        functionArn is the worker function's ARN (lambda).
+        """
+        return pulumi.get(self, "function_arn")
+
+    @_builtins.property
+    @pulumi.getter(name="functionLogGroupName")
+    def function_log_group_name(self) -> pulumi.Output[_builtins.str]:
+        """
+        functionLogGroupName is the function's log group (lambda), /aws/lambda/<functionName>.
+        """
+        return pulumi.get(self, "function_log_group_name")
+
+    @_builtins.property
+    @pulumi.getter(name="functionName")
+    def function_name(self) -> pulumi.Output[_builtins.str]:
+        """
+        functionName is the worker function's name (lambda).
+        """
+        return pulumi.get(self, "function_name")
+
+    @_builtins.property
+    @pulumi.getter(name="functionRoleArn")
+    def function_role_arn(self) -> pulumi.Output[_builtins.str]:
+        """
+        functionRoleArn is the role the worker function runs as (lambda).
+        """
+        return pulumi.get(self, "function_role_arn")
 
     @_builtins.property
     @pulumi.getter(name="generateStateMachineArn")
