@@ -1,16 +1,29 @@
 package components
 
 import (
+	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 )
 
-// subnetZones returns the zones of the created subnets, in registration
-// order.
+// subnetZones returns the zones of the created subnets, in the order of
+// their index.
 func subnetZones(m *mocks) []string {
+	// The SDK registers resources from goroutines, so the mocks see them in
+	// any order: order the subnets by their index (<name>-private-<i>).
+	subnets := m.byType("aws:ec2/subnet:Subnet")
+	index := func(r recorded) int {
+		i, err := strconv.Atoi(r.Name[strings.LastIndex(r.Name, "-")+1:])
+		if err != nil {
+			panic(fmt.Sprintf("subnet %q: no index", r.Name))
+		}
+		return i
+	}
+	slices.SortFunc(subnets, func(a, b recorded) int { return index(a) - index(b) })
 	var zones []string
-	for _, sn := range m.byType("aws:ec2/subnet:Subnet") {
+	for _, sn := range subnets {
 		zones = append(zones, sn.Str("availabilityZone"))
 	}
 	return zones
