@@ -241,3 +241,7 @@ func BenchmarkEvaluateV2Mix(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(sc.Len()), "ns/loan-scenario")
 	cpuMetric(b, start, sc.Len(), "cpu-ns/loan-scenario")
 }
+
+// BenchmarkEvaluateCard is a card on prime plus a margin, reset monthly:
+// the margin grid (gridPath), the most common loan of the generated book.
+func BenchmarkEvaluateCard(b *testing.B) { benchLoan(b, cardPrime("B8", 690, 0.14)) }

@@ -32,8 +32,12 @@ type Evaluator struct {
 	tables map[tableKey]pathStats // tablePath's memo
 	// generic sends every loan that is not on the table path to
 	// generalPath, so tests can hold fixedTermsPath and monthlyReset to it.
-	generic  bool
-	fixedBal []float64 // fixedTermsPath: the balance at the start of month t
+	generic bool
+	// noGrid keeps margin-grid loans on monthlyReset, so tests can hold the
+	// grid to it.
+	noGrid   bool
+	grid     map[gridKey][]float64 // the margin-grid nodes this Evaluator has read
+	fixedBal []float64             // fixedTermsPath: the balance at the start of month t
 }
 
 // batchScratch is walkBatch's state for kernelBatch scenarios.
@@ -59,6 +63,7 @@ func NewEvaluator(sc *Scenarios) *Evaluator {
 		pdS:    make([]float64, sc.s),
 		depr:   make([]float64, h+1),
 		tables: make(map[tableKey]pathStats),
+		grid:   make(map[gridKey][]float64),
 	}
 	e.fixedBal = make([]float64, h+2)
 	e.bt.lamT = make([]float64, kernelBatch*(h+1))
@@ -117,6 +122,9 @@ type loanState struct {
 	// monthly: resets every month to the index plus a margin in [0,
 	// splitMax), no caps, amortising or interest only: monthlyReset.
 	monthly bool
+	// onGrid: a monthly-reset interest-only loan without per-loan terms,
+	// whose hazard the margin grid gives (gridPath).
+	onGrid bool
 
 	revolving bool
 	ead0      float64 // revolving: drawn + CCF * undrawn
@@ -166,6 +174,8 @@ func (e *Evaluator) Evaluate(l *loan.Loan) (Result, error) {
 		st = e.tablePath()
 	case ls.fixedTerms:
 		st = e.fixedTermsPath()
+	case ls.onGrid:
+		st = e.gridPath()
 	default:
 		st = e.generalPath()
 	}
@@ -345,6 +355,7 @@ func (e *Evaluator) prepare(l *loan.Loan) error {
 	ls.fixedTerms = len(e.resets) == 0 && !ls.table && !e.generic
 	ls.monthly = ls.variable && l.ResetMonths == 1 && ls.periodicCap == 0 && math.IsInf(ls.rateCeil, 1) &&
 		ls.split && len(e.resets) > 0 && ls.a0 > 0 && !e.generic
+	ls.onGrid = e.onMarginGrid()
 	return nil
 }
 

@@ -119,6 +119,10 @@ type pathSet struct {
 	// 1..H: a scenario where a loan cannot cross a knee reads its hazard
 	// from the tables (fixedTermsPath).
 	sMinHPI, sMinCRE, sMinNF []float64
+	// ffLo and ffHi are the lowest and highest annual index rate over every
+	// scenario and month 1..H, [0] SOFR and [1] prime: the margin grid's
+	// domain and whether a rate ceiling can bind.
+	ffLo, ffHi [2]float64
 
 	// cum[series][at(t, s)] = sum_{v=1..t} exp(eta*(u(v)-u0) + b*e(v) -
 	// b^2/2): the cumulative hazard multiplier of a series (segment and PD
@@ -162,6 +166,7 @@ type Scenarios struct {
 	loading [nSeries]float64
 	eta     [nSegments]float64 // per segment, per unit (not per point) of u
 	pow     powTable
+	grid    gridNodes // the margin grid (gridPath), built on first use
 }
 
 // NewScenarios validates p and draws its p.Scenarios scenarios from p.Seed.
@@ -214,6 +219,7 @@ func NewScenarios(p Params) (*Scenarios, error) {
 		ps.cre = make([]float64, size)
 		ps.nf = make([]float64, size)
 		ps.minHPI, ps.minCRE, ps.minNF = 1, 1, 1
+		ps.ffLo, ps.ffHi = [2]float64{math.Inf(1), math.Inf(1)}, [2]float64{math.Inf(-1), math.Inf(-1)}
 		ps.sMinHPI, ps.sMinCRE, ps.sMinNF = make([]float64, S), make([]float64, S), make([]float64, S)
 		for s := range S {
 			ps.sMinHPI[s], ps.sMinCRE[s], ps.sMinNF[s] = 1, 1, 1
@@ -340,6 +346,8 @@ func (ps *pathSet) set(k, s int, sofr, prime, du, hpi, cre, nf float64) {
 	ps.sofr[k] = newMonthRate(sofr)
 	ps.prime[k] = newMonthRate(prime)
 	ps.du[k], ps.hpi[k], ps.cre[k], ps.nf[k] = du, hpi, cre, nf
+	ps.ffLo = [2]float64{min(ps.ffLo[0], sofr), min(ps.ffLo[1], prime)}
+	ps.ffHi = [2]float64{max(ps.ffHi[0], sofr), max(ps.ffHi[1], prime)}
 	ps.minHPI = min(ps.minHPI, hpi)
 	ps.minCRE = min(ps.minCRE, cre)
 	ps.minNF = min(ps.minNF, nf)
