@@ -8,6 +8,8 @@ import (
 	"math"
 	"slices"
 	"strings"
+
+	"github.com/montecarlo-pipeline/montecarlo/internal/jsonstrict"
 )
 
 // Validate checks run parameters as plan (workflow WorkflowGenerate) or
@@ -88,14 +90,13 @@ func (p RunParams) Validate(workflow string) error {
 	return errors.Join(errs...)
 }
 
-// DecodeRunParams decodes the "run" object of a plan or prepare input,
-// rejecting keys that are not run parameters (a misspelt override would
-// otherwise be ignored silently).
+// DecodeRunParams decodes the "run" object of a plan or prepare input the
+// way the workers will (jsonstrict): keys exactly as documented, none twice,
+// none unknown. A misspelt override would otherwise be ignored silently, and
+// "Scenarios" would pass here and fail in the worker after scale-out.
 func DecodeRunParams(data []byte) (RunParams, error) {
 	var p RunParams
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&p); err != nil {
+	if err := jsonstrict.Decode(data, &p); err != nil {
 		return RunParams{}, fmt.Errorf("run input: %w", err)
 	}
 	return p, nil

@@ -135,10 +135,20 @@ func TestLoanScenarioNanosGrowWithTheHorizon(t *testing.T) {
 	}
 }
 
-func TestDecodeRunParamsRejectsUnknownKeys(t *testing.T) {
+func TestDecodeRunParamsRejectsUnknownCaseVariantAndDuplicateKeys(t *testing.T) {
 	t.Parallel()
 	if _, err := DecodeRunParams([]byte(`{"dataset":"d","scenarois":5}`)); err == nil || !strings.Contains(err.Error(), "scenarois") {
 		t.Errorf("err = %v, want the misspelt key named", err)
+	}
+	// encoding/json alone would take these; the state machines' JSONPath
+	// and the workers would not.
+	for in, want := range map[string]string{
+		`{"dataset":"d","Scenarios":5}`:               `key "Scenarios": unknown field; keys are case-sensitive: did you mean "scenarios"?`,
+		`{"dataset":"d","scenarios":5,"scenarios":6}`: `key "scenarios": given twice`,
+	} {
+		if _, err := DecodeRunParams([]byte(in)); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("DecodeRunParams(%s) = %v, want an error containing %q", in, err, want)
+		}
 	}
 	p, err := DecodeRunParams([]byte(`{"dataset":"d","scenarios":5,"inputPrefix":"x/","scenarioKey":"s.csv","tailShift":1.5}`))
 	if err != nil || p.Scenarios != 5 || p.InputPrefix != "x/" || p.ScenarioKey != "s.csv" || p.TailShift != 1.5 {

@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"github.com/montecarlo-pipeline/montecarlo/internal/jsonstrict"
 )
 
 // Handler runs one activity task: it gets the task input (a JSON object) and
@@ -71,7 +73,7 @@ func (m *Mux) Handle(ctx context.Context, input []byte) ([]byte, error) {
 
 // OpOf returns the "op" field of a task input, failing with InputInvalid if
 // the input is not a JSON object with a non-empty string "op". The key is
-// matched exactly: "OP" or "Op" is not the op (see DecodeStrict).
+// matched exactly: "OP" or "Op" is not the op (see jsonstrict.Decode).
 func OpOf(input []byte) (string, error) {
 	var fields map[string]json.RawMessage
 	if err := json.Unmarshal(input, &fields); err != nil {
@@ -96,13 +98,13 @@ func OpOf(input []byte) (string, error) {
 }
 
 // JSON adapts a typed function to Handler: the input is decoded into In
-// with DecodeStrict (keys exactly as In's JSON names, none twice, none
+// with jsonstrict.Decode (keys exactly as In's JSON names, none twice, none
 // unknown but "op"; a refused key fails with InputInvalid naming it) and
 // the result is encoded as JSON.
 func JSON[In, Out any](fn func(ctx context.Context, in In) (Out, error)) Handler {
 	return HandlerFunc(func(ctx context.Context, input []byte) ([]byte, error) {
 		var in In
-		if err := DecodeStrict(input, &in, AllowTopLevelKeys("op")); err != nil {
+		if err := jsonstrict.Decode(input, &in, jsonstrict.AllowTopLevelKeys("op")); err != nil {
 			return nil, Errorf(InputInvalid, "decode task input: %w", err)
 		}
 		out, err := fn(ctx, in)

@@ -15,20 +15,20 @@ import (
 	"strings"
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
-	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
+	"github.com/montecarlo-pipeline/montecarlo/internal/jsonstrict"
 	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
 	"github.com/montecarlo-pipeline/montecarlo/worker/store"
 )
 
 // decodeSimulateInput decodes a simulate task input with
-// activity.DecodeStrict: its keys exactly as documented, none twice, none
+// jsonstrict.Decode: its keys exactly as documented, none twice, none
 // unknown, except inside an item (workflow.InputItem), which carries
 // whatever columns its reader gives (listObjectsV2: Etag, LastModified,
 // StorageClass; a user's inventory: more) but may not repeat Bucket, Key,
 // Size or Loans in another case.
 func decodeSimulateInput(input []byte) (workflow.SimulateInput, error) {
 	var in workflow.SimulateInput
-	if err := activity.DecodeStrict(input, &in, activity.AllowUnknownIn(workflow.InputItem{})); err != nil {
+	if err := jsonstrict.Decode(input, &in, jsonstrict.AllowUnknownIn(workflow.InputItem{})); err != nil {
 		return workflow.SimulateInput{}, invalid("decode simulate input: %w", err)
 	}
 	return in, nil

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
-	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
+	"github.com/montecarlo-pipeline/montecarlo/internal/jsonstrict"
 	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
 	"github.com/montecarlo-pipeline/montecarlo/worker/model"
 )
@@ -104,7 +104,7 @@ func resolveParams(run workflow.RunParams) (model.Params, error) {
 		}
 		// Exact keys only: encoding/json alone would take "Gamma" or a
 		// second "gamma" for gamma.
-		if err := activity.DecodeStrict(run.Params, &p); err != nil {
+		if err := jsonstrict.Decode(run.Params, &p); err != nil {
 			return model.Params{}, fmt.Errorf(`"params": %w (keys are the JSON names of the model's parameters, e.g. "gamma", "sigma", "dtiCap")`, err)
 		}
 	}

@@ -1,4 +1,8 @@
-package activity
+// Package jsonstrict decodes JSON objects with exact keys: encoding/json
+// matches keys to struct fields case-insensitively and keeps the last of
+// duplicate keys, while Step Functions' JSONPath and every other reader of
+// our task and run inputs match them exactly.
+package jsonstrict
 
 import (
 	"bytes"
@@ -13,12 +17,12 @@ import (
 	"sync"
 )
 
-// DecodeStrict decodes the JSON object data into v (a non-nil pointer) the
+// Decode decodes the JSON object data into v (a non-nil pointer) the
 // way task input must be decoded: encoding/json alone matches object keys
 // to struct fields case-insensitively, takes the last of duplicate keys and
 // (without DisallowUnknownFields) ignores unknown ones, so
 // {"shardSize":500,"shardsize":3} would run with 3 and {"RUNID":"x"} would
-// set RunID. DecodeStrict first checks every object key against the type
+// set RunID. Decode first checks every object key against the type
 // of v, at any depth, and fails naming the key (as a path such as
 // "BatchInput.run.scenarios") when a key
 //
@@ -35,12 +39,12 @@ import (
 //
 // The error is plain; callers wrap it (JSON and the ops wrap it with
 // InputInvalid).
-func DecodeStrict(data []byte, v any, opts ...StrictOption) error {
+func Decode(data []byte, v any, opts ...Option) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
 		return fmt.Errorf("decode strict: want a non-nil pointer, got %T", v)
 	}
-	var o strictOptions
+	var o options
 	for _, opt := range opts {
 		opt(&o)
 	}
@@ -50,10 +54,10 @@ func DecodeStrict(data []byte, v any, opts ...StrictOption) error {
 	return json.Unmarshal(data, v)
 }
 
-// StrictOption adjusts DecodeStrict.
-type StrictOption func(*strictOptions)
+// Option adjusts Decode.
+type Option func(*options)
 
-type strictOptions struct {
+type options struct {
 	lenient map[reflect.Type]bool
 	top     []string
 }
@@ -62,8 +66,8 @@ type strictOptions struct {
 // carry keys that name no field (a Map item's extra columns: listObjectsV2
 // adds Etag, LastModified, StorageClass). Keys that differ only in case
 // from a field, and duplicate keys, are still rejected.
-func AllowUnknownIn(values ...any) StrictOption {
-	return func(o *strictOptions) {
+func AllowUnknownIn(values ...any) Option {
+	return func(o *options) {
 		if o.lenient == nil {
 			o.lenient = map[reflect.Type]bool{}
 		}
@@ -78,12 +82,12 @@ func AllowUnknownIn(values ...any) StrictOption {
 }
 
 // AllowTopLevelKeys allows the given exact keys in the top-level object
-// whatever the target type (DecodeStrict ignores them).
-func AllowTopLevelKeys(keys ...string) StrictOption {
-	return func(o *strictOptions) { o.top = append(o.top, keys...) }
+// whatever the target type (Decode ignores them).
+func AllowTopLevelKeys(keys ...string) Option {
+	return func(o *options) { o.top = append(o.top, keys...) }
 }
 
-// KeyError is a task input key DecodeStrict refuses.
+// KeyError is a task input key Decode refuses.
 type KeyError struct {
 	Path   string // the key with its parents, e.g. "BatchInput.run.scenarios"
 	Key    string // the key as given
@@ -99,7 +103,7 @@ func (e *KeyError) Error() string {
 	return fmt.Sprintf("key %q: %s", e.Key, e.Reason)
 }
 
-func checkKeys(data []byte, t reflect.Type, o *strictOptions) error {
+func checkKeys(data []byte, t reflect.Type, o *options) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
 	c := &keyChecker{dec: dec, o: o}
@@ -121,7 +125,7 @@ func checkKeys(data []byte, t reflect.Type, o *strictOptions) error {
 
 type keyChecker struct {
 	dec *json.Decoder
-	o   *strictOptions
+	o   *options
 }
 
 var unmarshalerType = reflect.TypeFor[json.Unmarshaler]()
