@@ -243,11 +243,11 @@ type MonteCarloPipeline struct {
 	// Start it by hand (input {}) to stop workers left running.
 	CleanupStateMachineArn pulumi.StringOutput `pulumi:"cleanupStateMachineArn"`
 	// Compute is the compute variant: "fargate-spot", "lambda" or
-	// "ec2-spot". The
-	// outputs of the other variant are empty strings (with lambda:
-	// activityArn, clusterName, serviceName, logGroupName, taskRoleArn,
-	// executionRoleArn, cleanupStateMachineArn, and the network's without
-	// LambdaVpc).
+	// "ec2-spot". The outputs of the other variants are empty strings (with
+	// lambda: activityArn, clusterName, serviceName, logGroupName,
+	// taskRoleArn, executionRoleArn, cleanupStateMachineArn, and the
+	// network's without LambdaVpc; without ec2-spot: autoScalingGroupName,
+	// capacityProviderName, instanceRoleArn).
 	Compute pulumi.StringOutput `pulumi:"compute"`
 	// FunctionName is the worker function's name (lambda).
 	FunctionName pulumi.StringOutput `pulumi:"functionName"`
