@@ -9,6 +9,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 
 	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
+	"github.com/montecarlo-pipeline/montecarlo/operate"
 )
 
 // ec2Args are testArgs with compute ec2-spot.
@@ -331,4 +332,28 @@ func TestEC2SpotSettingsAreValidatedNamingTheField(t *testing.T) {
 			t.Errorf("deploy: %v", err)
 		}
 	})
+}
+
+// The cost estimate (operate, which does not import Pulumi) repeats the
+// component's EC2 figures; they must not drift apart.
+func TestCostModelMatchesTheEC2Capacity(t *testing.T) {
+	t.Parallel()
+	if !slices.Equal(operate.DefaultEC2InstanceTypes, DefaultEC2InstanceTypes) {
+		t.Errorf("operate.DefaultEC2InstanceTypes = %v, components.DefaultEC2InstanceTypes = %v", operate.DefaultEC2InstanceTypes, DefaultEC2InstanceTypes)
+	}
+	for _, typ := range DefaultEC2InstanceTypes {
+		shape, _, err := parseInstanceType(typ)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := operate.EC2InstanceTypes[typ]; c.VCPUs != shape.vCPUs || c.MemoryMiB != shape.memoryMiB {
+			t.Errorf("%s: operate has %d vCPUs / %d MiB, the component %d / %d", typ, c.VCPUs, c.MemoryMiB, shape.vCPUs, shape.memoryMiB)
+		}
+	}
+	if operate.EC2RootVolumeGiB != rootVolumeGiB {
+		t.Errorf("operate.EC2RootVolumeGiB = %d, rootVolumeGiB = %d", operate.EC2RootVolumeGiB, rootVolumeGiB)
+	}
+	if want := len(InterfaceEndpointServices) + len(EC2InterfaceEndpointServices); operate.EC2InterfaceEndpoints != want {
+		t.Errorf("operate.EC2InterfaceEndpoints = %d, the created VPC has %d", operate.EC2InterfaceEndpoints, want)
+	}
 }
