@@ -10,7 +10,7 @@ import (
 	"github.com/montecarlo-pipeline/montecarlo/components/asl"
 )
 
-const testAutoScalingGroup = "montecarlo-spot-0a1b2c3"
+const testAutoScalingGroup = "montecarlo-spot"
 
 // testEC2SpotConfig is testConfig on EC2 Spot instances: the same activity,
 // cluster and service, and the Auto Scaling group behind them.
