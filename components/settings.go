@@ -230,10 +230,8 @@ func resolveSettings(name string, a MonteCarloPipelineArgs) (settings, error) {
 		if len(s.ec2InstanceTypes) == 0 {
 			s.ec2InstanceTypes = DefaultEC2InstanceTypes
 		}
-		if a.TaskCPU != 0 || a.TaskMemory != 0 || len(a.EC2InstanceTypes) != 0 {
-			if err := checkInstanceTypes(s.ec2InstanceTypes, s.taskCPU, s.taskMemory); err != nil {
-				errs = append(errs, err)
-			}
+		if err := checkInstanceTypes(s.ec2InstanceTypes, s.taskCPU, s.taskMemory); err != nil {
+			errs = append(errs, err)
 		}
 	} else if len(a.EC2InstanceTypes) != 0 && slices.Contains(workflow.Computes, s.compute) {
 		bad("EC2InstanceTypes: only for Compute %q; leave unset with Compute %q", workflow.ComputeEC2Spot, s.compute)
