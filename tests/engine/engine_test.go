@@ -541,6 +541,8 @@ func TestInvalidValuesFailPreviewNamingTheKey(t *testing.T) {
 		{"subnetIds", []string{"subnet-0a1b2c3d4e5f60718"}, "SubnetIDs needs VpcID"},
 		{"kmsKeyArn", "", "is set but empty"},
 		{"inputBucket", "", "is set but empty"},
+		{"ec2InstanceTypes", []string{"c6i.xlarge"}, `EC2InstanceTypes: only for Compute "ec2-spot"`},
+		{"compute", "ec2", `Compute "ec2" must be one of fargate-spot, lambda, ec2-spot`},
 		{"aws:region", nil, "aws:region"},
 	}
 	ctx := context.Background()
