@@ -1,7 +1,9 @@
 // Package components holds the MonteCarloPipeline Pulumi component: the
 // network, storage, image, compute and workflow resources that run the
 // Monte Carlo loan-default simulation on Step Functions and Fargate Spot,
-// or on a container-image Lambda function (Compute "lambda", lambda.go).
+// on a container-image Lambda function (Compute "lambda", lambda.go), or on
+// EC2 Spot instances through an ECS capacity provider (Compute "ec2-spot",
+// ec2spot.go).
 //
 // The component never reads stack configuration; the program (main.go at the
 // repository root, or any stack that embeds the component) reads config and
