@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -58,7 +59,8 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		set("name", physical)
 	case "awsx:ecr:Image":
 		set("imageUri", args.Inputs["repositoryUrl"].StringValue()+"@"+testDigest)
-	case "aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:iam/role:Role":
+	case "aws:ecs/cluster:Cluster", "aws:ecs/service:Service", "aws:iam/role:Role",
+		"aws:autoscaling/group:Group", "aws:ecs/capacityProvider:CapacityProvider", "aws:iam/instanceProfile:InstanceProfile":
 		set("name", physical)
 		set("arn", "arn:aws:x:"+testRegion+":"+testAccount+":"+physical)
 	case "aws:cloudwatch/logGroup:LogGroup":
@@ -229,6 +231,10 @@ func TestEveryConfigKeyReachesTheResourceItControls(t *testing.T) {
 		{map[string]string{"compute": "lambda", "lambdaTimeoutSeconds": "300"}, []target{fn("timeout"), sim}},
 		{map[string]string{"compute": "lambda", "lambdaReservedConcurrency": "80"}, []target{fn("reservedConcurrentExecutions")}},
 		{map[string]string{"compute": "lambda", "lambdaVpc": "true"}, []target{fn("vpcConfig")}},
+		{map[string]string{"compute": "ec2-spot"}, []target{{td, "montecarlo-worker", "requiresCompatibilities"}, {svc, "montecarlo-workers", "capacityProviderStrategies"}, sim}},
+		// Compared with the default fargate-spot stack, which has no group:
+		// TestEC2InstanceTypesReachTheAutoScalingGroup compares the types.
+		{map[string]string{"compute": "ec2-spot", "ec2InstanceTypes": `["m6i.xlarge","m5.xlarge"]`}, []target{{"aws:autoscaling/group:Group", "montecarlo-spot", "mixedInstancesPolicy"}}},
 		{map[string]string{"workerCount": "7"}, []target{gen, sim}},
 		{map[string]string{"tasksPerWorker": "3"}, []target{containers, sim}},
 		{map[string]string{"taskCpu": "2048", "taskMemory": "4096"}, []target{{td, "montecarlo-worker", "cpu"}, {td, "montecarlo-worker", "memory"}}},
@@ -304,6 +310,38 @@ func TestEveryConfigKeyReachesTheResourceItControls(t *testing.T) {
 	}
 }
 
+func TestEC2InstanceTypesReachTheAutoScalingGroup(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		raw  string
+		want []string
+	}{
+		{"", components.DefaultEC2InstanceTypes},
+		{`["m6i.xlarge","m5.xlarge"]`, []string{"m6i.xlarge", "m5.xlarge"}},
+	} {
+		cfg := map[string]string{"montecarlo:imageTag": "unit-test", "montecarlo:compute": "ec2-spot"}
+		if tc.raw != "" {
+			cfg["montecarlo:ec2InstanceTypes"] = tc.raw
+		}
+		m, _, err := runProgram(t, cfg, false)
+		if err != nil {
+			t.Fatalf("ec2InstanceTypes %s: %v", tc.raw, err)
+		}
+		g, ok := m.find("aws:autoscaling/group:Group", "montecarlo-spot")
+		if !ok {
+			t.Fatal("no Auto Scaling group with compute ec2-spot")
+		}
+		var got []string
+		lt := g["mixedInstancesPolicy"].ObjectValue()["launchTemplate"].ObjectValue()
+		for _, o := range lt["overrides"].ArrayValue() {
+			got = append(got, o.ObjectValue()["instanceType"].StringValue())
+		}
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("ec2InstanceTypes %q: group types %v, want %v", tc.raw, got, tc.want)
+		}
+	}
+}
+
 func TestInvalidConfigValuesAreRejectedNamingTheKey(t *testing.T) {
 	t.Parallel()
 	cases := []struct{ key, value, want string }{
@@ -331,6 +369,7 @@ func TestInvalidConfigValuesAreRejectedNamingTheKey(t *testing.T) {
 		{"namePrefix", "Has_Caps", "NamePrefix"},
 		{"compute", "ec2", `Compute "ec2" must be one of fargate-spot, lambda`},
 		{"lambdaMemoryMb", "4096", `LambdaMemoryMB: only for Compute "lambda"`},
+		{"ec2InstanceTypes", `["c6i.xlarge"]`, `EC2InstanceTypes: only for Compute "ec2-spot"`},
 	}
 	for _, tc := range cases {
 		t.Run(tc.key+"="+tc.value, func(t *testing.T) {

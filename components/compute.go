@@ -18,7 +18,10 @@ const (
 	// user of distroless images).
 	WorkerUser = "65532"
 	// WorkerStopTimeoutSeconds: Fargate Spot gives two minutes between
-	// SIGTERM and SIGKILL; 120 s is also Fargate's maximum stopTimeout.
+	// SIGTERM and SIGKILL; 120 s is also Fargate's maximum stopTimeout. An
+	// EC2 Spot instance gets the same two-minute interruption notice, and
+	// the agent drains it at once (ECS_ENABLE_SPOT_INSTANCE_DRAINING), so
+	// the same timeout fits there.
 	WorkerStopTimeoutSeconds = 120
 	// WorkerScratchPath is the only writable path (an ephemeral task
 	// volume); the root filesystem is read-only. ECS creates the volume
@@ -35,6 +38,8 @@ type compute struct {
 	logGroupName     pulumi.StringOutput
 	taskRoleArn      pulumi.StringOutput
 	executionRoleArn pulumi.StringOutput
+	// instances is the EC2 capacity (ec2-spot); empty outputs otherwise.
+	instances *ec2Capacity
 }
 
 func newCompute(ctx *pulumi.Context, name string, s settings, env environment, net *network, store *storage, img *image, activityArn pulumi.StringOutput, parent pulumi.ResourceOrInvokeOption) (*compute, error) {
@@ -59,11 +64,23 @@ func newCompute(ctx *pulumi.Context, name string, s settings, env environment, n
 	if err != nil {
 		return nil, err
 	}
-	providers, err := ecs.NewClusterCapacityProviders(ctx, name, &ecs.ClusterCapacityProvidersArgs{
+	empty := pulumi.String("").ToStringOutput()
+	instances := &ec2Capacity{groupName: empty, providerName: empty, instanceRoleArn: empty}
+	providerArgs := &ecs.ClusterCapacityProvidersArgs{
 		ClusterName:                       cluster.Name,
 		CapacityProviders:                 pulumi.StringArray{pulumi.String("FARGATE_SPOT"), pulumi.String("FARGATE")},
 		DefaultCapacityProviderStrategies: clusterStrategy(s),
-	}, parent)
+	}
+	if s.ec2() {
+		if instances, err = newEC2Capacity(ctx, name, s, env, net, cluster, parent); err != nil {
+			return nil, err
+		}
+		providerArgs.CapacityProviders = pulumi.StringArray{instances.providerName}
+		providerArgs.DefaultCapacityProviderStrategies = ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArray{
+			ecs.ClusterCapacityProvidersDefaultCapacityProviderStrategyArgs{CapacityProvider: instances.providerName, Weight: pulumi.Int(1)},
+		}
+	}
+	providers, err := ecs.NewClusterCapacityProviders(ctx, name, providerArgs, parent)
 	if err != nil {
 		return nil, err
 	}
@@ -93,13 +110,21 @@ func newCompute(ctx *pulumi.Context, name string, s settings, env environment, n
 			taskRoleArn: v[4].(string),
 		})
 	}).(pulumi.StringOutput)
+	// The same task definition on EC2: task-level CPU and memory, awsvpc
+	// (each task its own interface in the workers' security group), only
+	// the launch compatibility differs.
+	compatibility := "FARGATE"
+	if s.ec2() {
+		compatibility = "EC2"
+	}
 	task, err := ecs.NewTaskDefinition(ctx, name+"-worker", &ecs.TaskDefinitionArgs{
 		Family:                  pulumi.String(s.prefix + "-worker"),
 		Cpu:                     pulumi.String(strconv.Itoa(s.taskCPU)),
 		Memory:                  pulumi.String(strconv.Itoa(s.taskMemory)),
 		NetworkMode:             pulumi.String("awsvpc"),
-		RequiresCompatibilities: pulumi.StringArray{pulumi.String("FARGATE")},
-		// Fargate Spot runs only X86_64 Linux.
+		RequiresCompatibilities: pulumi.StringArray{pulumi.String(compatibility)},
+		// Fargate Spot runs only X86_64 Linux; the EC2 instance types are
+		// x86_64 too (checkInstanceTypes).
 		RuntimePlatform: ecs.TaskDefinitionRuntimePlatformArgs{
 			OperatingSystemFamily: pulumi.String("LINUX"),
 			CpuArchitecture:       pulumi.String("X86_64"),
@@ -116,13 +141,26 @@ func newCompute(ctx *pulumi.Context, name string, s settings, env environment, n
 		return nil, err
 	}
 
+	strategies := serviceStrategy(s)
+	var placement ecs.ServiceOrderedPlacementStrategyArray
+	if s.ec2() {
+		strategies = ecs.ServiceCapacityProviderStrategyArray{
+			ecs.ServiceCapacityProviderStrategyArgs{CapacityProvider: instances.providerName, Weight: pulumi.Int(1)},
+		}
+		// Pack tasks onto as few instances as fit them, so managed scaling
+		// launches no more than needed and empties instances to remove.
+		placement = ecs.ServiceOrderedPlacementStrategyArray{
+			ecs.ServiceOrderedPlacementStrategyArgs{Type: pulumi.String("binpack"), Field: pulumi.String("memory")},
+		}
+	}
 	svc, err := ecs.NewService(ctx, name+"-workers", &ecs.ServiceArgs{
 		Cluster:        cluster.Arn,
 		TaskDefinition: task.Arn,
 		// Zero between runs: the workflows scale out and back in, and
 		// `pulumi up` must not undo a running workflow's scale-out.
 		DesiredCount:               pulumi.Int(0),
-		CapacityProviderStrategies: serviceStrategy(s),
+		CapacityProviderStrategies: strategies,
+		OrderedPlacementStrategies: placement,
 		// Without forceNewDeployment the provider replaces the service
 		// whenever the capacity provider strategy changes (Spot weight,
 		// on-demand base or weight, OnDemandOnly); with it, the strategy is
@@ -166,6 +204,7 @@ func newCompute(ctx *pulumi.Context, name string, s settings, env environment, n
 		logGroupName:     logs.Name,
 		taskRoleArn:      taskRole.Arn,
 		executionRoleArn: execRole.Arn,
+		instances:        instances,
 	}, nil
 }
 

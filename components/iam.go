@@ -76,6 +76,11 @@ var WildcardResourceActions = map[string]string{
 	"ec2:DeleteNetworkInterface":     "Lambda VPC networking: interfaces created by Lambda, IDs unknown in advance (AWSLambdaVPCAccessExecutionRole)",
 	"ec2:AssignPrivateIpAddresses":   "Lambda VPC networking: on Lambda's own interfaces (AWSLambdaVPCAccessExecutionRole)",
 	"ec2:UnassignPrivateIpAddresses": "Lambda VPC networking: on Lambda's own interfaces (AWSLambdaVPCAccessExecutionRole)",
+	// The ECS agent on a container instance (compute ec2-spot) asks where
+	// to poll before it has a container instance ARN; the action supports
+	// no resource-level permissions (Service Authorization Reference,
+	// Amazon ECS: DiscoverPollEndpoint has no resource type).
+	"ecs:DiscoverPollEndpoint": "ECS agent: finds its poll endpoint before registering; no resource-level permissions",
 }
 
 // wildcardStatement builds an Allow on "*" for allow-listed actions only.

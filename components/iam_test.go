@@ -63,7 +63,12 @@ func iamVariants() map[string]*MonteCarloPipelineArgs {
 	lambdaVpcKms.Compute, lambdaVpcKms.LambdaVpc = "lambda", true
 	lambdaVpcKms.KmsKeyArn = pulumi.String("arn:aws:kms:eu-west-1:123456789012:key/k")
 	lambdaVpcKms.InputBucketName = pulumi.String("bank-loans")
+	ec2KmsInput := ec2Args()
+	ec2KmsInput.KmsKeyArn = pulumi.String("arn:aws:kms:eu-west-1:123456789012:key/k")
+	ec2KmsInput.InputBucketName = pulumi.String("bank-loans")
 	return map[string]*MonteCarloPipelineArgs{
+		"compute ec2-spot":                    ec2Args(),
+		"compute ec2-spot, KMS, input":        ec2KmsInput,
 		"compute lambda":                      lambdaArgs,
 		"compute lambda in a VPC, KMS, input": lambdaVpcKms,
 		"defaults":                            testArgs(),

@@ -303,7 +303,7 @@ func TestComputeSettingsAreValidatedNamingTheField(t *testing.T) {
 		args func(*MonteCarloPipelineArgs)
 		want string
 	}{
-		{"an unknown compute", func(a *MonteCarloPipelineArgs) { a.Compute = "ec2-spot" }, `Compute "ec2-spot" must be one of fargate-spot, lambda`},
+		{"an unknown compute", func(a *MonteCarloPipelineArgs) { a.Compute = "ec2-ondemand" }, `Compute "ec2-ondemand" must be one of fargate-spot, lambda, ec2-spot`},
 		{"Fargate fields with lambda", func(a *MonteCarloPipelineArgs) { a.Compute = "lambda"; a.TaskCPU = 2048; a.WorkerCount = 3 },
 			`TaskCPU and WorkerCount: only for Compute "fargate-spot"`},
 		{"Lambda fields with fargate-spot", func(a *MonteCarloPipelineArgs) { a.LambdaMemoryMB = 2048 }, `LambdaMemoryMB: only for Compute "lambda"`},

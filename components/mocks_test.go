@@ -169,6 +169,20 @@ func (m *mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		id = n
 		set("arn", arn("lambda", "function:"+n))
 		set("qualifiedArn", arn("lambda", "function:"+n+":$LATEST"))
+	case "aws:autoscaling/group:Group":
+		id = physical
+		set("name", physical)
+		set("arn", arn("autoscaling", "autoScalingGroup:0000:autoScalingGroupName/"+physical))
+	case "aws:ecs/capacityProvider:CapacityProvider":
+		id = arn("ecs", "capacity-provider/"+physical)
+		set("name", physical)
+		set("arn", id)
+	case "aws:iam/instanceProfile:InstanceProfile":
+		id = physical
+		set("name", physical)
+		set("arn", "arn:aws:iam::"+testAccount+":instance-profile/"+physical)
+	case "aws:ec2/launchTemplate:LaunchTemplate":
+		id = "lt-" + args.Name
 	case "aws:ec2/vpcEndpoint:VpcEndpoint":
 		id = "vpce-" + args.Name
 		if args.Inputs["vpcEndpointType"].StringValue() == "Gateway" {

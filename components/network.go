@@ -21,6 +21,22 @@ import (
 // protocol (Step Functions). With them the private subnets need no NAT.
 var InterfaceEndpointServices = []string{"ecr.api", "ecr.dkr", "logs", "states"}
 
+// EC2InterfaceEndpointServices are the extra interface endpoints of compute
+// ec2-spot: the ECS agent on a container instance registers with ECS
+// ("ecs"), takes its tasks over the agent channel ("ecs-agent") and sends
+// metrics and health ("ecs-telemetry") (ECS developer guide, "Amazon ECS
+// interface VPC endpoints"). Fargate and Lambda need none of them.
+var EC2InterfaceEndpointServices = []string{"ecs", "ecs-agent", "ecs-telemetry"}
+
+// interfaceEndpointServices are the interface endpoints the created VPC has
+// for the compute variant.
+func interfaceEndpointServices(s settings) []string {
+	if s.ec2() {
+		return append(slices.Clone(InterfaceEndpointServices), EC2InterfaceEndpointServices...)
+	}
+	return InterfaceEndpointServices
+}
+
 const httpsPort = 443
 
 // network is what the rest of the component needs from the VPC.
@@ -128,7 +144,7 @@ func newNetwork(ctx *pulumi.Context, name string, s settings, env environment, p
 	if err != nil {
 		return nil, err
 	}
-	for _, svc := range InterfaceEndpointServices {
+	for _, svc := range interfaceEndpointServices(s) {
 		if _, err := ec2.NewVpcEndpoint(ctx, name+"-"+svc, &ec2.VpcEndpointArgs{
 			VpcId:             v.ID(),
 			ServiceName:       pulumi.String(env.serviceName(svc)),
@@ -211,8 +227,9 @@ func lookupZones(ctx *pulumi.Context, s settings, env environment, parent pulumi
 	for i := range azs.Names {
 		available[i] = zone{name: azs.Names[i], id: azs.ZoneIds[i]}
 	}
-	offered := make(map[string][]string, len(InterfaceEndpointServices))
-	for _, svc := range InterfaceEndpointServices {
+	services := interfaceEndpointServices(s)
+	offered := make(map[string][]string, len(services))
+	for _, svc := range services {
 		// aws.ec2.getVpcEndpointService returns the zones (by name, in
 		// this account) where the endpoint service can have a network
 		// interface (DescribeVpcEndpointServices AvailabilityZones).
@@ -225,7 +242,7 @@ func lookupZones(ctx *pulumi.Context, s settings, env environment, parent pulumi
 		}
 		offered[svc] = es.AvailabilityZones
 	}
-	return chooseZones(available, offered, s.zones, s.azCount, env.region)
+	return chooseZones(available, offered, services, s.zones, s.azCount, env.region)
 }
 
 // chooseZones picks count zones where every interface endpoint service is
@@ -236,10 +253,10 @@ func lookupZones(ctx *pulumi.Context, s settings, env environment, parent pulumi
 // offered in a zone would leave the workers there without ECR, Logs or
 // Step Functions (the endpoint's interface exists only in offered zones),
 // so such a zone is skipped, or refused when pinned.
-func chooseZones(available []zone, offered map[string][]string, pinned []string, count int, region string) ([]zone, error) {
+func chooseZones(available []zone, offered map[string][]string, services, pinned []string, count int, region string) ([]zone, error) {
 	missing := func(z zone) []string {
 		var out []string
-		for _, svc := range InterfaceEndpointServices {
+		for _, svc := range services {
 			if !slices.Contains(offered[svc], z.name) {
 				out = append(out, svc)
 			}
@@ -285,7 +302,7 @@ func chooseZones(available []zone, offered map[string][]string, pinned []string,
 	}
 	if len(out) < count {
 		msg := fmt.Sprintf("AvailabilityZoneCount %d exceeds the %d zones of %s that are available and offer every VPC endpoint service (%s)",
-			count, len(out), region, strings.Join(InterfaceEndpointServices, ", "))
+			count, len(out), region, strings.Join(services, ", "))
 		if len(skipped) > 0 {
 			msg += "; skipped: " + strings.Join(skipped, "; ")
 		}

@@ -1,7 +1,9 @@
 // Package components holds the MonteCarloPipeline Pulumi component: the
 // network, storage, image, compute and workflow resources that run the
 // Monte Carlo loan-default simulation on Step Functions and Fargate Spot,
-// or on a container-image Lambda function (Compute "lambda", lambda.go).
+// on a container-image Lambda function (Compute "lambda", lambda.go), or on
+// EC2 Spot instances through an ECS capacity provider (Compute "ec2-spot",
+// ec2spot.go).
 //
 // The component never reads stack configuration; the program (main.go at the
 // repository root, or any stack that embeds the component) reads config and
@@ -100,8 +102,10 @@ type MonteCarloPipelineArgs struct {
 	// (workflow.ComputeLambda: the same image as a container-image Lambda
 	// function the state machines invoke; no ECS cluster, service,
 	// capacity providers, activity or cleanup, and no VPC unless
-	// LambdaVpc). The fields below are each for one variant; setting one
-	// of the other variant is an error.
+	// LambdaVpc) or "ec2-spot" (workflow.ComputeEC2Spot: the same service
+	// and task definition placed by an ECS capacity provider on an Auto
+	// Scaling group of Spot instances, ec2spot.go). The fields below are
+	// each for one variant; setting one of another variant is an error.
 	Compute string
 	// LambdaMemoryMB is the function's memory (lambda): MinLambdaMemoryMB
 	// to MaxLambdaMemoryMB, default DefaultLambdaMemoryMB (one vCPU).
@@ -117,6 +121,13 @@ type MonteCarloPipelineArgs struct {
 	// (UnreservedConcurrency) reserves none (accounts with a small
 	// concurrency quota).
 	LambdaReservedConcurrency int
+	// EC2InstanceTypes are the instance types of the Auto Scaling group
+	// (ec2-spot): x86_64 C, M or R families of one size (all "xlarge", say),
+	// so that managed scaling may launch any of them for the same tasks and
+	// capacity-optimized allocation has several Spot pools to choose from.
+	// Every type must hold one task of TaskCPU and TaskMemory. Default
+	// DefaultEC2InstanceTypes.
+	EC2InstanceTypes []string
 	// LambdaVpc runs the function in the private subnets (created, or
 	// VpcID/SubnetIDs) with the workers' security group, reaching S3
 	// through the gateway endpoint (lambda). Default false: no VPC.
@@ -233,11 +244,12 @@ type MonteCarloPipeline struct {
 	// FAILED: it scales the workers in unless another run is in progress.
 	// Start it by hand (input {}) to stop workers left running.
 	CleanupStateMachineArn pulumi.StringOutput `pulumi:"cleanupStateMachineArn"`
-	// Compute is the compute variant: "fargate-spot" or "lambda". The
-	// outputs of the other variant are empty strings (with lambda:
-	// activityArn, clusterName, serviceName, logGroupName, taskRoleArn,
-	// executionRoleArn, cleanupStateMachineArn, and the network's without
-	// LambdaVpc).
+	// Compute is the compute variant: "fargate-spot", "lambda" or
+	// "ec2-spot". The outputs of the other variants are empty strings (with
+	// lambda: activityArn, clusterName, serviceName, logGroupName,
+	// taskRoleArn, executionRoleArn, cleanupStateMachineArn, and the
+	// network's without LambdaVpc; without ec2-spot: autoScalingGroupName,
+	// capacityProviderName, instanceRoleArn).
 	Compute pulumi.StringOutput `pulumi:"compute"`
 	// FunctionName is the worker function's name (lambda).
 	FunctionName pulumi.StringOutput `pulumi:"functionName"`
@@ -248,6 +260,15 @@ type MonteCarloPipeline struct {
 	// FunctionLogGroupName is the function's log group (lambda),
 	// /aws/lambda/<functionName>.
 	FunctionLogGroupName pulumi.StringOutput `pulumi:"functionLogGroupName"`
+	// AutoScalingGroupName is the group of Spot instances the workers run
+	// on (ec2-spot); Workers.NotStarted names it.
+	AutoScalingGroupName pulumi.StringOutput `pulumi:"autoScalingGroupName"`
+	// CapacityProviderName is the ECS capacity provider on that group
+	// (ec2-spot).
+	CapacityProviderName pulumi.StringOutput `pulumi:"capacityProviderName"`
+	// InstanceRoleArn is the role of the container instances, what the ECS
+	// agent needs (ec2-spot).
+	InstanceRoleArn pulumi.StringOutput `pulumi:"instanceRoleArn"`
 }
 
 // NewMonteCarloPipeline validates args, applies defaults and registers the
@@ -287,7 +308,8 @@ func NewMonteCarloPipeline(ctx *pulumi.Context, name string, args *MonteCarloPip
 		return nil, err
 	}
 	empty := pulumi.String("").ToStringOutput()
-	comp := &compute{clusterName: empty, serviceName: empty, logGroupName: empty, taskRoleArn: empty, executionRoleArn: empty}
+	comp := &compute{clusterName: empty, serviceName: empty, logGroupName: empty, taskRoleArn: empty, executionRoleArn: empty,
+		instances: &ec2Capacity{groupName: empty, providerName: empty, instanceRoleArn: empty}}
 	fn := &function{name: empty, arn: empty, roleArn: empty, logGroupName: empty}
 	activityArn := empty
 	if s.lambda() {
@@ -302,7 +324,7 @@ func NewMonteCarloPipeline(ctx *pulumi.Context, name string, args *MonteCarloPip
 			return nil, err
 		}
 	}
-	w := workers{activityArn: activityArn, clusterName: comp.clusterName, serviceName: comp.serviceName, functionArn: fn.arn}
+	w := workers{activityArn: activityArn, clusterName: comp.clusterName, serviceName: comp.serviceName, functionArn: fn.arn, autoScalingGroupName: comp.instances.groupName}
 	flow, err := newOrchestration(ctx, name, s, env, store, w, parent)
 	if err != nil {
 		return nil, err
@@ -332,6 +354,9 @@ func NewMonteCarloPipeline(ctx *pulumi.Context, name string, args *MonteCarloPip
 	p.FunctionArn = fn.arn
 	p.FunctionRoleArn = fn.roleArn
 	p.FunctionLogGroupName = fn.logGroupName
+	p.AutoScalingGroupName = comp.instances.groupName
+	p.CapacityProviderName = comp.instances.providerName
+	p.InstanceRoleArn = comp.instances.instanceRoleArn
 
 	if err := ctx.RegisterResourceOutputs(p, p.Outputs()); err != nil {
 		return nil, err
@@ -421,5 +446,8 @@ func (p *MonteCarloPipeline) Outputs() pulumi.Map {
 		"functionArn":                 p.FunctionArn,
 		"functionRoleArn":             p.FunctionRoleArn,
 		"functionLogGroupName":        p.FunctionLogGroupName,
+		"autoScalingGroupName":        p.AutoScalingGroupName,
+		"capacityProviderName":        p.CapacityProviderName,
+		"instanceRoleArn":             p.InstanceRoleArn,
 	}
 }

@@ -113,11 +113,13 @@ type settings struct {
 	smLogLevel       string
 	tracing          bool
 
-	compute        string // workflow.ComputeFargateSpot or workflow.ComputeLambda
+	compute        string // workflow.ComputeFargateSpot, ComputeLambda or ComputeEC2Spot
 	lambdaMemoryMB int
 	lambdaTimeout  int // seconds; the workflow's FunctionTimeoutSeconds
 	lambdaReserved int // UnreservedConcurrency: none
 	lambdaVpc      bool
+
+	ec2InstanceTypes []string // ec2-spot: the Auto Scaling group's types, one size class
 
 	flow workflow.Config // defaulted tuning and state machine names; the rest is filled in at deploy time
 	tags map[string]string
@@ -158,6 +160,7 @@ func resolveSettings(name string, a MonteCarloPipelineArgs) (settings, error) {
 		compute:           orString(a.Compute, workflow.ComputeFargateSpot),
 		lambdaMemoryMB:    orInt(a.LambdaMemoryMB, DefaultLambdaMemoryMB),
 		lambdaVpc:         a.LambdaVpc,
+		ec2InstanceTypes:  a.EC2InstanceTypes,
 		tags:              a.Tags,
 	}
 	s.dockerfile = orString(a.Dockerfile, strings.TrimSuffix(s.buildContext, "/")+"/Dockerfile")
@@ -187,7 +190,7 @@ func resolveSettings(name string, a MonteCarloPipelineArgs) (settings, error) {
 			"OnDemandBase": a.OnDemandBase != 0, "OnDemandWeight": a.OnDemandWeight != 0, "ContainerInsights": a.ContainerInsights,
 			"HeartbeatSeconds": a.HeartbeatSeconds != 0, "WorkerWaitSeconds": a.WorkerWaitSeconds != 0, "WorkerWaitMaxPolls": a.WorkerWaitMaxPolls != 0,
 		}); set != "" {
-			bad("%s: only for Compute %q (the ECS workers); leave unset with Compute %q", set, workflow.ComputeFargateSpot, workflow.ComputeLambda)
+			bad("%s: only for Compute %q or %q (the ECS workers); leave unset with Compute %q", set, workflow.ComputeFargateSpot, workflow.ComputeEC2Spot, workflow.ComputeLambda)
 		}
 		if !s.lambdaVpc {
 			if set := setFields(map[string]bool{
@@ -200,13 +203,38 @@ func resolveSettings(name string, a MonteCarloPipelineArgs) (settings, error) {
 		if s.lambdaMemoryMB < MinLambdaMemoryMB || s.lambdaMemoryMB > MaxLambdaMemoryMB {
 			bad("LambdaMemoryMB %d is out of range %d..%d (below %d MB the function's CPU share is too small for the workflow's batch sizing; %d MB is one vCPU)", s.lambdaMemoryMB, MinLambdaMemoryMB, MaxLambdaMemoryMB, MinLambdaMemoryMB, lambdaOneVCPUMemoryMB)
 		}
-	} else if s.compute == workflow.ComputeFargateSpot {
+	} else if slices.Contains(workflow.Computes, s.compute) {
 		if set := setFields(map[string]bool{
 			"LambdaMemoryMB": a.LambdaMemoryMB != 0, "LambdaTimeoutSeconds": a.LambdaTimeoutSeconds != 0,
 			"LambdaReservedConcurrency": a.LambdaReservedConcurrency != 0, "LambdaVpc": a.LambdaVpc,
 		}); set != "" {
-			bad("%s: only for Compute %q; leave unset with Compute %q", set, workflow.ComputeLambda, workflow.ComputeFargateSpot)
+			bad("%s: only for Compute %q; leave unset with Compute %q", set, workflow.ComputeLambda, s.compute)
 		}
+	}
+	if s.ec2() {
+		// The Fargate capacity provider strategy has no meaning on an
+		// Auto Scaling group that is all Spot.
+		if set := setFields(map[string]bool{
+			"OnDemandOnly": a.OnDemandOnly, "SpotWeight": a.SpotWeight != 0,
+			"OnDemandBase": a.OnDemandBase != 0, "OnDemandWeight": a.OnDemandWeight != 0,
+		}); set != "" {
+			bad("%s: only for Compute %q (the Fargate capacity providers); leave unset with Compute %q, whose instances are all Spot", set, workflow.ComputeFargateSpot, workflow.ComputeEC2Spot)
+		}
+		// The capacity provider is autonamed from the component name, and
+		// ECS refuses provider names with these prefixes.
+		for _, reserved := range []string{"aws", "ecs", "fargate"} {
+			if strings.HasPrefix(name, reserved) {
+				bad("component name %q: with Compute %q it must not start with %q (ECS reserves the prefix for capacity provider names)", name, workflow.ComputeEC2Spot, reserved)
+			}
+		}
+		if len(s.ec2InstanceTypes) == 0 {
+			s.ec2InstanceTypes = DefaultEC2InstanceTypes
+		}
+		if err := checkInstanceTypes(s.ec2InstanceTypes, s.taskCPU, s.taskMemory); err != nil {
+			errs = append(errs, err)
+		}
+	} else if len(a.EC2InstanceTypes) != 0 && slices.Contains(workflow.Computes, s.compute) {
+		bad("EC2InstanceTypes: only for Compute %q; leave unset with Compute %q", workflow.ComputeEC2Spot, s.compute)
 	}
 
 	// Network.
@@ -421,6 +449,7 @@ func tuningProbe(c workflow.Config) workflow.Config {
 	c.ActivityArn = "arn:aws:states:us-east-1:000000000000:activity:probe"
 	c.ClusterName, c.ServiceName, c.DataBucket = "probe", "probe", "probe-bucket"
 	c.FunctionArn = "arn:aws:lambda:us-east-1:000000000000:function:probe"
+	c.AutoScalingGroupName = "probe"
 	return c
 }
 
@@ -442,6 +471,9 @@ func setFields(fields map[string]bool) string {
 	}
 	return strings.Join(names[:len(names)-1], ", ") + " and " + names[len(names)-1]
 }
+
+// ec2 reports whether the settings deploy the EC2 Spot compute variant.
+func (s settings) ec2() bool { return s.compute == workflow.ComputeEC2Spot }
 
 // lambda reports whether the settings deploy the Lambda compute variant.
 func (s settings) lambda() bool { return s.compute == workflow.ComputeLambda }

@@ -59,25 +59,33 @@ func stateMachineArnsFor(env environment, prefix string) stateMachineArns {
 }
 
 // workers is where the operations run, as the definitions and the state
-// machine roles name it: the activity and the ECS service (fargate-spot),
-// or the function (lambda). The other variant's fields are empty strings.
+// machine roles name it: the activity and the ECS service (fargate-spot,
+// and ec2-spot with its Auto Scaling group), or the function (lambda). The
+// other variants' fields are empty strings.
 type workers struct {
-	activityArn pulumi.StringOutput
-	clusterName pulumi.StringOutput
-	serviceName pulumi.StringOutput
-	functionArn pulumi.StringOutput
+	activityArn          pulumi.StringOutput
+	clusterName          pulumi.StringOutput
+	serviceName          pulumi.StringOutput
+	functionArn          pulumi.StringOutput
+	autoScalingGroupName pulumi.StringOutput
 }
 
 // resolved waits for the workers' names and the data bucket and returns
 // them as the []any workflowConfigOf reads.
 func (w workers) resolved(dataBucket pulumi.StringOutput, more ...any) pulumi.ArrayOutput {
-	return pulumi.All(append([]any{w.activityArn, dataBucket, w.clusterName, w.serviceName, w.functionArn}, more...)...)
+	return pulumi.All(append([]any{w.activityArn, dataBucket, w.clusterName, w.serviceName, w.functionArn, w.autoScalingGroupName}, more...)...)
 }
 
-// workflowConfigOf is workflowConfig from the first five values of a
-// workers.resolved output.
+// workersResolved is how many values of a workers.resolved output come
+// before the extra ones.
+const workersResolved = 6
+
+// workflowConfigOf is workflowConfig from the first workersResolved values
+// of a workers.resolved output.
 func workflowConfigOf(s settings, env environment, v []any) workflow.Config {
-	return workflowConfig(s, env, v[0].(string), v[1].(string), v[2].(string), v[3].(string), v[4].(string))
+	cfg := workflowConfig(s, env, v[0].(string), v[1].(string), v[2].(string), v[3].(string), v[4].(string))
+	cfg.AutoScalingGroupName = v[5].(string)
+	return cfg
 }
 
 func newOrchestration(ctx *pulumi.Context, name string, s settings, env environment, store *storage, w workers, parent pulumi.ResourceOrInvokeOption) (*orchestration, error) {
@@ -181,7 +189,7 @@ func definitionsOutput(s settings, env environment, w workers, dataBucket pulumi
 func stateMachinePolicyOutput(s settings, env environment, store *storage, w workers, flow string) pulumi.StringOutput {
 	return w.resolved(store.dataBucket, bucketAccessOutput(env, store)).ApplyT(func(v []any) (string, error) {
 		cfg := workflowConfigOf(s, env, v)
-		doc, err := stateMachineRolePolicy(cfg, flow, v[5].(bucketAccess), s.tracing)
+		doc, err := stateMachineRolePolicy(cfg, flow, v[workersResolved].(bucketAccess), s.tracing)
 		if err != nil {
 			return "", err
 		}

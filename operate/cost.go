@@ -150,7 +150,8 @@ type CostInput struct {
 	KernelNanos float64
 	Prices      Prices
 
-	// Compute is ComputeFargateSpot (default) or ComputeLambda. With
+	// Compute is ComputeFargateSpot (default), ComputeLambda or
+	// ComputeEC2Spot (the same workers and tasks on EC2 Spot instances). With
 	// lambda, Workers, TasksPerWorker, TaskCPU, TaskMemoryMiB and AZCount
 	// are not read, and BatchSize is the workflow's Lambda batch
 	// (LambdaBatchSize) unless set.
@@ -160,6 +161,9 @@ type CostInput struct {
 	// LambdaConcurrency is how many batches run at once (lambda: the
 	// Map's MaxConcurrency, workflow.DefaultLambdaMaxConcurrency).
 	LambdaConcurrency int
+	// EC2InstanceTypes are the Auto Scaling group's types (ec2-spot),
+	// priced from EC2InstanceTypes; default DefaultEC2InstanceTypes.
+	EC2InstanceTypes []string
 }
 
 // LambdaBatchSize is the workflow's default batch of the Lambda flavour at
@@ -207,6 +211,9 @@ func (in CostInput) withDefaults() CostInput {
 	}
 	def(&in.LambdaMemoryMB, DefaultLambdaMemoryMB)
 	def(&in.LambdaConcurrency, workflow.DefaultLambdaMaxConcurrency)
+	if in.EC2InstanceTypes == nil {
+		in.EC2InstanceTypes = DefaultEC2InstanceTypes
+	}
 	return in
 }
 
@@ -252,6 +259,8 @@ func (in CostInput) Validate() error {
 	}
 	switch in.Compute {
 	case ComputeFargateSpot:
+	case ComputeEC2Spot:
+		in.checkEC2(bad)
 	case ComputeLambda:
 		if in.LambdaMemoryMB < 128 || in.LambdaMemoryMB > 10240 {
 			bad("--lambda-memory = %d: want MB, 128 to 10240", in.LambdaMemoryMB)
@@ -260,7 +269,7 @@ func (in CostInput) Validate() error {
 			bad("--lambda-concurrency = %d: want 1 to %d", in.LambdaConcurrency, workflow.MaxMapConcurrency)
 		}
 	default:
-		bad("--compute = %q: want %q or %q", in.Compute, ComputeFargateSpot, ComputeLambda)
+		bad("--compute = %q: want %q, %q or %q", in.Compute, ComputeFargateSpot, ComputeLambda, ComputeEC2Spot)
 	}
 	return errors.Join(errs...)
 }
@@ -275,7 +284,7 @@ type Line struct {
 
 // Estimate is the cost and duration of one Simulate run in one layout.
 type Estimate struct {
-	Compute        string // ComputeFargateSpot or ComputeLambda
+	Compute        string // ComputeFargateSpot, ComputeLambda or ComputeEC2Spot
 	Layout         string
 	Objects        int64 // loan objects read
 	ItemsPerBatch  int64 // objects per batch
@@ -346,7 +355,7 @@ func EstimateCost(in CostInput, layout string) (Estimate, error) {
 	if in.Compute == ComputeLambda {
 		return estimateLambda(in, layout)
 	}
-	e := Estimate{Compute: ComputeFargateSpot, Layout: layout}
+	e := Estimate{Compute: in.Compute, Layout: layout}
 	var loansPerObject int64
 	switch layout {
 	case workflow.LayoutPerLoan:
@@ -372,15 +381,21 @@ func EstimateCost(in CostInput, layout string) (Estimate, error) {
 	objectBytes := float64(loansPerObject * LoanJSONBytes)
 	e.ComputeSeconds = float64(in.Loans) * float64(in.Scenarios) * in.KernelNanos / 1e9
 	e.ReadSeconds = float64(e.Objects) * (S3GetLatency.Seconds() + objectBytes/S3StreamBytesPerSecond)
-	work := e.ComputeSeconds/(float64(in.Workers)*vcpu) +
+	workVCPUs, startup := float64(in.Workers)*vcpu, WorkerStartup
+	var fleet ec2Fleet
+	if in.Compute == ComputeEC2Spot {
+		fleet = newEC2Fleet(in)
+		workVCPUs, startup = ec2WorkVCPUs(in, fleet), EC2ScaleOutDelay+EC2InstanceBoot
+	}
+	work := e.ComputeSeconds/workVCPUs +
 		e.ReadSeconds/(slots*float64(in.S3Concurrency)) +
 		float64(e.Batches)*BatchOverhead.Seconds()/slots
 	e.Work = seconds(work)
-	durationS := WorkerStartup.Seconds() + work + WorkerShutdown.Seconds()
+	durationS := startup.Seconds() + work + WorkerShutdown.Seconds()
 	e.Duration = seconds(durationS)
 
 	billedHours := math.Max(durationS, fargateMinimumS) * hoursPerSecond
-	polls := math.Ceil(WorkerStartup.Seconds() / workflow.DefaultWorkerWaitSeconds)
+	polls := math.Ceil(startup.Seconds() / workflow.DefaultWorkerWaitSeconds)
 	transitions := ParentTransitions + polls*WaitPollTransitions + float64(e.Batches)*ChildTransitions
 	// Aggregate reads every partial and the ResultWriter's files; prepare
 	// reads the CSV manifest (the Map reads it again) and the dataset summary.
@@ -395,14 +410,18 @@ func EstimateCost(in CostInput, layout string) (Estimate, error) {
 		e.Lines = append(e.Lines, l)
 		e.TotalUSD += l.USD
 	}
-	add(ItemVCPU, float64(in.Workers)*vcpu*billedHours, "fargate-spot-vcpu-hour")
-	add(ItemMemory, float64(in.Workers)*memGB*billedHours, "fargate-spot-gb-hour")
+	if in.Compute == ComputeEC2Spot {
+		ec2Lines(in, fleet, work, add)
+	} else {
+		add(ItemVCPU, float64(in.Workers)*vcpu*billedHours, "fargate-spot-vcpu-hour")
+		add(ItemMemory, float64(in.Workers)*memGB*billedHours, "fargate-spot-gb-hour")
+	}
 	add(ItemTransitions, transitions, "sfn-transition")
 	add(ItemGetLoans, float64(e.Objects), "s3-get")
 	add(ItemGetOther, otherGets, "s3-get")
 	add(ItemPut, puts, "s3-put")
 	add(ItemList, lists, "s3-list")
-	add(ItemVPCEHours, float64(InterfaceEndpoints*in.AZCount)*durationS*hoursPerSecond, "vpce-hour")
+	add(ItemVPCEHours, float64(interfaceEndpoints(in.Compute)*in.AZCount)*durationS*hoursPerSecond, "vpce-hour")
 	add(ItemVPCEData, endpointGB, "vpce-gb")
 	return e, nil
 }

@@ -101,6 +101,11 @@ const (
 	FargateServiceCode       = "fargate"
 	FargateSpotVCPUQuota     = "L-36FBB829" // Fargate Spot vCPU resource count
 	FargateOnDemandVCPUQuota = "L-3032A538" // Fargate On-Demand vCPU resource count
+	// EC2ServiceCode and EC2SpotVCPUQuota are the quota the instances of
+	// compute ec2-spot count against (Service Quotas, service code "ec2").
+	EC2ServiceCode   = "ec2"
+	EC2SpotVCPUQuota = "L-34B43A08"
+	EC2SpotQuotaName = "All Standard (A, C, D, H, I, M, R, T, Z) Spot Instance Requests"
 )
 
 // ECSServiceLinkedRole is the role ECS needs to create a service's network
@@ -499,6 +504,15 @@ func checkQuota(ctx context.Context, c PreflightClients, t *PreflightTarget, o P
 	var out []Check
 	for _, share := range splitTasks(workers, strategy) {
 		if share.tasks == 0 {
+			continue
+		}
+		if share.provider != "FARGATE_SPOT" && share.provider != "FARGATE" {
+			// compute ec2-spot: the tasks run on the Auto Scaling group's
+			// Spot instances, counted against the EC2 Spot quota in the
+			// instances' vCPUs, which the service does not tell.
+			out = append(out, Check{Name: name + ":" + share.provider, Status: CheckUnchecked,
+				Detail: fmt.Sprintf("%d workers run on EC2 Spot instances (capacity provider %s), so no Fargate quota applies; the instances count against the EC2 quota %q (%s), in vCPUs of the instances", share.tasks, share.provider, EC2SpotQuotaName, EC2SpotVCPUQuota),
+				Fix:    fmt.Sprintf("aws service-quotas get-service-quota --service-code %s --quota-code %s --region %s", EC2ServiceCode, EC2SpotVCPUQuota, t.Region)})
 			continue
 		}
 		code, label := FargateSpotVCPUQuota, "Fargate Spot"

@@ -349,6 +349,23 @@ func TestPreflightQuotaFallsBackToTheAWSDefaultAndCoversOnDemandShares(t *testin
 	}
 }
 
+func TestPreflightOfAnEC2SpotStackNamesTheEC2SpotQuotaNotFargates(t *testing.T) {
+	t.Parallel()
+	f := healthy()
+	f.spotQuota = aws.Float64(0) // a Fargate quota that would refuse the run
+	f.strategy = []ecstypes.CapacityProviderStrategyItem{{CapacityProvider: aws.String("mc-spot-a1b2c3d"), Weight: 1}}
+	r := runPreflight(t, awsTarget(f), PreflightOptions{})
+	c := findCheck(t, r, "fargate-vcpu-quota:mc-spot-a1b2c3d")
+	if c.Status != CheckUnchecked || !strings.Contains(c.Detail, "EC2 Spot instances") || !strings.Contains(c.Fix, "--service-code ec2 --quota-code L-34B43A08") {
+		t.Errorf("check = %+v, want unchecked, naming the EC2 Spot quota", c)
+	}
+	for _, c := range r.Checks {
+		if c.Status == CheckProblem {
+			t.Errorf("problem %+v: the Fargate quota does not apply to EC2 workers", c)
+		}
+	}
+}
+
 func TestSplitTasksPlacesBaseFirstThenByWeight(t *testing.T) {
 	t.Parallel()
 	cases := []struct {

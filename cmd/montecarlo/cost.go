@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -49,6 +50,14 @@ GB-hours; what Standard children would cost is shown beside), the same S3
 requests and no VPC endpoints; and prints Fargate Spot's totals for the
 same run next to it (docs/compute.md says when each is cheaper).
 
+With --compute ec2-spot it estimates the same workers on EC2 Spot
+instances: as many instances of the Auto Scaling group's types (--ec2-types)
+as hold --workers tasks, billed from launch to 15 minutes after the run
+(managed scaling's scale-in), their Spot hours at the mean of the types'
+prices (dated judgement: override them with --price), the kernel on all of
+an instance's vCPUs up to one per activity task, the root volumes, and
+seven interface endpoints; Fargate Spot's totals are printed beside.
+
 Prices are us-east-1 public prices in one table (operate.DefaultPrices),
 dated and sourced in the output; override any with --price KEY=USD.`,
 		Example: `  # A billion loans, 1,000 scenarios, on the stack defaults
@@ -56,6 +65,9 @@ dated and sourced in the output; override any with --price KEY=USD.`,
 
   # The same run on the Lambda compute variant, next to Fargate Spot
   montecarlo cost --compute lambda --loans 500000
+
+  # The same run on EC2 Spot instances, with today's c6i.xlarge Spot price
+  montecarlo cost --compute ec2-spot --loans 100000000 --price ec2-spot-c6i.xlarge-hour=0.071
 
   # 100 workers of 4 vCPU / 8 GiB, 5,000-loan batches, a Spot vCPU price you saw today
   montecarlo cost --loans 1000000000 --workers 100 --task-cpu 4096 --task-memory 8192 \
@@ -79,7 +91,8 @@ dated and sourced in the output; override any with --price KEY=USD.`,
 	f.IntVar(&in.ShardSize, "shard-size", workflow.DefaultShardSize, "loans per object in the sharded layout")
 	f.IntVar(&in.S3Concurrency, "s3-concurrency", operate.DefaultS3Concurrency, "S3 transfers per task")
 	f.IntVar(&in.AZCount, "azs", operate.DefaultAZCount, "availability zones of the interface VPC endpoints")
-	f.StringVar(&in.Compute, "compute", operate.ComputeFargateSpot, `"fargate-spot" or "lambda" (then Fargate Spot's totals are printed beside)`)
+	f.StringVar(&in.Compute, "compute", operate.ComputeFargateSpot, `"fargate-spot", "lambda" or "ec2-spot" (with either of the last two, Fargate Spot's totals are printed beside)`)
+	f.StringSliceVar(&in.EC2InstanceTypes, "ec2-types", operate.DefaultEC2InstanceTypes, "compute ec2-spot: the Auto Scaling group's instance types (one size class)")
 	f.IntVar(&in.LambdaMemoryMB, "lambda-memory", operate.DefaultLambdaMemoryMB, "compute lambda: the function's memory in MB (1,769 is one vCPU)")
 	f.IntVar(&in.LambdaConcurrency, "lambda-concurrency", workflow.DefaultLambdaMaxConcurrency, "compute lambda: batches invoked at once (the Map's MaxConcurrency)")
 	f.Float64Var(&in.KernelNanos, "kernel-ns", operate.KernelNanosPerLoanScenario, "model nanoseconds per loan-scenario on one vCPU (benchmarked)")
@@ -120,10 +133,10 @@ func (o *costOptions) run(out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	// Beside a Lambda estimate, Fargate Spot's for the same run (the
-	// Fargate flags as given, their defaults otherwise).
+	// Beside a Lambda or EC2 estimate, Fargate Spot's for the same run
+	// (the Fargate flags as given, their defaults otherwise).
 	var others []operate.Estimate
-	if in.Compute == operate.ComputeLambda {
+	if in.Compute != operate.ComputeFargateSpot {
 		fargate.Compute = operate.ComputeFargateSpot
 		if others, err = estimates(fargate, layouts); err != nil {
 			return err
@@ -151,15 +164,16 @@ func estimates(in operate.CostInput, layouts []string) ([]operate.Estimate, erro
 	return ests, nil
 }
 
-// writeComputeComparison prints Fargate Spot's totals next to Lambda's, layout by
-// layout, and which is cheaper.
-func writeComputeComparison(out io.Writer, lambda, fargate []operate.Estimate) {
+// writeComputeComparison prints Fargate Spot's totals next to another
+// variant's (Lambda's or EC2 Spot's), layout by layout, and which is
+// cheaper.
+func writeComputeComparison(out io.Writer, other, fargate []operate.Estimate) {
 	fmt.Fprintf(out, "\nNext to Fargate Spot (the same run; --workers, --task-cpu, --task-memory, --batch-size as for fargate-spot):\n")
 	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
-	fmt.Fprintf(tw, "  layout\tlambda\t\tfargate-spot\t\tcheaper\n")
-	for i, l := range lambda {
+	fmt.Fprintf(tw, "  layout\t%s\t\tfargate-spot\t\tcheaper\n", other[0].Compute)
+	for i, l := range other {
 		f := fargate[i]
-		cheaper := operate.ComputeLambda
+		cheaper := l.Compute
 		if f.TotalUSD < l.TotalUSD {
 			cheaper = operate.ComputeFargateSpot
 		}
@@ -231,10 +245,14 @@ func priceOf(p operate.Prices, key string) operate.Price {
 func writeCostTable(out io.Writer, in operate.CostInput, ests []operate.Estimate) {
 	pr := message.NewPrinter(language.English)
 	pr.Fprintf(out, "Simulate run: %d loans x %d scenarios = %d loan-scenarios\n", in.Loans, in.Scenarios, in.Loans*int64(in.Scenarios))
-	if in.Compute == operate.ComputeLambda {
+	switch in.Compute {
+	case operate.ComputeLambda:
 		pr.Fprintf(out, "Workers: the Lambda function (x86_64, %d MB), %d batches at once; batches of %d loans; shards of %d loans\n",
 			in.LambdaMemoryMB, in.LambdaConcurrency, in.BatchSize, in.ShardSize)
-	} else {
+	case operate.ComputeEC2Spot:
+		pr.Fprintf(out, "Workers: %d ECS tasks of %.2f vCPU / %.1f GiB on EC2 Spot (%s), %d tasks each; batches of %d loans; shards of %d loans\n",
+			in.Workers, float64(in.TaskCPU)/1024, float64(in.TaskMemoryMiB)/1024, strings.Join(in.EC2InstanceTypes, ", "), in.TasksPerWorker, in.BatchSize, in.ShardSize)
+	default:
 		pr.Fprintf(out, "Workers: %d Fargate Spot tasks of %.2f vCPU / %.1f GiB, %d tasks each; batches of %d loans; shards of %d loans\n",
 			in.Workers, float64(in.TaskCPU)/1024, float64(in.TaskMemoryMiB)/1024, in.TasksPerWorker, in.BatchSize, in.ShardSize)
 	}
@@ -293,8 +311,12 @@ func writeCostTable(out io.Writer, in operate.CostInput, ests []operate.Estimate
 			numfmt.USD(operate.StandingEndpointUSDPerMonth(in.AZCount, in.Prices)), in.AZCount)
 		return
 	}
+	endpoints := operate.InterfaceEndpoints
+	if in.Compute == operate.ComputeEC2Spot {
+		endpoints = operate.EC2InterfaceEndpoints
+	}
 	fmt.Fprintf(out, "Not included: the %d interface endpoints' standing cost while deployed (%s a month in %d AZs), CloudWatch Logs, storage, generate runs.\n",
-		operate.InterfaceEndpoints, numfmt.USD(operate.StandingEndpointUSDPerMonth(in.AZCount, in.Prices)), in.AZCount)
+		endpoints, numfmt.USD(operate.StandingEndpointUSDPerMonthFor(in.Compute, in.AZCount, in.Prices)), in.AZCount)
 }
 
 // costLabel is a line's item and unit.

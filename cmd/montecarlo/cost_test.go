@@ -143,7 +143,34 @@ func TestCostComputeLambdaPrintsLambdaLinesNextToFargateSpot(t *testing.T) {
 func TestCostRejectsAnUnknownCompute(t *testing.T) {
 	t.Parallel()
 	var stdout, stderr bytes.Buffer
-	if code := runWith([]string{"cost", "--compute", "ec2"}, &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), `--compute = "ec2": want "fargate-spot" or "lambda"`) {
+	if code := runWith([]string{"cost", "--compute", "ec2"}, &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), `--compute = "ec2": want "fargate-spot", "lambda" or "ec2-spot"`) {
+		t.Errorf("exit %d, stderr %q", code, stderr.String())
+	}
+}
+
+func TestCostComputeEC2SpotPricesTheInstancesNextToFargateSpot(t *testing.T) {
+	t.Parallel()
+	var stdout, stderr bytes.Buffer
+	args := []string{"cost", "--compute", "ec2-spot", "--loans", "100000000", "--ec2-types", "c6i.xlarge,m6i.xlarge", "--price", "ec2-spot-c6i.xlarge-hour=0.07"}
+	if code := runWith(args, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr.String())
+	}
+	out := stdout.String()
+	for _, want := range []string{
+		"2 ECS tasks of 1.00 vCPU / 2.0 GiB on EC2 Spot (c6i.xlarge, m6i.xlarge)",
+		"EC2 Spot c6i.xlarge [instance-hour]", "EC2 Spot m6i.xlarge [instance-hour]", "EBS gp3 root volumes [GB-month]",
+		"ec2-spot-c6i.xlarge-hour  0.07 ", "--price", "judgement 2026-12-06",
+		"the 7 interface endpoints' standing cost", "Next to Fargate Spot", "ec2-spot",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("output does not contain %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "Fargate Spot vCPU [") || strings.Contains(out, "EC2 Spot c5.xlarge") {
+		t.Errorf("the EC2 table charges Fargate, or a type not asked for:\n%s", out)
+	}
+	stderr.Reset()
+	if code := runWith([]string{"cost", "--compute", "ec2-spot", "--ec2-types", "t3.xlarge"}, &stdout, &stderr); code == 0 || !strings.Contains(stderr.String(), `--ec2-types: "t3.xlarge" has no price here`) {
 		t.Errorf("exit %d, stderr %q", code, stderr.String())
 	}
 }

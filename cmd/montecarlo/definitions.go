@@ -72,7 +72,8 @@ ECS and activity flags do not apply.`,
 	f.StringVar(&c.Region, "region", placeholderRegion, "AWS region of the ARNs")
 	f.StringVar(&c.AccountID, "account", placeholderAccount, "AWS account id of the ARNs")
 	f.StringVar(&c.Partition, "partition", workflow.DefaultPartition, "AWS partition of the ARNs")
-	f.StringVar(&c.Compute, "compute", workflow.ComputeFargateSpot, `where the operations run: "fargate-spot" (ECS workers polling the activity) or "lambda" (the state machines invoke a function)`)
+	f.StringVar(&c.Compute, "compute", workflow.ComputeFargateSpot, `where the operations run: "fargate-spot" (ECS workers polling the activity), "ec2-spot" (the same on EC2 Spot instances) or "lambda" (the state machines invoke a function)`)
+	f.StringVar(&c.AutoScalingGroupName, "auto-scaling-group", "", "compute ec2-spot: the Auto Scaling group Workers.NotStarted names (default: PREFIX-spot)")
 	f.StringVar(&o.function, "function-arn", "", "compute lambda: ARN of the worker function (default: PREFIX-worker in the account and region)")
 	f.IntVar(&c.FunctionTimeoutSeconds, "function-timeout-seconds", 0, "compute lambda: the function's timeout, which the control tasks wait for (default 900)")
 	f.StringVar(&o.activity, "activity-arn", "", "ARN of the activity the workers poll (default: PREFIX-work in the account and region)")
@@ -125,6 +126,9 @@ func (o *definitionsOptions) run(cmd *cobra.Command) error {
 	p := o.name
 	c.GenerateStateMachineName = p + "-generate"
 	c.SimulateStateMachineName = p + "-simulate"
+	if c.Compute == workflow.ComputeEC2Spot && c.AutoScalingGroupName == "" {
+		c.AutoScalingGroupName = p + "-spot"
+	}
 	if c.Compute == workflow.ComputeLambda {
 		// The flags' defaults are the activity flavour's; unset, the Lambda
 		// flavour derives its own (workflow.Config.WithDefaults).

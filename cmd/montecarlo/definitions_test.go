@@ -184,3 +184,36 @@ func TestDefinitionsComputeLambdaWritesTheGoldenLambdaFlavour(t *testing.T) {
 		t.Error("the Lambda flavour mentions ECS or an activity")
 	}
 }
+
+func TestDefinitionsComputeEC2SpotWritesTheGoldenEC2Flavour(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	var stdout, stderr bytes.Buffer
+	if code := runWith([]string{"definitions", "--compute", "ec2-spot", "--out", dir}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr.String())
+	}
+	for _, f := range []string{"generate.asl.json", "simulate.asl.json"} {
+		got, err := os.ReadFile(filepath.Join(dir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := os.ReadFile(filepath.Join("..", "..", "components", "workflow", "testdata", "ec2-spot", f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from the workflow package's ec2-spot golden file", f)
+		}
+	}
+	dir = t.TempDir()
+	if code := runWith([]string{"definitions", "--compute", "ec2-spot", "--out", dir, "--auto-scaling-group", "risk-asg"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("exit code %d, stderr:\n%s", code, stderr.String())
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "simulate.asl.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "Auto Scaling group risk-asg") {
+		t.Error("simulate.asl.json does not name the Auto Scaling group given")
+	}
+}

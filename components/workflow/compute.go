@@ -15,10 +15,16 @@ const (
 	// no worker wait and no scale-in, and the Distributed Maps' children are
 	// EXPRESS.
 	ComputeLambda = "lambda"
+	// ComputeEC2Spot: the same ECS service and activity as fargate-spot,
+	// placed by an ECS capacity provider on an Auto Scaling group of EC2
+	// Spot instances (Config.AutoScalingGroupName). The definitions are
+	// fargate-spot's; only the Workers.NotStarted cause differs, naming the
+	// group whose instances never came.
+	ComputeEC2Spot = "ec2-spot"
 )
 
 // Computes lists the compute variants, the default first.
-var Computes = []string{ComputeFargateSpot, ComputeLambda}
+var Computes = []string{ComputeFargateSpot, ComputeLambda, ComputeEC2Spot}
 
 // Limits of the Lambda flavour, and how its batches are sized.
 //
@@ -132,6 +138,10 @@ const apiLambdaInvoke = "lambda:invoke"
 // alias.
 var functionRE = regexp.MustCompile(`^arn:aws[a-z-]*:lambda:[a-z0-9-]+:[0-9]{12}:function:[A-Za-z0-9_-]{1,64}(:[A-Za-z0-9$_-]{1,128})?$`)
 
+// asgNameRE is an Auto Scaling group name: 1 to 255 characters, none of
+// them a colon (the group's ARN separator) or a control character.
+var asgNameRE = regexp.MustCompile(`^[^:\x00-\x1f]{1,255}$`)
+
 // IsLambda reports whether the config is the Lambda flavour.
 func (c Config) IsLambda() bool { return c.Compute == ComputeLambda }
 
@@ -159,6 +169,8 @@ func LambdaBatchLoans(scenarios, horizonMonths, loanScenarioNanos int) int {
 func checkCompute(v *validator, c Config) {
 	switch c.Compute {
 	case ComputeFargateSpot:
+	case ComputeEC2Spot:
+		v.check(asgNameRE.MatchString(c.AutoScalingGroupName), "AutoScalingGroupName", c.AutoScalingGroupName, "an Auto Scaling group name (1-255 characters, no colon)")
 	case ComputeLambda:
 		v.check(functionRE.MatchString(c.FunctionArn), "FunctionArn", c.FunctionArn, "arn:<partition>:lambda:<region>:<account>:function:<name>[:<alias or version>]")
 		v.intRange("FunctionTimeoutSeconds", c.FunctionTimeoutSeconds, 1, LambdaMaxTimeoutSeconds)
@@ -188,7 +200,7 @@ func checkCompute(v *validator, c Config) {
 			}
 		}
 	default:
-		v.add("Compute = %q: want %q or %q", c.Compute, ComputeFargateSpot, ComputeLambda)
+		v.add("Compute = %q: want %q, %q or %q", c.Compute, ComputeFargateSpot, ComputeLambda, ComputeEC2Spot)
 	}
 }
 

@@ -21,6 +21,7 @@ type Config struct {
 	//	fargate-spot: ActivityArn, ClusterName, ServiceName, WorkerCount,
 	//	              TasksPerWorker, HeartbeatSeconds, WorkerWait*
 	//	lambda:       FunctionArn, FunctionTimeoutSeconds
+	//	ec2-spot:     fargate-spot's, and AutoScalingGroupName
 	//
 	// and the defaults of BatchSize, ShardSize, MaxConcurrency,
 	// LoanScenarioNanos and the batch timeouts (see WithDefaults).
@@ -30,6 +31,12 @@ type Config struct {
 	ClusterName string // fargate-spot: ECS cluster of the worker service
 	ServiceName string // fargate-spot: ECS service scaled out and in by the workflows
 	DataBucket  string // loans, manifests and runs
+
+	// AutoScalingGroupName (ec2-spot) is the group of Spot instances the
+	// service's capacity provider scales. Workers.NotStarted names it: when
+	// no worker runs after the bounded wait, the group's activity history
+	// says why (Spot capacity for its instance types, the vCPU quota).
+	AutoScalingGroupName string
 
 	// FunctionArn (lambda) is the ARN of the worker function every task
 	// invokes: the component's container-image function, unqualified or

@@ -200,9 +200,7 @@ func (b *builder) preamble(next string) {
 	b.add(StateWorkerServiceMissing, raise(ErrWorkersNotStarted, fmt.Sprintf(
 		"ecs:describeServices returned no service %s in cluster %s", c.ServiceName, c.ClusterName)).
 		Next(StateScaleInAfterFailure))
-	b.add(StateWorkersNotStarted, raise(ErrWorkersNotStarted, fmt.Sprintf(
-		"no worker of ECS service %s in cluster %s was running after {} polls %d s apart; see the events of the service: Fargate Spot capacity, image pull, subnets, quotas",
-		c.ServiceName, c.ClusterName, c.WorkerWaitSeconds), polls).
+	b.add(StateWorkersNotStarted, raise(ErrWorkersNotStarted, workersNotStartedCause(c), polls).
 		Next(StateScaleInAfterFailure))
 	b.add(StateWorkersReady, asl.Pass().
 		Comment("Keep only the running count; the describeServices result is large.").
@@ -467,4 +465,17 @@ func jsonObject(v any) (map[string]any, error) {
 		return nil, fmt.Errorf("unmarshal %T: %w", v, err)
 	}
 	return m, nil
+}
+
+// workersNotStartedCause is the cause of Workers.NotStarted ({} is the
+// number of polls). On ec2-spot the usual reason is that the Auto Scaling
+// group launched no instance (no Spot capacity for its types, the Spot vCPU
+// quota), so the cause names the group whose activity says so.
+func workersNotStartedCause(c Config) string {
+	if c.Compute == ComputeEC2Spot {
+		return fmt.Sprintf("no worker of ECS service %s in cluster %s was running after {} polls %d s apart; if no container instance registered, see the activity of Auto Scaling group %s (Spot capacity for its instance types, the EC2 Spot vCPU quota), then the events of the service: image pull, subnets",
+			c.ServiceName, c.ClusterName, c.WorkerWaitSeconds, c.AutoScalingGroupName)
+	}
+	return fmt.Sprintf("no worker of ECS service %s in cluster %s was running after {} polls %d s apart; see the events of the service: Fargate Spot capacity, image pull, subnets, quotas",
+		c.ServiceName, c.ClusterName, c.WorkerWaitSeconds)
 }

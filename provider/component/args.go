@@ -52,6 +52,9 @@ type Args struct {
 	LambdaTimeoutSeconds      int    `pulumi:"lambdaTimeoutSeconds,optional"`
 	LambdaReservedConcurrency int    `pulumi:"lambdaReservedConcurrency,optional"`
 	LambdaVpc                 bool   `pulumi:"lambdaVpc,optional"`
+	// EC2InstanceTypes decides how many launch template overrides exist:
+	// a plain list, as AvailabilityZones.
+	EC2InstanceTypes []string `pulumi:"ec2InstanceTypes,optional"`
 
 	LogRetentionDays     int    `pulumi:"logRetentionDays,optional"`
 	StateMachineLogLevel string `pulumi:"stateMachineLogLevel,optional"`
@@ -119,6 +122,7 @@ func (a *Args) fields() map[string]any {
 		"containerInsights": &a.ContainerInsights, "workerLogLevel": &a.WorkerLogLevel,
 		"compute": &a.Compute, "lambdaMemoryMb": &a.LambdaMemoryMB, "lambdaTimeoutSeconds": &a.LambdaTimeoutSeconds,
 		"lambdaReservedConcurrency": &a.LambdaReservedConcurrency, "lambdaVpc": &a.LambdaVpc,
+		"ec2InstanceTypes": &a.EC2InstanceTypes,
 		"logRetentionDays": &a.LogRetentionDays, "stateMachineLogLevel": &a.StateMachineLogLevel,
 		"tracing": &a.Tracing, "batchSize": &a.BatchSize, "shardSize": &a.ShardSize,
 		"maxConcurrency": &a.MaxConcurrency, "toleratedFailurePercent": &a.ToleratedFailurePercent,
@@ -163,6 +167,7 @@ func (a Args) ToComponent() *components.MonteCarloPipelineArgs {
 		LambdaTimeoutSeconds:      a.LambdaTimeoutSeconds,
 		LambdaReservedConcurrency: a.LambdaReservedConcurrency,
 		LambdaVpc:                 a.LambdaVpc,
+		EC2InstanceTypes:          a.EC2InstanceTypes,
 		LogRetentionDays:          a.LogRetentionDays,
 		StateMachineLogLevel:      a.StateMachineLogLevel,
 		DisableTracing:            a.Tracing != nil && !*a.Tracing,

@@ -59,11 +59,14 @@ var OutputDescriptions = map[string]string{
 	"executionRoleArn":            "executionRoleArn is the role ECS uses to pull the image and write logs.",
 	"stateMachineRoleArn":         "stateMachineRoleArn is the role the Simulate state machine runs as (the output's name predates one role per state machine, when both workflows shared it).",
 	"generateStateMachineRoleArn": "generateStateMachineRoleArn is the role the Generate state machine runs as. Each state machine has its own role, which may start, stop and redrive only its own executions.",
-	"compute":                     "compute is the compute variant: \"fargate-spot\" or \"lambda\". The outputs of the other variant are empty strings (with lambda: activityArn, clusterName, serviceName, logGroupName, taskRoleArn, executionRoleArn, cleanupStateMachineArn, and the network's without LambdaVpc).",
+	"compute":                     "compute is the compute variant: \"fargate-spot\", \"lambda\" or \"ec2-spot\". The outputs of the other variants are empty strings (with lambda: activityArn, clusterName, serviceName, logGroupName, taskRoleArn, executionRoleArn, cleanupStateMachineArn, and the network's without LambdaVpc; without ec2-spot: autoScalingGroupName, capacityProviderName, instanceRoleArn).",
 	"functionName":                "functionName is the worker function's name (lambda).",
 	"functionArn":                 "functionArn is the worker function's ARN (lambda).",
 	"functionRoleArn":             "functionRoleArn is the role the worker function runs as (lambda).",
 	"functionLogGroupName":        "functionLogGroupName is the function's log group (lambda), /aws/lambda/<functionName>.",
+	"autoScalingGroupName":        "autoScalingGroupName is the group of Spot instances the workers run on (ec2-spot); Workers.NotStarted names it.",
+	"capacityProviderName":        "capacityProviderName is the ECS capacity provider on that group (ec2-spot).",
+	"instanceRoleArn":             "instanceRoleArn is the role of the container instances, what the ECS agent needs (ec2-spot).",
 	"cleanupStateMachineArn":      "cleanupStateMachineArn is the ARN of the cleanup state machine, which an EventBridge rule starts when a run ends ABORTED, TIMED_OUT or FAILED: it scales the workers in unless another run is in progress. Start it by hand (input {}) to stop workers left running.",
 }
 

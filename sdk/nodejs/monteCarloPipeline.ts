@@ -29,6 +29,14 @@ export class MonteCarloPipeline extends pulumi.ComponentResource {
      */
     declare public /*out*/ readonly activityArn: pulumi.Output<string>;
     /**
+     * autoScalingGroupName is the group of Spot instances the workers run on (ec2-spot); Workers.NotStarted names it.
+     */
+    declare public /*out*/ readonly autoScalingGroupName: pulumi.Output<string>;
+    /**
+     * capacityProviderName is the ECS capacity provider on that group (ec2-spot).
+     */
+    declare public /*out*/ readonly capacityProviderName: pulumi.Output<string>;
+    /**
      * cleanupStateMachineArn is the ARN of the cleanup state machine, which an EventBridge rule starts when a run ends ABORTED, TIMED_OUT or FAILED: it scales the workers in unless another run is in progress. Start it by hand (input {}) to stop workers left running.
      */
     declare public /*out*/ readonly cleanupStateMachineArn: pulumi.Output<string>;
@@ -37,7 +45,7 @@ export class MonteCarloPipeline extends pulumi.ComponentResource {
      */
     declare public /*out*/ readonly clusterName: pulumi.Output<string>;
     /**
-     * compute is the compute variant: "fargate-spot" or "lambda". The outputs of the other variant are empty strings (with lambda: activityArn, clusterName, serviceName, logGroupName, taskRoleArn, executionRoleArn, cleanupStateMachineArn, and the network's without LambdaVpc).
+     * compute is the compute variant: "fargate-spot", "lambda" or "ec2-spot". The outputs of the other variants are empty strings (with lambda: activityArn, clusterName, serviceName, logGroupName, taskRoleArn, executionRoleArn, cleanupStateMachineArn, and the network's without LambdaVpc; without ec2-spot: autoScalingGroupName, capacityProviderName, instanceRoleArn).
      */
     declare public readonly compute: pulumi.Output<string>;
     /**
@@ -80,6 +88,10 @@ export class MonteCarloPipeline extends pulumi.ComponentResource {
      * inputBucketName is where input loans are read from.
      */
     declare public /*out*/ readonly inputBucketName: pulumi.Output<string>;
+    /**
+     * instanceRoleArn is the role of the container instances, what the ECS agent needs (ec2-spot).
+     */
+    declare public /*out*/ readonly instanceRoleArn: pulumi.Output<string>;
     /**
      * logGroupName is the workers' log group.
      */
@@ -140,6 +152,7 @@ export class MonteCarloPipeline extends pulumi.ComponentResource {
             resourceInputs["containerInsights"] = args?.containerInsights;
             resourceInputs["dataset"] = args?.dataset;
             resourceInputs["dockerfile"] = args?.dockerfile;
+            resourceInputs["ec2InstanceTypes"] = args?.ec2InstanceTypes;
             resourceInputs["forceDestroy"] = args?.forceDestroy;
             resourceInputs["heartbeatSeconds"] = args?.heartbeatSeconds;
             resourceInputs["horizonMonths"] = args?.horizonMonths;
@@ -183,6 +196,8 @@ export class MonteCarloPipeline extends pulumi.ComponentResource {
             resourceInputs["workerWaitMaxPolls"] = args?.workerWaitMaxPolls;
             resourceInputs["workerWaitSeconds"] = args?.workerWaitSeconds;
             resourceInputs["activityArn"] = undefined /*out*/;
+            resourceInputs["autoScalingGroupName"] = undefined /*out*/;
+            resourceInputs["capacityProviderName"] = undefined /*out*/;
             resourceInputs["cleanupStateMachineArn"] = undefined /*out*/;
             resourceInputs["clusterName"] = undefined /*out*/;
             resourceInputs["dataBucketName"] = undefined /*out*/;
@@ -195,6 +210,7 @@ export class MonteCarloPipeline extends pulumi.ComponentResource {
             resourceInputs["generateStateMachineRoleArn"] = undefined /*out*/;
             resourceInputs["imageUri"] = undefined /*out*/;
             resourceInputs["inputBucketName"] = undefined /*out*/;
+            resourceInputs["instanceRoleArn"] = undefined /*out*/;
             resourceInputs["logGroupName"] = undefined /*out*/;
             resourceInputs["repositoryUrl"] = undefined /*out*/;
             resourceInputs["serviceName"] = undefined /*out*/;
@@ -205,6 +221,8 @@ export class MonteCarloPipeline extends pulumi.ComponentResource {
             resourceInputs["workerSecurityGroupId"] = undefined /*out*/;
         } else {
             resourceInputs["activityArn"] = undefined /*out*/;
+            resourceInputs["autoScalingGroupName"] = undefined /*out*/;
+            resourceInputs["capacityProviderName"] = undefined /*out*/;
             resourceInputs["cleanupStateMachineArn"] = undefined /*out*/;
             resourceInputs["clusterName"] = undefined /*out*/;
             resourceInputs["compute"] = undefined /*out*/;
@@ -218,6 +236,7 @@ export class MonteCarloPipeline extends pulumi.ComponentResource {
             resourceInputs["generateStateMachineRoleArn"] = undefined /*out*/;
             resourceInputs["imageUri"] = undefined /*out*/;
             resourceInputs["inputBucketName"] = undefined /*out*/;
+            resourceInputs["instanceRoleArn"] = undefined /*out*/;
             resourceInputs["logGroupName"] = undefined /*out*/;
             resourceInputs["repositoryUrl"] = undefined /*out*/;
             resourceInputs["serviceName"] = undefined /*out*/;
@@ -255,7 +274,7 @@ export interface MonteCarloPipelineArgs {
      */
     buildContext?: string;
     /**
-     * Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run) or lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc). docs/compute.md says which is cheaper when.
+     * Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run), lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc) or ec2-spot (the same ECS service on an Auto Scaling group of EC2 Spot instances, zero when idle). docs/compute.md says which is cheaper when.
      */
     compute?: string;
     /**
@@ -270,6 +289,10 @@ export interface MonteCarloPipelineArgs {
      * dockerfile is the Dockerfile path. Default "<buildContext>/Dockerfile".
      */
     dockerfile?: string;
+    /**
+     * compute ec2-spot: the Auto Scaling group's instance types, x86_64 C, M or R families of one size, each holding one task (e.g. ["c6i.xlarge","m6i.xlarge"]). Default: c6i.xlarge, c6a.xlarge, c5.xlarge, c5a.xlarge, m6i.xlarge, m5.xlarge.
+     */
+    ec2InstanceTypes?: pulumi.Input<string[] | undefined>;
     /**
      * Let `pulumi destroy` delete a non-empty data bucket and image repository.
      */
@@ -391,11 +414,11 @@ export interface MonteCarloPipelineArgs {
      */
     targetRate?: number;
     /**
-     * Fargate task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.
+     * Task CPU units (Fargate's sizes, on ec2-spot too): 256, 512, 1024, 2048, 4096, 8192 or 16384.
      */
     taskCpu?: number;
     /**
-     * Fargate task memory in MiB, a valid pair with taskCpu (e.g. 1024 CPU: 2048 to 8192).
+     * Task memory in MiB, a Fargate pair with taskCpu (e.g. 1024 CPU: 2048 to 8192).
      */
     taskMemory?: number;
     /**

@@ -409,9 +409,10 @@ func with(base map[string]any, extra map[string]any) map[string]any {
 	return m
 }
 
-// Three stacks set every key between them (a created VPC and a brought one
+// Four stacks set every key between them (a created VPC and a brought one
 // exclude each other, and so do a Spot strategy and onDemandOnly; the
-// Lambda keys need compute lambda, which refuses the ECS workers' keys).
+// Lambda keys need compute lambda, which refuses the ECS workers' keys; the
+// instance types need compute ec2-spot, which refuses the Fargate strategy).
 var (
 	createdNetwork = with(without(common, "image"), map[string]any{
 		"imageTag":              "engine-test-1",
@@ -441,6 +442,14 @@ var (
 		"vpcId":                     "vpc-0a1b2c3d4e5f60718",
 		"subnetIds":                 []string{"subnet-0a1b2c3d4e5f60718", "subnet-0b2c3d4e5f6071829"},
 	})
+	// ec2Stack: compute ec2-spot in a created VPC, with its instance types
+	// (the Fargate strategy keys are refused with it).
+	ec2Stack = with(without(common, "image", "onDemandOnly", "spotWeight", "onDemandBase", "onDemandWeight"), map[string]any{
+		"imageTag":         "engine-test-ec2",
+		"namePrefix":       "mc-ec2",
+		"compute":          "ec2-spot",
+		"ec2InstanceTypes": []string{"m6i.xlarge", "m5.xlarge", "c6i.xlarge"},
+	})
 )
 
 func TestEveryKeySetTheREADMEWay(t *testing.T) {
@@ -448,7 +457,8 @@ func TestEveryKeySetTheREADMEWay(t *testing.T) {
 		_, a := createdNetwork[k.Name]
 		_, b := broughtNetwork[k.Name]
 		_, c := lambdaStack[k.Name]
-		if !a && !b && !c {
+		_, d := ec2Stack[k.Name]
+		if !a && !b && !c && !d {
 			t.Errorf("config key %s is set by no engine test stack", k.Name)
 		}
 	}
@@ -478,6 +488,13 @@ func TestEveryKeySetTheREADMEWay(t *testing.T) {
 		match(t, outs, "functionArn", `arn:aws:lambda:`+region+`:`+account+`:function:mc-fn-worker`)
 		match(t, outs, "vpcId", `vpc-0a1b2c3d4e5f60718`)
 		match(t, outs, "serviceName", ``)
+	})
+	t.Run("compute ec2-spot", func(t *testing.T) {
+		p := newProject(t)
+		outs := lifecycle(t, p.initStack(t, "ec2", ec2Stack))
+		match(t, outs, "compute", "ec2-spot")
+		match(t, outs, "autoScalingGroupName", `montecarlo-spot-`+hex7)
+		match(t, outs, "capacityProviderName", `montecarlo-spot-`+hex7)
 	})
 }
 
@@ -524,6 +541,8 @@ func TestInvalidValuesFailPreviewNamingTheKey(t *testing.T) {
 		{"subnetIds", []string{"subnet-0a1b2c3d4e5f60718"}, "SubnetIDs needs VpcID"},
 		{"kmsKeyArn", "", "is set but empty"},
 		{"inputBucket", "", "is set but empty"},
+		{"ec2InstanceTypes", []string{"c6i.xlarge"}, `EC2InstanceTypes: only for Compute "ec2-spot"`},
+		{"compute", "ec2", `Compute "ec2" must be one of fargate-spot, lambda, ec2-spot`},
 		{"aws:region", nil, "aws:region"},
 	}
 	ctx := context.Background()
@@ -591,6 +610,24 @@ func TestLambdaComputeStack(t *testing.T) {
 	match(t, outs, "serviceName", "")
 	match(t, outs, "vpcId", "")
 	match(t, outs, "cleanupStateMachineArn", "")
+}
+
+// TestEC2SpotComputeStack: compute ec2-spot through the real engine, as
+// TestLambdaComputeStack: preview, up and a preview that changes nothing,
+// with the launch template, the Auto Scaling group, the capacity provider,
+// the instance profile and the ECS endpoints; the Lambda outputs empty.
+func TestEC2SpotComputeStack(t *testing.T) {
+	p := newProject(t)
+	if err := os.Remove(filepath.Join(p.dir, "Pulumi.dev.yaml")); err != nil {
+		t.Fatal(err)
+	}
+	outs := lifecycle(t, p.initStack(t, "spot", map[string]any{"aws:region": region, "montecarlo:compute": "ec2-spot"}))
+	match(t, outs, "compute", "ec2-spot")
+	match(t, outs, "autoScalingGroupName", `montecarlo-spot-`+hex7)
+	match(t, outs, "capacityProviderName", `montecarlo-spot-`+hex7)
+	match(t, outs, "instanceRoleArn", `arn:aws:iam::`+account+`:role/montecarlo-instance-`+hex7)
+	match(t, outs, "serviceName", `montecarlo-workers-`+hex7)
+	match(t, outs, "functionArn", "")
 }
 
 // TestChangingKeysOnADeployedStack: a key changed on a deployed stack

@@ -17,11 +17,15 @@ type MonteCarloPipeline struct {
 
 	// activityArn is the activity the workers poll.
 	ActivityArn pulumi.StringOutput `pulumi:"activityArn"`
+	// autoScalingGroupName is the group of Spot instances the workers run on (ec2-spot); Workers.NotStarted names it.
+	AutoScalingGroupName pulumi.StringOutput `pulumi:"autoScalingGroupName"`
+	// capacityProviderName is the ECS capacity provider on that group (ec2-spot).
+	CapacityProviderName pulumi.StringOutput `pulumi:"capacityProviderName"`
 	// cleanupStateMachineArn is the ARN of the cleanup state machine, which an EventBridge rule starts when a run ends ABORTED, TIMED_OUT or FAILED: it scales the workers in unless another run is in progress. Start it by hand (input {}) to stop workers left running.
 	CleanupStateMachineArn pulumi.StringOutput `pulumi:"cleanupStateMachineArn"`
 	// clusterName is the ECS cluster of the workers.
 	ClusterName pulumi.StringOutput `pulumi:"clusterName"`
-	// compute is the compute variant: "fargate-spot" or "lambda". The outputs of the other variant are empty strings (with lambda: activityArn, clusterName, serviceName, logGroupName, taskRoleArn, executionRoleArn, cleanupStateMachineArn, and the network's without LambdaVpc).
+	// compute is the compute variant: "fargate-spot", "lambda" or "ec2-spot". The outputs of the other variants are empty strings (with lambda: activityArn, clusterName, serviceName, logGroupName, taskRoleArn, executionRoleArn, cleanupStateMachineArn, and the network's without LambdaVpc; without ec2-spot: autoScalingGroupName, capacityProviderName, instanceRoleArn).
 	Compute pulumi.StringOutput `pulumi:"compute"`
 	// dataBucketName holds loans, manifests and run results.
 	DataBucketName pulumi.StringOutput `pulumi:"dataBucketName"`
@@ -43,6 +47,8 @@ type MonteCarloPipeline struct {
 	ImageUri pulumi.StringOutput `pulumi:"imageUri"`
 	// inputBucketName is where input loans are read from.
 	InputBucketName pulumi.StringOutput `pulumi:"inputBucketName"`
+	// instanceRoleArn is the role of the container instances, what the ECS agent needs (ec2-spot).
+	InstanceRoleArn pulumi.StringOutput `pulumi:"instanceRoleArn"`
 	// logGroupName is the workers' log group.
 	LogGroupName pulumi.StringOutput `pulumi:"logGroupName"`
 	// repositoryUrl is the ECR repository (empty with a prebuilt image).
@@ -90,7 +96,7 @@ type monteCarloPipelineArgs struct {
 	BatchSize *int `pulumi:"batchSize"`
 	// buildContext is the Docker build context. Default ".", the repository root when `pulumi up` runs there.
 	BuildContext *string `pulumi:"buildContext"`
-	// Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run) or lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc). docs/compute.md says which is cheaper when.
+	// Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run), lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc) or ec2-spot (the same ECS service on an Auto Scaling group of EC2 Spot instances, zero when idle). docs/compute.md says which is cheaper when.
 	Compute *string `pulumi:"compute"`
 	// ECS Container Insights on the cluster (extra CloudWatch cost).
 	ContainerInsights *bool `pulumi:"containerInsights"`
@@ -98,6 +104,8 @@ type monteCarloPipelineArgs struct {
 	Dataset *string `pulumi:"dataset"`
 	// dockerfile is the Dockerfile path. Default "<buildContext>/Dockerfile".
 	Dockerfile *string `pulumi:"dockerfile"`
+	// compute ec2-spot: the Auto Scaling group's instance types, x86_64 C, M or R families of one size, each holding one task (e.g. ["c6i.xlarge","m6i.xlarge"]). Default: c6i.xlarge, c6a.xlarge, c5.xlarge, c5a.xlarge, m6i.xlarge, m5.xlarge.
+	Ec2InstanceTypes []string `pulumi:"ec2InstanceTypes"`
 	// Let `pulumi destroy` delete a non-empty data bucket and image repository.
 	ForceDestroy *bool `pulumi:"forceDestroy"`
 	// Activity heartbeat timeout; workers beat every third of it.
@@ -158,9 +166,9 @@ type monteCarloPipelineArgs struct {
 	Tags map[string]string `pulumi:"tags"`
 	// Annual policy rate the stress path reaches (0.08 is 8%).
 	TargetRate *float64 `pulumi:"targetRate"`
-	// Fargate task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.
+	// Task CPU units (Fargate's sizes, on ec2-spot too): 256, 512, 1024, 2048, 4096, 8192 or 16384.
 	TaskCpu *int `pulumi:"taskCpu"`
-	// Fargate task memory in MiB, a valid pair with taskCpu (e.g. 1024 CPU: 2048 to 8192).
+	// Task memory in MiB, a Fargate pair with taskCpu (e.g. 1024 CPU: 2048 to 8192).
 	TaskMemory *int `pulumi:"taskMemory"`
 	// Simulate task timeout; 0: derived from the batch size with margin. Must exceed heartbeatSeconds.
 	TaskTimeoutSeconds *int `pulumi:"taskTimeoutSeconds"`
@@ -194,7 +202,7 @@ type MonteCarloPipelineArgs struct {
 	BatchSize *int
 	// buildContext is the Docker build context. Default ".", the repository root when `pulumi up` runs there.
 	BuildContext *string
-	// Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run) or lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc). docs/compute.md says which is cheaper when.
+	// Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run), lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc) or ec2-spot (the same ECS service on an Auto Scaling group of EC2 Spot instances, zero when idle). docs/compute.md says which is cheaper when.
 	Compute *string
 	// ECS Container Insights on the cluster (extra CloudWatch cost).
 	ContainerInsights *bool
@@ -202,6 +210,8 @@ type MonteCarloPipelineArgs struct {
 	Dataset *string
 	// dockerfile is the Dockerfile path. Default "<buildContext>/Dockerfile".
 	Dockerfile *string
+	// compute ec2-spot: the Auto Scaling group's instance types, x86_64 C, M or R families of one size, each holding one task (e.g. ["c6i.xlarge","m6i.xlarge"]). Default: c6i.xlarge, c6a.xlarge, c5.xlarge, c5a.xlarge, m6i.xlarge, m5.xlarge.
+	Ec2InstanceTypes pulumi.StringArrayInput
 	// Let `pulumi destroy` delete a non-empty data bucket and image repository.
 	ForceDestroy *bool
 	// Activity heartbeat timeout; workers beat every third of it.
@@ -262,9 +272,9 @@ type MonteCarloPipelineArgs struct {
 	Tags pulumi.StringMapInput
 	// Annual policy rate the stress path reaches (0.08 is 8%).
 	TargetRate *float64
-	// Fargate task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.
+	// Task CPU units (Fargate's sizes, on ec2-spot too): 256, 512, 1024, 2048, 4096, 8192 or 16384.
 	TaskCpu *int
-	// Fargate task memory in MiB, a valid pair with taskCpu (e.g. 1024 CPU: 2048 to 8192).
+	// Task memory in MiB, a Fargate pair with taskCpu (e.g. 1024 CPU: 2048 to 8192).
 	TaskMemory *int
 	// Simulate task timeout; 0: derived from the batch size with margin. Must exceed heartbeatSeconds.
 	TaskTimeoutSeconds *int
@@ -380,6 +390,16 @@ func (o MonteCarloPipelineOutput) ActivityArn() pulumi.StringOutput {
 	return o.ApplyT(func(v *MonteCarloPipeline) pulumi.StringOutput { return v.ActivityArn }).(pulumi.StringOutput)
 }
 
+// autoScalingGroupName is the group of Spot instances the workers run on (ec2-spot); Workers.NotStarted names it.
+func (o MonteCarloPipelineOutput) AutoScalingGroupName() pulumi.StringOutput {
+	return o.ApplyT(func(v *MonteCarloPipeline) pulumi.StringOutput { return v.AutoScalingGroupName }).(pulumi.StringOutput)
+}
+
+// capacityProviderName is the ECS capacity provider on that group (ec2-spot).
+func (o MonteCarloPipelineOutput) CapacityProviderName() pulumi.StringOutput {
+	return o.ApplyT(func(v *MonteCarloPipeline) pulumi.StringOutput { return v.CapacityProviderName }).(pulumi.StringOutput)
+}
+
 // cleanupStateMachineArn is the ARN of the cleanup state machine, which an EventBridge rule starts when a run ends ABORTED, TIMED_OUT or FAILED: it scales the workers in unless another run is in progress. Start it by hand (input {}) to stop workers left running.
 func (o MonteCarloPipelineOutput) CleanupStateMachineArn() pulumi.StringOutput {
 	return o.ApplyT(func(v *MonteCarloPipeline) pulumi.StringOutput { return v.CleanupStateMachineArn }).(pulumi.StringOutput)
@@ -390,7 +410,7 @@ func (o MonteCarloPipelineOutput) ClusterName() pulumi.StringOutput {
 	return o.ApplyT(func(v *MonteCarloPipeline) pulumi.StringOutput { return v.ClusterName }).(pulumi.StringOutput)
 }
 
-// compute is the compute variant: "fargate-spot" or "lambda". The outputs of the other variant are empty strings (with lambda: activityArn, clusterName, serviceName, logGroupName, taskRoleArn, executionRoleArn, cleanupStateMachineArn, and the network's without LambdaVpc).
+// compute is the compute variant: "fargate-spot", "lambda" or "ec2-spot". The outputs of the other variants are empty strings (with lambda: activityArn, clusterName, serviceName, logGroupName, taskRoleArn, executionRoleArn, cleanupStateMachineArn, and the network's without LambdaVpc; without ec2-spot: autoScalingGroupName, capacityProviderName, instanceRoleArn).
 func (o MonteCarloPipelineOutput) Compute() pulumi.StringOutput {
 	return o.ApplyT(func(v *MonteCarloPipeline) pulumi.StringOutput { return v.Compute }).(pulumi.StringOutput)
 }
@@ -443,6 +463,11 @@ func (o MonteCarloPipelineOutput) ImageUri() pulumi.StringOutput {
 // inputBucketName is where input loans are read from.
 func (o MonteCarloPipelineOutput) InputBucketName() pulumi.StringOutput {
 	return o.ApplyT(func(v *MonteCarloPipeline) pulumi.StringOutput { return v.InputBucketName }).(pulumi.StringOutput)
+}
+
+// instanceRoleArn is the role of the container instances, what the ECS agent needs (ec2-spot).
+func (o MonteCarloPipelineOutput) InstanceRoleArn() pulumi.StringOutput {
+	return o.ApplyT(func(v *MonteCarloPipeline) pulumi.StringOutput { return v.InstanceRoleArn }).(pulumi.StringOutput)
 }
 
 // logGroupName is the workers' log group.

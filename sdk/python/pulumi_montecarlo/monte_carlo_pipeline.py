@@ -28,6 +28,7 @@ class MonteCarloPipelineArgs:
                  container_insights: Optional[_builtins.bool] = None,
                  dataset: Optional[_builtins.str] = None,
                  dockerfile: Optional[_builtins.str] = None,
+                 ec2_instance_types: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  force_destroy: Optional[_builtins.bool] = None,
                  heartbeat_seconds: Optional[_builtins.int] = None,
                  horizon_months: Optional[_builtins.int] = None,
@@ -77,10 +78,11 @@ class MonteCarloPipelineArgs:
         :param pulumi.Input[Sequence[_builtins.str]] availability_zones: Availability zone names or zone IDs to use instead of the first zones (by zone ID) that offer every endpoint service the workers need (e.g. ["use1-az1","use1-az2"]).
         :param _builtins.int batch_size: Target loans per simulate batch, 1 to 1000000.
         :param _builtins.str build_context: buildContext is the Docker build context. Default ".", the repository root when `pulumi up` runs there.
-        :param _builtins.str compute: Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run) or lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc). docs/compute.md says which is cheaper when.
+        :param _builtins.str compute: Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run), lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc) or ec2-spot (the same ECS service on an Auto Scaling group of EC2 Spot instances, zero when idle). docs/compute.md says which is cheaper when.
         :param _builtins.bool container_insights: ECS Container Insights on the cluster (extra CloudWatch cost).
         :param _builtins.str dataset: Dataset name Generate writes and Simulate reads (datasets/<name>/).
         :param _builtins.str dockerfile: dockerfile is the Dockerfile path. Default "<buildContext>/Dockerfile".
+        :param pulumi.Input[Sequence[_builtins.str]] ec2_instance_types: compute ec2-spot: the Auto Scaling group's instance types, x86_64 C, M or R families of one size, each holding one task (e.g. ["c6i.xlarge","m6i.xlarge"]). Default: c6i.xlarge, c6a.xlarge, c5.xlarge, c5a.xlarge, m6i.xlarge, m5.xlarge.
         :param _builtins.bool force_destroy: Let `pulumi destroy` delete a non-empty data bucket and image repository.
         :param _builtins.int heartbeat_seconds: Activity heartbeat timeout; workers beat every third of it.
         :param _builtins.int horizon_months: Months simulated per loan, 1 to 120 (the model's limit; 27 is the Federal Reserve's nine quarters).
@@ -111,8 +113,8 @@ class MonteCarloPipelineArgs:
         :param pulumi.Input[Sequence[_builtins.str]] subnet_ids: Private subnets of vpcId the workers run in; they must reach ECR, S3, CloudWatch Logs and Step Functions.
         :param pulumi.Input[Mapping[str, _builtins.str]] tags: tags are added to every taggable resource.
         :param _builtins.float target_rate: Annual policy rate the stress path reaches (0.08 is 8%).
-        :param _builtins.int task_cpu: Fargate task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.
-        :param _builtins.int task_memory: Fargate task memory in MiB, a valid pair with taskCpu (e.g. 1024 CPU: 2048 to 8192).
+        :param _builtins.int task_cpu: Task CPU units (Fargate's sizes, on ec2-spot too): 256, 512, 1024, 2048, 4096, 8192 or 16384.
+        :param _builtins.int task_memory: Task memory in MiB, a Fargate pair with taskCpu (e.g. 1024 CPU: 2048 to 8192).
         :param _builtins.int task_timeout_seconds: Simulate task timeout; 0: derived from the batch size with margin. Must exceed heartbeatSeconds.
         :param _builtins.int tasks_per_worker: Activity tasks one worker runs at once, 1 to 64.
         :param _builtins.float tolerated_failure_percent: Percentage of batches that may fail before a run fails, 0 to 100.
@@ -140,6 +142,8 @@ class MonteCarloPipelineArgs:
             pulumi.set(__self__, "dataset", dataset)
         if dockerfile is not None:
             pulumi.set(__self__, "dockerfile", dockerfile)
+        if ec2_instance_types is not None:
+            pulumi.set(__self__, "ec2_instance_types", ec2_instance_types)
         if force_destroy is not None:
             pulumi.set(__self__, "force_destroy", force_destroy)
         if heartbeat_seconds is not None:
@@ -277,7 +281,7 @@ class MonteCarloPipelineArgs:
     @pulumi.getter
     def compute(self) -> Optional[_builtins.str]:
         """
-        Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run) or lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc). docs/compute.md says which is cheaper when.
+        Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run), lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc) or ec2-spot (the same ECS service on an Auto Scaling group of EC2 Spot instances, zero when idle). docs/compute.md says which is cheaper when.
         """
         return pulumi.get(self, "compute")
 
@@ -320,6 +324,18 @@ class MonteCarloPipelineArgs:
     @dockerfile.setter
     def dockerfile(self, value: Optional[_builtins.str]):
         pulumi.set(self, "dockerfile", value)
+
+    @_builtins.property
+    @pulumi.getter(name="ec2InstanceTypes")
+    def ec2_instance_types(self) -> pulumi.Input[Optional[Sequence[_builtins.str]]]:
+        """
+        compute ec2-spot: the Auto Scaling group's instance types, x86_64 C, M or R families of one size, each holding one task (e.g. ["c6i.xlarge","m6i.xlarge"]). Default: c6i.xlarge, c6a.xlarge, c5.xlarge, c5a.xlarge, m6i.xlarge, m5.xlarge.
+        """
+        return pulumi.get(self, "ec2_instance_types")
+
+    @ec2_instance_types.setter
+    def ec2_instance_types(self, value: pulumi.Input[Optional[Sequence[_builtins.str]]]):
+        pulumi.set(self, "ec2_instance_types", value)
 
     @_builtins.property
     @pulumi.getter(name="forceDestroy")
@@ -685,7 +701,7 @@ class MonteCarloPipelineArgs:
     @pulumi.getter(name="taskCpu")
     def task_cpu(self) -> Optional[_builtins.int]:
         """
-        Fargate task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.
+        Task CPU units (Fargate's sizes, on ec2-spot too): 256, 512, 1024, 2048, 4096, 8192 or 16384.
         """
         return pulumi.get(self, "task_cpu")
 
@@ -697,7 +713,7 @@ class MonteCarloPipelineArgs:
     @pulumi.getter(name="taskMemory")
     def task_memory(self) -> Optional[_builtins.int]:
         """
-        Fargate task memory in MiB, a valid pair with taskCpu (e.g. 1024 CPU: 2048 to 8192).
+        Task memory in MiB, a Fargate pair with taskCpu (e.g. 1024 CPU: 2048 to 8192).
         """
         return pulumi.get(self, "task_memory")
 
@@ -840,6 +856,7 @@ class MonteCarloPipeline(pulumi.ComponentResource):
                  container_insights: Optional[_builtins.bool] = None,
                  dataset: Optional[_builtins.str] = None,
                  dockerfile: Optional[_builtins.str] = None,
+                 ec2_instance_types: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  force_destroy: Optional[_builtins.bool] = None,
                  heartbeat_seconds: Optional[_builtins.int] = None,
                  horizon_months: Optional[_builtins.int] = None,
@@ -892,10 +909,11 @@ class MonteCarloPipeline(pulumi.ComponentResource):
         :param pulumi.Input[Sequence[_builtins.str]] availability_zones: Availability zone names or zone IDs to use instead of the first zones (by zone ID) that offer every endpoint service the workers need (e.g. ["use1-az1","use1-az2"]).
         :param _builtins.int batch_size: Target loans per simulate batch, 1 to 1000000.
         :param _builtins.str build_context: buildContext is the Docker build context. Default ".", the repository root when `pulumi up` runs there.
-        :param _builtins.str compute: Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run) or lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc). docs/compute.md says which is cheaper when.
+        :param _builtins.str compute: Where the workers run: fargate-spot (an ECS service on Fargate Spot, scaled out and in per run), lambda (the same image as a container-image Lambda function; no ECS, no VPC unless lambdaVpc) or ec2-spot (the same ECS service on an Auto Scaling group of EC2 Spot instances, zero when idle). docs/compute.md says which is cheaper when.
         :param _builtins.bool container_insights: ECS Container Insights on the cluster (extra CloudWatch cost).
         :param _builtins.str dataset: Dataset name Generate writes and Simulate reads (datasets/<name>/).
         :param _builtins.str dockerfile: dockerfile is the Dockerfile path. Default "<buildContext>/Dockerfile".
+        :param pulumi.Input[Sequence[_builtins.str]] ec2_instance_types: compute ec2-spot: the Auto Scaling group's instance types, x86_64 C, M or R families of one size, each holding one task (e.g. ["c6i.xlarge","m6i.xlarge"]). Default: c6i.xlarge, c6a.xlarge, c5.xlarge, c5a.xlarge, m6i.xlarge, m5.xlarge.
         :param _builtins.bool force_destroy: Let `pulumi destroy` delete a non-empty data bucket and image repository.
         :param _builtins.int heartbeat_seconds: Activity heartbeat timeout; workers beat every third of it.
         :param _builtins.int horizon_months: Months simulated per loan, 1 to 120 (the model's limit; 27 is the Federal Reserve's nine quarters).
@@ -926,8 +944,8 @@ class MonteCarloPipeline(pulumi.ComponentResource):
         :param pulumi.Input[Sequence[_builtins.str]] subnet_ids: Private subnets of vpcId the workers run in; they must reach ECR, S3, CloudWatch Logs and Step Functions.
         :param pulumi.Input[Mapping[str, _builtins.str]] tags: tags are added to every taggable resource.
         :param _builtins.float target_rate: Annual policy rate the stress path reaches (0.08 is 8%).
-        :param _builtins.int task_cpu: Fargate task CPU units: 256, 512, 1024, 2048, 4096, 8192 or 16384.
-        :param _builtins.int task_memory: Fargate task memory in MiB, a valid pair with taskCpu (e.g. 1024 CPU: 2048 to 8192).
+        :param _builtins.int task_cpu: Task CPU units (Fargate's sizes, on ec2-spot too): 256, 512, 1024, 2048, 4096, 8192 or 16384.
+        :param _builtins.int task_memory: Task memory in MiB, a Fargate pair with taskCpu (e.g. 1024 CPU: 2048 to 8192).
         :param _builtins.int task_timeout_seconds: Simulate task timeout; 0: derived from the batch size with margin. Must exceed heartbeatSeconds.
         :param _builtins.int tasks_per_worker: Activity tasks one worker runs at once, 1 to 64.
         :param _builtins.float tolerated_failure_percent: Percentage of batches that may fail before a run fails, 0 to 100.
@@ -971,6 +989,7 @@ class MonteCarloPipeline(pulumi.ComponentResource):
                  container_insights: Optional[_builtins.bool] = None,
                  dataset: Optional[_builtins.str] = None,
                  dockerfile: Optional[_builtins.str] = None,
+                 ec2_instance_types: pulumi.Input[Optional[Sequence[_builtins.str]]] = None,
                  force_destroy: Optional[_builtins.bool] = None,
                  heartbeat_seconds: Optional[_builtins.int] = None,
                  horizon_months: Optional[_builtins.int] = None,
@@ -1032,6 +1051,7 @@ class MonteCarloPipeline(pulumi.ComponentResource):
             __props__.__dict__["container_insights"] = container_insights
             __props__.__dict__["dataset"] = dataset
             __props__.__dict__["dockerfile"] = dockerfile
+            __props__.__dict__["ec2_instance_types"] = ec2_instance_types
             __props__.__dict__["force_destroy"] = force_destroy
             __props__.__dict__["heartbeat_seconds"] = heartbeat_seconds
             __props__.__dict__["horizon_months"] = horizon_months
@@ -1075,6 +1095,8 @@ class MonteCarloPipeline(pulumi.ComponentResource):
             __props__.__dict__["worker_wait_max_polls"] = worker_wait_max_polls
             __props__.__dict__["worker_wait_seconds"] = worker_wait_seconds
             __props__.__dict__["activity_arn"] = None
+            __props__.__dict__["auto_scaling_group_name"] = None
+            __props__.__dict__["capacity_provider_name"] = None
             __props__.__dict__["cleanup_state_machine_arn"] = None
             __props__.__dict__["cluster_name"] = None
             __props__.__dict__["data_bucket_name"] = None
@@ -1087,6 +1109,7 @@ class MonteCarloPipeline(pulumi.ComponentResource):
             __props__.__dict__["generate_state_machine_role_arn"] = None
             __props__.__dict__["image_uri"] = None
             __props__.__dict__["input_bucket_name"] = None
+            __props__.__dict__["instance_role_arn"] = None
             __props__.__dict__["log_group_name"] = None
             __props__.__dict__["repository_url"] = None
             __props__.__dict__["service_name"] = None
@@ -1111,6 +1134,22 @@ class MonteCarloPipeline(pulumi.ComponentResource):
         return pulumi.get(self, "activity_arn")
 
     @_builtins.property
+    @pulumi.getter(name="autoScalingGroupName")
+    def auto_scaling_group_name(self) -> pulumi.Output[_builtins.str]:
+        """
+        autoScalingGroupName is the group of Spot instances the workers run on (ec2-spot); Workers.NotStarted names it.
+        """
+        return pulumi.get(self, "auto_scaling_group_name")
+
+    @_builtins.property
+    @pulumi.getter(name="capacityProviderName")
+    def capacity_provider_name(self) -> pulumi.Output[_builtins.str]:
+        """
+        capacityProviderName is the ECS capacity provider on that group (ec2-spot).
+        """
+        return pulumi.get(self, "capacity_provider_name")
+
+    @_builtins.property
     @pulumi.getter(name="cleanupStateMachineArn")
     def cleanup_state_machine_arn(self) -> pulumi.Output[_builtins.str]:
         """
@@ -1130,7 +1169,7 @@ class MonteCarloPipeline(pulumi.ComponentResource):
     @pulumi.getter
     def compute(self) -> pulumi.Output[_builtins.str]:
         """
-        compute is the compute variant: "fargate-spot" or "lambda". The outputs of the other variant are empty strings (with lambda: activityArn, clusterName, serviceName, logGroupName, taskRoleArn, executionRoleArn, cleanupStateMachineArn, and the network's without LambdaVpc).
+        compute is the compute variant: "fargate-spot", "lambda" or "ec2-spot". The outputs of the other variants are empty strings (with lambda: activityArn, clusterName, serviceName, logGroupName, taskRoleArn, executionRoleArn, cleanupStateMachineArn, and the network's without LambdaVpc; without ec2-spot: autoScalingGroupName, capacityProviderName, instanceRoleArn).
         """
         return pulumi.get(self, "compute")
 
@@ -1213,6 +1252,14 @@ class MonteCarloPipeline(pulumi.ComponentResource):
         inputBucketName is where input loans are read from.
         """
         return pulumi.get(self, "input_bucket_name")
+
+    @_builtins.property
+    @pulumi.getter(name="instanceRoleArn")
+    def instance_role_arn(self) -> pulumi.Output[_builtins.str]:
+        """
+        instanceRoleArn is the role of the container instances, what the ECS agent needs (ec2-spot).
+        """
+        return pulumi.get(self, "instance_role_arn")
 
     @_builtins.property
     @pulumi.getter(name="logGroupName")

@@ -357,6 +357,57 @@ var types = map[string]typeSpec{
 		},
 	},
 
+	// Compute ec2-spot: the container instances' launch template, their
+	// Auto Scaling group, the capacity provider on it and the instance
+	// profile.
+	"aws:ec2/launchTemplate:LaunchTemplate": {
+		autoname:  &autoname{prop: "name", prefixProp: "namePrefix", maxLen: 128},
+		tagged:    true,
+		replaceOn: []string{"name", "namePrefix"},
+		create: func(r *res) {
+			r.named("namePrefix")
+			r.ec2("lt", "launch-template")
+			r.set("latestVersion", 1)
+			r.setIn("defaultVersion", 1)
+		},
+	},
+	"aws:autoscaling/group:Group": {
+		autoname:  &autoname{prop: "name", prefixProp: "namePrefix", maxLen: 255},
+		required:  []string{"maxSize", "minSize"},
+		replaceOn: []string{"name", "namePrefix"},
+		create: func(r *res) {
+			n := r.named("namePrefix")
+			r.id = n
+			r.set("arn", r.env.arn("autoscaling", r.env.region, accountID, "autoScalingGroup:"+uuidLike()+":autoScalingGroupName/"+n))
+			r.setIn("desiredCapacity", 0)
+			r.set("predictedCapacity", 0)
+		},
+	},
+	"aws:ecs/capacityProvider:CapacityProvider": {
+		autoname:  &autoname{prop: "name", maxLen: 255},
+		tagged:    true,
+		required:  []string{"autoScalingGroupProvider"},
+		replaceOn: []string{"name"},
+		create: func(r *res) {
+			arn := r.env.arn("ecs", r.env.region, accountID, "capacity-provider/"+r.str("name"))
+			r.id = arn
+			r.set("arn", arn)
+		},
+	},
+	"aws:iam/instanceProfile:InstanceProfile": {
+		autoname:  &autoname{prop: "name", prefixProp: "namePrefix", maxLen: 128},
+		tagged:    true,
+		replaceOn: []string{"name", "namePrefix", "path"},
+		defaults:  map[string]any{"path": "/"},
+		create: func(r *res) {
+			n := r.named("namePrefix")
+			r.id = n
+			r.set("arn", "arn:aws:iam::"+accountID+":instance-profile/"+n)
+			r.set("uniqueId", "AIPA"+strings.ToUpper(randHex(17)))
+			r.set("createDate", time.Now().UTC().Format(time.RFC3339))
+		},
+	},
+
 	// Compute lambda: the worker function, and the repository policy that
 	// lets Lambda pull its image.
 	"aws:lambda/function:Function": {
@@ -591,3 +642,10 @@ func invoke(e env, tok string, args resource.PropertyMap) (map[string]any, error
 }
 
 var regionDescription = map[string]string{"us-east-1": "US East (N. Virginia)", "us-west-2": "US West (Oregon)", "eu-west-1": "Europe (Ireland)"}
+
+// uuidLike is a random identifier in the 8-4-4-4-12 form of an Auto
+// Scaling group ARN's group ID.
+func uuidLike() string {
+	h := randHex(32)
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
