@@ -3,6 +3,7 @@ package model
 import (
 	"fmt"
 	"math"
+	"sync"
 	"testing"
 
 	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
@@ -167,5 +168,47 @@ func TestGridWeightsInterpolateCubicsExactly(t *testing.T) {
 		if math.Abs(got-cubic(c)) > 1e-14 || math.Abs(sum-1) > 1e-14 {
 			t.Errorf("c %v: interpolated %v, want %v (weights sum %v)", c, got, cubic(c), sum)
 		}
+	}
+}
+
+// Evaluators in several goroutines share one Scenarios' margin grid: each
+// node is built once, and every loan's result is the same as alone.
+func TestMarginGridIsSharedSafelyAcrossGoroutines(t *testing.T) {
+	t.Parallel()
+	sc := testScenarios(t, func(p *Params) { p.Scenarios = 300 })
+	loans := gridLoans(t)
+	want := make([]Result, len(loans))
+	alone := NewEvaluator(testScenarios(t, func(p *Params) { p.Scenarios = 300 }))
+	for i := range loans {
+		r, err := alone.Evaluate(&loans[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.Losses = append([]ScenarioLoss(nil), r.Losses...)
+		want[i] = r
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 4)
+	for g := range 4 {
+		wg.Go(func() {
+			ev := NewEvaluator(sc)
+			for k := range loans {
+				i := (k + g*7) % len(loans) // each goroutine in its own order
+				r, err := ev.Evaluate(&loans[i])
+				if err != nil {
+					errs <- err
+					return
+				}
+				if fmt.Sprint(r) != fmt.Sprint(want[i]) {
+					errs <- fmt.Errorf("goroutine %d, %s: %+v, alone %+v", g, loans[i].ID, r, want[i])
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
