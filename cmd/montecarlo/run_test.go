@@ -96,6 +96,8 @@ func TestRunRejectsBadInputBeforeStartingAnything(t *testing.T) {
 		{"an input for generate", []string{"run", "generate", "--input", "s3://b/k"}, "only simulate reads an input"},
 		{"an unknown workflow", []string{"run", "aggregate"}, `workflow "aggregate"`},
 		{"a name that is no run id", []string{"run", "simulate", "--name", "my run"}, `--name "my run"`},
+		{"an unknown rate unit", []string{"run", "simulate", "--rate-unit", "bp"}, `--rate-unit "bp": allowed "decimal" or "percent"`},
+		{"a rate unit twice", []string{"run", "simulate", "--rate-unit", "percent", "--set", "rateUnit=percent"}, "give one of them"},
 		{"a set without a value", []string{"run", "simulate", "--set", "seed"}, "want KEY=VALUE"},
 	}
 	for _, tc := range cases {
