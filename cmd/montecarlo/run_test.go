@@ -121,3 +121,20 @@ func TestRunRejectsBadInputBeforeStartingAnything(t *testing.T) {
 		}
 	})
 }
+
+func TestRunSimulateRateUnitIsTheRunInputKey(t *testing.T) {
+	t.Parallel()
+	rt := operatetest.Start(t)
+	out := mustMC(t, withLocal(rt, "run", "simulate", "--input", "s3://montecarlo-data/tapes/", "--rate-unit", "percent", "--json", "--name", "sim-percent")...)
+	var started struct{ Input map[string]any }
+	if err := json.Unmarshal([]byte(out), &started); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, out)
+	}
+	if got, want := mustJSON(started.Input), `{"inputPrefix":"tapes/","rateUnit":"percent"}`; got != want {
+		t.Errorf("input = %s, want %s", got, want)
+	}
+	code, _, errOut := mc(t, withLocal(rt, "run", "generate", "--rate-unit", "percent")...)
+	if code == 0 || !strings.Contains(errOut, "only simulate reads loans") {
+		t.Errorf("generate --rate-unit: exit %d, stderr %q", code, errOut)
+	}
+}
