@@ -93,15 +93,18 @@ func (o *ops) checkDuplicateIDs(ctx context.Context, bucket, runID string, run w
 	}); err != nil {
 		return "", "", 0, err
 	}
-	if len(objs) < 2 {
-		return idCheckOneObject, "", 0, nil
-	}
 	slices.SortStableFunc(objs, func(a, b inputObject) int {
 		if c := strings.Compare(a.Key, b.Key); c != 0 {
 			return c
 		}
 		return strings.Compare(a.Bucket, b.Bucket)
 	})
+	// An object listed twice is aggregate's to refuse (counted twice), not
+	// a source of repeated ids.
+	objs = slices.CompactFunc(objs, func(a, b inputObject) bool { return a.Key == b.Key && a.Bucket == b.Bucket })
+	if len(objs) < 2 {
+		return idCheckOneObject, "", 0, nil
+	}
 	opt := loan.ReadOptions{RateUnit: loan.RateUnit(run.RateUnit), AllowUnknownColumns: run.AllowUnknownColumns}
 	seen := map[string]idPlace{}
 	dups := DuplicateIDs{RunID: runID, Objects: map[string][]DuplicateRecord{}}
@@ -146,6 +149,7 @@ func (o *ops) checkDuplicateIDs(ctx context.Context, bucket, runID string, run w
 	if err := o.deps.Store.PutBytes(ctx, bucket, key, body, "application/json"); err != nil {
 		return "", "", 0, s3Err(ctx, err, "write duplicate ids s3://%s/%s", bucket, key)
 	}
+	o.dups.Forget(bucket + "/" + key) // a run id used again: not the old run's list
 	o.log.InfoContext(ctx, "loan ids repeated across objects", "runId", runID, "records", n, "objects", len(dups.Objects), "key", key)
 	return idCheckAcrossObjects, key, n, nil
 }
