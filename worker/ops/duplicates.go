@@ -89,6 +89,9 @@ func (o *ops) checkDuplicateIDs(ctx context.Context, bucket, runID string, run w
 		if formatOf(obj.Key) != "" {
 			objs = append(objs, obj)
 		}
+		if len(objs) > o.maxIDs { // every object holds a record at least
+			return invalid("input %s has more than %d loan objects, so more than %d loan ids: prepare holds them all to find an id repeated across objects; split the input into runs", describeInput(src), o.maxIDs, o.maxIDs)
+		}
 		return nil
 	}); err != nil {
 		return "", "", 0, err

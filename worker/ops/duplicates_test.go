@@ -187,6 +187,10 @@ func TestPrepareRefusesMoreIDsThanItCanHold(t *testing.T) {
 	if !errors.As(err, &te) || te.Name != activity.InputInvalid || !strings.Contains(fmt.Sprint(err), "more than 4 loan ids") {
 		t.Errorf("check = %v, want Input.Invalid naming the limit", err)
 	}
+	o.maxIDs = 2 // fewer than the objects: refused while listing
+	if _, _, _, err := o.checkDuplicateIDs(context.Background(), testBucket, "r", run, src); !errors.As(err, &te) || !strings.Contains(err.Error(), "more than 2 loan objects") {
+		t.Errorf("three objects for two ids: %v", err)
+	}
 	o.maxIDs = 6 // the six distinct ids fit (D-3 counts, rejected as it is)
 	check, key, n, err := o.checkDuplicateIDs(context.Background(), testBucket, "r", run, src)
 	if err != nil || check != idCheckAcrossObjects || key == "" || n != 3 {
