@@ -41,6 +41,10 @@ type RunRequest struct {
 	// manifest.json is an S3 Inventory manifest, one ending in .csv our CSV
 	// manifest, anything else a prefix.
 	Input string
+	// RateUnit is how the input writes rates (simulate only): "decimal" or
+	// "percent", the run input key rateUnit (docs/loans.md); empty leaves
+	// the stack's default.
+	RateUnit string
 	// Set are key=value overrides of execution input keys (ExecutionInput's
 	// JSON names); a value that parses as JSON is used as JSON, anything
 	// else as a string. "params.NAME=value" sets one model parameter.
@@ -99,6 +103,15 @@ func buildInput(req RunRequest, dataBucket string, defaults workflow.RunDefaults
 			return nil, nil, err
 		}
 	}
+	if req.RateUnit != "" {
+		if req.Workflow != workflow.WorkflowSimulate {
+			return nil, nil, errors.New("--rate-unit: only simulate reads loans; generate writes them")
+		}
+		if req.RateUnit != "decimal" && req.RateUnit != "percent" {
+			return nil, nil, fmt.Errorf(`--rate-unit %q: allowed "decimal" or "percent"`, req.RateUnit)
+		}
+		in["rateUnit"] = req.RateUnit
+	}
 	if req.ScenarioFile != "" && req.Workflow != workflow.WorkflowSimulate {
 		return nil, nil, errors.New("--scenario-file: only simulate runs scenarios")
 	}
@@ -116,6 +129,9 @@ func buildInput(req RunRequest, dataBucket string, defaults workflow.RunDefaults
 		if name, ok := strings.CutPrefix(key, "params."); ok {
 			params[name] = v
 			continue
+		}
+		if key == "rateUnit" && req.RateUnit != "" {
+			return nil, nil, errors.New("--rate-unit and --set rateUnit=...: give one of them")
 		}
 		in[key] = v
 	}

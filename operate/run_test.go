@@ -40,6 +40,8 @@ func TestBuildInputKeepsOnlyTheOverrides(t *testing.T) {
 		{"a resume", RunRequest{Workflow: "simulate", Set: []string{"runId=sim-1"}}, `{"runId":"sim-1"}`},
 		{"the model flags", RunRequest{Workflow: "simulate", TargetRate: &rate, HorizonMonths: &horizon, TailShift: &shift},
 			`{"horizonMonths":36,"tailShift":1.5,"targetRate":0.065}`},
+		{"rates written as percentages", RunRequest{Workflow: "simulate", Input: "s3://data/tapes/", RateUnit: "percent"},
+			`{"inputPrefix":"tapes/","rateUnit":"percent"}`},
 		{"a scenario file", RunRequest{Workflow: "simulate", ScenarioFile: "../testdata/scenarios/fed-2025-baseline.csv"},
 			`{"scenarioKey":"runs/_scenarios/` + fixtureSHA256(t, "../testdata/scenarios/fed-2025-baseline.csv") + `/fed-2025-baseline.csv"}`},
 	}
@@ -88,6 +90,27 @@ func TestBuildInputValidatesAgainstTheDeployedDefaults(t *testing.T) {
 	_, err = BuildInput(RunRequest{Workflow: "simulate", ScenarioFile: file, Set: []string{"scenarioKey=x.csv"}}, "data", defaults())
 	if err == nil || !strings.Contains(err.Error(), "give one of them") {
 		t.Errorf("a file and a key: %v", err)
+	}
+}
+
+func TestBuildInputRefusesABadRateUnit(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name string
+		req  RunRequest
+		want string
+	}{
+		{"an unknown unit", RunRequest{Workflow: "simulate", RateUnit: "basis-points"}, `--rate-unit "basis-points": allowed "decimal" or "percent"`},
+		{"a unit for generate", RunRequest{Workflow: "generate", RateUnit: "percent"}, "only simulate reads loans"},
+		{"the flag and --set", RunRequest{Workflow: "simulate", RateUnit: "percent", Set: []string{"rateUnit=decimal"}}, "give one of them"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			if _, err := BuildInput(tc.req, "data", defaults()); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error = %v, want %q", err, tc.want)
+			}
+		})
 	}
 }
 

@@ -42,8 +42,9 @@ bucket. --input picks what simulate reads: s3://BUCKET/.../manifest.json (an
 S3 Inventory manifest), s3://BUCKET/....csv (a CSV manifest with a Key column,
 or a file of loans, told apart by its header) or s3://BUCKET/PREFIX (every
 object under it: loan files in CSV, JSON Lines, JSON or Parquet, optionally
-gzipped; docs/loans.md). --set rateUnit=percent reads rates written as 6.5,
---set allowUnknownColumns=true ignores columns that are not loan fields. --scenario-file is checked here
+gzipped; docs/loans.md). --rate-unit percent (or --set rateUnit=percent)
+reads rates written as 6.5, --set allowUnknownColumns=true ignores columns
+that are not loan fields. --scenario-file is checked here
 (a bad file fails naming its line and column), uploaded to the data bucket
 under runs/_scenarios/<sha256>/ and named in the input as scenarioKey.`,
 		Example: `  # Generate a 1,000,000-loan portfolio on AWS
@@ -60,7 +61,7 @@ under runs/_scenarios/<sha256>/ and named in the input as scenarioKey.`,
   montecarlo run simulate --stack-outputs outputs.json --target-rate 0.065 --horizon 60 --tail-shift 1.5
 
   # Simulate your own file of loans (docs/loans.md), rates written as percentages
-  montecarlo run simulate --stack-outputs outputs.json --input s3://my-bucket/tapes/2026-06.csv --set rateUnit=percent
+  montecarlo run simulate --stack-outputs outputs.json --input s3://my-bucket/tapes/2026-06.csv --rate-unit percent
 
   # Simulate a prefix of another bucket on the local runtime
   montecarlo run simulate --local ./montecarlo-data --input s3://loans-2026/portfolio/ --set params.gamma=1.2`,
@@ -100,6 +101,7 @@ under runs/_scenarios/<sha256>/ and named in the input as scenarioKey.`,
 	f.Int64Var(&o.seed, "seed", 0, "run seed (default: the stack's)")
 	addModelFlags(f, &o.rate, &o.horizon, &o.shift, &o.req.ScenarioFile, false)
 	f.StringVar(&o.req.Input, "input", "", "what simulate reads: s3://BUCKET/KEY of a manifest.json, a .csv manifest or file of loans (told by its header), or s3://BUCKET/PREFIX")
+	f.StringVar(&o.req.RateUnit, "rate-unit", "", `how the input writes rates: "decimal" (0.065 for 6.5%) or "percent" (6.5) (simulate; default: the stack's, decimal)`)
 	f.StringArrayVar(&o.req.Set, "set", nil, "override an input key: KEY=VALUE (repeatable; JSON values, params.NAME=VALUE for a model parameter); keys: "+fmt.Sprint(operate.InputKeys))
 	f.StringVar(&o.req.Name, "name", "", "execution name, which is the run id (default: WORKFLOW-UTCTIME-RANDOM)")
 	f.BoolVar(&o.follow, "watch", false, "follow the execution until it ends (as montecarlo watch)")

@@ -96,6 +96,8 @@ func TestRunRejectsBadInputBeforeStartingAnything(t *testing.T) {
 		{"an input for generate", []string{"run", "generate", "--input", "s3://b/k"}, "only simulate reads an input"},
 		{"an unknown workflow", []string{"run", "aggregate"}, `workflow "aggregate"`},
 		{"a name that is no run id", []string{"run", "simulate", "--name", "my run"}, `--name "my run"`},
+		{"an unknown rate unit", []string{"run", "simulate", "--rate-unit", "bp"}, `--rate-unit "bp": allowed "decimal" or "percent"`},
+		{"a rate unit twice", []string{"run", "simulate", "--rate-unit", "percent", "--set", "rateUnit=percent"}, "give one of them"},
 		{"a set without a value", []string{"run", "simulate", "--set", "seed"}, "want KEY=VALUE"},
 	}
 	for _, tc := range cases {
@@ -118,4 +120,21 @@ func TestRunRejectsBadInputBeforeStartingAnything(t *testing.T) {
 			}
 		}
 	})
+}
+
+func TestRunSimulateRateUnitIsTheRunInputKey(t *testing.T) {
+	t.Parallel()
+	rt := operatetest.Start(t)
+	out := mustMC(t, withLocal(rt, "run", "simulate", "--input", "s3://montecarlo-data/tapes/", "--rate-unit", "percent", "--json", "--name", "sim-percent")...)
+	var started struct{ Input map[string]any }
+	if err := json.Unmarshal([]byte(out), &started); err != nil {
+		t.Fatalf("--json output: %v\n%s", err, out)
+	}
+	if got, want := mustJSON(started.Input), `{"inputPrefix":"tapes/","rateUnit":"percent"}`; got != want {
+		t.Errorf("input = %s, want %s", got, want)
+	}
+	code, _, errOut := mc(t, withLocal(rt, "run", "generate", "--rate-unit", "percent")...)
+	if code == 0 || !strings.Contains(errOut, "only simulate reads loans") {
+		t.Errorf("generate --rate-unit: exit %d, stderr %q", code, errOut)
+	}
 }

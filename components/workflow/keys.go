@@ -138,6 +138,11 @@ func RunPrefix(runID string) string { return runsRoot + runID + "/" }
 // RunManifestKey returns the key of a run's manifest.
 func RunManifestKey(runID string) string { return RunPrefix(runID) + "manifest.json" }
 
+// DuplicateIDsKey returns the key of the records prepare found repeating
+// a loan id of an earlier object of the run's input, which simulate
+// rejects (duplicate_id).
+func DuplicateIDsKey(runID string) string { return RunPrefix(runID) + "duplicate-ids.json" }
+
 // ResultsKey returns the key of a batch's per-loan results (Parquet).
 func ResultsKey(runID, batchID string) string {
 	return RunPrefix(runID) + "results/batch-" + batchID + ".parquet"

@@ -180,6 +180,12 @@ func (r *Reader) fill(l *Loan) error {
 	}
 	l.MarginAnnual = rate(colMargin)
 	l.ResetMonths = integer(colReset)
+	l.FirstResetMonth = integer(colFirstReset)
+	if r.seen[colFirstReset] && l.FirstResetMonth == 0 && err == nil {
+		// 0 would read as absent (the age rule): a written 0 is refused
+		// rather than silently given today's rule.
+		err = errFirstReset("is 0")
+	}
 	l.PeriodicCapAnnual = rate(colPeriodicCap)
 	l.LifetimeCapAnnual = rate(colLifetimeCap)
 	l.RateCeilingAnnual = rate(colRateCeiling)

@@ -39,6 +39,7 @@ func AppendJSON(dst []byte, l *Loan) []byte {
 	}
 	dst = appendOptFloat(dst, `,"margin":`, l.MarginAnnual)
 	dst = appendOptInt(dst, `,"reset_months":`, l.ResetMonths)
+	dst = appendOptInt(dst, `,"first_reset_month":`, l.FirstResetMonth)
 	dst = appendOptFloat(dst, `,"periodic_cap":`, l.PeriodicCapAnnual)
 	dst = appendOptFloat(dst, `,"lifetime_cap":`, l.LifetimeCapAnnual)
 	dst = appendOptFloat(dst, `,"rate_ceiling":`, l.RateCeilingAnnual)

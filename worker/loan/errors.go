@@ -57,6 +57,7 @@ const (
 	KindBadDate        Kind = "bad_origination_date"
 	KindBadBalloon     Kind = "bad_balloon_month"
 	KindBadCreditLimit Kind = "bad_credit_limit"
+	KindBadFirstReset  Kind = "bad_first_reset_month"
 )
 
 // Kinds lists every rejection kind in a fixed order, so reports can print a
@@ -67,7 +68,7 @@ var Kinds = []Kind{
 	KindBadBalance, KindBadTerm, KindBadRemaining, KindBadRate, KindBadIndex,
 	KindBadMargin, KindBadReset, KindBadCap, KindFixedVariable, KindBadScore,
 	KindBadGrade, KindBadIncome, KindBadOtherDebt, KindBadNOI, KindBadCollateral,
-	KindBadDate, KindBadBalloon, KindBadCreditLimit,
+	KindBadDate, KindBadBalloon, KindBadCreditLimit, KindBadFirstReset,
 }
 
 // FieldError says why one record was rejected: which field (the JSON key, or

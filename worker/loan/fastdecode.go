@@ -22,6 +22,7 @@ var fastBit = [nFields]uint32{
 	colScore: 1 << 14, colGrade: 1 << 15, colIncome: 1 << 16, colOtherDebt: 1 << 17, colNOI: 1 << 18,
 	colCollateral: 1 << 19, colOrigination: 1 << 20, colDerived: 1 << 21, colRateCeiling: 1 << 22,
 	colOriginationRate: 1 << 23, colBalloon: 1 << 24, colCreditLimit: 1 << 25,
+	colFirstReset: 1 << 26,
 }
 
 // decodeFastBits is decodeFast that also returns which keys it read, as
@@ -275,6 +276,9 @@ func (s *fastScanner) field(key string, l *Loan) (bit uint32, ok bool) {
 	case "credit_limit":
 		l.CreditLimitUSD, ok = s.float()
 		return 1 << 25, ok
+	case "first_reset_month":
+		l.FirstResetMonth, ok = s.int()
+		return 1 << 26, ok
 	}
 	return 0, false
 }

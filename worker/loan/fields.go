@@ -23,6 +23,7 @@ const (
 	colIndex
 	colMargin
 	colReset
+	colFirstReset
 	colPeriodicCap
 	colLifetimeCap
 	colRateCeiling
@@ -45,6 +46,7 @@ var fieldKeys = [nFields]string{
 	colID: "id", colSegment: "segment", colRateType: "rate_type", colAmount: "amount", colBalance: "balance",
 	colTerm: "term_months", colRemaining: "remaining_months", colInterestOnly: "interest_only",
 	colRate: "current_rate", colIndex: "index", colMargin: "margin", colReset: "reset_months",
+	colFirstReset:  "first_reset_month",
 	colPeriodicCap: "periodic_cap", colLifetimeCap: "lifetime_cap", colRateCeiling: "rate_ceiling",
 	colOriginationRate: "origination_rate", colBalloon: "balloon_month", colCreditLimit: "credit_limit",
 	colScore: "credit_score", colGrade: "risk_grade", colIncome: "annual_income", colOtherDebt: "monthly_other_debt",
@@ -59,7 +61,7 @@ var rateFields = []field{colRate, colMargin, colPeriodicCap, colLifetimeCap, col
 // them as JSON numbers.
 var numericField = func() [nFields]bool {
 	var m [nFields]bool
-	for _, f := range []field{colAmount, colBalance, colTerm, colRemaining, colRate, colMargin, colReset, colPeriodicCap,
+	for _, f := range []field{colAmount, colBalance, colTerm, colRemaining, colRate, colMargin, colReset, colFirstReset, colPeriodicCap,
 		colLifetimeCap, colRateCeiling, colOriginationRate, colBalloon, colCreditLimit, colScore, colGrade,
 		colIncome, colOtherDebt, colNOI, colCollateral} {
 		m[f] = true

@@ -66,6 +66,11 @@ func (s Segment) Personal() bool {
 // cards, commercial lines).
 func (s Segment) Revolving() bool { return s == CreditCard || s == CommercialLine }
 
+// HasCreditLimit reports whether loans of the segment are lines with a
+// credit limit: the revolving segments and home equity (HELOCs). Only
+// their records may carry credit_limit.
+func (s Segment) HasCreditLimit() bool { return s.Revolving() || s == HomeEquity }
+
 // RealEstate reports whether the segment's collateral is real estate whose
 // value follows a price index (mortgages and home equity: house prices; CRE:
 // commercial property prices).
@@ -114,6 +119,11 @@ type Loan struct {
 	Index        Index   `json:"index,omitempty"`  // variable only
 	MarginAnnual float64 `json:"margin,omitempty"` // variable only: rate = index + margin
 	ResetMonths  int     `json:"reset_months,omitempty"`
+	// FirstResetMonth is the month, counted from today (1 is the coming
+	// month), of a variable loan's next reset, after which it resets every
+	// ResetMonths: a 5/1 ARM 24 months old resets at month 37. 0: absent,
+	// the loan resets at loan ages that are multiples of ResetMonths.
+	FirstResetMonth int `json:"first_reset_month,omitempty"`
 	// Caps, variable only; zero means no cap.
 	PeriodicCapAnnual float64 `json:"periodic_cap,omitempty"` // max change per reset
 	LifetimeCapAnnual float64 `json:"lifetime_cap,omitempty"` // max rate above the rate at origination

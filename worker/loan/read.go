@@ -492,7 +492,8 @@ func (r *Reader) jsonRecord(b []byte) error {
 					r.seen[f] = true
 				}
 			}
-			if r.requiredPresent() {
+			// A written first_reset_month of 0 is the slow path's to refuse.
+			if r.requiredPresent() && (bits&fastBit[colFirstReset] == 0 || l.FirstResetMonth != 0) {
 				r.derive(l)
 				if l.Validate() == nil {
 					r.rec.Err = nil

@@ -113,8 +113,8 @@ func (l *Loan) validateSize() error {
 	}
 	if l.CreditLimitUSD != 0 {
 		switch {
-		case !l.Segment.Revolving():
-			return fieldErr(KindBadCreditLimit, "credit_limit", "absent except on revolving segments (credit_card, commercial_line)",
+		case !l.Segment.HasCreditLimit():
+			return fieldErr(KindBadCreditLimit, "credit_limit", "absent except on lines of credit (credit_card, commercial_line, home_equity)",
 				"is %v on a %s loan", l.CreditLimitUSD, l.Segment)
 		case !finite(l.CreditLimitUSD) || l.CreditLimitUSD < 0 || l.CreditLimitUSD > MaxAmountUSD:
 			return fieldErr(KindBadCreditLimit, "credit_limit", "balance to 1e10", "is %v", l.CreditLimitUSD)
@@ -142,6 +142,8 @@ func (l *Loan) validateRateTerms() error {
 			return fieldErr(KindFixedVariable, "margin", "0 or absent for a fixed-rate loan", "is %v on a fixed-rate loan", l.MarginAnnual)
 		case l.ResetMonths != 0:
 			return fieldErr(KindFixedVariable, "reset_months", "0 or absent for a fixed-rate loan", "is %d on a fixed-rate loan", l.ResetMonths)
+		case l.FirstResetMonth != 0:
+			return fieldErr(KindFixedVariable, "first_reset_month", "absent for a fixed-rate loan", "is %d on a fixed-rate loan", l.FirstResetMonth)
 		case l.PeriodicCapAnnual != 0:
 			return fieldErr(KindFixedVariable, "periodic_cap", "0 or absent for a fixed-rate loan", "is %v on a fixed-rate loan", l.PeriodicCapAnnual)
 		case l.LifetimeCapAnnual != 0:
@@ -162,6 +164,9 @@ func (l *Loan) validateRateTerms() error {
 	}
 	if l.ResetMonths < 1 || l.ResetMonths > MaxResetMonths {
 		return fieldErr(KindBadReset, "reset_months", "1 to 120 for a variable-rate loan", "is %d", l.ResetMonths)
+	}
+	if l.FirstResetMonth < 0 || l.FirstResetMonth > l.RemainingMonths {
+		return fieldErr(KindBadFirstReset, "first_reset_month", firstResetAllowed, "is %d with remaining_months %d", l.FirstResetMonth, l.RemainingMonths)
 	}
 	if !finite(l.PeriodicCapAnnual) || l.PeriodicCapAnnual < 0 || l.PeriodicCapAnnual >= 1 {
 		return fieldErr(KindBadCap, "periodic_cap", "an annual decimal in [0, 1); 0 means no cap", "is %v", l.PeriodicCapAnnual)
@@ -288,4 +293,12 @@ func daysIn(y, m int) int {
 		return 30
 	}
 	return 31
+}
+
+// firstResetAllowed is what a first_reset_month may be.
+const firstResetAllowed = "absent, or 1 to remaining_months: the month of the next reset counted from today (1 is the coming month), variable-rate loans only"
+
+// errFirstReset rejects a first_reset_month: problem says what was found.
+func errFirstReset(problem string) *FieldError {
+	return &FieldError{Kind: KindBadFirstReset, Field: "first_reset_month", Problem: problem, Allowed: firstResetAllowed}
 }

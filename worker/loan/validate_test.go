@@ -58,13 +58,47 @@ func validBalloon() Loan {
 	return l
 }
 
+// validHELOC is a home-equity line drawn 371,000 of its 450,000 limit.
+func validHELOC() Loan {
+	l := validMortgage()
+	l.Segment, l.InterestOnly, l.Index, l.ResetMonths = HomeEquity, true, Prime, 1
+	l.LifetimeCapAnnual, l.PeriodicCapAnnual, l.RateCeilingAnnual = 0, 0, 0.18
+	l.CreditLimitUSD = 450000
+	return l
+}
+
+func TestACreditLimitIsAllowedOnLinesOfCreditOnly(t *testing.T) {
+	t.Parallel()
+	for _, seg := range []Segment{CreditCard, CommercialLine, HomeEquity} {
+		if !seg.HasCreditLimit() {
+			t.Errorf("%s: HasCreditLimit() = false, want true (a line of credit)", seg)
+		}
+	}
+	for _, seg := range []Segment{PersonalUnsecured, PersonalAuto, ResidentialMortgage, CommercialTerm, CommercialRealEstate} {
+		if seg.HasCreditLimit() {
+			t.Errorf("%s: HasCreditLimit() = true, want false (a term loan)", seg)
+		}
+	}
+	if h := validHELOC(); h.Validate() != nil {
+		err := h.Validate()
+		t.Errorf("a HELOC with a credit limit: %v", err)
+	}
+	l := validPersonal()
+	l.CreditLimitUSD = 30000
+	if err := l.Validate(); err == nil || !strings.Contains(err.Error(), "credit_card, commercial_line, home_equity") || !strings.Contains(err.Error(), "personal_unsecured") {
+		t.Errorf("a credit limit on a term loan: %v, want the segment named and the segments allowed", err)
+	}
+}
+
 func TestValidateAcceptsCompleteRecords(t *testing.T) {
 	t.Parallel()
 	heloc := validMortgage()
 	heloc.Segment, heloc.InterestOnly, heloc.Index, heloc.ResetMonths = HomeEquity, true, Prime, 1
 	heloc.LifetimeCapAnnual, heloc.PeriodicCapAnnual, heloc.RateCeilingAnnual = 0, 0, 0.18
+	helocLimit := heloc
+	helocLimit.CreditLimitUSD = 450000 // a HELOC is a line: its limit, at least the drawn balance
 	for name, l := range map[string]Loan{"personal": validPersonal(), "commercial": validCommercial(),
-		"card": validCard(), "mortgage": validMortgage(), "balloon": validBalloon(), "heloc": heloc} {
+		"card": validCard(), "mortgage": validMortgage(), "balloon": validBalloon(), "heloc": heloc, "heloc with a credit limit": helocLimit} {
 		if err := l.Validate(); err != nil {
 			t.Errorf("%s: valid record rejected: %v", name, err)
 		}
@@ -144,6 +178,9 @@ func TestValidateRejectsEachProblemWithItsKind(t *testing.T) {
 		{"a balloon already past", validBalloon, func(l *Loan) { l.BalloonMonth = 20 }, KindBadBalloon, "balloon_month"},
 		{"a balloon after the term", validBalloon, func(l *Loan) { l.BalloonMonth = 301 }, KindBadBalloon, "balloon_month"},
 		{"a credit limit on a term loan", validPersonal, func(l *Loan) { l.CreditLimitUSD = 30000 }, KindBadCreditLimit, "credit_limit"},
+		{"a credit limit on a first-lien mortgage", validMortgage, func(l *Loan) { l.CreditLimitUSD = 500000 }, KindBadCreditLimit, "credit_limit"},
+		{"a HELOC's credit limit below its drawn balance", validHELOC, func(l *Loan) { l.CreditLimitUSD = 300000 }, KindBadCreditLimit, "credit_limit"},
+		{"a HELOC's credit limit above 1e10", validHELOC, func(l *Loan) { l.CreditLimitUSD = 2e10 }, KindBadCreditLimit, "credit_limit"},
 		{"a credit limit below the balance", validCard, func(l *Loan) { l.CreditLimitUSD = 3000 }, KindBadCreditLimit, "credit_limit"},
 		{"a NaN credit limit", validCard, func(l *Loan) { l.CreditLimitUSD = nan }, KindBadCreditLimit, "credit_limit"},
 		{"a rate ceiling on a fixed loan", validBalloon, func(l *Loan) { l.RateCeilingAnnual = 0.1 }, KindFixedVariable, "rate_ceiling"},

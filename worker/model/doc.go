@@ -29,7 +29,9 @@
 //     revolving 4%, other retail, corporate) and per one-year PD band (six
 //     bands), from the IRB correlation at the band's PD by MacroLoading.
 //   - Months at risk: T = min(H, months to maturity or to the balloon);
-//     resets happen at loan ages that are multiples of reset_months.
+//     resets happen at month first_reset_month (from today) and every
+//     reset_months after it, or, when the loan does not give it, at loan
+//     ages that are multiples of reset_months (resetMonth).
 //     Revolving loans (cards, lines) and interest-only loans keep their
 //     balance; cards pay interest plus CardMinPrincipalMonthly of it.
 //   - LTV and DSCR terms use the balance and payment at the start of each

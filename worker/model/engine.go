@@ -320,7 +320,7 @@ func (e *Evaluator) prepare(l *loan.Loan) error {
 			ls.rateCeil = l.RateAnnual + l.LifetimeCapAnnual
 		}
 		for t := 1; t <= ls.n; t++ {
-			if a := age + t - 1; a > 0 && a%l.ResetMonths == 0 {
+			if resetMonth(l, age, t) {
 				e.resets = append(e.resets, t)
 			}
 		}

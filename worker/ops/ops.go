@@ -99,6 +99,12 @@ type ops struct {
 	// exactObjects is aggregate's limit for its per-object diagnosis
 	// (maxExactObjects; tests lower it).
 	exactObjects int64
+	// dups are the records of a run that repeat an earlier object's loan
+	// id (DuplicateIDs), by bucket/key of the run's file.
+	dups *memo.LRU[map[string]map[int]DuplicateRecord]
+	// maxIDs is prepare's limit on the ids it indexes (maxIndexedIDs;
+	// tests lower it).
+	maxIDs int
 }
 
 // Register adds the six operations of the pipeline (workflow.Ops: plan,
@@ -137,7 +143,7 @@ func newOps(deps Deps) *ops {
 		log = slog.Default()
 	}
 	return &ops{deps: deps, log: log, scenarios: model.NewScenarioCache(scenarioCacheSize), runs: memo.New[*RunManifest](runManifestEntries, false),
-		exactObjects: maxExactObjects}
+		exactObjects: maxExactObjects, dups: memo.New[map[string]map[int]DuplicateRecord](runManifestEntries, false), maxIDs: maxIndexedIDs}
 }
 
 // s3Err names a store failure for the task: S3.SlowDown and S3.IO are

@@ -216,6 +216,9 @@ func readObject(ctx context.Context, i int, ob object, body io.Reader, st *objSt
 	}
 	for rr.Next() {
 		rec := rr.Record()
+		if err := duplicateOf(ob, rec); err != nil {
+			return &readError{err}
+		}
 		if rec.Err != nil {
 			st.rejects = append(st.rejects, rec.Rejection(ob.key))
 			continue

@@ -68,6 +68,10 @@ func (o *ops) prepare(ctx context.Context, in workflow.PrepareInput) (workflow.P
 	if err != nil {
 		return workflow.PrepareOutput{}, err
 	}
+	idCheck, dupKey, dups, err := o.checkDuplicateIDs(ctx, bucket, runID, run, src)
+	if err != nil {
+		return workflow.PrepareOutput{}, err
+	}
 	nanos := workflow.LoanScenarioNanosAt(in.LoanScenarioNanos, params.HorizonMonths)
 	items, err := workflow.BatchItemsWithin(in.BatchLoans, perObject, in.TaskTimeoutSeconds, margin, params.Scenarios, nanos)
 	if err != nil {
@@ -80,6 +84,7 @@ func (o *ops) prepare(ctx context.Context, in workflow.PrepareInput) (workflow.P
 		Input: src, ExpectedLoans: expected, InputObjects: objects, LoansPerObject: perObject,
 		MaxItemsPerBatch: items, BatchLoans: in.BatchLoans,
 		RateUnit: run.RateUnit, AllowUnknownColumns: run.AllowUnknownColumns,
+		IDCheck: idCheck, DuplicateIDsKey: dupKey, DuplicateIDs: dups,
 	}
 	body, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

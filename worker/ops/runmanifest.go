@@ -47,6 +47,15 @@ type RunManifest struct {
 	// (the run input's keys; docs/loans.md).
 	RateUnit            string `json:"rateUnit,omitempty"`
 	AllowUnknownColumns bool   `json:"allowUnknownColumns,omitempty"`
+	// IDCheck says how prepare looked for loan ids repeated across the
+	// input's objects: "across objects", "one object" (its reader checks),
+	// or not for a generated dataset (unique by construction).
+	IDCheck string `json:"idCheck,omitempty"`
+	// DuplicateIDsKey is the DuplicateIDs object listing the records that
+	// repeat an earlier object's id (DuplicateIDs of them), which simulate
+	// rejects; "" when there are none.
+	DuplicateIDsKey string `json:"duplicateIdsKey,omitempty"`
+	DuplicateIDs    int64  `json:"duplicateIds,omitempty"`
 }
 
 // readOptions are the loan reader's options for an object of the run.

@@ -45,6 +45,9 @@ func (o *ops) handleSimulate(ctx context.Context, input []byte) ([]byte, error) 
 type object struct {
 	bucket, key string
 	format      string
+	// dups are the object's records that repeat an earlier object's loan
+	// id, by line (prepare's DuplicateIDs).
+	dups map[int]DuplicateRecord
 }
 
 // simulate runs the credit model over the loans of the batch's objects
@@ -94,6 +97,14 @@ func (o *ops) simulate(ctx context.Context, in workflow.SimulateInput) (workflow
 		return out, stats, nil
 	}
 
+	var dups map[string]map[int]DuplicateRecord
+	if m.DuplicateIDsKey != "" {
+		if dups, err = o.dups.Get(run.Bucket+"/"+m.DuplicateIDsKey, func() (map[string]map[int]DuplicateRecord, error) {
+			return o.loadDuplicateIDs(context.WithoutCancel(ctx), run.Bucket, m.DuplicateIDsKey)
+		}); err != nil {
+			return workflow.SimulateOutput{}, stats, err
+		}
+	}
 	objs := make([]object, len(in.Items))
 	for i, it := range in.Items {
 		b := it.Bucket
@@ -110,7 +121,7 @@ func (o *ops) simulate(ctx context.Context, in workflow.SimulateInput) (workflow
 				return workflow.SimulateOutput{}, stats, invalid("Items[%d]: inventory key %q is not URL-encoded: %v", i, it.Key, err)
 			}
 		}
-		objs[i] = object{bucket: b, key: key, format: formatOf(key)}
+		objs[i] = object{bucket: b, key: key, format: formatOf(key), dups: dups[b+"/"+key]}
 	}
 
 	sc, err := o.scenarios.Get(m.Params)
