@@ -88,7 +88,7 @@ func TestRunRejectsBadInputBeforeStartingAnything(t *testing.T) {
 		want string
 	}{
 		{"zero scenarios", []string{"run", "simulate", "--scenarios", "0"}, `"scenarios" = 0: want 1 to`},
-		{"a misspelt key", []string{"run", "simulate", "--set", "targetRat=0.07"}, `unknown field "targetRat"`},
+		{"a misspelt key", []string{"run", "simulate", "--set", "targetRat=0.07"}, `key "targetRat": unknown field`},
 		{"an unknown layout", []string{"run", "generate", "--set", "layout=columnar"}, `"layout" = "columnar"`},
 		{"a target rate of 8 instead of 0.08", []string{"run", "simulate", "--set", "targetRate=8"}, `"targetRate" = 8`},
 		{"two inputs", []string{"run", "simulate", "--input", "s3://montecarlo-data/a.csv", "--set", "inputPrefix=x/"}, "are all set"},

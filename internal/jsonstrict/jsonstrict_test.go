@@ -69,4 +69,3 @@ func TestDecodeRefusesKeysEncodingJSONWouldBend(t *testing.T) {
 		t.Errorf("decoded %+v", in)
 	}
 }
-
