@@ -17,16 +17,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/autoscaling"
 	"github.com/aws/aws-sdk-go-v2/service/ecr"
 	ecrtypes "github.com/aws/aws-sdk-go-v2/service/ecr/types"
 	"github.com/aws/aws-sdk-go-v2/service/ecs"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
+
+	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 )
 
 // The clients preflight uses, as the small interfaces the checks call (the
@@ -66,16 +70,19 @@ type (
 	}
 )
 
-// PreflightClients are the clients of one target. A nil client skips its
-// checks (the local runtime has no STS, IAM, ECR, ECS or Service Quotas).
+// PreflightClients are the clients of one target. The local runtime has
+// only SFN and S3; its other checks are skipped. Lambda (compute lambda)
+// and AutoScaling (compute ec2-spot) are used by those variants only.
 type PreflightClients struct {
-	STS    PreflightSTS
-	Quotas PreflightQuotas
-	IAM    PreflightIAM
-	ECR    PreflightECR
-	ECS    PreflightECS
-	SFN    PreflightSFN
-	S3     PreflightS3
+	STS         PreflightSTS
+	Quotas      PreflightQuotas
+	IAM         PreflightIAM
+	ECR         PreflightECR
+	ECS         PreflightECS
+	SFN         PreflightSFN
+	S3          PreflightS3
+	Lambda      PreflightLambda
+	AutoScaling PreflightAutoScaling
 }
 
 // PreflightOutputs are the stack outputs preflight reads: those of
@@ -258,6 +265,8 @@ func NewPreflightClients(cfg aws.Config, endpoint string) PreflightClients {
 			o.BaseEndpoint = ep
 			o.UsePathStyle = ep != nil
 		}),
+		Lambda:      lambda.NewFromConfig(cfg, func(o *lambda.Options) { o.BaseEndpoint = ep }),
+		AutoScaling: autoscaling.NewFromConfig(cfg, func(o *autoscaling.Options) { o.BaseEndpoint = ep }),
 	}
 }
 
@@ -321,18 +330,37 @@ func Preflight(ctx context.Context, t *PreflightTarget, o PreflightOptions) (Pre
 		return r, err
 	}
 
-	// Account-level prerequisites of the first deployment.
-	if t.Local {
+	// Account-level prerequisites of the first deployment, and the
+	// workers. Without stack outputs the compute is unknown: the checks are
+	// fargate-spot's, the component's default.
+	compute := workflow.ComputeFargateSpot
+	if t.HasOutputs {
+		compute = outs.ComputeVariant()
+	}
+	switch {
+	case t.Local:
 		for _, name := range []string{"ecs-service-linked-role", "fargate-vcpu-quota", "image"} {
 			r.add(Check{Name: name, Status: CheckSkipped, Detail: "the local runtime runs its workers as processes on this machine"})
 		}
-	} else {
+		if compute == workflow.ComputeLambda {
+			preflightLambdaFunction(ctx, &r, t, o)
+		}
+	case compute == workflow.ComputeLambda:
+		// The function runs the stack's image (imageUri).
+		preflightLambdaFunction(ctx, &r, t, o)
+		r.add(checkImage(ctx, c.ECR, outs.ImageURI, t.Region))
+	default:
 		r.add(checkServiceLinkedRole(ctx, c.IAM))
 		svc := describeWorkerService(ctx, c.ECS, outs)
 		if t.HasOutputs {
 			r.add(svc.check)
 		}
-		for _, q := range checkQuota(ctx, c, t, o, svc) {
+		var group workerGroup
+		if compute == workflow.ComputeEC2Spot {
+			group = describeWorkerGroup(ctx, c.AutoScaling, outs.AutoScalingGroupName, t.Region)
+			r.add(group.check)
+		}
+		for _, q := range checkQuota(ctx, c, t, o, svc, group) {
 			r.add(q)
 		}
 		if t.HasOutputs {
@@ -359,7 +387,11 @@ func Preflight(ctx context.Context, t *PreflightTarget, o PreflightOptions) (Pre
 			}
 			r.add(checkStateMachine(ctx, c.SFN, sm.name, sm.arn, t.Local))
 		}
-		r.add(checkActivity(ctx, c.SFN, outs.ActivityArn, t.Local))
+		if compute == workflow.ComputeLambda {
+			r.add(Check{Name: "activity", Status: CheckSkipped, Detail: "compute lambda has no activity: the state machines invoke the function"})
+		} else {
+			r.add(checkActivity(ctx, c.SFN, outs.ActivityArn, t.Local))
+		}
 		r.add(checkBucket(ctx, c.S3, outs.DataBucketName, t.Local))
 	}
 	return r, ctx.Err()
@@ -433,6 +465,7 @@ type workerService struct {
 	check     Check
 	found     bool
 	taskCPU   int             // 0 if unknown
+	taskMiB   int             // 0 if unknown
 	providers []providerShare // the service's capacity provider strategy
 }
 
@@ -475,6 +508,7 @@ func describeWorkerService(ctx context.Context, api PreflightECS, outs Preflight
 		d, err := api.DescribeTaskDefinition(ctx, &ecs.DescribeTaskDefinitionInput{TaskDefinition: aws.String(td)})
 		if err == nil && d.TaskDefinition != nil {
 			ws.taskCPU, _ = strconv.Atoi(aws.ToString(d.TaskDefinition.Cpu))
+			ws.taskMiB, _ = strconv.Atoi(aws.ToString(d.TaskDefinition.Memory))
 		}
 	}
 	return ws
@@ -482,8 +516,9 @@ func describeWorkerService(ctx context.Context, api PreflightECS, outs Preflight
 
 // checkQuota compares the vCPUs the workers need during a run with the
 // account's Fargate quotas in the region, for each capacity provider the
-// service uses.
-func checkQuota(ctx context.Context, c PreflightClients, t *PreflightTarget, o PreflightOptions, svc workerService) []Check {
+// service uses (with compute ec2-spot, the EC2 Spot quota for the
+// instances of group).
+func checkQuota(ctx context.Context, c PreflightClients, t *PreflightTarget, o PreflightOptions, svc workerService, group workerGroup) []Check {
 	const name = "fargate-vcpu-quota"
 	workers, cpu := o.WorkerCount, o.TaskCPU
 	if workers == 0 && t.HasOutputs {
@@ -509,10 +544,8 @@ func checkQuota(ctx context.Context, c PreflightClients, t *PreflightTarget, o P
 		if share.provider != "FARGATE_SPOT" && share.provider != "FARGATE" {
 			// compute ec2-spot: the tasks run on the Auto Scaling group's
 			// Spot instances, counted against the EC2 Spot quota in the
-			// instances' vCPUs, which the service does not tell.
-			out = append(out, Check{Name: name + ":" + share.provider, Status: CheckUnchecked,
-				Detail: fmt.Sprintf("%d workers run on EC2 Spot instances (capacity provider %s), so no Fargate quota applies; the instances count against the EC2 quota %q (%s), in vCPUs of the instances", share.tasks, share.provider, EC2SpotQuotaName, EC2SpotVCPUQuota),
-				Fix:    fmt.Sprintf("aws service-quotas get-service-quota --service-code %s --quota-code %s --region %s", EC2ServiceCode, EC2SpotVCPUQuota, t.Region)})
+			// instances' vCPUs.
+			out = append(out, checkEC2SpotQuota(ctx, c.Quotas, group, share.provider, share.tasks, cpu, svc.taskMiB, t.Region))
 			continue
 		}
 		code, label := FargateSpotVCPUQuota, "Fargate Spot"
@@ -520,7 +553,7 @@ func checkQuota(ctx context.Context, c PreflightClients, t *PreflightTarget, o P
 			code, label = FargateOnDemandVCPUQuota, "Fargate On-Demand"
 		}
 		need := float64(share.tasks) * float64(cpu) / 1024
-		quota, how, err := fargateQuota(ctx, c.Quotas, code)
+		quota, how, err := serviceQuota(ctx, c.Quotas, FargateServiceCode, code)
 		check := Check{Name: name + ":" + strings.ToLower(strings.ReplaceAll(label, " ", "-"))}
 		switch {
 		case err != nil && isAccessDenied(err):
@@ -547,18 +580,18 @@ func checkQuota(ctx context.Context, c PreflightClients, t *PreflightTarget, o P
 	return out
 }
 
-// fargateQuota returns the applied quota, or the AWS default where the
-// account has no applied value (GetServiceQuota answers
+// serviceQuota returns the applied value of a quota, or the AWS default
+// where the account has no applied value (GetServiceQuota answers
 // NoSuchResourceException then).
-func fargateQuota(ctx context.Context, api PreflightQuotas, code string) (float64, string, error) {
-	out, err := api.GetServiceQuota(ctx, &servicequotas.GetServiceQuotaInput{ServiceCode: aws.String(FargateServiceCode), QuotaCode: aws.String(code)})
+func serviceQuota(ctx context.Context, api PreflightQuotas, service, code string) (float64, string, error) {
+	out, err := api.GetServiceQuota(ctx, &servicequotas.GetServiceQuotaInput{ServiceCode: aws.String(service), QuotaCode: aws.String(code)})
 	if err == nil && out.Quota != nil && out.Quota.Value != nil {
 		return *out.Quota.Value, "", nil
 	}
 	if err != nil && errorCode(err) != "NoSuchResourceException" {
 		return 0, "", err
 	}
-	def, err := api.GetAWSDefaultServiceQuota(ctx, &servicequotas.GetAWSDefaultServiceQuotaInput{ServiceCode: aws.String(FargateServiceCode), QuotaCode: aws.String(code)})
+	def, err := api.GetAWSDefaultServiceQuota(ctx, &servicequotas.GetAWSDefaultServiceQuotaInput{ServiceCode: aws.String(service), QuotaCode: aws.String(code)})
 	if err != nil {
 		return 0, "", err
 	}
