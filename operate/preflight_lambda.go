@@ -26,7 +26,6 @@ type PreflightLambda interface {
 const (
 	LambdaServiceCode           = "lambda"
 	LambdaConcurrencyQuota      = "L-B99A9384" // Concurrent executions
-	lambdaMinUnreserved         = 100          // Lambda keeps this much of the account's concurrency unreserved
 	lambdaControlInvocations    = 1            // prepare, aggregate ...: one at a time, beside the batches (components settings)
 	noECSService                = "compute lambda runs no ECS service"
 	lambdaChecksLocalSkipReason = "the local runtime serves the worker function on loopback; it does not emulate Lambda's GetFunctionConfiguration or GetAccountSettings"
@@ -189,9 +188,8 @@ func checkLambdaConcurrency(ctx context.Context, api PreflightLambda, fn string,
 				need, batches, lambdaControlInvocations, fn, r, total, region, unreserved)}
 	}
 	if need > unreserved {
-		// Raise the account's limit by the shortfall; Lambda keeps
-		// lambdaMinUnreserved of it unreserved whatever the reservations.
-		desired := max(total+need-unreserved, need+lambdaMinUnreserved)
+		// Raise the account's limit by the shortfall.
+		desired := total + need - unreserved
 		return Check{Name: name, Status: CheckProblem,
 			Detail: fmt.Sprintf("a run invokes %d at once (%d batches + %d control) but function %s has no reserved concurrency and the account's unreserved concurrency in %s is %d (of %d): invocations beyond it are throttled, retried, then fail their batch",
 				need, batches, lambdaControlInvocations, fn, region, unreserved, total),
