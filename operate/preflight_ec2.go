@@ -120,7 +120,7 @@ func checkEC2SpotQuota(ctx context.Context, api PreflightQuotas, g workerGroup, 
 	need := float64(instances * vcpus)
 	sizing := fmt.Sprintf("%d instances x %d vCPUs for %d workers of %d CPU units", instances, vcpus, tasks, taskCPU)
 	if len(guessed) > 0 {
-		sizing += " (one worker per instance of " + strings.Join(guessed, ", ") + ", whose interfaces are not known here)"
+		sizing += "; one worker per instance of " + strings.Join(guessed, ", ") + ", whose network interfaces are not known here"
 	}
 	quota, how, err := serviceQuota(ctx, api, EC2ServiceCode, EC2SpotVCPUQuota)
 	switch {
