@@ -127,6 +127,8 @@ func TestPreflightEC2SpotChecks(t *testing.T) {
 			"ec2-spot-vcpu-quota", CheckUnchecked, "the group's instance types are unknown", "--service-code ec2 --quota-code L-34B43A08"},
 		{"no servicequotas:GetServiceQuota", func(f *fakeGroups, _ *PreflightTarget) { f.quotaErr = apiErr("AccessDeniedException") },
 			"ec2-spot-vcpu-quota", CheckUnchecked, "EC2 Spot vCPUs needed: 16 (4 instances x 4 vCPUs", "aws service-quotas get-service-quota --service-code ec2 --quota-code L-34B43A08 --region eu-west-1"},
+		{"the service unreadable: the task CPU is unknown", func(f *fakeGroups, _ *PreflightTarget) { f.svcErr = apiErr("AccessDeniedException") },
+			"ec2-spot-vcpu-quota", CheckUnchecked, "the EC2 Spot vCPU quota was not compared", "--workers N --task-cpu UNITS"},
 		{"outputs without the group's name", func(_ *fakeGroups, pt *PreflightTarget) { pt.Outputs.AutoScalingGroupName = "" },
 			"autoscaling-group", CheckUnchecked, "no autoScalingGroupName", "pulumi stack output --json"},
 	}
@@ -137,6 +139,9 @@ func TestPreflightEC2SpotChecks(t *testing.T) {
 			pt := ec2Target(f)
 			tc.break_(f, pt)
 			r := runPreflight(t, pt, PreflightOptions{})
+			if strings.Contains(strings.Join(f.calls, "\n"), "fargate/") {
+				t.Errorf("an ec2-spot stack's Fargate quota was read: %v", f.calls)
+			}
 			c := findCheck(t, r, tc.check)
 			if c.Status != tc.status || !strings.Contains(c.Detail, tc.detail) || !strings.Contains(c.Fix, tc.fix) {
 				t.Errorf("%s = %+v\nwant %s saying %q, fix %q", tc.check, c, tc.status, tc.detail, tc.fix)
@@ -175,6 +180,26 @@ func TestPreflightOfOtherComputesNeverLooksForAnAutoScalingGroup(t *testing.T) {
 			if strings.HasPrefix(call, "autoscaling:") || strings.Contains(call, "ec2/") {
 				t.Errorf("%s: %s", compute, call)
 			}
+		}
+	}
+}
+
+func TestPreflightOfAnEC2SpotStackWhoseServiceIsUnreadableStillUsesTheGroup(t *testing.T) {
+	t.Parallel()
+	f := healthyEC2()
+	f.svcErr = apiErr("AccessDeniedException")
+	r := runPreflight(t, ec2Target(f), PreflightOptions{TaskCPU: 1024})
+	if c := findCheck(t, r, "ecs-service"); c.Status != CheckUnchecked {
+		t.Errorf("ecs-service = %+v", c)
+	}
+	// Without the task memory, CPU and interfaces decide: 3 a type.
+	q := findCheck(t, r, "ec2-spot-vcpu-quota")
+	if q.Status != CheckOK || !strings.Contains(q.Detail, "16 EC2 Spot vCPUs (4 instances x 4 vCPUs for 10 workers of 1024 CPU units)") {
+		t.Errorf("quota = %+v", q)
+	}
+	for _, c := range r.Checks {
+		if strings.HasPrefix(c.Name, "fargate") {
+			t.Errorf("a Fargate check on an ec2-spot stack: %+v", c)
 		}
 	}
 }

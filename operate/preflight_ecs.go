@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/servicequotas"
 	"github.com/aws/aws-sdk-go-v2/service/sfn"
+
+	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
 )
 
 // The checks of the ECS variants (fargate-spot, ec2-spot): the ECS
@@ -98,6 +100,7 @@ func describeWorkerService(ctx context.Context, api PreflightECS, outs Preflight
 // instances of group).
 func checkQuota(ctx context.Context, c PreflightClients, t *PreflightTarget, o PreflightOptions, svc workerService, group workerGroup) []Check {
 	const name = "fargate-vcpu-quota"
+	ec2Spot := t.HasOutputs && t.Outputs.ComputeVariant() == workflow.ComputeEC2Spot
 	workers, cpu := o.WorkerCount, o.TaskCPU
 	if workers == 0 && t.HasOutputs {
 		workers = scaleOutCount(ctx, c.SFN, t.Outputs.SimulateStateMachineArn)
@@ -106,12 +109,23 @@ func checkQuota(ctx context.Context, c PreflightClients, t *PreflightTarget, o P
 		cpu = svc.taskCPU
 	}
 	if workers <= 0 || cpu <= 0 {
+		if ec2Spot {
+			return []Check{{Name: "ec2-spot-vcpu-quota", Status: CheckUnchecked,
+				Detail: "the worker count and task CPU are unknown, so the EC2 Spot vCPU quota was not compared",
+				Fix:    "montecarlo preflight --stack-outputs FILE --workers N --task-cpu UNITS (the stack's workerCount and taskCpu)"}}
+		}
 		return []Check{{Name: name, Status: CheckUnchecked,
 			Detail: "the worker count and task CPU are unknown, so the Fargate vCPU quota was not compared",
 			Fix:    "montecarlo preflight --workers N --task-cpu UNITS (the stack's workerCount and taskCpu)"}}
 	}
 	strategy := svc.providers
-	if len(strategy) == 0 {
+	switch {
+	case len(strategy) > 0:
+	case ec2Spot:
+		// The service could not be read: ec2-spot's only provider is the
+		// group's.
+		strategy = []providerShare{{provider: "for group " + t.Outputs.AutoScalingGroupName, weight: 1}}
+	default:
 		strategy = []providerShare{{provider: "FARGATE_SPOT", weight: 1}} // the component's default
 	}
 	var out []Check

@@ -51,6 +51,7 @@ type fakeAWS struct {
 	missingSM      string
 	missingAct     bool
 	bucketErr      error
+	svcErr         error // DescribeServices' error
 	calls          []string
 }
 
@@ -106,6 +107,9 @@ func (f *fakeAWS) DescribeImages(_ context.Context, in *ecr.DescribeImagesInput,
 
 func (f *fakeAWS) DescribeServices(_ context.Context, in *ecs.DescribeServicesInput, _ ...func(*ecs.Options)) (*ecs.DescribeServicesOutput, error) {
 	f.calls = append(f.calls, "ecs:DescribeServices "+in.Services[0])
+	if f.svcErr != nil {
+		return nil, f.svcErr
+	}
 	return &ecs.DescribeServicesOutput{Services: []ecstypes.Service{{
 		ServiceName: aws.String(in.Services[0]), Status: aws.String("ACTIVE"),
 		TaskDefinition: aws.String("arn:aws:ecs:" + pfRegion + ":" + pfAccount + ":task-definition/mc-worker:3"), CapacityProviderStrategy: f.strategy,
