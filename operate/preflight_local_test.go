@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/montecarlo-pipeline/montecarlo/components/workflow"
+	localrun "github.com/montecarlo-pipeline/montecarlo/local/runtime"
 	"github.com/montecarlo-pipeline/montecarlo/operate"
 	"github.com/montecarlo-pipeline/montecarlo/operate/operatetest"
 )
@@ -68,5 +70,41 @@ func TestPreflightOfTheLocalRuntimeReportsWhatIsMissing(t *testing.T) {
 		if c.Status == operate.CheckProblem && !strings.Contains(c.Fix, "montecarlo local --serve") {
 			t.Errorf("%s: fix %q, want restarting the local runtime", c.Name, c.Fix)
 		}
+	}
+}
+
+func TestPreflightOfALocalLambdaRuntimeSkipsTheLambdaAndActivityChecksSayingWhy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rt, err := localrun.Start(ctx, localrun.Options{Compute: workflow.ComputeLambda, DataDir: t.TempDir()})
+	if err != nil {
+		t.Fatalf("start local lambda runtime: %v", err)
+	}
+	t.Cleanup(func() { _ = rt.Close() })
+	sfnURL, s3URL := rt.Endpoints()
+	if err := operate.WriteLocalEndpoints(rt.DataDir(), operate.LocalEndpointsFor(rt.Config(), sfnURL, s3URL)); err != nil {
+		t.Fatal(err)
+	}
+	r := preflightLocal(t, rt.DataDir())
+	if !r.OK() {
+		t.Fatalf("local lambda runtime: %+v", r.Checks)
+	}
+	checks := map[string]operate.Check{}
+	for _, c := range r.Checks {
+		checks[c.Name] = c
+	}
+	for name, want := range map[string]string{
+		"state-machine:generate": operate.CheckOK, "state-machine:simulate": operate.CheckOK, "data-bucket": operate.CheckOK,
+		"activity": operate.CheckSkipped, "lambda-function": operate.CheckSkipped, "lambda-concurrency": operate.CheckSkipped,
+	} {
+		if checks[name].Status != want {
+			t.Errorf("%s = %+v, want %s", name, checks[name], want)
+		}
+	}
+	if d := checks["lambda-concurrency"].Detail; !strings.Contains(d, "does not emulate Lambda's GetFunctionConfiguration or GetAccountSettings") {
+		t.Errorf("lambda-concurrency skipped saying %q", d)
+	}
+	if d := checks["activity"].Detail; !strings.Contains(d, "compute lambda has no activity") {
+		t.Errorf("activity skipped saying %q", d)
 	}
 }

@@ -34,6 +34,27 @@ type StackOutputs struct {
 	ActivityArn             string `json:"activityArn,omitempty"`
 	ClusterName             string `json:"clusterName,omitempty"`
 	ServiceName             string `json:"serviceName,omitempty"`
+	// Compute is the stack's compute variant (workflow.Computes); older
+	// stacks lack it (see ComputeVariant).
+	Compute              string `json:"compute,omitempty"`
+	FunctionName         string `json:"functionName,omitempty"`         // compute lambda
+	FunctionArn          string `json:"functionArn,omitempty"`          // compute lambda
+	AutoScalingGroupName string `json:"autoScalingGroupName,omitempty"` // compute ec2-spot
+}
+
+// ComputeVariant is the stack's compute variant: its compute output, else
+// what the other outputs say (a function: lambda; an Auto Scaling group:
+// ec2-spot), else fargate-spot, the component's default.
+func (o StackOutputs) ComputeVariant() string {
+	switch {
+	case o.Compute != "":
+		return o.Compute
+	case o.FunctionName != "" || o.FunctionArn != "":
+		return workflow.ComputeLambda
+	case o.AutoScalingGroupName != "":
+		return workflow.ComputeEC2Spot
+	}
+	return workflow.ComputeFargateSpot
 }
 
 // requiredOutputs are the keys every verb needs.
@@ -311,6 +332,17 @@ func LocalEndpointsFor(cfg workflow.Config, stepFunctionsURL, s3URL string) Loca
 			SimulateStateMachineArn: cfg.StateMachineArn(cfg.SimulateStateMachineName),
 			DataBucketName:          cfg.DataBucket, ActivityArn: cfg.ActivityArn,
 			ClusterName: cfg.ClusterName, ServiceName: cfg.ServiceName,
+			Compute: cfg.Compute, FunctionArn: cfg.FunctionArn, FunctionName: functionName(cfg.FunctionArn),
 		},
 	}
+}
+
+// functionName is the name in a Lambda function ARN
+// (arn:aws:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]), or "".
+func functionName(arn string) string {
+	parts := strings.Split(arn, ":")
+	if len(parts) < 7 || parts[0] != "arn" || parts[5] != "function" {
+		return ""
+	}
+	return parts[6]
 }

@@ -46,9 +46,23 @@ that what the stack created is there:
   ecs-service           the workers' service is active
   fargate-vcpu-quota    workerCount x taskCpu fits the account's Fargate Spot
                         (and, with an on-demand share, On-Demand) vCPU quota
+  autoscaling-group     (ec2-spot) the workers' Auto Scaling group exists
+  ec2-spot-vcpu-quota   (ec2-spot) the instances the workers need, by the
+                        group's instance types, x their vCPUs fit the EC2
+                        Spot vCPU quota (L-34B43A08)
+  lambda-function       (lambda) the worker function exists, is Active and
+                        its last update succeeded
+  lambda-concurrency    (lambda) the batches a run invokes at once (the
+                        Distributed Map's MaxConcurrency) + 1 fit the
+                        function's reserved concurrency, or without one the
+                        account's unreserved concurrency
   image                 the worker image (by digest) is in ECR
   state-machine:*       the generate, simulate and cleanup state machines
   activity, data-bucket the activity the workers poll and the data bucket
+
+Which apply follows the stack's compute output: with compute lambda the
+ECS checks, the Fargate quota and the activity are reported as skipped
+("compute lambda runs no ECS service").
 
 Each problem is a sentence and the command that fixes it. The exit code is
 1 when any check found a problem; checks that could not run (e.g. no
@@ -104,7 +118,7 @@ the bucket are checked; the AWS-only checks are skipped.`,
 	f.StringVar(&o.stackOutputs, "stack-outputs", "", "JSON `FILE` of 'pulumi stack output --json' (or - for stdin)")
 	f.StringVar(&o.local, "local", "", "data directory `DIR` of a running 'montecarlo local'")
 	f.StringVar(&o.region, "region", "", "AWS `REGION` (default: the region of the stack's state machines, else the AWS configuration's)")
-	f.IntVar(&o.workers, "workers", 0, "worker `COUNT` for the quota check (default: the deployed Simulate state machine's scale-out)")
+	f.IntVar(&o.workers, "workers", 0, "worker `COUNT` for the quota check (default: the deployed Simulate state machine's scale-out; compute lambda: the batches invoked at once, default the Map's MaxConcurrency)")
 	f.IntVar(&o.taskCPU, "task-cpu", 0, "task CPU `UNITS` for the quota check, 1024 = 1 vCPU (default: the deployed task definition's)")
 	f.StringVar(&o.endpointURL, "endpoint-url", "", "send every AWS call to this loopback `URL` (emulators and tests)")
 	f.IntVar(&o.maxAttempts, "max-attempts", 4, "attempts per AWS call")

@@ -95,10 +95,7 @@ func (w *watchFlags) follow(cmd *cobra.Command, t *operate.Target, executionArn 
 	r.finish(err == nil && p.OK())
 	if err != nil {
 		if p.Status == "ABORTED" || p.Status == "TIMED_OUT" {
-			// Only a failure passes through the workflow's catch path,
-			// which scales the workers in.
-			err = fmt.Errorf("%w\n  the workers may still be running: finish the run with montecarlo redrive, or scale them in with\n  aws ecs update-service --cluster %s --service %s --desired-count 0",
-				err, orDefault(t.Outputs.ClusterName, "CLUSTER"), orDefault(t.Outputs.ServiceName, "SERVICE"))
+			err = fmt.Errorf("%w\n  %s", err, leftRunning(t.Outputs))
 		}
 		return fmt.Errorf("watch: %w", err)
 	}
@@ -113,6 +110,24 @@ func (w *watchFlags) follow(cmd *cobra.Command, t *operate.Target, executionArn 
 		fmt.Fprintln(out)
 	}
 	return nil
+}
+
+// leftRunning says what an execution that was stopped or timed out leaves
+// running, by compute variant: only a failure passes through the
+// workflow's catch path, which scales the workers in.
+func leftRunning(o operate.StackOutputs) string {
+	if o.ComputeVariant() == workflow.ComputeLambda {
+		// No service to scale in: each batch is one invocation, which ends
+		// by itself within the function's timeout.
+		return fmt.Sprintf("nothing is left running: the invocations already started end by themselves (within the timeout of function %s); finish the run with montecarlo redrive",
+			orDefault(o.FunctionName, "FUNCTION"))
+	}
+	msg := fmt.Sprintf("the workers may still be running: finish the run with montecarlo redrive, or scale them in with\n  aws ecs update-service --cluster %s --service %s --desired-count 0",
+		orDefault(o.ClusterName, "CLUSTER"), orDefault(o.ServiceName, "SERVICE"))
+	if o.ComputeVariant() == workflow.ComputeEC2Spot {
+		msg += "\n  (the capacity provider then scales the Auto Scaling group's instances in, after about 15 minutes)"
+	}
+	return msg
 }
 
 func orDefault(s, def string) string {

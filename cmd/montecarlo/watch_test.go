@@ -92,3 +92,35 @@ func TestWatchPrintsOneLinePerChangeWhenPiped(t *testing.T) {
 		seen[counts] = true
 	}
 }
+
+func TestLeftRunningAfterAStopSaysWhatEachComputeLeaves(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name    string
+		outs    operate.StackOutputs
+		want    []string
+		notWant string
+	}{
+		{"fargate-spot scales the service in", operate.StackOutputs{ClusterName: "mc", ServiceName: "mc-workers"},
+			[]string{"aws ecs update-service --cluster mc --service mc-workers --desired-count 0"}, "Auto Scaling"},
+		{"ec2-spot also names the instances", operate.StackOutputs{Compute: "ec2-spot", ClusterName: "mc", ServiceName: "mc-workers", AutoScalingGroupName: "mc-spot"},
+			[]string{"aws ecs update-service --cluster mc --service mc-workers --desired-count 0", "scales the Auto Scaling group's instances in"}, ""},
+		{"lambda has no service to scale in", operate.StackOutputs{Compute: "lambda", FunctionName: "mc-worker"},
+			[]string{"nothing is left running", "function mc-worker", "montecarlo redrive"}, "ecs"},
+		{"an older lambda stack, told by its function", operate.StackOutputs{FunctionArn: "arn:aws:lambda:eu-west-1:123456789012:function:mc-worker"},
+			[]string{"nothing is left running"}, "CLUSTER"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := leftRunning(tc.outs)
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("leftRunning = %q, want %q in it", got, w)
+				}
+			}
+			if tc.notWant != "" && strings.Contains(got, tc.notWant) {
+				t.Errorf("leftRunning = %q, want no %q", got, tc.notWant)
+			}
+		})
+	}
+}
