@@ -223,7 +223,7 @@ func TestFitElasticities(t *testing.T) {
 		CommercialRealEstate: {"CORCREXFACBN", 0.619, 0.092, 0.104},
 		CommercialTerm:       {"chgallnsa:c_and_i", 0.333, 0.039, 0.046},
 		CommercialLine:       {"chgallnsa:c_and_i", 0.333, 0.039, 0.046},
-		CreditCard:           {"chgallnsa:credit_cards", 0.181, 0.012, 0.013},
+		CreditCard:           {"chgallnsa:credit_cards", 0.181, 0.011, 0.013},
 		PersonalAuto:         {"chgallnsa:other_consumer", 0.122, 0.029, 0.038},
 		PersonalUnsecured:    {"chgallnsa:other_consumer", 0.122, 0.029, 0.038},
 	}
