@@ -121,7 +121,7 @@ type Fit struct {
 	N  int
 	// First and Last are the charge-off quarters fitted.
 	First, Last Quarter
-	// Note says what the segment was mapped to, or why it was not fitted.
+	// Note says what the segment was mapped to.
 	Note string
 	// Joint is set when the fit had ln(price index) as a second regressor:
 	// its coefficient, the regressors' collinearity, and the
