@@ -170,6 +170,23 @@ func TestOLSKnownAnswers(t *testing.T) {
 // distinguishable from zero, fails.
 const etaFloor, etaCeiling = 0.013, 3.0
 
+// fitCheck is an independent computation (Python, 2026-12-06) of a fit on
+// the same transcription: eta, its classical and HAC standard errors.
+type fitCheck struct {
+	series         string
+	eta, se, sehac float64
+}
+
+// checkFit fails when f differs from w by more than the rounding of w's
+// three decimals: a data row changed by a cent moves some of these.
+func checkFit(t *testing.T, f Fit, w fitCheck) {
+	t.Helper()
+	if f.Series != w.series || math.Abs(f.Eta-w.eta) > 0.0006 || math.Abs(f.SE-w.se) > 0.0006 || math.Abs(f.SEHAC-w.sehac) > 0.0006 {
+		t.Errorf("%s: %s eta %.4f SE %.4f HAC SE %.4f; independent check %s %.3f (%.3f, %.3f)",
+			f.Segment, f.Series, f.Eta, f.SE, f.SEHAC, w.series, w.eta, w.se, w.sehac)
+	}
+}
+
 func TestFitElasticities(t *testing.T) {
 	fits, err := FitElasticities()
 	if err != nil {
@@ -178,60 +195,190 @@ func TestFitElasticities(t *testing.T) {
 	if len(fits) != len(Segments) {
 		t.Fatalf("%d fits, want one per segment (%d)", len(fits), len(Segments))
 	}
-	fitted := 0
 	for i, f := range fits {
 		if f.Segment != Segments[i] {
 			t.Errorf("fit %d is %s, want %s", i, f.Segment, Segments[i])
 		}
-		if !(f.Eta > 0) {
-			t.Errorf("%s: eta %v is not positive", f.Segment, f.Eta)
-		}
-		if !f.Fitted {
-			if !strings.HasPrefix(f.Note, "NOT FITTED") {
-				t.Errorf("%s: unfitted elasticity without a NOT FITTED note: %q", f.Segment, f.Note)
-			}
-			continue
-		}
-		fitted++
 		t.Run(f.Segment+" is fitted on the whole 2006-2010 transcription", func(t *testing.T) {
-			if f.N != 20 || f.First != FitWindow.First || f.Last != FitWindow.Last {
-				t.Errorf("fitted %d quarters %s-%s, want 20 quarters %s-%s", f.N, f.First, f.Last, FitWindow.First, FitWindow.Last)
+			if !f.Fitted || f.N != 20 || f.First != FitWindow.First || f.Last != FitWindow.Last {
+				t.Errorf("fitted %v, %d quarters %s-%s, want 20 quarters %s-%s", f.Fitted, f.N, f.First, f.Last, FitWindow.First, FitWindow.Last)
 			}
 			if f.Eta < etaFloor || f.Eta > etaCeiling {
 				t.Errorf("eta %.3f outside [%.3f, %.1f]", f.Eta, etaFloor, etaCeiling)
 			}
-			if f.Eta < 2*f.SEHAC || f.Eta < 2*f.SE {
-				t.Errorf("eta %.3f not two standard errors from zero (SE %.3f, HAC SE %.3f)", f.Eta, f.SE, f.SEHAC)
+			// Three standard errors from zero, HAC or classical.
+			if f.Eta < 3*f.SEHAC || f.Eta < 3*f.SE {
+				t.Errorf("eta %.3f not three standard errors from zero (SE %.3f, HAC SE %.3f)", f.Eta, f.SE, f.SEHAC)
 			}
-			if f.R2 < 0.5 {
-				t.Errorf("R^2 %.2f below 0.5", f.R2)
+			// "Other consumer" mixes auto, student and personal loans and
+			// fits loosest (R^2 0.49); every other series is above 0.7.
+			if f.R2 < 0.45 {
+				t.Errorf("R^2 %.2f below 0.45", f.R2)
 			}
 		})
 	}
-	if fitted != 3 {
-		t.Errorf("%d segments fitted, want 3 (residential, home equity, CRE)", fitted)
+	want := map[string]fitCheck{
+		ResidentialMortgage:  {"CORSFRMACBN", 0.484, 0.071, 0.085},
+		HomeEquity:           {"CORSFRMACBN", 0.484, 0.071, 0.085},
+		CommercialRealEstate: {"CORCREXFACBN", 0.619, 0.092, 0.104},
+		CommercialTerm:       {"chgallnsa:c_and_i", 0.333, 0.039, 0.046},
+		CommercialLine:       {"chgallnsa:c_and_i", 0.333, 0.039, 0.046},
+		CreditCard:           {"chgallnsa:credit_cards", 0.181, 0.011, 0.013},
+		PersonalAuto:         {"chgallnsa:other_consumer", 0.122, 0.029, 0.038},
+		PersonalUnsecured:    {"chgallnsa:other_consumer", 0.122, 0.029, 0.038},
 	}
-	// The fit reproduces an independent computation (Python, 2026-12-06)
-	// on the same transcription: a regression test on the arithmetic.
-	for _, w := range []struct {
-		seg     string
-		eta, se float64
-	}{
-		{ResidentialMortgage, 0.484, 0.071},
-		{CommercialRealEstate, 0.619, 0.092},
-	} {
+	for _, f := range fits {
+		checkFit(t, f, want[f.Segment])
+	}
+	// MODEL.md section 2's orders of magnitude (cards about 0.17, auto
+	// 0.13, C&I 0.3) are within two HAC standard errors of the fits.
+	for _, c := range []struct {
+		seg string
+		moM float64
+	}{{CreditCard, 0.17}, {PersonalAuto, 0.13}, {CommercialTerm, 0.3}} {
 		for _, f := range fits {
-			if f.Segment == w.seg && (math.Abs(f.Eta-w.eta) > 0.0006 || math.Abs(f.SE-w.se) > 0.0006) {
-				t.Errorf("%s: eta %.4f SE %.4f, independent check %.3f (%.3f)", w.seg, f.Eta, f.SE, w.eta, w.se)
+			if f.Segment == c.seg && math.Abs(f.Eta-c.moM) > 2*f.SEHAC {
+				t.Errorf("%s: eta %.3f (HAC SE %.3f) is more than two SE from MODEL.md's %.2f", c.seg, f.Eta, f.SEHAC, c.moM)
 			}
 		}
 	}
 }
 
+// The delinquency-rate fits: a PD-side elasticity per segment, pinned to an
+// independent computation. Each is below the segment's charge-off slope
+// (severity rises in a downturn too, and delinquency is a stock that
+// responds less than the flow of charge-offs), and for the residential
+// series it bounds the model's mortgage eta (model.Params.EtaMortgage).
+func TestDelinquencyFits(t *testing.T) {
+	del, err := DelinquencyFits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	co, err := FitElasticities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]fitCheck{
+		ResidentialMortgage:  {"delallnsa:residential", 0.304, 0.025, 0.030},
+		HomeEquity:           {"delallnsa:residential", 0.304, 0.025, 0.030},
+		CommercialRealEstate: {"delallnsa:commercial_real_estate", 0.325, 0.035, 0.044},
+		CommercialTerm:       {"delallnsa:c_and_i", 0.218, 0.010, 0.014},
+		CommercialLine:       {"delallnsa:c_and_i", 0.218, 0.010, 0.014},
+		CreditCard:           {"delallnsa:credit_cards", 0.058, 0.014, 0.021},
+		PersonalAuto:         {"delallnsa:other_consumer", 0.076, 0.010, 0.011},
+		PersonalUnsecured:    {"delallnsa:other_consumer", 0.076, 0.010, 0.011},
+	}
+	if len(del) != len(Segments) {
+		t.Fatalf("%d delinquency fits", len(del))
+	}
+	for i, f := range del {
+		checkFit(t, f, want[f.Segment])
+		if f.N != 20 || !(f.Eta > 0) || f.Eta >= co[i].Eta {
+			t.Errorf("%s: delinquency eta %.3f (n %d) not positive and below the charge-off slope %.3f", f.Segment, f.Eta, f.N, co[i].Eta)
+		}
+	}
+}
+
+// The Fed's NSA tables (IIS copy) against the FRED transcription where they
+// overlap, and their shape.
+func TestFedTableTranscription(t *testing.T) {
+	fed, err := FedTables()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(fed) != 10 {
+		t.Errorf("%d series, want 10 (5 categories x charge-off, delinquency)", len(fed))
+	}
+	for _, m := range []string{MeasureChargeOff, MeasureDelinquency} {
+		for _, c := range []string{CategoryResidential, CategoryCRE, CategoryCreditCards, CategoryOtherConsumer, CategoryCandI} {
+			s, ok := fed[FedSeriesID(m, c)]
+			if !ok || len(s.Obs) != 20 || s.Obs[0].Quarter != FitWindow.First || s.Obs[19].Quarter != FitWindow.Last || s.SeasonalAdjustment != "NSA" {
+				t.Errorf("%s: %d quarters, want 20, 2006Q1-2010Q4, NSA", FedSeriesID(m, c), len(s.Obs))
+			}
+		}
+	}
+	// Each series' sum in basis points, computed independently from the
+	// file (Python): any retyped value changes it.
+	sums := map[string]int{
+		"chgallnsa:residential":            2467,
+		"chgallnsa:commercial_real_estate": 2448,
+		"chgallnsa:credit_cards":           12771,
+		"chgallnsa:other_consumer":         4015,
+		"chgallnsa:c_and_i":                2304,
+		"delallnsa:residential":            11697,
+		"delallnsa:commercial_real_estate": 9569,
+		"delallnsa:credit_cards":           9878,
+		"delallnsa:other_consumer":         5824,
+		"delallnsa:c_and_i":                4697,
+	}
+	for id, want := range sums {
+		got := 0
+		for _, o := range fed[id].Obs {
+			got += int(math.Round(100 * o.Pct))
+		}
+		if got != want {
+			t.Errorf("%s: values sum to %d basis points, want %d", id, got, want)
+		}
+	}
+	at := func(s ChargeOffSeries, q Quarter) float64 {
+		for _, o := range s.Obs {
+			if o.Quarter == q {
+				return o.Pct
+			}
+		}
+		t.Fatalf("%s has no %s", s.ID, q)
+		return 0
+	}
+	// Spot values, read off the decoded data set.
+	for _, c := range []struct {
+		id string
+		q  Quarter
+		v  float64
+	}{
+		{"chgallnsa:credit_cards", Quarter{2009, 1}, 7.62},
+		{"chgallnsa:credit_cards", Quarter{2010, 2}, 10.97},
+		{"chgallnsa:c_and_i", Quarter{2009, 4}, 2.65},
+		{"chgallnsa:other_consumer", Quarter{2009, 2}, 3.10},
+		{"delallnsa:residential", Quarter{2010, 1}, 11.36},
+	} {
+		if v := at(fed[c.id], c.q); v != c.v {
+			t.Errorf("%s %s = %v, want %v", c.id, c.q, v, c.v)
+		}
+	}
+	fred, err := ChargeOffs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Run("the Fed tables agree with the FRED copies within revisions", func(t *testing.T) {
+		// The IIS copy is a 2016-17 vintage, the FRED pages 2024's; 16 of
+		// the 40 real-estate values were revised, by at most 0.05.
+		revised := 0
+		for id, cat := range map[string]string{"CORSFRMACBN": CategoryResidential, "CORCREXFACBN": CategoryCRE} {
+			for _, o := range fred[id].Obs {
+				d := math.Abs(o.Pct - at(fed[FedSeriesID(MeasureChargeOff, cat)], o.Quarter))
+				if d > 0.05+1e-9 {
+					t.Errorf("%s %s: FRED %.2f, Fed table %.2f", id, o.Quarter, o.Pct, o.Pct-d)
+				}
+				if d > 1e-9 {
+					revised++
+				}
+			}
+		}
+		if revised != 16 {
+			t.Errorf("%d values differ, want 16", revised)
+		}
+		for _, o := range fred["CORCCACBN"].Obs {
+			if v := at(fed[FedSeriesID(MeasureChargeOff, CategoryCreditCards)], o.Quarter); v != o.Pct {
+				t.Errorf("cards %s: FRED %.2f, Fed table %.2f", o.Quarter, o.Pct, v)
+			}
+		}
+	})
+}
+
 // Lagged unemployment gives smaller, still positive elasticities; the
 // primary (contemporaneous) fit is the best-fitting of lags 0-2.
 func TestFitLagSensitivity(t *testing.T) {
-	for _, id := range []string{"CORSFRMACBN", "CORCREXFACBN"} {
+	for _, id := range []string{"CORSFRMACBN", "CORCREXFACBN", "chgallnsa:c_and_i", "chgallnsa:credit_cards", "chgallnsa:other_consumer"} {
 		var prev Fit
 		for lag := 0; lag <= 2; lag++ {
 			f, err := FitSeries(id, lag)
@@ -256,22 +403,25 @@ func TestPrintFit(t *testing.T) {
 		t.Fatal(err)
 	}
 	var b strings.Builder
-	fmt.Fprintf(&b, "\n%-24s %-13s %-4s %6s %6s %7s %5s %3s  %s\n", "segment", "series", "SA", "eta", "SE", "HAC SE", "R2", "n", "note")
-	for _, f := range fits {
-		if !f.Fitted {
-			fmt.Fprintf(&b, "%-24s %-13s %-4s %6.3f %6s %7s %5s %3s  %s\n", f.Segment, "-", "-", f.Eta, "-", "-", "-", "-", f.Note)
-			continue
+	del, err := DelinquencyFits()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, fs := range [][]Fit{fits, del} {
+		fmt.Fprintf(&b, "\n%s\n%-24s %-32s %-4s %6s %6s %7s %5s %3s  %s\n", []string{"charge-off rates (the etas):", "delinquency rates (PD-side check):"}[k],
+			"segment", "series", "SA", "eta", "SE", "HAC SE", "R2", "n", "note")
+		for _, f := range fs {
+			fmt.Fprintf(&b, "%-24s %-32s %-4s %6.3f %6.3f %7.3f %5.2f %3d  %s\n", f.Segment, f.Series, f.SeasonalAdjustment, f.Eta, f.SE, f.SEHAC, f.R2, f.N, f.Note)
 		}
-		fmt.Fprintf(&b, "%-24s %-13s %-4s %6.3f %6.3f %7.3f %5.2f %3d  %s\n", f.Segment, f.Series, f.SeasonalAdjustment, f.Eta, f.SE, f.SEHAC, f.R2, f.N, f.Note)
 	}
 	fmt.Fprintf(&b, "\nsensitivity (unemployment lagged L quarters behind the charge-off quarter):\n")
-	for _, id := range []string{"CORSFRMACBN", "CORSFRMACBS", "CORCREXFACBN", "CORSREACBS"} {
+	for _, id := range []string{"CORSFRMACBN", "CORSFRMACBS", "CORCREXFACBN", "CORSREACBS", "chgallnsa:c_and_i", "chgallnsa:credit_cards", "chgallnsa:other_consumer", "delallnsa:residential"} {
 		for lag := 0; lag <= 2; lag++ {
 			f, err := FitSeries(id, lag)
 			if err != nil {
 				t.Fatal(err)
 			}
-			fmt.Fprintf(&b, "  %-13s %-4s L=%d  eta %.3f  SE %.3f  HAC SE %.3f  R2 %.2f  n %2d  %s-%s\n",
+			fmt.Fprintf(&b, "  %-24s %-4s L=%d  eta %.3f  SE %.3f  HAC SE %.3f  R2 %.2f  n %2d  %s-%s\n",
 				id, f.SeasonalAdjustment, lag, f.Eta, f.SE, f.SEHAC, f.R2, f.N, f.First, f.Last)
 		}
 	}
@@ -421,7 +571,8 @@ func TestElasticitiesMap(t *testing.T) {
 	if len(m) != len(Segments) {
 		t.Fatalf("%d segments", len(m))
 	}
-	if m[ResidentialMortgage] != m[HomeEquity] || m[CreditCard] != 0.17 || m[CommercialTerm] != 0.3 {
+	if m[ResidentialMortgage] != m[HomeEquity] || m[CommercialTerm] != m[CommercialLine] || m[PersonalAuto] != m[PersonalUnsecured] ||
+		math.Abs(m[CreditCard]-0.181) > 0.0006 || math.Abs(m[CommercialTerm]-0.333) > 0.0006 {
 		t.Errorf("got %v", m)
 	}
 }

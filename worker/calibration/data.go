@@ -25,6 +25,7 @@ var files embed.FS
 // The transcribed files, relative to the embedded file system.
 const (
 	chargeOffFile      = "testdata/chargeoff_2006_2010.csv"
+	fedTablesFile      = "testdata/fed_chargeoff_delinquency_nsa_2006_2010.csv"
 	unemploymentMonthF = "testdata/unemployment_monthly.csv"
 	unemploymentQtrF   = "testdata/unemployment_quarterly.csv"
 	recentChargeOffF   = "testdata/baseline_chargeoff_recent.csv"

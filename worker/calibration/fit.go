@@ -37,39 +37,55 @@ var FitWindow = struct{ First, Last Quarter }{
 // (FitSeries) as a sensitivity, and they give smaller elasticities.
 const PrimaryLag = 0
 
-// segmentSource says where a segment's elasticity comes from: a transcribed
-// Federal Reserve series, or, when the stored data do not cover 2006-2010,
-// the order of magnitude MODEL.md section 2 states.
+// segmentSource says which transcribed Federal Reserve series a segment's
+// elasticity is fitted to.
 type segmentSource struct {
-	series string // FRED ID of the Fed release series, or "" when not fitted
+	// series is the charge-off series: a FRED ID of the Fed release series
+	// (testdata/chargeoff_2006_2010.csv) or a FedSeriesID of the Fed's NSA
+	// tables (testdata/fed_chargeoff_delinquency_nsa_2006_2010.csv).
+	series string
+	// delinquency is the same loan category's delinquency-rate series
+	// (FedSeriesID), fitted the same way by DelinquencyFits: a PD-side
+	// check free of loss severity.
+	delinquency string
 	// priceIndex, when set, is the price index (HousePriceIndex,
 	// CREPriceIndex) the elasticity is fitted jointly with.
 	priceIndex string
-	prior      float64 // MODEL.md's stated order of magnitude, used when not fitted
 	note       string
 }
 
 // segmentMap is the mapping of the Fed release's loan types to the model's
 // segments. The release's "Residential" is loans secured by 1-4 family
 // properties including home equity lines, so first liens and HELOCs share
-// one series; its "Commercial" real estate excludes farmland.
+// one series; its "Commercial" real estate excludes farmland; C&I term loans
+// and lines share the C&I series; "Other" consumer loans (auto, student,
+// other personal; auto is split out only from 2015) stand for both auto and
+// unsecured personal loans.
 var segmentMap = map[string]segmentSource{
 	ResidentialMortgage: {series: "CORSFRMACBN", priceIndex: HousePriceIndex,
-		note: "Fed release 'residential' (1-4 family, incl. HELOCs), NSA: the SA copy stored lacks 2010Q4"},
+		delinquency: FedSeriesID(MeasureDelinquency, CategoryResidential),
+		note:        "Fed release 'residential' (1-4 family, incl. HELOCs), NSA: the SA copy stored lacks 2010Q4"},
 	HomeEquity: {series: "CORSFRMACBN", priceIndex: HousePriceIndex,
-		note: "same series as first liens: the release does not split HELOCs out"},
+		delinquency: FedSeriesID(MeasureDelinquency, CategoryResidential),
+		note:        "same series as first liens: the release does not split HELOCs out"},
 	CommercialRealEstate: {series: "CORCREXFACBN", priceIndex: CREPriceIndex,
-		note: "Fed release 'commercial real estate' excl. farmland, NSA"},
-	CommercialTerm: {prior: 0.3,
-		note: "NOT FITTED: C&I charge-offs 2006-2010 not in the stored corpus; MODEL.md order of magnitude"},
-	CommercialLine: {prior: 0.3,
-		note: "NOT FITTED: as commercial_term"},
-	CreditCard: {prior: 0.17,
-		note: "NOT FITTED: card charge-offs after 2006Q2 not in the stored corpus; MODEL.md order of magnitude"},
-	PersonalAuto: {prior: 0.13,
-		note: "NOT FITTED: 'other consumer' charge-offs not in the stored corpus; MODEL.md order of magnitude"},
-	PersonalUnsecured: {prior: 0.13,
-		note: "NOT FITTED: judgement, auto's figure (MODEL.md states none for unsecured)"},
+		delinquency: FedSeriesID(MeasureDelinquency, CategoryCRE),
+		note:        "Fed release 'commercial real estate' excl. farmland, NSA"},
+	CommercialTerm: {series: FedSeriesID(MeasureChargeOff, CategoryCandI),
+		delinquency: FedSeriesID(MeasureDelinquency, CategoryCandI),
+		note:        "Fed release 'C&I loans', NSA (term loans and lines are not split)"},
+	CommercialLine: {series: FedSeriesID(MeasureChargeOff, CategoryCandI),
+		delinquency: FedSeriesID(MeasureDelinquency, CategoryCandI),
+		note:        "same series as commercial_term"},
+	CreditCard: {series: FedSeriesID(MeasureChargeOff, CategoryCreditCards),
+		delinquency: FedSeriesID(MeasureDelinquency, CategoryCreditCards),
+		note:        "Fed release 'consumer loans: credit cards', NSA"},
+	PersonalAuto: {series: FedSeriesID(MeasureChargeOff, CategoryOtherConsumer),
+		delinquency: FedSeriesID(MeasureDelinquency, CategoryOtherConsumer),
+		note:        "Fed release 'consumer loans: other' (auto, student, personal; no auto split before 2015), NSA"},
+	PersonalUnsecured: {series: FedSeriesID(MeasureChargeOff, CategoryOtherConsumer),
+		delinquency: FedSeriesID(MeasureDelinquency, CategoryOtherConsumer),
+		note:        "same series as personal_auto"},
 }
 
 // Fit is the unemployment elasticity of one segment's hazard: eta in
@@ -80,10 +96,10 @@ var segmentMap = map[string]segmentSource{
 type Fit struct {
 	// Segment is the model segment (ResidentialMortgage, ...).
 	Segment string
-	// Fitted is false when the stored data did not cover the segment and
-	// Eta is MODEL.md's stated order of magnitude instead (no SE, R^2, N).
+	// Fitted is true for every estimate (all segments have data since
+	// the Fed's NSA tables were transcribed).
 	Fitted bool
-	// Series is the FRED ID of the Fed release series fitted ("" if not).
+	// Series is the FRED ID, or the FedSeriesID, of the series fitted.
 	Series string
 	// SeasonalAdjustment of the fitted series, "SA" or "NSA".
 	SeasonalAdjustment string
@@ -105,7 +121,7 @@ type Fit struct {
 	N  int
 	// First and Last are the charge-off quarters fitted.
 	First, Last Quarter
-	// Note says what the segment was mapped to, or why it was not fitted.
+	// Note says what the segment was mapped to.
 	Note string
 	// Joint is set when the fit had ln(price index) as a second regressor:
 	// its coefficient, the regressors' collinearity, and the
@@ -115,8 +131,7 @@ type Fit struct {
 
 // FitElasticities fits eta for every model segment, in Segments order, on
 // the embedded transcriptions: ln(charge-off rate) on unemployment lagged
-// PrimaryLag quarters, over FitWindow. Segments the stored data do not cover
-// come back with Fitted false and MODEL.md's order of magnitude.
+// PrimaryLag quarters, over FitWindow.
 //
 // The real-estate etas stay the unemployment-only slopes: the joint fit with
 // the price index (JointFits), which would hold prices fixed as the model's
@@ -124,14 +139,24 @@ type Fit struct {
 // with the price indices": wrong-signed coefficients, regressors correlated
 // -0.92 and -0.94).
 func FitElasticities() ([]Fit, error) {
+	return fitEach(func(s segmentSource) string { return s.series })
+}
+
+// DelinquencyFits fits, for every model segment in Segments order, the
+// same regression on the segment's delinquency rate (the Fed's NSA
+// delinquency table): ln(delinquency rate) on unemployment at PrimaryLag
+// over FitWindow. Delinquency carries no loss severity, so its slope is a
+// PD-side elasticity; docs/calibration.md compares it with the charge-off
+// slope, and the mortgage default eta is bounded by it.
+func DelinquencyFits() ([]Fit, error) {
+	return fitEach(func(s segmentSource) string { return s.delinquency })
+}
+
+func fitEach(series func(segmentSource) string) ([]Fit, error) {
 	out := make([]Fit, 0, len(Segments))
 	for _, seg := range Segments {
 		src := segmentMap[seg]
-		if src.series == "" {
-			out = append(out, Fit{Segment: seg, Eta: src.prior, Note: src.note})
-			continue
-		}
-		f, err := FitSeries(src.series, PrimaryLag)
+		f, err := FitSeries(series(src), PrimaryLag)
 		if err != nil {
 			return nil, fmt.Errorf("fit %s: %w", seg, err)
 		}
@@ -166,13 +191,13 @@ func JointFits() ([]Fit, error) {
 // FitSeries regresses ln(rate) of one transcribed series on unemployment
 // lagged lag quarters, over the quarters of FitWindow the series has.
 func FitSeries(id string, lag int) (Fit, error) {
-	all, err := ChargeOffs()
+	all, err := allSeries()
 	if err != nil {
 		return Fit{}, err
 	}
 	s, ok := all[id]
 	if !ok {
-		return Fit{}, fmt.Errorf("fit series %s: not in %s", id, chargeOffFile)
+		return Fit{}, fmt.Errorf("fit series %s: not in %s or %s", id, chargeOffFile, fedTablesFile)
 	}
 	u, err := Unemployment()
 	if err != nil {
@@ -282,8 +307,7 @@ func OLS(x, y []float64) (Regression, error) {
 }
 
 // Elasticities returns FitElasticities as segment to eta, the form the
-// model's Params take. Unfitted segments carry MODEL.md's order of
-// magnitude; call FitElasticities to tell them apart.
+// model's Params take.
 func Elasticities() (map[string]float64, error) {
 	fits, err := FitElasticities()
 	if err != nil {

@@ -36,32 +36,112 @@ func ChargeOffs() (map[string]ChargeOffSeries, error) {
 	}
 	out := map[string]ChargeOffSeries{}
 	for n, row := range rows {
-		q, err := ParseQuarter(row[idx[2]])
-		if err != nil {
-			return nil, fmt.Errorf("read %s row %d: %w", chargeOffFile, n+1, err)
-		}
-		v, err := parseFloat(chargeOffFile, n+1, row[idx[3]])
-		if err != nil {
+		if err := addObservation(out, chargeOffFile, n+1, row[idx[0]], row[idx[1]], row[idx[2]], row[idx[3]]); err != nil {
 			return nil, err
 		}
-		s := out[row[idx[0]]]
-		if s.ID != "" && s.SeasonalAdjustment != row[idx[1]] {
-			return nil, fmt.Errorf("read %s row %d: series %s is both %s and %s", chargeOffFile, n+1, s.ID, s.SeasonalAdjustment, row[idx[1]])
-		}
-		s.ID, s.SeasonalAdjustment = row[idx[0]], row[idx[1]]
-		s.Obs = append(s.Obs, Observation{Quarter: q, Pct: v})
-		out[s.ID] = s
 	}
-	for id, s := range out {
-		sort.Slice(s.Obs, func(i, j int) bool { return s.Obs[i].Quarter.Before(s.Obs[j].Quarter) })
-		for i := 1; i < len(s.Obs); i++ {
-			if s.Obs[i].Quarter != s.Obs[i-1].Quarter.Add(1) {
-				return nil, fmt.Errorf("read %s: series %s skips or repeats a quarter at %s", chargeOffFile, id, s.Obs[i].Quarter)
-			}
+	return out, sortSeries(chargeOffFile, out)
+}
+
+// Measures and categories of testdata/fed_chargeoff_delinquency_nsa_2006_2010.csv
+// (the Federal Reserve's "All Banks, NSA" charge-off and delinquency tables).
+// FedSeriesID names one of its series.
+const (
+	MeasureChargeOff   = "chargeoff"   // chgallnsa.htm: annualized, net of recoveries
+	MeasureDelinquency = "delinquency" // delallnsa.htm: 30+ days past due or nonaccrual
+
+	CategoryResidential   = "residential" // 1-4 family, incl. home equity lines
+	CategoryCRE           = "commercial_real_estate"
+	CategoryCreditCards   = "credit_cards"
+	CategoryOtherConsumer = "other_consumer" // auto, student, other personal
+	CategoryCandI         = "c_and_i"
+)
+
+// FedSeriesID is the ID FitSeries and FedTables use for one measure and
+// category of the Fed's NSA tables: "chgallnsa:credit_cards",
+// "delallnsa:residential" (the release's page names).
+func FedSeriesID(measure, category string) string {
+	page := map[string]string{MeasureChargeOff: "chgallnsa", MeasureDelinquency: "delallnsa"}[measure]
+	return page + ":" + category
+}
+
+// FedTables returns every series in
+// testdata/fed_chargeoff_delinquency_nsa_2006_2010.csv, by FedSeriesID.
+func FedTables() (map[string]ChargeOffSeries, error) {
+	header, rows, err := readCSV(fedTablesFile)
+	if err != nil {
+		return nil, err
+	}
+	var idx [4]int
+	for i, name := range []string{"measure", "category", "quarter", "rate_pct"} {
+		if idx[i], err = column(fedTablesFile, header, name); err != nil {
+			return nil, err
+		}
+	}
+	out := map[string]ChargeOffSeries{}
+	for n, row := range rows {
+		m := row[idx[0]]
+		if m != MeasureChargeOff && m != MeasureDelinquency {
+			return nil, fmt.Errorf("read %s row %d: measure %q", fedTablesFile, n+1, m)
+		}
+		if err := addObservation(out, fedTablesFile, n+1, FedSeriesID(m, row[idx[1]]), "NSA", row[idx[2]], row[idx[3]]); err != nil {
+			return nil, err
+		}
+	}
+	return out, sortSeries(fedTablesFile, out)
+}
+
+// allSeries is ChargeOffs and FedTables in one map (their IDs differ).
+func allSeries() (map[string]ChargeOffSeries, error) {
+	out, err := ChargeOffs()
+	if err != nil {
+		return nil, err
+	}
+	fed, err := FedTables()
+	if err != nil {
+		return nil, err
+	}
+	for id, s := range fed {
+		if _, dup := out[id]; dup {
+			return nil, fmt.Errorf("series %s is in both %s and %s", id, chargeOffFile, fedTablesFile)
 		}
 		out[id] = s
 	}
 	return out, nil
+}
+
+func addObservation(out map[string]ChargeOffSeries, file string, line int, id, sa, quarter, value string) error {
+	q, err := ParseQuarter(quarter)
+	if err != nil {
+		return fmt.Errorf("read %s row %d: %w", file, line, err)
+	}
+	v, err := parseFloat(file, line, value)
+	if err != nil {
+		return err
+	}
+	s := out[id]
+	if s.ID != "" && s.SeasonalAdjustment != sa {
+		return fmt.Errorf("read %s row %d: series %s is both %s and %s", file, line, s.ID, s.SeasonalAdjustment, sa)
+	}
+	s.ID, s.SeasonalAdjustment = id, sa
+	s.Obs = append(s.Obs, Observation{Quarter: q, Pct: v})
+	out[id] = s
+	return nil
+}
+
+// sortSeries puts each series in quarter order and rejects a gap or a
+// repeated quarter.
+func sortSeries(file string, out map[string]ChargeOffSeries) error {
+	for id, s := range out {
+		sort.Slice(s.Obs, func(i, j int) bool { return s.Obs[i].Quarter.Before(s.Obs[j].Quarter) })
+		for i := 1; i < len(s.Obs); i++ {
+			if s.Obs[i].Quarter != s.Obs[i-1].Quarter.Add(1) {
+				return fmt.Errorf("read %s: series %s skips or repeats a quarter at %s", file, id, s.Obs[i].Quarter)
+			}
+		}
+		out[id] = s
+	}
+	return nil
 }
 
 // MonthlyUnemployment returns testdata/unemployment_monthly.csv: the BLS
