@@ -25,8 +25,16 @@ const (
 	// loans) the same benchmark read 250-277 on a still more loaded machine,
 	// 7% under the old kernel's figures of the same runs; 245 stays. A whole
 	// default `montecarlo local` (500,000 x 1,000) used 148 CPU-seconds,
-	// about 300 ns per loan-scenario with generation and I/O. Override with
-	// CostInput.KernelNanos.
+	// about 300 ns per loan-scenario with generation and I/O.
+	//
+	// Model 2.1.0's margin grid (cards and home equity lines; docs/model.md,
+	// "Speed") brought the generator's book to 85 cpu-ns and the default
+	// local run to 52 CPU-seconds (2026-12-06, load average about 5). 245
+	// stays as the figure estimates and batch sizing use: a user's book with
+	// more loans walked month by month (variable-rate amortising loans,
+	// lines with a DSCR term, ARMs: 500-1,100 ns each) costs more than the
+	// generator's, and an estimate that runs short is the worse error.
+	// Override with CostInput.KernelNanos.
 	KernelNanosPerLoanScenario = 245
 	// LoanJSONBytes is the mean size of one generated loan's JSON (same
 	// benchmark, json-bytes/loan: 286).

@@ -78,9 +78,11 @@ const (
 	// for cold start and S3 I/O (TaskStartMarginSeconds for activities,
 	// which also covers the wait in the activity's queue).
 	LambdaStartMarginSeconds = 30
-	// MeasuredLoanScenarioNanos is the model kernel's measured cost of one
-	// loan in one scenario on one vCPU at DefaultHorizonMonths (see
-	// operate.KernelNanosPerLoanScenario, the same figure).
+	// MeasuredLoanScenarioNanos is the model kernel's cost of one loan in
+	// one scenario on one vCPU at DefaultHorizonMonths, as the sizing
+	// assumes it (operate.KernelNanosPerLoanScenario, the same figure: the
+	// generator's book measured 245 before model 2.1.0 and 85 since; the
+	// sizing keeps 245 for books with more walked loans).
 	MeasuredLoanScenarioNanos = 245
 	// DefaultLambdaLoanScenarioNanos is Config.LoanScenarioNanos's default
 	// in the Lambda flavour: the measured kernel with a factor of 2 for a
