@@ -46,7 +46,7 @@ const (
 )
 
 // gridKey names one node of the margin grid, or with j = -1 the index's
-// maximum over months t0..n (gridMax).
+// maximum over months t0..n (gridMax), with j = -2 gridSteps' table.
 type gridKey struct {
 	base   bool // baseline path set (else stressed)
 	prime  bool // prime index (else SOFR)
@@ -214,6 +214,7 @@ func (e *Evaluator) gridPath() pathStats {
 		gB[j] = e.gridNode(&sc.base, true, cumB, t0, fine, j0+j)[:S]
 	}
 	top := e.gridMax(t0)[:S]
+	steps := e.gridSteps(cumS)
 	w, pdS := sc.weight[:S], e.pdS[:S]
 	st := pathStats{maxPeak: 1}
 	src := e.src
@@ -237,7 +238,7 @@ func (e *Evaluator) gridPath() pathStats {
 		st.sumPeak += peak
 		st.maxPeak = max(st.maxPeak, peak)
 		if u < pd {
-			e.gridDefault(s, u, cumS, t0, c, invD)
+			e.gridDefault(s, u, steps, t0, c, invD)
 		}
 	}
 	e.src = src
@@ -245,27 +246,50 @@ func (e *Evaluator) gridPath() pathStats {
 	return st
 }
 
+// gridSteps returns, for every scenario s and month t = 1..H of the
+// stressed paths, the index's monthly rate and the series' hazard
+// multiplier of the month, cum(t) - cum(t-1), as the pair at 2(s H + t - 1):
+// gridDefault's walk reads one scenario's months from consecutive memory
+// instead of one cache line a month.
+func (e *Evaluator) gridSteps(cum []float64) []float64 {
+	ls := &e.ln
+	k := gridKey{prime: ls.prime, series: ls.series, j: -2}
+	return e.gridCached(k, func() []float64 {
+		sc := e.sc
+		H := sc.h
+		idx := sc.stress.index(ls.prime)
+		v := make([]float64, 2*sc.s*H)
+		for s := range sc.s {
+			row := v[2*s*H : 2*(s+1)*H]
+			for t := 1; t <= H; t++ {
+				m := sc.at(t, s)
+				row[2*(t-1)], row[2*(t-1)+1] = idx[m].f, cum[m]-cum[m-kernelBatch]
+			}
+		}
+		return v
+	})
+}
+
 // gridDefault records the default with uniform u on scenario s of a
 // margin-grid loan: in the first month where h0 times its cumulative hazard,
 // walked month by month, reaches -ln(1-u) (the last month at risk if
 // rounding keeps it short), for the drawn balance (EAD: drawn + CCF x
-// undrawn, the same in every month).
-func (e *Evaluator) gridDefault(s int, u float64, cum []float64, t0 int, c, invD float64) {
+// undrawn, the same in every month). steps is gridSteps' table.
+func (e *Evaluator) gridDefault(s int, u float64, steps []float64, t0 int, c, invD float64) {
 	ls := &e.ln
 	sc := e.sc
 	target := -math.Log1p(-u)
-	idx := sc.stress.index(ls.prime)
-	month := ls.n
+	n := ls.n
+	row := steps[2*s*sc.h : 2*(s*sc.h+n)]
+	month := n
 	var lam float64
-	m := sc.at(0, s) // month t of scenario s, stepping by kernelBatch
-	for t := 1; t <= ls.n; t++ {
-		prev := cum[m]
-		m += kernelBatch
-		f := 1.0
+	for t := 1; t <= n; t++ {
+		f, d := row[2*(t-1)], row[2*(t-1)+1]
+		w := 1.0
 		if t >= t0 {
-			f = sc.pow.pow(float64((idx[m].f + c) * invD))
+			w = sc.pow.pow(float64((f + c) * invD))
 		}
-		lam += float64(f * (cum[m] - prev))
+		lam += float64(w * d)
 		if ls.h0*lam >= target {
 			month = t
 			break
