@@ -39,8 +39,9 @@ const (
 	marginGridMinSteps = 8
 	marginGridMaxC     = 0.06
 	// marginGridMaxScenarios bounds the grid's memory (8*S bytes a node,
-	// about 1,000 nodes for a book of cards in every band): larger runs walk
-	// every loan. The choice depends only on the run, never on what the
+	// about 1,000 nodes for a book of cards in every band, and 16*S*H bytes
+	// of gridSteps per series: about 130 MB at S = 10,000 and H = 27):
+	// larger runs walk every loan. The choice depends only on the run, never on what the
 	// cache holds, so results do not depend on the order loans arrive in.
 	marginGridMaxScenarios = 10_000
 )
