@@ -139,14 +139,19 @@ func TestBacktest2007To2010(t *testing.T) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "\nloss over 48 months (2007 Q1-2010 Q4) / average balance; %d loans (seed %d), %d scenarios, model %s, file %s\n\n",
 		len(loans), backtestSeed, p.Scenarios, model.ModelVersion, p.Scenario.Name)
-	b.WriteString("| segment | loans | modelled | realised | modelled / realised |\n|---|---|---|---|---|\n")
+	var avgTotal float64
+	for _, s := range loan.Segments {
+		avgTotal += res.AvgBalanceUSD[s]
+	}
+	b.WriteString("| segment | loans | share of average balance | modelled | realised | modelled / realised |\n|---|---|---|---|---|---|\n")
 	for _, r := range btRows {
-		n := 0
+		n, avg := 0, 0.0
 		for _, s := range segsOf(row{segs: r.segs}) {
 			n += res.Loans[s]
+			avg += res.AvgBalanceUSD[s]
 		}
 		m, z := res.Rate(r.segs...), realisedRate(res, realised, r.segs...)
-		fmt.Fprintf(&b, "| %s | %d | %.2f%% | %.3f%% | %.2f |\n", r.name, n, 100*m, 100*z, m/z)
+		fmt.Fprintf(&b, "| %s | %d | %.1f%% | %.2f%% | %.3f%% | %.2f |\n", r.name, n, 100*avg/avgTotal, 100*m, 100*z, m/z)
 	}
 	fmt.Fprintf(&b, "\nrun %v (generate + model), %d CPUs\n", elapsed.Round(time.Second), runtime.GOMAXPROCS(0))
 	t.Log(b.String())
