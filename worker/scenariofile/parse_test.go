@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -248,4 +249,55 @@ func minAt(xs []float64) (float64, int) {
 		}
 	}
 	return m, at
+}
+
+// TestHistoricalFixture checks the back-test's file, the Federal Reserve's
+// Table 1A rows 2006 Q4 to 2010 Q4, against facts published elsewhere:
+// unemployment 4.4% in 2006 Q4 and 4.8% in 2007 Q4 (BLS, The Editor's Desk,
+// 23 April 2008), a peak of 9.9% in 2009 Q4 (DFAST 2013, Figure 3); the
+// prime rate at 8.25% until September 2007 and 3.25% from 16 December 2008
+// (printed to one decimal: 8.3 and 3.3); the 3-month rate near zero from
+// 2008 Q4. It covers 48 months (17 rows) and no more.
+func TestHistoricalFixture(t *testing.T) {
+	const name = "historical-2007q1-2010q4.csv"
+	p, err := ReadFile(filepath.Join(fixtureDir, name), 48)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Months() != 48 {
+		t.Fatalf("Months() = %d, want 48", p.Months())
+	}
+	near := func(what string, got, want float64) {
+		t.Helper()
+		if math.Abs(got-want) > 1e-12 {
+			t.Errorf("%s = %.4f, want %.4f", what, got, want)
+		}
+	}
+	near("unemployment 2006 Q4 (t = 0)", p.Unemployment[0], 0.044)
+	near("unemployment 2007 Q4 (month 12)", p.Unemployment[12], 0.048)
+	peak, at := maxAt(p.Unemployment)
+	near("peak unemployment", peak, 0.099)
+	if at != 36 {
+		t.Errorf("unemployment peaks in month %d, want 36 (2009 Q4)", at)
+	}
+	near("prime 2006 Q4", p.Prime[0], 0.083)
+	near("prime 2007 Q2 (month 6)", p.Prime[6], 0.083)
+	for m := 27; m <= 48; m++ { // 2009 Q1 on
+		near(fmt.Sprintf("prime month %d", m), p.Prime[m], 0.033)
+	}
+	if low, _ := minAt(p.FedFunds[24:]); low > 0.003 {
+		t.Errorf("3-month rate from 2008 Q4: min %.4f, want near zero", low)
+	}
+	// Prices rebased to 2006 Q4: house prices 190.9 -> 135.6, CRE
+	// 229.6 -> 171.9 (peak 251.4 in 2007 Q3).
+	near("HPI 2010 Q4", p.HPI[48], 135.6/190.9)
+	near("CRE 2010 Q4", p.CRE[48], 171.9/229.6)
+	hi, at := maxAt(p.CRE)
+	near("CRE peak", hi, 251.4/229.6)
+	if at != 9 {
+		t.Errorf("CRE peaks in month %d, want 9 (2007 Q3)", at)
+	}
+	if _, err := ReadFile(filepath.Join(fixtureDir, name), 49); err == nil || !strings.Contains(err.Error(), "needs 18 quarterly rows for 49 months, file has 17") {
+		t.Errorf("horizon 49: err = %v, want too few rows", err)
+	}
 }
