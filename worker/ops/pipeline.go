@@ -58,7 +58,7 @@ func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, 
 	// same seed (common random numbers).
 	var variants [risk.NumChannels]*model.Scenarios
 	for c, ch := range risk.Channels {
-		v, err := o.variants.Get(risk.ChannelParams(sc.Params(), ch))
+		v, err := o.variants.Get(risk.VariantParams(sc.Params(), ch))
 		if err != nil {
 			return nil, nil, 0, fmt.Errorf("simulate: attribution scenarios (%s off): %w", ch, err)
 		}

@@ -71,12 +71,30 @@ func ChannelParams(p model.Params, c Channel) model.Params {
 	return p
 }
 
+// AttributionMaxScenarios bounds the scenarios of the attribution: a run
+// of more attributes its first AttributionMaxScenarios (VariantParams), so
+// the four variant scenario sets never take more memory than a
+// 10,000-scenario run's each. Scenario s's draws, weight and each loan's
+// uniform depend on s alone, not on the count, so the prefix keeps common
+// random numbers.
+const AttributionMaxScenarios = 10_000
+
+// VariantParams returns the parameters of channel c's variant of a run with
+// parameters p: ChannelParams on at most its first AttributionMaxScenarios
+// scenarios.
+func VariantParams(p model.Params, c Channel) model.Params {
+	q := ChannelParams(p, c)
+	q.Scenarios = min(q.Scenarios, AttributionMaxScenarios)
+	return q
+}
+
 // AttributionPartial sums, for the sampled loans of one segment, the
 // stressed expected loss with every channel and with each switched off.
 // The expected loss of a loan is its scenario-mean loss (the likelihood-
 // weighted mean over the scenarios of its Result.Losses, the loss the
-// report's expected loss sums, LGD at the month's stressed prices) in
-// cents, rounded per loan, so the sums are integers and merge exactly.
+// report's expected loss sums, LGD at the month's stressed prices; over
+// the first AttributionMaxScenarios scenarios) in cents, rounded per loan,
+// so the sums are integers and merge exactly.
 type AttributionPartial struct {
 	Segment       loan.Segment `json:"segment"`
 	Loans         int64        `json:"loans"`
@@ -144,10 +162,10 @@ type Attributor struct {
 }
 
 // NewAttributor returns an Attributor over the run's scenarios base and
-// the scenarios of ChannelParams(base.Params(), Channels[c]) for each c
-// (same seed and scenario count: common random numbers).
+// the scenarios of VariantParams(base.Params(), Channels[c]) for each c
+// (same seed and scenarios: common random numbers).
 func NewAttributor(base *model.Scenarios, variants [NumChannels]*model.Scenarios) (*Attributor, error) {
-	a := &Attributor{weights: make([]float64, base.Len())}
+	a := &Attributor{weights: make([]float64, min(base.Len(), AttributionMaxScenarios))}
 	for s := range a.weights {
 		a.weights[s] = base.Weight(s)
 		a.wsum += a.weights[s]
@@ -157,7 +175,7 @@ func NewAttributor(base *model.Scenarios, variants [NumChannels]*model.Scenarios
 	}
 	p := base.Params()
 	for c, sc := range variants {
-		want := ChannelParams(p, Channels[c])
+		want := VariantParams(p, Channels[c])
 		if sc == nil || sc.Params().Hash() != want.Hash() || sc.Params().Seed != p.Seed {
 			return nil, fmt.Errorf("attribution: the scenarios of channel %s are not the run's with it switched off", Channels[c])
 		}
@@ -167,11 +185,13 @@ func NewAttributor(base *model.Scenarios, variants [NumChannels]*model.Scenarios
 }
 
 // meanLossCents is the likelihood-weighted scenario-mean loss of a result
-// in cents, rounded.
+// over the attribution's scenarios in cents, rounded.
 func (a *Attributor) meanLossCents(r *model.Result) int64 {
 	var sum float64
 	for _, d := range r.Losses {
-		sum += a.weights[d.Scenario] * float64(d.Cents)
+		if d.Scenario < len(a.weights) {
+			sum += a.weights[d.Scenario] * float64(d.Cents)
+		}
 	}
 	return int64(math.Round(sum / a.wsum))
 }

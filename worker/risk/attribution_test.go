@@ -21,7 +21,7 @@ func attributionSetup(t testing.TB, p model.Params) (*model.Scenarios, *Attribut
 	}
 	var vs [NumChannels]*model.Scenarios
 	for c, ch := range Channels {
-		if vs[c], err = model.NewScenarios(ChannelParams(p, ch)); err != nil {
+		if vs[c], err = model.NewScenarios(VariantParams(p, ch)); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -238,5 +238,92 @@ func TestAttributionMergesExactlyAndSurvivesJSON(t *testing.T) {
 	t.Logf("%s", at.Portfolio.Summary)
 	for _, s := range at.Segments {
 		t.Logf("%s", s.Summary)
+	}
+}
+
+// TestScenarioPrefixKeepsCommonRandomNumbers: a run of fewer scenarios is
+// the prefix of a run of more (draws, weights, each loan's uniforms), which
+// the attribution's cap (AttributionMaxScenarios) relies on.
+func TestScenarioPrefixKeepsCommonRandomNumbers(t *testing.T) {
+	t.Parallel()
+	p := model.DefaultParams()
+	p.Scenarios, p.Seed, p.TailShift = 300, 9, 0.2
+	q := p
+	q.Scenarios = 70
+	big, err := model.NewScenarios(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	small, err := model.NewScenarios(q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for s := range q.Scenarios {
+		if big.Weight(s) != small.Weight(s) || big.Unemployment(s, 20) != small.Unemployment(s, 20) || big.CRE(s, 27) != small.CRE(s, 27) {
+			t.Fatalf("scenario %d differs between 300 and 70 scenarios", s)
+		}
+	}
+	eb, es := model.NewEvaluator(big), model.NewEvaluator(small)
+	loans := generated(t, 2, 2_000)
+	compared := 0
+	for i := range loans {
+		rb, err := eb.Evaluate(&loans[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []model.ScenarioLoss
+		for _, d := range rb.Losses {
+			if d.Scenario < q.Scenarios {
+				want = append(want, d)
+			}
+		}
+		rs, err := es.Evaluate(&loans[i])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(append([]model.ScenarioLoss(nil), rs.Losses...), want) && !(len(want) == 0 && len(rs.Losses) == 0) {
+			t.Fatalf("loan %s: losses %v on 70 scenarios, want the 300-scenario run's first 70: %v", loans[i].ID, rs.Losses, want)
+		}
+		compared += len(want)
+	}
+	if compared < 50 {
+		t.Errorf("only %d defaults compared", compared)
+	}
+}
+
+// TestAttributionOfALargeRunUsesItsFirstScenarios: above
+// AttributionMaxScenarios the base loss is the mean over the same prefix
+// the variants run, so a channel that cannot act leaves it exactly equal.
+func TestAttributionOfALargeRunUsesItsFirstScenarios(t *testing.T) {
+	t.Parallel()
+	p := model.DefaultParams()
+	p.Scenarios, p.Seed = AttributionMaxScenarios+500, 4
+	sc, a := attributionSetup(t, p)
+	if got := a.ev[0]; got == nil || len(a.weights) != AttributionMaxScenarios {
+		t.Fatalf("%d attribution weights, want %d", len(a.weights), AttributionMaxScenarios)
+	}
+	ev := model.NewEvaluator(sc)
+	pt := NewPartial(p)
+	n := 0
+	for _, l := range generated(t, 6, 3_000) {
+		if !InAttributionSample(l.ID) || l.RateType != loan.Fixed || l.Segment.Revolving() {
+			continue
+		}
+		r, err := ev.Evaluate(&l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := a.Add(pt, &l, &r); err != nil {
+			t.Fatal(err)
+		}
+		n++
+	}
+	var base, without int64
+	for _, s := range pt.Attribution {
+		base += s.LossCents
+		without += s.WithoutCents[0]
+	}
+	if n < 10 || base <= 0 || without != base {
+		t.Errorf("%d fixed-rate loans: EL %d cents, without payment shock %d: want equal and positive", n, base, without)
 	}
 }
