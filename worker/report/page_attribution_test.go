@@ -11,7 +11,7 @@ import (
 func fixtureAttribution() *risk.AttributionReport {
 	row := func(seg loan.Segment, loans int64, el float64, without ...float64) risk.AttributionRow {
 		r := risk.AttributionRow{Segment: seg, Loans: loans, ExposureUSD: 10 * el, ExpectedLoss: el,
-			Summary: "The " + string(seg) + " segment's stressed loss is driven by collateral (40%)."}
+			Summary: string(seg) + ": collateral explains 40% of the stressed loss."}
 		for c, w := range without {
 			r.Channels = append(r.Channels, risk.ChannelEffect{Channel: risk.Channels[c], ExpectedLossWithout: w, Explained: el - w, Share: (el - w) / el})
 		}
@@ -23,7 +23,7 @@ func fixtureAttribution() *risk.AttributionReport {
 			row(loan.CommercialRealEstate, 30, 200_000, 190_000, 150_000, 160_000, 80_000),
 		},
 		Portfolio: row("", 150, 250_000, 240_000, 185_000, 190_000, 130_000)}
-	a.Portfolio.Summary = "The portfolio's stressed loss is driven by refinancing (48%), unemployment (26%) and collateral (24%)."
+	a.Portfolio.Summary = "Portfolio: refinancing explains 48%, unemployment 26% and collateral 24% of the stressed loss."
 	return a
 }
 
@@ -39,7 +39,7 @@ func TestAttributionTableIsRendered(t *testing.T) {
 	checkSelfContained(t, out.HTML)
 	for _, want := range []string{
 		`<h2 id="attribution-h">What drives the stressed loss</h2>`,
-		"The portfolio&#39;s stressed loss is driven by refinancing (48%), unemployment (26%) and collateral (24%).",
+		"Portfolio: refinancing explains 48%, unemployment 26% and collateral 24% of the stressed loss.",
 		`<th scope="col" class="num">EL without payment shock</th><th scope="col" class="num">Share explained by payment shock</th>`,
 		// CRE: EL, then payment shock (190,000; 5%), unemployment, collateral, refinancing (80,000; 60%).
 		`<td class="num">30</td><td class="num">$200,000</td><td class="num">$190,000</td><td class="num">5.0%</td>`,
@@ -55,7 +55,7 @@ func TestAttributionTableIsRendered(t *testing.T) {
 		"| Segment | Sampled loans | Stressed EL | EL without payment shock (share explained) | EL without unemployment (share explained) | EL without collateral (share explained) | EL without refinancing (share explained) |",
 		"| $80,000 (60.0%) |",
 		"| **Portfolio** | 150 | $250,000 |",
-		"- The portfolio's stressed loss is driven by refinancing (48%), unemployment (26%) and collateral (24%).",
+		"- Portfolio: refinancing explains 48%, unemployment 26% and collateral 24% of the stressed loss.",
 	} {
 		if !bytes.Contains(out.Markdown, []byte(want)) {
 			t.Errorf("markdown lacks %q", want)

@@ -108,12 +108,13 @@ func attributionRow(a *AttributionPartial) AttributionRow {
 // attributionSentence says what drives the row's loss: the channels that
 // explain at least 5% of it, largest first.
 func attributionSentence(r *AttributionRow) string {
-	name := "The portfolio's"
+	name := "Portfolio"
 	if r.Segment != "" {
-		name = "The " + strings.ReplaceAll(string(r.Segment), "_", " ") + " segment's"
+		name = strings.ReplaceAll(string(r.Segment), "_", " ")
+		name = strings.ToUpper(name[:1]) + name[1:]
 	}
 	if r.ExpectedLoss == 0 {
-		return name + " sampled loans have no stressed loss to attribute."
+		return name + ": the sampled loans have no stressed loss to attribute."
 	}
 	order := append([]ChannelEffect(nil), r.Channels...)
 	for i := 1; i < len(order); i++ { // insertion sort by share, descending, stable
@@ -124,13 +125,17 @@ func attributionSentence(r *AttributionRow) string {
 	var parts []string
 	for _, e := range order {
 		if e.Share >= 0.05 {
-			parts = append(parts, fmt.Sprintf("%s (%.0f%%)", ChannelLabel(e.Channel), 100*e.Share))
+			verb := " "
+			if len(parts) == 0 {
+				verb = " explains "
+			}
+			parts = append(parts, fmt.Sprintf("%s%s%.0f%%", ChannelLabel(e.Channel), verb, 100*e.Share))
 		}
 	}
 	if len(parts) == 0 {
-		return name + " stressed loss is driven by none of the four channels: each explains less than 5% of it (the baseline hazard and the credit cycle carry it)."
+		return name + ": no channel explains 5% of the stressed loss; the baseline hazard and the credit cycle carry it."
 	}
-	return fmt.Sprintf("%s stressed loss is driven by %s, the share of the loss each explains when switched off.", name, joinAnd(parts))
+	return fmt.Sprintf("%s: %s of the stressed loss (the share that disappears when the channel is switched off).", name, joinAnd(parts))
 }
 
 func joinAnd(s []string) string {
