@@ -97,7 +97,7 @@ type ops struct {
 	log       *slog.Logger
 	scenarios *model.ScenarioCache
 	// variants holds the scenarios of the run's parameters with each
-	// attribution channel switched off (risk.ChannelParams): one run's.
+	// attribution channel switched off (risk.VariantParams): one run's.
 	variants *model.ScenarioCache
 	runs     *memo.LRU[*RunManifest] // by bucket/key; failed reads are retried
 	// exactObjects is aggregate's limit for its per-object diagnosis
