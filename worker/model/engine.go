@@ -1021,10 +1021,11 @@ func (e *Evaluator) addLoss(s, month int, bal float64) {
 		ead = ls.ead0
 	}
 	idx := 1.0
-	switch ls.seg {
-	case loan.ResidentialMortgage, loan.HomeEquity:
+	switch {
+	case e.p.LGDTodayPrices: // today's index: Params.LGDTodayPrices
+	case ls.seg == loan.ResidentialMortgage, ls.seg == loan.HomeEquity:
 		idx = e.sc.stress.hpi[e.sc.at(month, s)]
-	case loan.CommercialRealEstate:
+	case ls.seg == loan.CommercialRealEstate:
 		idx = e.sc.stress.cre[e.sc.at(month, s)]
 	}
 	lgd := e.p.lgd(ls.seg, ls.coll, ead, idx, e.depr[month])

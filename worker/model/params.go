@@ -199,6 +199,14 @@ type Params struct {
 	CCFCard float64 `json:"ccfCard"`
 	CCFLine float64 `json:"ccfLine"`
 
+	// LGDTodayPrices, when set, takes the LGD of every default at today's
+	// house and commercial property price index (1) instead of the
+	// stressed index of its month: the collateral channel's severity half,
+	// switched off for the attribution of the stressed loss (with EtaLTV =
+	// 0; worker/risk.ChannelParams). False in every ordinary run, and
+	// omitted from the JSON (and so from the hash) when false.
+	LGDTodayPrices bool `json:"lgdTodayPrices,omitempty"`
+
 	// TailShift is the importance-sampling shift theta of the mean of the
 	// standardised credit-cycle innovations (MODEL.md section 4, Glasserman
 	// and Li 2005); 0 is plain Monte Carlo. Each scenario carries its

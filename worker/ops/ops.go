@@ -12,6 +12,7 @@ import (
 	"github.com/montecarlo-pipeline/montecarlo/worker/activity"
 	"github.com/montecarlo-pipeline/montecarlo/worker/memo"
 	"github.com/montecarlo-pipeline/montecarlo/worker/model"
+	"github.com/montecarlo-pipeline/montecarlo/worker/risk"
 	"github.com/montecarlo-pipeline/montecarlo/worker/store"
 )
 
@@ -95,7 +96,10 @@ type ops struct {
 	deps      Deps
 	log       *slog.Logger
 	scenarios *model.ScenarioCache
-	runs      *memo.LRU[*RunManifest] // by bucket/key; failed reads are retried
+	// variants holds the scenarios of the run's parameters with each
+	// attribution channel switched off (risk.VariantParams): one run's.
+	variants *model.ScenarioCache
+	runs     *memo.LRU[*RunManifest] // by bucket/key; failed reads are retried
 	// exactObjects is aggregate's limit for its per-object diagnosis
 	// (maxExactObjects; tests lower it).
 	exactObjects int64
@@ -142,7 +146,8 @@ func newOps(deps Deps) *ops {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &ops{deps: deps, log: log, scenarios: model.NewScenarioCache(scenarioCacheSize), runs: memo.New[*RunManifest](runManifestEntries, false),
+	return &ops{deps: deps, log: log, scenarios: model.NewScenarioCache(scenarioCacheSize),
+		variants: model.NewScenarioCache(risk.NumChannels), runs: memo.New[*RunManifest](runManifestEntries, false),
 		exactObjects: maxExactObjects, dups: memo.New[map[string]map[int]DuplicateRecord](runManifestEntries, false), maxIDs: maxIndexedIDs}
 }
 

@@ -54,6 +54,16 @@ func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, 
 	for i := range states {
 		states[i] = &objState{}
 	}
+	// The attribution's scenarios: the run's with each channel off, the
+	// same seed (common random numbers).
+	var variants [risk.NumChannels]*model.Scenarios
+	for c, ch := range risk.Channels {
+		v, err := o.variants.Get(risk.VariantParams(sc.Params(), ch))
+		if err != nil {
+			return nil, nil, 0, fmt.Errorf("simulate: attribution scenarios (%s off): %w", ch, err)
+		}
+		variants[c] = v
+	}
 	n := o.deps.Evaluators
 	work := make(chan *chunk, 2*n)
 	done := make(chan *chunk, 2*n)
@@ -82,6 +92,10 @@ func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, 
 				}
 			}()
 			ev := model.NewEvaluator(sc)
+			attr, err := risk.NewAttributor(sc, variants)
+			if err != nil {
+				return err
+			}
 			for c := range work {
 				if gctx.Err() != nil {
 					return context.Cause(gctx)
@@ -97,6 +111,9 @@ func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, 
 					}
 					if err := parts[w].Add(&res); err != nil {
 						return fmt.Errorf("simulate: add loan %s to the partial: %w", l.ID, err)
+					}
+					if err := attr.Add(parts[w], l, &res); err != nil {
+						return fmt.Errorf("simulate: add loan %s to the attribution: %w", l.ID, err)
 					}
 					c.rows = append(c.rows, row(&res, objs[c.obj].key, c.lines[j], info))
 					for _, d := range l.Derived {

@@ -18,7 +18,7 @@ import (
 // batchStats measures a simulate task for the benchmark and the logs.
 type batchStats struct {
 	Wall    time.Duration // the whole task
-	Kernel  time.Duration // in Evaluate and Partial.Add, summed over evaluators
+	Kernel  time.Duration // in Evaluate, Partial.Add and the attribution, summed over evaluators
 	Skipped bool          // the partial existed: nothing was recomputed
 }
 

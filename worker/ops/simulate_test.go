@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"encoding/json"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -19,6 +20,7 @@ import (
 	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
 	"github.com/montecarlo-pipeline/montecarlo/worker/model"
 	"github.com/montecarlo-pipeline/montecarlo/worker/portfolio"
+	"github.com/montecarlo-pipeline/montecarlo/worker/risk"
 )
 
 const testScenarios = 200
@@ -132,6 +134,18 @@ func TestSimulateResultsAreBitIdenticalWhateverTheBatching(t *testing.T) {
 	}
 	if figures(t, a.report("r")) != figures(t, b.report("r")) {
 		t.Error("report figures differ between batchings")
+	}
+	// The attribution's sums (in the figures above) cover exactly the
+	// sampled loans, whatever the batching.
+	sampled := int64(0)
+	for _, r := range ra {
+		if risk.InAttributionSample(r.LoanID) {
+			sampled++
+		}
+	}
+	at, bt := a.report("r").Attribution, b.report("r").Attribution
+	if at == nil || bt == nil || at.Portfolio.Loans != sampled || sampled == 0 || !reflect.DeepEqual(at, bt) {
+		t.Errorf("attribution %+v and %+v, want the same over the %d sampled loans", at, bt, sampled)
 	}
 }
 

@@ -72,6 +72,7 @@ func HTML(r risk.Report, m Meta) ([]byte, error) {
 	writeShockSection(&w, v.Shock, c.shock)
 	writePathSection(&w, v)
 	writeSegmentSection(&w, v, c.segment)
+	writeAttributionSection(&w, v.Attribution)
 	writeBandSections(&w, v, c.band, c.grade)
 	writeParamSection(&w, v.Params)
 	writeFoot(&w)

@@ -72,6 +72,7 @@ func Markdown(r risk.Report, m Meta) ([]byte, error) {
 	} else {
 		b.WriteString("\nNo segment had any loans.\n")
 	}
+	writeAttributionMarkdown(&b, v.Attribution)
 
 	if months, rows := pathTable(v.Paths); len(months) > 0 {
 		b.WriteString("\nScenario paths: mean over scenarios (5% to 95% of scenarios) at each quarter end.\n\n| Month")

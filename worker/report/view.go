@@ -85,6 +85,9 @@ type view struct {
 	Paths []pathView
 	// Sampling describes importance sampling; empty in a plain run.
 	Sampling string
+	// Attribution is the attribution of the stressed loss to its
+	// channels; empty when the report has none.
+	Attribution attributionView
 
 	lossStats  risk.LossStats
 	segGroups  []barGroup
@@ -304,6 +307,7 @@ func newView(r risk.Report, m Meta) view {
 	v.OpenCI = open99 || open999
 	v.Shock = newShockView(r.PaymentShock)
 	v.Paths = newPathViews(r.ScenarioPaths)
+	v.Attribution = newAttributionView(r.Attribution)
 	v.Params = paramFacts(r.Params)
 	return v
 }

@@ -44,6 +44,10 @@ type Partial struct {
 	ScoreBands []BandPartial `json:"score_bands"`
 	// RiskGrades has one entry per grade 1..10 (commercial loans).
 	RiskGrades []BandPartial `json:"risk_grades"`
+	// Attribution has one entry per loan.Segments, in that order: the
+	// sampled loans' stressed loss with each channel switched off
+	// (Attributor); empty when no Attributor ran.
+	Attribution []AttributionPartial `json:"attribution,omitempty"`
 }
 
 // SegmentPartial is the part of a Partial for one segment.
@@ -161,6 +165,11 @@ func (pt *Partial) Merge(other *Partial) error {
 	case len(other.Segments) != len(pt.Segments) || len(other.ScoreBands) != len(pt.ScoreBands) || len(other.RiskGrades) != len(pt.RiskGrades):
 		return errors.New("merge partials: different segment or band layout")
 	}
+	for _, a := range [][]AttributionPartial{pt.Attribution, other.Attribution} {
+		if err := checkAttribution(a); err != nil {
+			return err
+		}
+	}
 	for i := range pt.Segments {
 		a, b := &pt.Segments[i], &other.Segments[i]
 		if a.Segment != b.Segment {
@@ -182,6 +191,7 @@ func (pt *Partial) Merge(other *Partial) error {
 			a.LossCents[s] += v
 		}
 	}
+	pt.Attribution = mergeAttribution(pt.Attribution, other.Attribution)
 	for i := range pt.ScoreBands {
 		pt.ScoreBands[i].merge(&other.ScoreBands[i])
 	}
@@ -215,6 +225,7 @@ func (pt *Partial) clone() *Partial {
 	}
 	c.ScoreBands = append([]BandPartial(nil), pt.ScoreBands...)
 	c.RiskGrades = append([]BandPartial(nil), pt.RiskGrades...)
+	c.Attribution = append([]AttributionPartial(nil), pt.Attribution...)
 	return &c
 }
 

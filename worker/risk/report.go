@@ -166,7 +166,10 @@ type Report struct {
 	// ImportanceSampling is set when the scenarios carry weights other
 	// than 1.
 	ImportanceSampling *Sampling `json:"importance_sampling,omitempty"`
-	Warnings           []string  `json:"warnings,omitempty"`
+	// Attribution is the attribution of the stressed loss to the model's
+	// channels on the sampled loans; nil when the run has none.
+	Attribution *AttributionReport `json:"attribution,omitempty"`
+	Warnings    []string           `json:"warnings,omitempty"`
 }
 
 // ScenarioSource is what SummariseScenarios needs of a run's scenarios;
@@ -289,6 +292,7 @@ func summarise(pt *Partial, p model.Params, weights []float64) (Report, error) {
 		}
 	}
 
+	rep.Attribution = attributionReport(pt.Attribution)
 	ps := &rep.Portfolio
 	rep.Headline = Headline{
 		Loans: ps.Loans, Scenarios: S, ExposureUSD: ps.ExposureUSD,
