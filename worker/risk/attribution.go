@@ -72,12 +72,16 @@ func ChannelParams(p model.Params, c Channel) model.Params {
 }
 
 // AttributionMaxScenarios bounds the scenarios of the attribution: a run
-// of more attributes its first AttributionMaxScenarios (VariantParams), so
-// the four variant scenario sets never take more memory than a
-// 10,000-scenario run's each. Scenario s's draws, weight and each loan's
-// uniform depend on s alone, not on the count, so the prefix keeps common
-// random numbers.
-const AttributionMaxScenarios = 10_000
+// of more attributes its first AttributionMaxScenarios (VariantParams).
+// Scenario s's draws, weight and each loan's uniform depend on s alone, not
+// on the count, so the prefix keeps common random numbers, and with them a
+// channel's effect (the difference of two losses on the same draws) is
+// far less noisy than either loss. 250 keeps the attribution's cost to
+// about a tenth of a 1,000-scenario run's model time (four variants, a
+// tenth of the loans, a quarter of the scenarios) where the first 10,000
+// scenarios cost half again as much as the run: the default run's speed
+// goal (docs/model.md, "Speed") could not carry that.
+const AttributionMaxScenarios = 250
 
 // VariantParams returns the parameters of channel c's variant of a run with
 // parameters p: ChannelParams on at most its first AttributionMaxScenarios
