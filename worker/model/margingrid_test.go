@@ -92,8 +92,16 @@ func TestMarginGridAgreesWithTheWalk(t *testing.T) {
 					a.BaselinePD, a.StressedPD, a.StressedPDHigh, a.PaymentShockMean, a.PaymentShockMax,
 					b.BaselinePD, b.StressedPD, b.StressedPDHigh, b.PaymentShockMean, b.PaymentShockMax)
 			}
-			if fmt.Sprint(a.Losses) != fmt.Sprint(b.Losses) {
-				t.Errorf("shift %v, %s: defaults differ:\ngrid %v\nwalk %v", shift, l.ID, a.Losses, b.Losses)
+			// A card's default month is not searched (ScenarioLoss.Month 0):
+			// its loss is the same in every month.
+			walked := append([]ScenarioLoss(nil), b.Losses...)
+			for k := range walked {
+				if l.Segment == loan.CreditCard {
+					walked[k].Month = 0
+				}
+			}
+			if fmt.Sprint(a.Losses) != fmt.Sprint(walked) {
+				t.Errorf("shift %v, %s: defaults differ:\ngrid %v\nwalk %v", shift, l.ID, a.Losses, walked)
 			}
 		}
 		t.Logf("tail shift %v: largest relative difference of a PD or expected loss %.2g", shift, worst)

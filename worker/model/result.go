@@ -71,7 +71,10 @@ type Result struct {
 
 // ScenarioLoss is a loan's loss in one scenario where it defaulted.
 type ScenarioLoss struct {
-	Scenario int   // scenario index, 0..S-1
-	Month    int   // default month, 1..H
-	Cents    int64 // EAD * LGD at the default month, rounded to the cent
+	Scenario int // scenario index, 0..S-1
+	// Month is the default month, 1..H; 0 where the loss cannot depend on
+	// it and the model skips inverting the hazard (a card: revolving, so
+	// its EAD is the same every month, and a flat LGD).
+	Month int
+	Cents int64 // EAD * LGD at the default month, rounded to the cent
 }
