@@ -22,6 +22,7 @@ COPY go.mod go.sum ./
 COPY scripts/build-worker.sh scripts/
 COPY components/asl components/asl
 COPY components/workflow components/workflow
+COPY internal/jsonstrict internal/jsonstrict
 COPY worker worker
 # The same script CI runs; it also fails the build if the binary outgrows
 # its size budget.
