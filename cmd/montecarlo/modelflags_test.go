@@ -151,3 +151,39 @@ func TestLocalFlagsReachTheParamsTheWorkersSee(t *testing.T) {
 		t.Errorf("params hash %s, the params give %s", m.ParamsHash, p.Hash())
 	}
 }
+
+// --no-attribution reaches the run manifest, and the report then has no
+// attribution; without it the report has one.
+func TestLocalNoAttributionSkipsTheAttribution(t *testing.T) {
+	t.Parallel()
+	for _, off := range []bool{false, true} {
+		args := []string{"local", "--loans", "2000", "--scenarios", "20", "--seed", "5", "--shard-size", "500",
+			"--time-scale", "0.05", "--data-dir", t.TempDir(), "--json"}
+		if off {
+			args = append(args, "--no-attribution")
+		}
+		out := runLocal(t, args)
+		var report string
+		if err := json.Unmarshal(out["report_path"], &report); err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			NoAttribution bool `json:"noAttribution"`
+		}
+		var rep struct {
+			Attribution json.RawMessage `json:"attribution"`
+		}
+		for path, v := range map[string]any{filepath.Join(filepath.Dir(report), "manifest.json"): &m, report: &rep} {
+			b, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(b, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if m.NoAttribution != off || (len(rep.Attribution) == 0) != off {
+			t.Errorf("--no-attribution %v: manifest noAttribution %v, report attribution %q", off, m.NoAttribution, rep.Attribution)
+		}
+	}
+}

@@ -154,7 +154,7 @@ func (r *Runtime) runInput(ctx context.Context, run Run) (Result, error) {
 	simIn := workflow.ExecutionInput{Dataset: dataset, Scenarios: &run.Scenarios, Seed: &run.Seed,
 		TargetRate: &run.TargetRate, HorizonMonths: &run.HorizonMonths,
 		RunInput: workflow.RunInput{TailShift: run.TailShift, ScenarioKey: scenarioKey, InputPrefix: prefix,
-			RateUnit: run.RateUnit, AllowUnknownColumns: run.AllowUnknownColumns}}
+			RateUnit: run.RateUnit, AllowUnknownColumns: run.AllowUnknownColumns, NoAttribution: run.NoAttribution}}
 	simOut, err := r.execute(ctx, workflow.WorkflowSimulate, res.RunID, simIn, run, run.Loans)
 	if err != nil {
 		return res, err

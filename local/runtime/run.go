@@ -44,6 +44,10 @@ type Run struct {
 	// workflow.ScenarioKeyFor and names it in the Simulate input
 	// (scenarioKey), as montecarlo run simulate --scenario-file does.
 	ScenarioFile string
+	// NoAttribution skips the loss attribution by channel (the Simulate
+	// input key noAttribution): about a tenth less model time, and no
+	// attribution table in the report.
+	NoAttribution bool
 
 	// Input, if set, is a file or folder of the user's loans (any format
 	// of worker/loan, optionally gzipped): Run stages it in the data
@@ -250,7 +254,7 @@ func (r *Runtime) Run(ctx context.Context, run Run) (Result, error) {
 	res.RunID = "run-" + stamp
 	simIn := workflow.ExecutionInput{Dataset: dataset, Scenarios: &run.Scenarios, Seed: &run.Seed,
 		TargetRate: &run.TargetRate, HorizonMonths: &run.HorizonMonths,
-		RunInput: workflow.RunInput{TailShift: run.TailShift, ScenarioKey: scenarioKey}}
+		RunInput: workflow.RunInput{TailShift: run.TailShift, ScenarioKey: scenarioKey, NoAttribution: run.NoAttribution}}
 	simOut, err := r.execute(ctx, workflow.WorkflowSimulate, res.RunID, simIn, run, manifest.Loans)
 	if err != nil {
 		return res, err

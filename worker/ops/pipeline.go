@@ -49,15 +49,18 @@ type chunk struct {
 // goroutine took which loan. Loans are held only in flight (a few chunks
 // per goroutine); results are kept per object for the ordered outputs. The
 // first error, of the reader or of an evaluator, stops them all.
-func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, info runInfo, opt func(key string) loan.ReadOptions) ([]*objState, *risk.Partial, time.Duration, error) {
+func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, info runInfo, opt func(key string) loan.ReadOptions, attribute bool) ([]*objState, *risk.Partial, time.Duration, error) {
 	states := make([]*objState, len(objs))
 	for i := range states {
 		states[i] = &objState{}
 	}
 	// The attribution's scenarios: the run's with each channel off, the
-	// same seed (common random numbers).
+	// same seed (common random numbers); none when the run skips it.
 	var variants [risk.NumChannels]*model.Scenarios
 	for c, ch := range risk.Channels {
+		if !attribute {
+			break
+		}
 		v, err := o.variants.Get(risk.VariantParams(sc.Params(), ch))
 		if err != nil {
 			return nil, nil, 0, fmt.Errorf("simulate: attribution scenarios (%s off): %w", ch, err)
@@ -92,9 +95,11 @@ func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, 
 				}
 			}()
 			ev := model.NewEvaluator(sc)
-			attr, err := risk.NewAttributor(sc, variants)
-			if err != nil {
-				return err
+			var attr *risk.Attributor
+			if attribute {
+				if attr, err = risk.NewAttributor(sc, variants); err != nil {
+					return err
+				}
 			}
 			for c := range work {
 				if gctx.Err() != nil {
@@ -112,8 +117,10 @@ func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, 
 					if err := parts[w].Add(&res); err != nil {
 						return fmt.Errorf("simulate: add loan %s to the partial: %w", l.ID, err)
 					}
-					if err := attr.Add(parts[w], l, &res); err != nil {
-						return fmt.Errorf("simulate: add loan %s to the attribution: %w", l.ID, err)
+					if attr != nil {
+						if err := attr.Add(parts[w], l, &res); err != nil {
+							return fmt.Errorf("simulate: add loan %s to the attribution: %w", l.ID, err)
+						}
 					}
 					c.rows = append(c.rows, row(&res, objs[c.obj].key, c.lines[j], info))
 					for _, d := range l.Derived {

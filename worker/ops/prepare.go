@@ -83,7 +83,7 @@ func (o *ops) prepare(ctx context.Context, in workflow.PrepareInput) (workflow.P
 		GoVersion: runtime.Version(), GOARCH: runtime.GOARCH,
 		Input: src, ExpectedLoans: expected, InputObjects: objects, LoansPerObject: perObject,
 		MaxItemsPerBatch: items, BatchLoans: in.BatchLoans,
-		RateUnit: run.RateUnit, AllowUnknownColumns: run.AllowUnknownColumns,
+		RateUnit: run.RateUnit, AllowUnknownColumns: run.AllowUnknownColumns, NoAttribution: run.NoAttribution,
 		IDCheck: idCheck, DuplicateIDsKey: dupKey, DuplicateIDs: dups,
 	}
 	body, err := json.MarshalIndent(m, "", "  ")

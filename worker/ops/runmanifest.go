@@ -47,6 +47,8 @@ type RunManifest struct {
 	// (the run input's keys; docs/loans.md).
 	RateUnit            string `json:"rateUnit,omitempty"`
 	AllowUnknownColumns bool   `json:"allowUnknownColumns,omitempty"`
+	// NoAttribution is the run input's: simulate skips the attribution.
+	NoAttribution bool `json:"noAttribution,omitempty"`
 	// IDCheck says how prepare looked for loan ids repeated across the
 	// input's objects: "across objects", "one object" (its reader checks),
 	// or not for a generated dataset (unique by construction).

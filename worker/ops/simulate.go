@@ -128,7 +128,7 @@ func (o *ops) simulate(ctx context.Context, in workflow.SimulateInput) (workflow
 	if err != nil {
 		return workflow.SimulateOutput{}, stats, invalid("run manifest s3://%s/%s: %w", run.Bucket, run.ManifestKey, err)
 	}
-	states, partial, kernel, err := o.evaluate(ctx, objs, sc, info, m.readOptions)
+	states, partial, kernel, err := o.evaluate(ctx, objs, sc, info, m.readOptions, !m.NoAttribution)
 	if err != nil {
 		return workflow.SimulateOutput{}, stats, err
 	}
