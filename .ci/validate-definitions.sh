@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Renders the Generate and Simulate state machines with the CLI, for each
 # compute variant (fargate-spot: activity tasks; lambda: lambda:invoke
-# tasks with EXPRESS Map children), and checks every definition with the npm
+# tasks with EXPRESS Map children; ec2-spot: fargate-spot's machines naming
+# the Auto Scaling group), and checks every definition with the npm
 # package asl-validator, pinned in .ci/asl-validator (package.json +
 # package-lock.json; installed with npm ci, never globally). Fails on any
 # error or any invalid definition.
@@ -11,7 +12,7 @@ cd "$(dirname "$0")/.."
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-computes=(fargate-spot lambda)
+computes=(fargate-spot lambda ec2-spot)
 for compute in "${computes[@]}"; do
   echo "== render state machine definitions (compute $compute)"
   go run ./cmd/montecarlo definitions --compute "$compute" --out "$out/$compute"
