@@ -226,6 +226,25 @@ func fmtVCPU(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 // the workers to (the largest DesiredCount of an ecs:updateService task in
 // its definition); 0 if unknown.
 func scaleOutCount(ctx context.Context, api PreflightSFN, arn string) int {
+	return maxInDefinition(ctx, api, arn, desiredCount)
+}
+
+// desiredCount is the DesiredCount of an ecs:updateService task state.
+func desiredCount(state map[string]any) int {
+	if res, _ := state["Resource"].(string); strings.HasSuffix(res, "ecs:updateService") {
+		if p, ok := state["Parameters"].(map[string]any); ok {
+			if n, ok := p["DesiredCount"].(float64); ok {
+				return int(n)
+			}
+		}
+	}
+	return 0
+}
+
+// maxInDefinition reads the state machine's definition and returns the
+// largest value of pick over every object in it (states and their
+// parameters, at any depth); 0 if the definition cannot be read.
+func maxInDefinition(ctx context.Context, api PreflightSFN, arn string, pick func(map[string]any) int) int {
 	if api == nil || arn == "" {
 		return 0
 	}
@@ -237,26 +256,21 @@ func scaleOutCount(ctx context.Context, api PreflightSFN, arn string) int {
 	if json.Unmarshal([]byte(aws.ToString(out.Definition)), &def) != nil {
 		return 0
 	}
-	return maxDesiredCount(def)
+	return maxOver(def, pick)
 }
 
-func maxDesiredCount(v any) int {
+// maxOver is the largest pick of any object within v (0 if none).
+func maxOver(v any, pick func(map[string]any) int) int {
 	best := 0
 	switch x := v.(type) {
 	case map[string]any:
-		if res, _ := x["Resource"].(string); strings.HasSuffix(res, "ecs:updateService") {
-			if p, ok := x["Parameters"].(map[string]any); ok {
-				if n, ok := p["DesiredCount"].(float64); ok && int(n) > best {
-					best = int(n)
-				}
-			}
-		}
+		best = max(best, pick(x))
 		for _, e := range x {
-			best = max(best, maxDesiredCount(e))
+			best = max(best, maxOver(e, pick))
 		}
 	case []any:
 		for _, e := range x {
-			best = max(best, maxDesiredCount(e))
+			best = max(best, maxOver(e, pick))
 		}
 	}
 	return best

@@ -2,14 +2,12 @@ package operate
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/lambda"
 	lambdatypes "github.com/aws/aws-sdk-go-v2/service/lambda/types"
-	"github.com/aws/aws-sdk-go-v2/service/sfn"
 )
 
 // PreflightLambda reads the worker function and the account's concurrency
@@ -205,36 +203,12 @@ func checkLambdaConcurrency(ctx context.Context, api PreflightLambda, fn string,
 // invokes at once (the largest MaxConcurrency of its Map states); 0 if
 // unknown or unbounded.
 func maxMapConcurrency(ctx context.Context, api PreflightSFN, arn string) int {
-	if api == nil || arn == "" {
-		return 0
-	}
-	out, err := api.DescribeStateMachine(ctx, &sfn.DescribeStateMachineInput{StateMachineArn: aws.String(arn)})
-	if err != nil {
-		return 0
-	}
-	var def any
-	if json.Unmarshal([]byte(aws.ToString(out.Definition)), &def) != nil {
-		return 0
-	}
-	return maxMapConcurrencyIn(def)
-}
-
-func maxMapConcurrencyIn(v any) int {
-	best := 0
-	switch x := v.(type) {
-	case map[string]any:
-		if typ, _ := x["Type"].(string); typ == "Map" {
-			if n, ok := x["MaxConcurrency"].(float64); ok && int(n) > best {
-				best = int(n)
+	return maxInDefinition(ctx, api, arn, func(state map[string]any) int {
+		if typ, _ := state["Type"].(string); typ == "Map" {
+			if n, ok := state["MaxConcurrency"].(float64); ok {
+				return int(n)
 			}
 		}
-		for _, e := range x {
-			best = max(best, maxMapConcurrencyIn(e))
-		}
-	case []any:
-		for _, e := range x {
-			best = max(best, maxMapConcurrencyIn(e))
-		}
-	}
-	return best
+		return 0
+	})
 }
