@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"bytes"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -23,35 +22,8 @@ func testEC2SpotConfig() Config {
 
 func TestEC2SpotDefinitionsMatchTheGoldenFiles(t *testing.T) {
 	t.Parallel()
-	defs, err := Definitions(testEC2SpotConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range defs {
-		golden := filepath.Join("testdata", ComputeEC2Spot, d.FileName())
-		if *update {
-			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(golden, d.JSON, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test -update to create it)", err)
-		}
-		if !bytes.Equal(d.JSON, want) {
-			t.Errorf("%s differs from %s; if the change is intended, run go test ./components/workflow -update and review the diff", d.Workflow, golden)
-		}
-		m, err := asl.Parse(want)
-		if err != nil {
-			t.Fatalf("%s: %v", golden, err)
-		}
-		if err := m.Validate(); err != nil {
-			t.Errorf("%s: %v", golden, err)
-		}
+	for golden, data := range matchGoldenDefinitions(t, testEC2SpotConfig(), filepath.Join("testdata", ComputeEC2Spot)) {
+		checkParsesBack(t, golden, data)
 	}
 }
 

@@ -1,11 +1,9 @@
 package workflow
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -28,41 +26,8 @@ func testLambdaConfig() Config {
 
 func TestLambdaDefinitionsMatchTheGoldenFiles(t *testing.T) {
 	t.Parallel()
-	defs, err := Definitions(testLambdaConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, d := range defs {
-		golden := filepath.Join("testdata", ComputeLambda, d.FileName())
-		if *update {
-			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(golden, d.JSON, 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(golden)
-		if err != nil {
-			t.Fatalf("%v (run go test -update to create it)", err)
-		}
-		if !bytes.Equal(d.JSON, want) {
-			t.Errorf("%s differs from %s; if the change is intended, run go test ./components/workflow -update and review the diff", d.Workflow, golden)
-		}
-		m, err := asl.Parse(want)
-		if err != nil {
-			t.Fatalf("%s: %v", golden, err)
-		}
-		if err := m.Validate(); err != nil {
-			t.Errorf("%s: %v", golden, err)
-		}
-		if again, err := Render(m); err != nil || !bytes.Equal(again, want) {
-			t.Errorf("%s: Parse then Render is not the identity (%v)", golden, err)
-		}
-		if hints := m.Hints(); len(hints) > 0 {
-			t.Errorf("%s: payload hints: %v", golden, hints)
-		}
+	for golden, data := range matchGoldenDefinitions(t, testLambdaConfig(), filepath.Join("testdata", ComputeLambda)) {
+		checkParsesBack(t, golden, data)
 	}
 }
 

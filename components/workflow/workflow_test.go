@@ -28,17 +28,28 @@ var builders = []struct {
 
 func TestDefinitionsMatchTheGoldenFiles(t *testing.T) {
 	t.Parallel()
-	defs, err := Definitions(testConfig())
+	matchGoldenDefinitions(t, testConfig(), "testdata")
+}
+
+// matchGoldenDefinitions renders c's definitions and compares each with
+// its golden file in dir (writes them with -update), returning the golden
+// bytes by workflow.
+func matchGoldenDefinitions(t *testing.T, c Config, dir string) map[string][]byte {
+	t.Helper()
+	defs, err := Definitions(c)
 	if err != nil {
 		t.Fatal(err)
 	}
+	out := make(map[string][]byte, len(defs))
 	for _, d := range defs {
-		golden := filepath.Join("testdata", d.FileName())
+		golden := filepath.Join(dir, d.FileName())
 		if *update {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				t.Fatal(err)
+			}
 			if err := os.WriteFile(golden, d.JSON, 0o644); err != nil {
 				t.Fatal(err)
 			}
-			continue
 		}
 		want, err := os.ReadFile(golden)
 		if err != nil {
@@ -47,6 +58,27 @@ func TestDefinitionsMatchTheGoldenFiles(t *testing.T) {
 		if !bytes.Equal(d.JSON, want) {
 			t.Errorf("%s differs from %s; if the change is intended, run go test ./components/workflow -update and review the diff", d.Workflow, golden)
 		}
+		out[golden] = want
+	}
+	return out
+}
+
+// checkParsesBack parses a rendered definition, validates it, renders it
+// again (the identity) and wants no payload hints.
+func checkParsesBack(t *testing.T, name string, data []byte) {
+	t.Helper()
+	m, err := asl.Parse(data)
+	if err != nil {
+		t.Fatalf("%s: %v", name, err)
+	}
+	if err := m.Validate(); err != nil {
+		t.Errorf("%s: %v", name, err)
+	}
+	if again, err := Render(m); err != nil || !bytes.Equal(again, data) {
+		t.Errorf("%s: Parse then Render is not the identity (%v)", name, err)
+	}
+	if hints := m.Hints(); len(hints) > 0 {
+		t.Errorf("%s: payload hints: %v", name, hints)
 	}
 }
 
@@ -57,20 +89,7 @@ func TestRenderedDefinitionsParseBackAndValidate(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, d := range defs {
-		m, err := asl.Parse(d.JSON)
-		if err != nil {
-			t.Fatalf("%s: %v", d.Workflow, err)
-		}
-		if err := m.Validate(); err != nil {
-			t.Errorf("%s: %v", d.Workflow, err)
-		}
-		again, err := Render(m)
-		if err != nil || !bytes.Equal(again, d.JSON) {
-			t.Errorf("%s: Parse then Render is not the identity (%v)", d.Workflow, err)
-		}
-		if hints := m.Hints(); len(hints) > 0 {
-			t.Errorf("%s: payload hints: %v", d.Workflow, hints)
-		}
+		checkParsesBack(t, d.Workflow, d.JSON)
 	}
 }
 
