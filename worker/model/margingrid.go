@@ -101,10 +101,7 @@ func (e *Evaluator) gridNode(ps *pathSet, base bool, cum []float64, t0 int, fine
 	k := gridKey{base: base, prime: ls.prime, fine: fine, series: ls.series, t0: t0, n: ls.n, j: j}
 	return e.gridCached(k, func() []float64 {
 		sc := e.sc
-		c := float64(j) * marginGridStep
-		if fine {
-			c = float64(j) * (marginGridStep / 4)
-		}
+		c := float64(j) * gridSpacing(fine)
 		idx := ps.index(ls.prime)
 		v := make([]float64, sc.s)
 		for s := range v {
@@ -144,11 +141,8 @@ func (e *Evaluator) gridMax(t0 int) []float64 {
 // cubic's Lagrange weights on them. Lines at small margins sit where
 // (f + c)^gamma bends most; the fine step keeps their error at the cards'.
 func gridWeights(c float64) (fine bool, j int, w [4]float64) {
-	step := marginGridStep
-	if math.Abs(c) < marginGridFine {
-		fine, step = true, marginGridStep/4
-	}
-	x := c / step
+	fine = onFineGrid(c)
+	x := c / gridSpacing(fine)
 	j = int(math.Floor(x)) - 1
 	q := x - float64(j) // in [1, 2)
 	q1, q2, q3 := q-1, q-2, q-3
@@ -158,6 +152,17 @@ func gridWeights(c float64) (fine bool, j int, w [4]float64) {
 		-float64(float64(q*q1)*q3) / 2,
 		float64(float64(q*q1)*q2) / 6,
 	}
+}
+
+// onFineGrid reports whether c's nodes are on the fine grid.
+func onFineGrid(c float64) bool { return math.Abs(c) < marginGridFine }
+
+// gridSpacing is the distance between nodes of the fine or coarse grid.
+func gridSpacing(fine bool) float64 {
+	if fine {
+		return marginGridStep / 4
+	}
+	return marginGridStep
 }
 
 // onMarginGrid reports whether the prepared loan takes gridPath: variable,
@@ -180,10 +185,7 @@ func (e *Evaluator) onMarginGrid() bool {
 	if len(e.resets) != ls.n-t0+1 || !(math.Abs(c) <= marginGridMaxC) || !(ls.rate0/12+ls.minPrin > 0) {
 		return false
 	}
-	step := marginGridStep
-	if math.Abs(c) < marginGridFine {
-		step /= 4
-	}
+	step := gridSpacing(onFineGrid(c))
 	k := 0
 	if ls.prime {
 		k = 1

@@ -161,10 +161,7 @@ func TestGridWeightsInterpolateCubicsExactly(t *testing.T) {
 	cubic := func(c float64) float64 { return 3 - 2*c + 5*c*c - 7*c*c*c }
 	for _, c := range []float64{-0.03, -0.0002, 0, 0.0001, marginGridStep, 0.0012, marginGridFine - 1e-9, marginGridFine, 0.008, 0.0123, 0.02, 0.03125, 0.0599} {
 		fine, j, w := gridWeights(c)
-		step := marginGridStep
-		if fine {
-			step /= 4
-		}
+		step := gridSpacing(fine)
 		if fine != (math.Abs(c) < marginGridFine) {
 			t.Errorf("c %v: fine %v", c, fine)
 		}
