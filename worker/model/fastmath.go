@@ -230,3 +230,28 @@ func expTab(x float64) float64 {
 	scale := math.Float64frombits(uint64((k>>expTableBits)+1023) << 52)
 	return (hi + (lo + float64(hi*p))) * scale
 }
+
+// oneMinusExpNegBlock replaces each x in xs (0 <= x, finite) by
+// oneMinusExp(-x), bit for bit: the same operations written out in a loop
+// without calls, so the CPU overlaps one element's chain with the next's.
+func oneMinusExpNegBlock(xs []float64) {
+	for b, x := range xs {
+		x = -x
+		if !(x > expMinArg) {
+			xs[b] = 1 - expDet(x)
+			continue
+		}
+		fm := float64(x*expInvStep) + expRound
+		kf := fm - expRound
+		k := int64(math.Float64bits(fm) - expRoundBits)
+		r := float64(x-float64(kf*expStepHi)) - float64(kf*expStepLo)
+		r2 := r * r
+		q := float64(r*(1.0/120)) + 1.0/24
+		q = float64(r2*q) + (float64(r*(1.0/6)) + 0.5)
+		p := float64(r2*q) + r
+		hi, lo := exp2Hi[k&expTableMask], exp2Lo[k&expTableMask]
+		scale := math.Float64frombits(uint64((k>>expTableBits)+1023) << 52)
+		hs := float64(hi * scale) // exact: scale is a power of 2
+		xs[b] = ((1 - hs) - float64(scale*lo)) - float64(hs*p)
+	}
+}

@@ -227,30 +227,54 @@ func (e *Evaluator) gridPath() pathStats {
 	w, pdS := sc.weight[:S], e.pdS[:S]
 	st := pathStats{maxPeak: 1}
 	src := e.src
-	for s := range S {
-		var preS, preB float64 // the hazard before the first reset; cum(0) is 0
-		if t0 > 1 {
-			k := sc.at(t0-1, s)
-			preS, preB = cumS[k], cumB[k]
+	bt := &e.bt
+	for s0 := 0; s0 < S; s0 += kernelBatch {
+		nb := min(kernelBatch, S-s0)
+		// Three loops over the block, none waiting on another scenario's
+		// result, so the CPU overlaps their long chains: the cumulative
+		// hazards, then 1 - e^-x, then the draws and sums in scenario order.
+		xS, xB := bt.lam[:nb], bt.q[:nb]
+		// The block's slices of the nodes, so the loop needs no bounds checks.
+		s0g, s1g, s2g, s3g := gS[0][s0:s0+nb], gS[1][s0:s0+nb], gS[2][s0:s0+nb], gS[3][s0:s0+nb]
+		b0g, b1g, b2g, b3g := gB[0][s0:s0+nb], gB[1][s0:s0+nb], gB[2][s0:s0+nb], gB[3][s0:s0+nb]
+		for b := range xS {
+			var preS, preB float64 // the hazard before the first reset; cum(0) is 0
+			if t0 > 1 {
+				k := sc.at(t0-1, s0+b)
+				preS, preB = cumS[k], cumB[k]
+			}
+			xS[b] = h0 * (preS + float64(dg*(float64(wt[0]*s0g[b])+float64(wt[1]*s1g[b])+float64(wt[2]*s2g[b])+float64(wt[3]*s3g[b]))))
+			xB[b] = h0 * (preB + float64(dg*(float64(wt[0]*b0g[b])+float64(wt[1]*b1g[b])+float64(wt[2]*b2g[b])+float64(wt[3]*b3g[b]))))
 		}
-		xS := h0 * (preS + float64(dg*(float64(wt[0]*gS[0][s])+float64(wt[1]*gS[1][s])+float64(wt[2]*gS[2][s])+float64(wt[3]*gS[3][s]))))
-		xB := h0 * (preB + float64(dg*(float64(wt[0]*gB[0][s])+float64(wt[1]*gB[1][s])+float64(wt[2]*gB[2][s])+float64(wt[3]*gB[3][s]))))
 		// 1 - e^-x without hazardPD's branch, which x straddles from one
-		// scenario to the next (mispredicted, it cost more than the
-		// series it saves); oneMinusExp is as exact for small x.
-		pd, pdB := oneMinusExp(-xS), oneMinusExp(-xB)
-		u := uniform(src.Uint64())
-		pdS[s] = pd
-		st.sumStress += w[s] * pd
-		st.sumBase += w[s] * pdB
-		peak := max(1, float64((top[s]+c)*invD))
-		st.sumPeak += peak
-		st.maxPeak = max(st.maxPeak, peak)
-		if u < pd {
-			if monthFree {
-				e.addLoss(s, 0, ls.b0) // ScenarioLoss.Month 0: the month changes nothing
-			} else {
-				e.gridDefault(s, u, steps, t0, c, invD)
+		// scenario to the next (mispredicted, it cost more than the series
+		// it saves); oneMinusExp is as exact for small x.
+		oneMinusExpNegBlock(xS)
+		oneMinusExpNegBlock(xB)
+		for b := range nb {
+			s := s0 + b
+			pd := xS[b]
+			u := uniform(src.Uint64())
+			pdS[s] = pd
+			st.sumStress += w[s] * pd
+			st.sumBase += w[s] * xB[b]
+			// max(1, x) and the running maximum by comparisons: Go's max
+			// handles NaN and signed zeros in a long sequence, and neither
+			// reaches here (top and c are finite, peak >= 1).
+			peak := float64((top[s] + c) * invD)
+			if !(peak > 1) {
+				peak = 1
+			}
+			st.sumPeak += peak
+			if peak > st.maxPeak {
+				st.maxPeak = peak
+			}
+			if u < pd {
+				if monthFree {
+					e.addLoss(s, 0, ls.b0) // ScenarioLoss.Month 0: the month changes nothing
+				} else {
+					e.gridDefault(s, u, steps, t0, c, invD)
+				}
 			}
 		}
 	}
