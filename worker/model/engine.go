@@ -37,6 +37,7 @@ type Evaluator struct {
 	// grid to it.
 	noGrid   bool
 	grid     map[gridKey][]float64 // the margin-grid nodes this Evaluator has read
+	gt       gridTerms             // gridPath's DSCR and refinancing terms
 	fixedBal []float64             // fixedTermsPath: the balance at the start of month t
 }
 

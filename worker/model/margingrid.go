@@ -3,8 +3,6 @@ package model
 import (
 	"math"
 	"sync"
-
-	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
 )
 
 // The margin grid is the fast path of the most common loan of a bank's book
@@ -31,9 +29,11 @@ const (
 	// marginGridStep is the node spacing in c, 1/2048 a month (0.59% a
 	// year): c/marginGridStep is exact.
 	marginGridStep = 1.0 / 2048
-	// marginGridFine is where the coarse grid starts (|c| of 1/512 a month,
-	// 2.3% a year); below it the nodes are marginGridStep/4 apart.
-	marginGridFine = 4 * marginGridStep
+	// marginGridFine is where the coarse grid starts (|c| of 1/256 a month,
+	// 4.7% a year); below it the nodes are marginGridStep/4 apart, which
+	// keeps commercial lines and home equity lines (small margins, f + c
+	// near 1% a month) at the cards' error.
+	marginGridFine = 8 * marginGridStep
 	// marginGridMinSteps is the smallest index rate plus c a loan's paths
 	// may reach, in steps of its grid (0.004 a month, 4.8% a year, on the
 	// coarse grid, a quarter of it on the fine): below it (f + c)^gamma
@@ -117,13 +117,18 @@ func (e *Evaluator) gridNode(ps *pathSet, base bool, cum []float64, t0 int, fine
 }
 
 // gridMax returns, per scenario s in order, the largest monthly index rate
-// over months t0..n on the stressed paths: the peak payment.
-func (e *Evaluator) gridMax(t0 int) []float64 {
+// over months t0..n on the stressed (or baseline) paths: the peak payment,
+// and where a line's DSCR term cannot bind.
+func (e *Evaluator) gridMax(base bool, t0 int) []float64 {
 	ls := &e.ln
-	k := gridKey{prime: ls.prime, series: -1, t0: t0, n: ls.n, j: -1}
+	k := gridKey{base: base, prime: ls.prime, series: -1, t0: t0, n: ls.n, j: -1}
 	return e.gridCached(k, func() []float64 {
 		sc := e.sc
-		idx := sc.stress.index(ls.prime)
+		ps := &sc.stress
+		if base {
+			ps = &sc.base
+		}
+		idx := ps.index(ls.prime)
 		v := make([]float64, sc.s)
 		for s := range v {
 			top := math.Inf(-1)
@@ -167,7 +172,8 @@ func gridSpacing(fine bool) float64 {
 
 // onMarginGrid reports whether the prepared loan takes gridPath: variable,
 // interest only, reset every month from its first reset t0 to the index
-// plus a margin without a periodic cap, no LTV, DSCR or refinancing term,
+// plus a margin without a periodic cap, no LTV term, a DSCR or
+// refinancing term only if revolving (a commercial line: gridTerms),
 // |c| <= marginGridMaxC, and on every path an index plus margin above 0
 // (no floor) and below the lifetime ceiling (if any), and f + c at least
 // marginGridMinSteps steps of c's grid (the cubic's error grows as
@@ -175,8 +181,11 @@ func gridSpacing(fine bool) float64 {
 func (e *Evaluator) onMarginGrid() bool {
 	ls := &e.ln
 	sc := e.sc
+	// A DSCR or refinancing term only on a revolving loan: gridTerms adds
+	// them, and a revolving loan's default needs no month.
+	terms := ls.dscr != [2]bool{} || ls.refi
 	if !ls.variable || !ls.io || !(ls.a0 > 0) || ls.periodicCap != 0 ||
-		ls.ltv != [2]bool{} || ls.dscr != [2]bool{} || ls.refi || e.generic || e.noGrid ||
+		ls.ltv != [2]bool{} || (terms && !ls.revolving) || e.generic || e.noGrid ||
 		sc.s > marginGridMaxScenarios || len(e.resets) == 0 {
 		return false
 	}
@@ -199,9 +208,10 @@ func (e *Evaluator) onMarginGrid() bool {
 }
 
 // gridPath evaluates a margin-grid loan: per scenario its stressed and
-// baseline PDs from the interpolated grid, its peak payment from the
-// index's running maximum, and its default (one uniform, scenario order,
-// as every path).
+// baseline PDs from the interpolated grid (plus, for a line, its DSCR
+// term's correction and its refinancing test: gridTerms), its peak payment
+// from the index's running maximum, and its default (one uniform, scenario
+// order, as every path).
 func (e *Evaluator) gridPath() pathStats {
 	ls := &e.ln
 	sc := e.sc
@@ -218,12 +228,16 @@ func (e *Evaluator) gridPath() pathStats {
 		gS[j] = e.gridNode(&sc.stress, false, cumS, t0, fine, j0+j)[:S]
 		gB[j] = e.gridNode(&sc.base, true, cumB, t0, fine, j0+j)[:S]
 	}
-	top := e.gridMax(t0)[:S]
-	steps := e.gridSteps(cumS)
-	// A card's loss is the same whatever month it defaults in (EAD drawn +
-	// CCF x undrawn, a flat LGD), so its defaults skip the month's search,
-	// a third of a card's time.
-	monthFree := ls.revolving && ls.seg == loan.CreditCard
+	top := e.gridMax(false, t0)[:S]
+	terms := e.newGridTerms(t0, cumS, cumB)
+	var steps []float64
+	// A revolving loan's loss is the same whatever month it defaults in
+	// (EAD drawn + CCF x undrawn, a flat LGD), so its defaults skip the
+	// month's search, a third of a card's time.
+	monthFree := ls.revolving
+	if !monthFree {
+		steps = e.gridSteps(cumS)
+	}
 	w, pdS := sc.weight[:S], e.pdS[:S]
 	st := pathStats{maxPeak: 1}
 	src := e.src
@@ -243,21 +257,31 @@ func (e *Evaluator) gridPath() pathStats {
 				k := sc.at(t0-1, s0+b)
 				preS, preB = cumS[k], cumB[k]
 			}
-			xS[b] = h0 * (preS + float64(dg*(float64(wt[0]*s0g[b])+float64(wt[1]*s1g[b])+float64(wt[2]*s2g[b])+float64(wt[3]*s3g[b]))))
-			xB[b] = h0 * (preB + float64(dg*(float64(wt[0]*b0g[b])+float64(wt[1]*b1g[b])+float64(wt[2]*b2g[b])+float64(wt[3]*b3g[b]))))
+			xS[b] = preS + float64(dg*(float64(wt[0]*s0g[b])+float64(wt[1]*s1g[b])+float64(wt[2]*s2g[b])+float64(wt[3]*s3g[b])))
+			xB[b] = preB + float64(dg*(float64(wt[0]*b0g[b])+float64(wt[1]*b1g[b])+float64(wt[2]*b2g[b])+float64(wt[3]*b3g[b])))
+		}
+		terms.addDSCR(xS, xB, s0)
+		for b := range xS {
+			xS[b], xB[b] = h0*xS[b], h0*xB[b]
 		}
 		// 1 - e^-x without hazardPD's branch, which x straddles from one
 		// scenario to the next (mispredicted, it cost more than the series
 		// it saves); oneMinusExp is as exact for small x.
 		oneMinusExpNegBlock(xS)
 		oneMinusExpNegBlock(xB)
+		qS, qB := terms.refi(s0, nb)
 		for b := range nb {
 			s := s0 + b
-			pd := xS[b]
+			haz, pd, pdB := xS[b], xS[b], xB[b]
+			if qS != nil {
+				pd = haz + (1-haz)*qS[b]
+				pdB += (1 - pdB) * qB[b]
+				st.sumQ += w[s] * qS[b]
+			}
 			u := uniform(src.Uint64())
 			pdS[s] = pd
 			st.sumStress += w[s] * pd
-			st.sumBase += w[s] * xB[b]
+			st.sumBase += w[s] * pdB
 			// max(1, x) and the running maximum by comparisons: Go's max
 			// handles NaN and signed zeros in a long sequence, and neither
 			// reaches here (top and c are finite, peak >= 1).
@@ -271,7 +295,9 @@ func (e *Evaluator) gridPath() pathStats {
 			}
 			if u < pd {
 				if monthFree {
-					e.addLoss(s, 0, ls.b0) // ScenarioLoss.Month 0: the month changes nothing
+					// Month 0: the month changes nothing (a failed
+					// refinancing's loss is the hazard default's).
+					e.addLoss(s, 0, ls.b0)
 				} else {
 					e.gridDefault(s, u, steps, t0, c, invD)
 				}

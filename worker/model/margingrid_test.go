@@ -10,10 +10,13 @@ import (
 	"github.com/montecarlo-pipeline/montecarlo/worker/portfolio"
 )
 
-// gridLoans are margin-grid loans: the generator's cards and home equity
-// lines (every age, score and margin it writes) and hand-made ones at the grid's edges, on a teaser
+// gridLoans are margin-grid loans: the generator's cards, home equity
+// lines and commercial lines (every age, score, margin and NOI it writes)
+// and hand-made ones at the grid's edges, on a teaser
 // rate below index plus margin, new (first reset in month 2), one on SOFR,
-// and lines at a margin of 1%, of 0 and below 0 (the fine grid).
+// lines at a margin of 1%, of 0 and below 0 (the fine grid), and commercial
+// lines whose DSCR term binds in most stressed scenarios, one maturing
+// inside the horizon (a refinancing test).
 func gridLoans(t *testing.T) []loan.Loan {
 	t.Helper()
 	g, err := portfolio.New(3)
@@ -21,8 +24,8 @@ func gridLoans(t *testing.T) []loan.Loan {
 		t.Fatal(err)
 	}
 	var out []loan.Loan
-	cards, helocs := 0, 0
-	for i := uint64(0); cards < 40 || helocs < 20; i++ {
+	cards, helocs, lines := 0, 0, 0
+	for i := uint64(0); cards < 40 || helocs < 20 || lines < 40; i++ {
 		var l loan.Loan
 		g.Loan(i, &l)
 		switch {
@@ -31,6 +34,9 @@ func gridLoans(t *testing.T) []loan.Loan {
 			out = append(out, l)
 		case l.Segment == loan.HomeEquity && helocs < 20:
 			helocs++
+			out = append(out, l)
+		case l.Segment == loan.CommercialLine && lines < 40:
+			lines++
 			out = append(out, l)
 		}
 	}
@@ -50,7 +56,10 @@ func gridLoans(t *testing.T) []loan.Loan {
 	flat.MarginAnnual, flat.RateAnnual = 0, p.R0Annual+p.PrimeSpreadAnnual
 	below := homeEquityLine("G8", 660) // prime - 0.25%: c < 0
 	below.MarginAnnual, below.RateAnnual = -0.0025, p.R0Annual+p.PrimeSpreadAnnual-0.0025
-	return append(out, low, high, teaser, fresh, sofr, heloc, flat, below)
+	tight := commercialLine("G9", 7, 0.015) // NOI 1.5 x today's interest
+	maturing := commercialLine("G10", 4, 0.02)
+	maturing.RemainingMonths = 9
+	return append(out, low, high, teaser, fresh, sofr, heloc, flat, below, tight, maturing)
 }
 
 // The margin grid interpolates what monthlyReset walks: the PDs agree to
@@ -86,17 +95,17 @@ func TestMarginGridAgreesWithTheWalk(t *testing.T) {
 				worst = max(worst, d)
 			}
 			if rel(a.StressedPD, b.StressedPD) > 2e-8 || rel(a.BaselinePD, b.BaselinePD) > 2e-8 ||
-				rel(a.StressedPDHigh, b.StressedPDHigh) > 2e-8 ||
+				rel(a.StressedPDHigh, b.StressedPDHigh) > 2e-8 || rel(a.RefiFailProb, b.RefiFailProb) > 1e-12 ||
 				rel(a.PaymentShockMean, b.PaymentShockMean) > 1e-12 || rel(a.PaymentShockMax, b.PaymentShockMax) > 1e-12 {
 				t.Errorf("shift %v, %s: grid PDs %v, %v (high %v), shock %v, %v; walk %v, %v (high %v), shock %v, %v", shift, l.ID,
 					a.BaselinePD, a.StressedPD, a.StressedPDHigh, a.PaymentShockMean, a.PaymentShockMax,
 					b.BaselinePD, b.StressedPD, b.StressedPDHigh, b.PaymentShockMean, b.PaymentShockMax)
 			}
-			// A card's default month is not searched (ScenarioLoss.Month 0):
-			// its loss is the same in every month.
+			// A card's or a line's default month is not searched
+			// (ScenarioLoss.Month 0): its loss is the same in every month.
 			walked := append([]ScenarioLoss(nil), b.Losses...)
 			for k := range walked {
-				if l.Segment == loan.CreditCard {
+				if l.Segment.Revolving() {
 					walked[k].Month = 0
 				}
 			}
@@ -109,8 +118,10 @@ func TestMarginGridAgreesWithTheWalk(t *testing.T) {
 }
 
 // Loans the grid cannot serve walk: an amortising loan, a rate ceiling
-// the index can pass, a DSCR term, an index rate near 0, and every loan of a run with more scenarios than
-// the grid's memory bound.
+// the index can pass, a DSCR term on a loan that is not revolving (its
+// default needs the month), an index rate near 0, and every loan of a run
+// with more scenarios than the grid's memory bound. A revolving line with
+// a DSCR term takes it.
 func TestMarginGridOnlyTakesWhatItServes(t *testing.T) {
 	t.Parallel()
 	sc := testScenarios(t, func(p *Params) { p.Scenarios = 64 })
@@ -119,12 +130,17 @@ func TestMarginGridOnlyTakesWhatItServes(t *testing.T) {
 	capped := cardPrime("N3", 700, 0.15)  // stressed prime + 15% passes a 25% ceiling
 	capped.RateCeilingAnnual = 0.25
 	amortising := personalPrime("N4", 700, 0.01)
-	for _, l := range []loan.Loan{cheap, line, capped, amortising} {
+	term := commercialLine("N6", 4, 0.11) // the line's terms on an interest-only term loan
+	term.Segment = loan.CommercialTerm
+	for _, l := range []loan.Loan{cheap, line, capped, amortising, term} {
 		ev := NewEvaluator(sc)
 		if _, err := ev.Evaluate(&l); err != nil {
 			t.Fatal(err)
 		}
-		if want := l.ID == "N1"; ev.ln.onGrid != want {
+		if ev.ln.dscr == [2]bool{} && (l.ID == "N2" || l.ID == "N6") {
+			t.Fatalf("%s has no DSCR term", l.ID)
+		}
+		if want := l.ID == "N1" || l.ID == "N2"; ev.ln.onGrid != want {
 			t.Errorf("%s: onGrid %v, want %v", l.ID, ev.ln.onGrid, want)
 		}
 	}

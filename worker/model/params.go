@@ -13,7 +13,7 @@ import (
 
 // ModelVersion identifies the model equations. Bump it whenever a change can
 // alter any output for the same Params and seed; every output records it.
-const ModelVersion = "credit-hazard/2.1.0"
+const ModelVersion = "credit-hazard/2.2.0"
 
 // Params holds every parameter of the model (MODEL.md version 2), settable per
 // run and per stack and recorded, with its hash, in every output. The zero
