@@ -3,6 +3,7 @@ package model
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 )
 
 // The margin grid is the fast path of the most common loan of a bank's book
@@ -49,7 +50,8 @@ const (
 )
 
 // gridKey names one node of the margin grid, or with j = -1 the index's
-// maximum over months t0..n (gridMax), with j = -2 gridSteps' table.
+// maximum over months t0..n (gridMax), with j = -2 gridSteps' table, with
+// series = -3 the powers (f + c_j)^gamma of node j (gridPowers).
 type gridKey struct {
 	base   bool // baseline path set (else stressed)
 	prime  bool // prime index (else SOFR)
@@ -64,7 +66,13 @@ type gridKey struct {
 type gridNodes struct {
 	mu    sync.Mutex
 	nodes map[gridKey]*gridNode
+	// powBytes is what gridPowers' tables hold, at most gridPowersMaxBytes.
+	powBytes atomic.Int64
 }
+
+// gridPowersMaxBytes bounds the memory of gridPowers' tables (8*S*H bytes
+// each; at S = 1,000 and H = 27 this holds about 300).
+const gridPowersMaxBytes = 64 << 20
 
 type gridNode struct {
 	once sync.Once
@@ -103,14 +111,49 @@ func (e *Evaluator) gridNode(ps *pathSet, base bool, cum []float64, t0 int, fine
 		sc := e.sc
 		c := float64(j) * gridSpacing(fine)
 		idx := ps.index(ls.prime)
+		pw := e.gridPowers(ps, base, fine, j)
 		v := make([]float64, sc.s)
 		for s := range v {
 			var acc float64
 			for t := t0; t <= ls.n; t++ {
 				m := sc.at(t, s)
-				acc += float64(powDet(idx[m].f+c, sc.p.Gamma) * (cum[m] - cum[m-kernelBatch]))
+				var p float64
+				if pw != nil {
+					p = pw[s*sc.h+t-1]
+				} else {
+					p = powDet(idx[m].f+c, sc.p.Gamma)
+				}
+				acc += float64(p * (cum[m] - cum[m-kernelBatch]))
 			}
 			v[s] = acc
+		}
+		return v
+	})
+}
+
+// gridPowers returns (f_t + c_j)^gamma for every scenario s and month t =
+// 1..H of the path set at s*H + t-1, or nil once the tables hold
+// gridPowersMaxBytes. Nodes of the same c_j for other hazard series, first
+// resets and maturities (a book of lines has many) read their powers here
+// instead of computing them again; the values are powDet's either way, so
+// whether a table exists never changes a result.
+func (e *Evaluator) gridPowers(ps *pathSet, base, fine bool, j int) []float64 {
+	ls := &e.ln
+	k := gridKey{base: base, prime: ls.prime, fine: fine, series: -3, j: j}
+	return e.gridCached(k, func() []float64 {
+		sc := e.sc
+		size := int64(8 * sc.s * sc.h)
+		if sc.grid.powBytes.Add(size) > gridPowersMaxBytes {
+			sc.grid.powBytes.Add(-size)
+			return nil
+		}
+		c := float64(j) * gridSpacing(fine)
+		idx := ps.index(ls.prime)
+		v := make([]float64, sc.s*sc.h)
+		for s := range sc.s {
+			for t := 1; t <= sc.h; t++ {
+				v[s*sc.h+t-1] = powDet(idx[sc.at(t, s)].f+c, sc.p.Gamma)
+			}
 		}
 		return v
 	})

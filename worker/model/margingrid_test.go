@@ -233,3 +233,34 @@ func TestMarginGridIsSharedSafelyAcrossGoroutines(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// Whether the grid's power tables exist (they stop at a memory bound)
+// never changes a result: with the bound reached before the first loan,
+// every node computes its powers itself, and every result is the same.
+func TestGridPowersChangeNoResult(t *testing.T) {
+	t.Parallel()
+	with := testScenarios(t, func(p *Params) { p.Scenarios = 200 })
+	without := testScenarios(t, func(p *Params) { p.Scenarios = 200 })
+	without.grid.powBytes.Store(gridPowersMaxBytes)
+	a, b := NewEvaluator(with), NewEvaluator(without)
+	for _, l := range gridLoans(t) {
+		ra, err := a.Evaluate(&l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ra.Losses = append([]ScenarioLoss(nil), ra.Losses...)
+		rb, err := b.Evaluate(&l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(ra) != fmt.Sprint(rb) {
+			t.Fatalf("%s: with power tables %+v, without %+v", l.ID, ra, rb)
+		}
+	}
+	if with.grid.powBytes.Load() == 0 {
+		t.Error("no power table was built")
+	}
+	if without.grid.powBytes.Load() != gridPowersMaxBytes {
+		t.Error("a power table was built past the bound")
+	}
+}

@@ -327,3 +327,42 @@ func TestAttributionOfALargeRunUsesItsFirstScenarios(t *testing.T) {
 		t.Errorf("%d fixed-rate loans: EL %d cents, without payment shock %d: want equal and positive", n, base, without)
 	}
 }
+
+// Add skips the variants ChannelCanMove rules out: evaluated anyway, on
+// every kind of loan the generator writes, each gives exactly the loss of
+// the run with every channel.
+func TestChannelCanMoveIsExact(t *testing.T) {
+	t.Parallel()
+	p := model.DefaultParams()
+	p.Scenarios, p.Seed = AttributionMaxScenarios+50, 5
+	sc, a := attributionSetup(t, p)
+	ev := model.NewEvaluator(sc)
+	skipped := map[Channel]int{}
+	for _, l := range generated(t, 8, 3_000) {
+		r, err := ev.Evaluate(&l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := a.meanLossCents(&r)
+		for c, ch := range Channels {
+			if ChannelCanMove(ch, &l) {
+				continue
+			}
+			v, err := a.ev[c].Evaluate(&l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := a.meanLossCents(&v); got != want {
+				t.Fatalf("%s (%s, %s): without %s the loss is %d cents, with every channel %d: the channel moves it", l.ID, l.Segment, l.RateType, ch, got, want)
+			}
+			if want > 0 {
+				skipped[ch]++
+			}
+		}
+	}
+	for _, ch := range []Channel{ChannelPaymentShock, ChannelCollateral, ChannelRefinancing} {
+		if skipped[ch] < 50 {
+			t.Errorf("%s: only %d skipped loans with a loss were checked", ch, skipped[ch])
+		}
+	}
+}
