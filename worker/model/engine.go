@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
+	"sync"
 
 	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
 )
@@ -436,7 +437,13 @@ func (e *Evaluator) tablePath() pathStats {
 	key := tableKey{ls.series, n, h0}
 	st, ok := e.tables[key]
 	if !ok {
-		st = e.tableStats(cumS, sc.cumTable(&sc.base, ls.series))
+		// The Scenarios' memo, shared by every Evaluator (a run's tasks
+		// each start new ones, and a book's scores and terms repeat across
+		// them), then this Evaluator's, which needs no lock.
+		if st, ok = sc.tables.get(key); !ok {
+			st = e.tableStats(cumS, sc.cumTable(&sc.base, ls.series))
+			sc.tables.put(key, st)
+		}
 		if len(e.tables) >= maxTableStats {
 			clear(e.tables)
 		}
@@ -465,8 +472,34 @@ type tableKey struct {
 }
 
 // maxTableStats bounds the Evaluator's memo of table sums (about 1,700
-// distinct scores and grades by segment and band, times the terms seen).
+// distinct scores and grades by segment and band, times the terms seen);
+// the Scenarios' shared memo holds up to four times as many (48 bytes
+// each), and past that the sums are computed again: the same bits.
 const maxTableStats = 1 << 14
+
+// tableMemo is the Scenarios' memo of table-path sums.
+type tableMemo struct {
+	mu sync.RWMutex
+	m  map[tableKey]pathStats
+}
+
+func (t *tableMemo) get(k tableKey) (pathStats, bool) {
+	t.mu.RLock()
+	defer t.mu.RUnlock()
+	st, ok := t.m[k]
+	return st, ok
+}
+
+func (t *tableMemo) put(k tableKey, st pathStats) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.m == nil {
+		t.m = make(map[tableKey]pathStats)
+	}
+	if len(t.m) < 4*maxTableStats {
+		t.m[k] = st
+	}
+}
 
 // tableStats computes the sums over the scenarios of a table-path loan
 // from the stressed and baseline tables.

@@ -167,6 +167,7 @@ type Scenarios struct {
 	eta     [nSegments]float64 // per segment, per unit (not per point) of u
 	pow     powTable
 	grid    gridNodes // the margin grid (gridPath), built on first use
+	tables  tableMemo // tablePath's sums, shared by every Evaluator
 }
 
 // NewScenarios validates p and draws its p.Scenarios scenarios from p.Seed.
