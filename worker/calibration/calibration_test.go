@@ -576,3 +576,43 @@ func TestElasticitiesMap(t *testing.T) {
 		t.Errorf("got %v", m)
 	}
 }
+
+// The auto elasticity's PD-side check: the New York Fed's auto flow into
+// serious delinquency on unemployment, pinned to an independent
+// computation. It is far below the "other consumer" charge-off slope the
+// model's auto eta is fitted to, and further still below the default's
+// overlay (docs/calibration.md): auto delinquency peaked in 2009Q2 and fell
+// while unemployment stayed near 10%.
+func TestAutoDelinquencyFlowFit(t *testing.T) {
+	f, err := FitSeries(AutoFlowSeries, PrimaryLag)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Segment = PersonalAuto
+	if f.N != 20 || f.First != FitWindow.First || f.Last != FitWindow.Last {
+		t.Errorf("%d quarters %s-%s, want the 20 of %s-%s", f.N, f.First, f.Last, FitWindow.First, FitWindow.Last)
+	}
+	// HAC SE with the n/(n-2) correction of the other fits: 0.0205 without.
+	checkFit(t, f, fitCheck{AutoFlowSeries, 0.059, 0.017, 0.0216})
+	all, err := allSeries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sum float64
+	for _, o := range all[AutoFlowSeries].Obs {
+		sum += o.Pct
+	}
+	if math.Abs(sum-53.392233) > 1e-6 { // a retyped value changes the sum
+		t.Errorf("the auto flow's 2006-2010 values sum to %.6f, want 53.392233", sum)
+	}
+	fits, err := FitElasticities()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range fits {
+		if c.Segment == PersonalAuto && !(f.Eta+2*f.SEHAC < c.Eta) {
+			t.Errorf("auto flow slope %.3f (HAC SE %.3f) not two SE below the charge-off slope %.3f", f.Eta, f.SEHAC, c.Eta)
+		}
+	}
+	t.Logf("auto flow into 90+ on unemployment: eta %.4f, SE %.4f, HAC SE %.4f, R^2 %.2f", f.Eta, f.SE, f.SEHAC, f.R2)
+}

@@ -26,6 +26,7 @@ var files embed.FS
 const (
 	chargeOffFile      = "testdata/chargeoff_2006_2010.csv"
 	fedTablesFile      = "testdata/fed_chargeoff_delinquency_nsa_2006_2010.csv"
+	autoFlowFile       = "testdata/nyfed_auto_serious_delinquency_2006_2010.csv"
 	unemploymentMonthF = "testdata/unemployment_monthly.csv"
 	unemploymentQtrF   = "testdata/unemployment_quarterly.csv"
 	recentChargeOffF   = "testdata/baseline_chargeoff_recent.csv"

@@ -197,7 +197,7 @@ func FitSeries(id string, lag int) (Fit, error) {
 	}
 	s, ok := all[id]
 	if !ok {
-		return Fit{}, fmt.Errorf("fit series %s: not in %s or %s", id, chargeOffFile, fedTablesFile)
+		return Fit{}, fmt.Errorf("fit series %s: not in %s, %s or %s", id, chargeOffFile, fedTablesFile, autoFlowFile)
 	}
 	u, err := Unemployment()
 	if err != nil {

@@ -23,24 +23,34 @@ type ChargeOffSeries struct {
 }
 
 // ChargeOffs returns every series in testdata/chargeoff_2006_2010.csv, by ID.
-func ChargeOffs() (map[string]ChargeOffSeries, error) {
-	header, rows, err := readCSV(chargeOffFile)
+func ChargeOffs() (map[string]ChargeOffSeries, error) { return seriesFile(chargeOffFile) }
+
+// AutoFlowSeries is the ID of the New York Fed's auto loan flow into
+// serious delinquency (testdata/nyfed_auto_serious_delinquency_2006_2010.csv):
+// a PD-side check of the auto elasticity, which the Fed's charge-off
+// release cannot give before 2015 (docs/calibration.md).
+const AutoFlowSeries = "NYFED_AUTO_FLOW_90PLUS"
+
+// seriesFile reads a file of series, seasonal_adjustment, quarter and
+// rate_pct columns, by series ID.
+func seriesFile(file string) (map[string]ChargeOffSeries, error) {
+	header, rows, err := readCSV(file)
 	if err != nil {
 		return nil, err
 	}
 	var idx [4]int
 	for i, name := range []string{"series", "seasonal_adjustment", "quarter", "rate_pct"} {
-		if idx[i], err = column(chargeOffFile, header, name); err != nil {
+		if idx[i], err = column(file, header, name); err != nil {
 			return nil, err
 		}
 	}
 	out := map[string]ChargeOffSeries{}
 	for n, row := range rows {
-		if err := addObservation(out, chargeOffFile, n+1, row[idx[0]], row[idx[1]], row[idx[2]], row[idx[3]]); err != nil {
+		if err := addObservation(out, file, n+1, row[idx[0]], row[idx[1]], row[idx[2]], row[idx[3]]); err != nil {
 			return nil, err
 		}
 	}
-	return out, sortSeries(chargeOffFile, out)
+	return out, sortSeries(file, out)
 }
 
 // Measures and categories of testdata/fed_chargeoff_delinquency_nsa_2006_2010.csv
@@ -91,7 +101,8 @@ func FedTables() (map[string]ChargeOffSeries, error) {
 	return out, sortSeries(fedTablesFile, out)
 }
 
-// allSeries is ChargeOffs and FedTables in one map (their IDs differ).
+// allSeries is ChargeOffs, FedTables and the auto flow in one map (their
+// IDs differ).
 func allSeries() (map[string]ChargeOffSeries, error) {
 	out, err := ChargeOffs()
 	if err != nil {
@@ -101,11 +112,17 @@ func allSeries() (map[string]ChargeOffSeries, error) {
 	if err != nil {
 		return nil, err
 	}
-	for id, s := range fed {
-		if _, dup := out[id]; dup {
-			return nil, fmt.Errorf("series %s is in both %s and %s", id, chargeOffFile, fedTablesFile)
+	auto, err := seriesFile(autoFlowFile)
+	if err != nil {
+		return nil, err
+	}
+	for _, more := range []map[string]ChargeOffSeries{fed, auto} {
+		for id, s := range more {
+			if _, dup := out[id]; dup {
+				return nil, fmt.Errorf("series %s is in two of %s, %s and %s", id, chargeOffFile, fedTablesFile, autoFlowFile)
+			}
+			out[id] = s
 		}
-		out[id] = s
 	}
 	return out, nil
 }
