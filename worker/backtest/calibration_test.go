@@ -167,15 +167,17 @@ var overlays = map[loan.Segment]bool{loan.CommercialTerm: true, loan.CommercialL
 const overlaySE = 4
 
 // TestFittedElasticitiesAreTheDefaults keeps model.DefaultParams' eta for
-// every segment equal to worker/calibration's charge-off fit (rounded to
-// the three decimals params.go carries). The residential segments are
+// every segment equal to worker/calibration's charge-off fit net of the
+// payment channel at the default gamma (NetFits; rounded to the three
+// decimals params.go carries). The residential segments are
 // bounded instead: positive and at most the slope of the residential
 // delinquency rate, which has no loss severity in it (the charge-off slope
 // has it twice: see bounded). The overlays are above their fit by less
 // than overlaySE HAC standard errors.
 func TestFittedElasticitiesAreTheDefaults(t *testing.T) {
 	t.Parallel()
-	fits, err := calibration.FitElasticities()
+	p := model.DefaultParams()
+	fits, err := calibration.NetFits(p.Gamma)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +185,6 @@ func TestFittedElasticitiesAreTheDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := model.DefaultParams()
 	n := 0
 	for i, f := range fits {
 		if !f.Fitted {

@@ -564,7 +564,7 @@ func TestQuarterArithmetic(t *testing.T) {
 }
 
 func TestElasticitiesMap(t *testing.T) {
-	m, err := Elasticities()
+	m, err := Elasticities(1.15)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -572,7 +572,7 @@ func TestElasticitiesMap(t *testing.T) {
 		t.Fatalf("%d segments", len(m))
 	}
 	if m[ResidentialMortgage] != m[HomeEquity] || m[CommercialTerm] != m[CommercialLine] || m[PersonalAuto] != m[PersonalUnsecured] ||
-		math.Abs(m[CreditCard]-0.181) > 0.0006 || math.Abs(m[CommercialTerm]-0.333) > 0.0006 {
+		math.Abs(m[CreditCard]-0.2134) > 0.0006 || math.Abs(m[CommercialTerm]-0.3967) > 0.0006 {
 		t.Errorf("got %v", m)
 	}
 }

@@ -123,6 +123,9 @@ type Fit struct {
 	First, Last Quarter
 	// Note says what the segment was mapped to.
 	Note string
+	// NetOfPayment is set when the fitted rate was divided by the
+	// segment's PaymentMultiplier (NetFits).
+	NetOfPayment bool
 	// Joint is set when the fit had ln(price index) as a second regressor:
 	// its coefficient, the regressors' collinearity, and the
 	// unemployment-only fit for comparison. Nil for FitSeries.
@@ -190,7 +193,10 @@ func JointFits() ([]Fit, error) {
 
 // FitSeries regresses ln(rate) of one transcribed series on unemployment
 // lagged lag quarters, over the quarters of FitWindow the series has.
-func FitSeries(id string, lag int) (Fit, error) {
+func FitSeries(id string, lag int) (Fit, error) { return fitSeries(id, lag, nil) }
+
+// fitSeries is FitSeries of ln(rate) - ln(div[quarter]) (nil div: 0).
+func fitSeries(id string, lag int, div map[Quarter]float64) (Fit, error) {
 	all, err := allSeries()
 	if err != nil {
 		return Fit{}, err
@@ -220,8 +226,16 @@ func FitSeries(id string, lag int) (Fit, error) {
 			f.First = o.Quarter
 		}
 		f.Last = o.Quarter
+		yq := math.Log(o.Pct)
+		if div != nil {
+			d, ok := div[o.Quarter]
+			if !ok || !(d > 0) {
+				return Fit{}, fmt.Errorf("fit series %s: no positive divisor for %s", id, o.Quarter)
+			}
+			yq -= math.Log(d)
+		}
 		x = append(x, uq)
-		y = append(y, math.Log(o.Pct))
+		y = append(y, yq)
 	}
 	r, err := OLS(x, y)
 	if err != nil {
@@ -306,10 +320,10 @@ func OLS(x, y []float64) (Regression, error) {
 	return r, nil
 }
 
-// Elasticities returns FitElasticities as segment to eta, the form the
+// Elasticities returns NetFits at gamma as segment to eta, the form the
 // model's Params take.
-func Elasticities() (map[string]float64, error) {
-	fits, err := FitElasticities()
+func Elasticities(gamma float64) (map[string]float64, error) {
+	fits, err := NetFits(gamma)
 	if err != nil {
 		return nil, err
 	}

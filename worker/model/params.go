@@ -90,13 +90,17 @@ type Params struct {
 	Gamma float64 `json:"gamma"`
 	// Eta* are the hazard elasticities to unemployment, per point, by
 	// segment: h is multiplied by exp(eta (u - u0) in points). Fitted
-	// (worker/calibration.Elasticities(), docs/calibration.md; a test in
-	// worker/backtest keeps them equal): the slopes of the log of the
-	// Federal Reserve's 2006-2010 quarterly charge-off rates on the
-	// unemployment rate. CRE 0.619 (HAC SE 0.104), C&I 0.333 (0.046; term
-	// loans and lines share the release's C&I series), cards 0.181 (0.013),
-	// auto and unsecured personal 0.122 (0.038; the release's "other
-	// consumer" loans, which include auto). Charge-offs are PD x LGD; for
+	// (worker/calibration.Elasticities(Gamma), docs/calibration.md; a test
+	// in worker/backtest keeps them equal): the slopes of the log of the
+	// Federal Reserve's 2006-2010 quarterly charge-off rates, net of the
+	// model's own payment channel (the rates divided by each segment's
+	// payment multiplier at Gamma on the historical prime and bill rates:
+	// the payments that fell in 2008-2009 had lowered charge-offs while
+	// unemployment rose), on the unemployment rate. CRE 0.678 (HAC SE
+	// 0.111), C&I 0.397 (0.049; term loans and lines share the release's
+	// C&I series), cards 0.213 (0.014), auto and unsecured personal 0.123
+	// (0.038; the release's "other consumer" loans, which include auto).
+	// Charge-offs are PD x LGD; for
 	// cards, C&I, auto and unsecured the model's LGD has no cyclical channel
 	// (flat, or auto's depreciation schedule), so the charge-off slope maps
 	// one for one into the hazard and eta carries the cyclical severity the
@@ -104,13 +108,14 @@ type Params struct {
 	// elasticity").
 	//
 	// C&I and auto are overlays: at their fits the severely adverse losses
-	// (C&I 3.28%, auto 3.49%) fall below MODEL.md section 6's supervisory
-	// bands (5-9%, 5-8%), because unemployment is the model's only driver
-	// of these hazards (no corporate spreads or GDP for C&I, no used-car
-	// prices for auto). The defaults, C&I 0.50 and auto 0.25, meet the
-	// bands and lie 3.6 and 3.4 HAC standard errors above the fits, inside
-	// the 4 the data cannot reject (a test in worker/backtest keeps them
-	// there); they are judgement until the model has those channels.
+	// fall below MODEL.md section 6's supervisory bands (5-9%, 5-8%; C&I
+	// 3.28% and auto 3.49% at the unnetted fits), because unemployment is
+	// the model's only driver of these hazards (no corporate spreads or GDP
+	// for C&I, no used-car prices for auto). The defaults, C&I 0.50 and
+	// auto 0.25, meet the bands and lie 2.1 and 3.3 HAC standard errors
+	// above the fits, inside the 4 the data cannot reject (a test in
+	// worker/backtest keeps them there); they are judgement until the model
+	// has those channels.
 	EtaPersonal float64 `json:"etaPersonal"`
 	EtaAuto     float64 `json:"etaAuto"`
 	EtaCard     float64 `json:"etaCard"`
@@ -246,14 +251,14 @@ func DefaultParams() Params {
 		CycleRhoMonthly:         0.95,
 		Kappa:                   0.3,
 		Gamma:                   1.15,
-		EtaPersonal:             0.122, // calibration.Elasticities(), fitted ("other consumer")
-		EtaAuto:                 0.25,  // overlay: fit 0.122 (HAC SE 0.038) + 3.4 SE, for the bands (see above)
-		EtaCard:                 0.181, // calibration.Elasticities(), fitted
+		EtaPersonal:             0.123, // calibration.Elasticities(Gamma), fitted ("other consumer")
+		EtaAuto:                 0.25,  // overlay: fit 0.123 (HAC SE 0.038) + 3.3 SE, for the bands (see above)
+		EtaCard:                 0.213, // calibration.Elasticities(Gamma), fitted
 		EtaMortgage:             0.30,  // at the delinquency-rate bound 0.304 (see EtaMortgage's comment)
 		EtaHomeEquity:           0.30,  // as EtaMortgage (the Fed's residential series includes HELOCs)
-		EtaCommercialTerm:       0.50,  // overlay: fit 0.333 (HAC SE 0.046) + 3.6 SE, for the bands (see above)
+		EtaCommercialTerm:       0.50,  // overlay: fit 0.397 (HAC SE 0.049) + 2.1 SE, for the bands (see above)
 		EtaCommercialLine:       0.50,  // as EtaCommercialTerm
-		EtaCRE:                  0.619, // calibration.Elasticities(), fitted
+		EtaCRE:                  0.678, // calibration.Elasticities(Gamma), fitted
 		LTVKnee:                 0.8,
 		EtaLTV:                  4,
 		DSCRKnee:                1.25,
