@@ -99,7 +99,10 @@ func TestEachChannelLowersTheStressedLossWhereItMatters(t *testing.T) {
 			matters: func(l *loan.Loan, _ *model.Result) bool { return l.RateType == loan.Fixed && !l.Segment.Revolving() }},
 		{name: "unemployment, every loan", ch: 1, maxKept: 0.85,
 			matters: func(*loan.Loan, *model.Result) bool { return true }},
-		{name: "collateral, mortgages, home equity and CRE", ch: 2, maxKept: 0.95,
+		// Collateral explains about 4% of these loans' stressed loss at seed 3
+		// (less than the 5% it did before CRE's eta was netted of the
+		// payment channel); off or flipped it would be 1 or above.
+		{name: "collateral, mortgages, home equity and CRE", ch: 2, maxKept: 0.975,
 			matters: func(l *loan.Loan, _ *model.Result) bool { return l.Segment.RealEstate() }},
 		{name: "collateral, unsecured personal loans and cards", ch: 2, maxKept: 1,
 			matters: func(l *loan.Loan, _ *model.Result) bool {
