@@ -129,7 +129,8 @@ type loanState struct {
 	onGrid bool
 
 	revolving bool
-	ead0      float64 // revolving: drawn + CCF * undrawn
+	lineEAD   bool    // EAD is ead0 in every month: a revolving line or a HELOC drawing
+	ead0      float64 // lineEAD: drawn + CCF * undrawn
 	coll      float64
 }
 
@@ -193,7 +194,7 @@ func (e *Evaluator) Evaluate(l *loan.Loan) (Result, error) {
 	res.PaymentShockMean = sumPeak / S
 	res.PaymentShockMax = maxPeak
 	res.EADUSD = ls.b0
-	if ls.revolving {
+	if ls.lineEAD {
 		res.EADUSD = ls.ead0
 	}
 	res.LGD = e.p.LGD(ls.seg, ls.coll, res.EADUSD, 1, 0)
@@ -285,7 +286,11 @@ func (e *Evaluator) prepare(l *loan.Loan) error {
 	if ls.a0 > 0 {
 		ls.invA0 = 1 / ls.a0
 	}
-	if ls.revolving {
+	// A line's exposure at default adds CCF x its undrawn limit (MODEL.md
+	// section 2): cards, commercial lines, and home equity lines in their
+	// draw period (interest only; an amortising HELOC draws no more).
+	ls.lineEAD = ls.revolving || (l.Segment == loan.HomeEquity && l.InterestOnly)
+	if ls.lineEAD {
 		limit := l.AmountUSD
 		if l.CreditLimitUSD > 0 {
 			limit = l.CreditLimitUSD
@@ -1046,12 +1051,12 @@ func (e *Evaluator) generalDefault(s, b int, u, haz float64) {
 }
 
 // addLoss appends the loss of a default on scenario s in the month given,
-// with scheduled balance bal at its start: EAD (revolving: drawn + CCF x
+// with scheduled balance bal at its start: EAD (a line: drawn + CCF x
 // undrawn) times the LGD at that month on the stressed paths.
 func (e *Evaluator) addLoss(s, month int, bal float64) {
 	ls := &e.ln
 	ead := bal
-	if ls.revolving {
+	if ls.lineEAD {
 		ead = ls.ead0
 	}
 	idx := 1.0
