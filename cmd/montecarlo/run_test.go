@@ -68,7 +68,25 @@ func TestRunSimulateMapsInputURIsToTheContractKeys(t *testing.T) {
 			t.Errorf("%s: %s %s %s, output %v", tc.name, d.Status, d.Error, d.Cause, d.Output)
 		}
 	}
-	out := mustMC(t, withLocal(rt, "run", "simulate", "--input", "s3://other-bucket/loans/manifest.csv", "--json", "--name", "x")...)
+	// --no-attribution is the input key noAttribution, as on local.
+	out := mustMC(t, withLocal(rt, "run", "simulate", "--no-attribution", "--scenarios", "20", "--json", "--name", "sim-no-attribution")...)
+	var noAttr struct {
+		ExecutionArn string
+		Input        map[string]any
+	}
+	if err := json.Unmarshal([]byte(out), &noAttr); err != nil {
+		t.Fatalf("--no-attribution: %v\n%s", err, out)
+	}
+	if noAttr.Input["noAttribution"] != true {
+		t.Errorf("--no-attribution: input %v, want noAttribution true", noAttr.Input)
+	}
+	if d := rt.Wait(t, noAttr.ExecutionArn); d.Status != sfnlocal.StatusSucceeded {
+		t.Errorf("--no-attribution: %s %s %s", d.Status, d.Error, d.Cause)
+	}
+	if code, _, errOut := mc(t, withLocal(rt, "run", "generate", "--no-attribution")...); code == 0 || !strings.Contains(errOut, "simulate only") {
+		t.Errorf("run generate --no-attribution: exit %d, %s; want an error naming simulate", code, errOut)
+	}
+	out = mustMC(t, withLocal(rt, "run", "simulate", "--input", "s3://other-bucket/loans/manifest.csv", "--json", "--name", "x")...)
 	if !strings.Contains(out, `"inputBucket":"other-bucket"`) || !strings.Contains(out, `"manifestKey":"loans/manifest.csv"`) {
 		t.Errorf("another bucket's manifest: %s", out)
 	}
