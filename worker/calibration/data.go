@@ -118,3 +118,31 @@ func parseFloat(file string, line int, s string) (float64, error) {
 	}
 	return v, nil
 }
+
+// quarterColumn returns the named column of a file with a "quarter"
+// column, quarter to value.
+func quarterColumn(file, name string) (map[Quarter]float64, error) {
+	header, rows, err := readCSV(file)
+	if err != nil {
+		return nil, err
+	}
+	qi, err := column(file, header, "quarter")
+	if err != nil {
+		return nil, err
+	}
+	vi, err := column(file, header, name)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[Quarter]float64, len(rows))
+	for n, row := range rows {
+		q, err := ParseQuarter(row[qi])
+		if err != nil {
+			return nil, fmt.Errorf("read %s row %d: %w", file, n+1, err)
+		}
+		if out[q], err = parseFloat(file, n+1, row[vi]); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

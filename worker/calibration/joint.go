@@ -18,32 +18,14 @@ const priceIndexFile = "testdata/price_index_2005_2010.csv"
 // PriceIndex returns one column of testdata/price_index_2005_2010.csv
 // (HousePriceIndex or CREPriceIndex), quarter to index level.
 func PriceIndex(name string) (map[Quarter]float64, error) {
-	header, rows, err := readCSV(priceIndexFile)
+	out, err := quarterColumn(priceIndexFile, name)
 	if err != nil {
 		return nil, err
 	}
-	qi, err := column(priceIndexFile, header, "quarter")
-	if err != nil {
-		return nil, err
-	}
-	vi, err := column(priceIndexFile, header, name)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[Quarter]float64, len(rows))
-	for n, row := range rows {
-		q, err := ParseQuarter(row[qi])
-		if err != nil {
-			return nil, fmt.Errorf("read %s row %d: %w", priceIndexFile, n+1, err)
-		}
-		v, err := parseFloat(priceIndexFile, n+1, row[vi])
-		if err != nil {
-			return nil, err
-		}
+	for q, v := range out {
 		if !(v > 0) {
-			return nil, fmt.Errorf("read %s row %d: %s %v has no logarithm", priceIndexFile, n+1, name, v)
+			return nil, fmt.Errorf("read %s: %s %v in %s has no logarithm", priceIndexFile, name, v, q)
 		}
-		out[q] = v
 	}
 	return out, nil
 }

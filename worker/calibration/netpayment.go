@@ -85,31 +85,7 @@ var (
 
 // Rates returns one column of testdata/rates_2006_2010.csv (IndexPrime,
 // IndexTreasury3M), quarter to percent.
-func Rates(name string) (map[Quarter]float64, error) {
-	header, rows, err := readCSV(ratesFile)
-	if err != nil {
-		return nil, err
-	}
-	qi, err := column(ratesFile, header, "quarter")
-	if err != nil {
-		return nil, err
-	}
-	vi, err := column(ratesFile, header, name)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[Quarter]float64, len(rows))
-	for n, row := range rows {
-		q, err := ParseQuarter(row[qi])
-		if err != nil {
-			return nil, fmt.Errorf("read %s row %d: %w", ratesFile, n+1, err)
-		}
-		if out[q], err = parseFloat(ratesFile, n+1, row[vi]); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
+func Rates(name string) (map[Quarter]float64, error) { return quarterColumn(ratesFile, name) }
 
 // PaymentMultiplier returns M(t) = sum_k share_k (A_k(t)/A_k(first))^gamma
 // for the segment's paymentMix over the quarters of FitWindow, first its

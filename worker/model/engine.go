@@ -899,21 +899,9 @@ func (e *Evaluator) monthlyReset(mons []monthRate, t int) {
 				x[b] = float64(negMonths * log1pMonthly(i[b]))
 			}
 		}
+		oneMinusExpBlock(x) // 1 - (1+i)^-n; |x| < 600*ln(1.6), far inside its range
 		for b := range mons {
-			var om float64 // oneMinusExp(x[b]); |x| < 600*ln(1.6), far inside its range
-			xb := x[b]
-			fm := float64(xb*expInvStep) + expRound
-			kf := fm - expRound
-			j := int64(math.Float64bits(fm) - expRoundBits)
-			r := float64(xb-float64(kf*expStepHi)) - float64(kf*expStepLo)
-			r2 := r * r
-			q := float64(r*(1.0/120)) + 1.0/24
-			q = float64(r2*q) + (float64(r*(1.0/6)) + 0.5)
-			p := float64(r2*q) + r
-			hi, lo := exp2Hi[j&expTableMask], exp2Lo[j&expTableMask]
-			scale := math.Float64frombits(uint64((j>>expTableBits)+1023) << 52)
-			hs := float64(hi * scale)
-			om = ((1 - hs) - float64(scale*lo)) - float64(hs*p)
+			om := x[b]
 			f := i[b] / om
 			if i[b] == 0 {
 				f = 1 / float64(months)

@@ -231,12 +231,12 @@ func expTab(x float64) float64 {
 	return (hi + (lo + float64(hi*p))) * scale
 }
 
-// oneMinusExpNegBlock replaces each x in xs (0 <= x, finite) by
-// oneMinusExp(-x), bit for bit: the same operations written out in a loop
-// without calls, so the CPU overlaps one element's chain with the next's.
-func oneMinusExpNegBlock(xs []float64) {
+// oneMinusExpBlock replaces each x in xs (x <= 0) by oneMinusExp(x), bit
+// for bit: the same operations written out in a loop without calls, so
+// the CPU overlaps one element's chain with the next's. The margin grid
+// and the monthly-reset kernel use it.
+func oneMinusExpBlock(xs []float64) {
 	for b, x := range xs {
-		x = -x
 		if !(x > expMinArg) {
 			xs[b] = 1 - expDet(x)
 			continue

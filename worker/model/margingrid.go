@@ -304,14 +304,15 @@ func (e *Evaluator) gridPath() pathStats {
 			xB[b] = preB + float64(dg*(float64(wt[0]*b0g[b])+float64(wt[1]*b1g[b])+float64(wt[2]*b2g[b])+float64(wt[3]*b3g[b])))
 		}
 		terms.addDSCR(xS, xB, s0)
+		// -h0 x (negation is exact), then 1 - e^-(h0 x) without hazardPD's
+		// branch, which x straddles from one scenario to the next
+		// (mispredicted, it cost more than the series it saves);
+		// oneMinusExp is as exact for small x.
 		for b := range xS {
-			xS[b], xB[b] = h0*xS[b], h0*xB[b]
+			xS[b], xB[b] = -h0*xS[b], -h0*xB[b]
 		}
-		// 1 - e^-x without hazardPD's branch, which x straddles from one
-		// scenario to the next (mispredicted, it cost more than the series
-		// it saves); oneMinusExp is as exact for small x.
-		oneMinusExpNegBlock(xS)
-		oneMinusExpNegBlock(xB)
+		oneMinusExpBlock(xS)
+		oneMinusExpBlock(xB)
 		qS, qB := terms.refi(s0, nb)
 		for b := range nb {
 			s := s0 + b
