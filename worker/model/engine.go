@@ -36,7 +36,10 @@ type Evaluator struct {
 	generic bool
 	// noGrid keeps margin-grid loans on monthlyReset, so tests can hold the
 	// grid to it.
-	noGrid   bool
+	noGrid bool
+	// noSums keeps margin-grid loans on gridPath's per-scenario sums, so
+	// tests can hold the grid's sums (gridSumsPath) to them.
+	noSums   bool
 	grid     map[gridKey][]float64 // the margin-grid nodes this Evaluator has read
 	gt       gridTerms             // gridPath's DSCR and refinancing terms
 	fixedBal []float64             // fixedTermsPath: the balance at the start of month t
@@ -127,6 +130,9 @@ type loanState struct {
 	// onGrid: a monthly-reset interest-only loan without per-loan terms,
 	// whose hazard the margin grid gives (gridPath).
 	onGrid bool
+	// gridSums: the margin-grid loan took the grid's sums (gridSumsPath),
+	// so e.pdS is not filled.
+	gridSums bool
 
 	revolving bool
 	lineEAD   bool    // EAD is ead0 in every month: a revolving line or a HELOC drawing

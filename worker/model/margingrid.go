@@ -59,6 +59,7 @@ type gridKey struct {
 	series int
 	t0, n  int
 	j      int
+	chunk  int // gridSumsNode's chunk + 1 (0: not a sums node)
 }
 
 // gridNodes are the Scenarios' margin-grid nodes, built on first use and
@@ -192,14 +193,7 @@ func gridWeights(c float64) (fine bool, j int, w [4]float64) {
 	fine = onFineGrid(c)
 	x := c / gridSpacing(fine)
 	j = int(math.Floor(x)) - 1
-	q := x - float64(j) // in [1, 2)
-	q1, q2, q3 := q-1, q-2, q-3
-	return fine, j, [4]float64{
-		-float64(float64(q1*q2)*q3) / 6,
-		float64(float64(q*q2)*q3) / 2,
-		-float64(float64(q*q1)*q3) / 2,
-		float64(float64(q*q1)*q2) / 6,
-	}
+	return fine, j, cubicWeights(x - float64(j)) // x - j in [1, 2)
 }
 
 // onFineGrid reports whether c's nodes are on the fine grid.
@@ -264,6 +258,9 @@ func (e *Evaluator) gridPath() pathStats {
 	invD := 1 / (ls.rate0/12 + ls.minPrin)
 	dg := powDet(invD, sc.p.Gamma) // d^-gamma
 	fine, j0, wt := gridWeights(c)
+	if ls.gridSums = e.onGridSums(t0, h0*dg); ls.gridSums {
+		return e.gridSumsPath(t0, c, invD, dg, fine, j0, wt)
+	}
 	cumS := sc.cumTable(&sc.stress, ls.series)
 	cumB := sc.cumTable(&sc.base, ls.series)
 	var gS, gB [4][]float64

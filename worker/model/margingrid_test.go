@@ -264,3 +264,53 @@ func TestGridPowersChangeNoResult(t *testing.T) {
 		t.Error("a power table was built past the bound")
 	}
 }
+
+// The grid's sums (gridSumsPath) against gridPath's per-scenario sums
+// (noSums), on every margin-grid loan that takes them, with and without
+// importance sampling: PDs and the interval within 1e-8, the payment
+// shock and every default (scenario, month, loss) the same.
+func TestGridSumsAgreeWithTheScenarios(t *testing.T) {
+	t.Parallel()
+	for _, shift := range []float64{0, 0.25} {
+		sc := testScenarios(t, func(p *Params) { p.Scenarios = 600; p.TailShift = shift })
+		fast, slow := NewEvaluator(sc), NewEvaluator(sc)
+		slow.noSums = true
+		var worst float64
+		n := 0
+		for _, l := range gridLoans(t) {
+			a, err := fast.Evaluate(&l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !fast.ln.gridSums {
+				continue
+			}
+			n++
+			a.Losses = append([]ScenarioLoss(nil), a.Losses...)
+			b, err := slow.Evaluate(&l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if slow.ln.gridSums {
+				t.Fatal("noSums did not keep the loan on the per-scenario sums")
+			}
+			rel := func(x, y float64) float64 { return math.Abs(x-y) / math.Max(math.Abs(y), 1e-300) }
+			for _, d := range []float64{rel(a.StressedPD, b.StressedPD), rel(a.BaselinePD, b.BaselinePD),
+				rel(a.StressedPDLow, b.StressedPDLow), rel(a.StressedPDHigh, b.StressedPDHigh)} {
+				worst = max(worst, d)
+			}
+			if rel(a.StressedPD, b.StressedPD) > 1e-8 || rel(a.BaselinePD, b.BaselinePD) > 1e-8 ||
+				rel(a.StressedPDLow, b.StressedPDLow) > 1e-8 || rel(a.StressedPDHigh, b.StressedPDHigh) > 1e-8 ||
+				a.PaymentShockMean != b.PaymentShockMean || a.PaymentShockMax != b.PaymentShockMax {
+				t.Errorf("shift %v, %s: sums %+v; per scenario %+v", shift, l.ID, a, b)
+			}
+			if fmt.Sprint(a.Losses) != fmt.Sprint(b.Losses) {
+				t.Errorf("shift %v, %s: defaults differ:\nsums %v\nper scenario %v", shift, l.ID, a.Losses, b.Losses)
+			}
+		}
+		if n < 40 {
+			t.Errorf("shift %v: only %d loans took the grid's sums", shift, n)
+		}
+		t.Logf("tail shift %v: %d loans, largest relative difference of a PD or interval bound %.2g", shift, n, worst)
+	}
+}

@@ -161,6 +161,7 @@ type Scenarios struct {
 	// weight[s] is the likelihood ratio of scenario s (1 without TailShift).
 	weight []float64
 	wsum   float64 // sum of the weights (S in a plain run)
+	w2sum  float64 // sum of the squared weights
 
 	r0, u0  float64 // today's policy rate and unemployment (the file's t = 0 with a scenario file)
 	loading [nSeries]float64
@@ -323,6 +324,7 @@ func NewScenarios(p Params) (*Scenarios, error) {
 			sc.weight[s] = expTab(logLR)
 		}
 		sc.wsum += sc.weight[s]
+		sc.w2sum += sc.weight[s] * sc.weight[s]
 	}
 
 	for c, seg := range loan.Segments {
