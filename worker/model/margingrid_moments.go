@@ -83,11 +83,21 @@ func (e *Evaluator) gridSums(ps *pathSet, base bool, cum []float64, fine bool, j
 	pos := math.Log(alpha)/momentStep + momentOffset
 	k0 := int(math.Floor(pos)) - 1
 	wa := cubicWeights(pos - float64(k0))
+	c0, c3 := k0/momentChunk, (k0+3)/momentChunk
 	for jc := range 4 {
 		var a [3]float64
+		// One lookup when the four nodes share a chunk (61 times in 64).
+		m0 := e.gridSumsNode(ps, base, cum, fine, j0+jc, c0)
+		m3 := m0
+		if c3 != c0 {
+			m3 = e.gridSumsNode(ps, base, cum, fine, j0+jc, c3)
+		}
 		for ka := range 4 {
 			k := k0 + ka
-			m := e.gridSumsNode(ps, base, cum, fine, j0+jc, k/momentChunk)
+			m := m0
+			if k/momentChunk != c0 {
+				m = m3
+			}
 			i := 3 * (k % momentChunk)
 			for r := range a {
 				a[r] += wa[ka] * m[i+r]
