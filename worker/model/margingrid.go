@@ -270,14 +270,7 @@ func (e *Evaluator) gridPath() pathStats {
 	}
 	top := e.gridMax(false, t0)[:S]
 	terms := e.newGridTerms(t0, cumS, cumB)
-	var steps []float64
-	// A revolving loan's loss is the same whatever month it defaults in
-	// (EAD drawn + CCF x undrawn, a flat LGD), so its defaults skip the
-	// month's search, a third of a card's time.
-	monthFree := ls.revolving
-	if !monthFree {
-		steps = e.gridSteps(cumS)
-	}
+	steps := e.gridDefaultSteps(cumS)
 	w, pdS := sc.weight[:S], e.pdS[:S]
 	st := pathStats{maxPeak: 1}
 	src := e.src
@@ -323,31 +316,52 @@ func (e *Evaluator) gridPath() pathStats {
 			pdS[s] = pd
 			st.sumStress += w[s] * pd
 			st.sumBase += w[s] * pdB
-			// max(1, x) and the running maximum by comparisons: Go's max
-			// handles NaN and signed zeros in a long sequence, and neither
-			// reaches here (top and c are finite, peak >= 1).
-			peak := float64((top[s] + c) * invD)
-			if !(peak > 1) {
-				peak = 1
-			}
-			st.sumPeak += peak
-			if peak > st.maxPeak {
-				st.maxPeak = peak
-			}
+			st.addPeak(float64((top[s] + c) * invD))
 			if u < pd {
-				if monthFree {
-					// Month 0: the month changes nothing (a failed
-					// refinancing's loss is the hazard default's).
-					e.addLoss(s, 0, ls.b0)
-				} else {
-					e.gridDefault(s, u, steps, t0, c, invD)
-				}
+				e.gridRecordDefault(s, u, steps, t0, c, invD)
 			}
 		}
 	}
 	e.src = src
 	st.ssStress = e.squaredDeviations(e.pdS, st.sumStress/sc.wsum)
 	return st
+}
+
+// gridDefaultSteps returns gridSteps' table for a loan whose defaults
+// need their month, nil for a revolving loan: its loss is the same
+// whatever month it defaults in (EAD drawn + CCF x undrawn, a flat LGD),
+// so its defaults skip the month's search, a third of a card's time.
+func (e *Evaluator) gridDefaultSteps(cum []float64) []float64 {
+	if e.ln.revolving {
+		return nil
+	}
+	return e.gridSteps(cum)
+}
+
+// gridRecordDefault records a margin-grid loan's default with uniform u on
+// scenario s: a revolving loan's in month 0 (the month changes nothing,
+// and a failed refinancing's loss is the hazard default's), any other's
+// in the month gridDefault finds on steps (gridDefaultSteps).
+func (e *Evaluator) gridRecordDefault(s int, u float64, steps []float64, t0 int, c, invD float64) {
+	if e.ln.revolving {
+		e.addLoss(s, 0, e.ln.b0)
+		return
+	}
+	e.gridDefault(s, u, steps, t0, c, invD)
+}
+
+// addPeak adds one scenario's peak payment ratio, at least 1, to the sum
+// and the maximum: max by comparisons, since Go's max handles NaN and
+// signed zeros in a long sequence and neither reaches here (the grid's
+// index rates and margins are finite, the ratio is at least 1).
+func (st *pathStats) addPeak(peak float64) {
+	if !(peak > 1) {
+		peak = 1
+	}
+	st.sumPeak += peak
+	if peak > st.maxPeak {
+		st.maxPeak = peak
+	}
 }
 
 // gridSteps returns, for every scenario s and month t = 1..H of the

@@ -132,24 +132,12 @@ func (e *Evaluator) gridSumsPath(t0 int, c, invD, dg float64, fine bool, j0 int,
 		gS[j] = e.gridNode(&sc.stress, false, cumS, t0, fine, j0+j)[:S]
 	}
 	top := e.gridMax(false, t0)[:S]
-	var steps []float64
-	monthFree := ls.revolving
-	if !monthFree {
-		steps = e.gridSteps(cumS)
-	}
+	steps := e.gridDefaultSteps(cumS)
 	src := e.src
 	g0, g1, g2, g3 := gS[0], gS[1], gS[2], gS[3]
 	for s := range S {
 		u := uniform(src.Uint64())
-		// The peak as gridPath computes it (comparisons for max: no NaN).
-		peak := float64((top[s] + c) * invD)
-		if !(peak > 1) {
-			peak = 1
-		}
-		st.sumPeak += peak
-		if peak > st.maxPeak {
-			st.maxPeak = peak
-		}
+		st.addPeak(float64((top[s] + c) * invD))
 		// gridPath's hazard, bit for bit (its hazard before the first
 		// reset is 0 here).
 		x := h0 * (0 + float64(dg*(float64(wt[0]*g0[s])+float64(wt[1]*g1[s])+float64(wt[2]*g2[s])+float64(wt[3]*g3[s]))))
@@ -159,11 +147,7 @@ func (e *Evaluator) gridSumsPath(t0 int, c, invD, dg float64, fine bool, j0 int,
 			continue
 		}
 		if pd := oneMinusExp(-x); u < pd {
-			if monthFree {
-				e.addLoss(s, 0, ls.b0)
-			} else {
-				e.gridDefault(s, u, steps, t0, c, invD)
-			}
+			e.gridRecordDefault(s, u, steps, t0, c, invD)
 		}
 	}
 	e.src = src
