@@ -320,14 +320,9 @@ func EstimateCost(in CostInput, layout string) (Estimate, error) {
 		return estimateLambda(in, layout)
 	}
 	e := Estimate{Compute: in.Compute, Layout: layout}
-	var loansPerObject int64
-	switch layout {
-	case workflow.LayoutPerLoan:
-		loansPerObject = 1
-	case workflow.LayoutSharded:
-		loansPerObject = int64(in.ShardSize)
-	default:
-		return Estimate{}, fmt.Errorf("layout %q: want %q or %q", layout, workflow.LayoutPerLoan, workflow.LayoutSharded)
+	loansPerObject, err := layoutLoansPerObject(in, layout)
+	if err != nil {
+		return Estimate{}, err
 	}
 	e.Objects = ceilDiv(in.Loans, loansPerObject)
 	timeout := workflow.SimulateTimeoutSeconds(int64(max(in.BatchSize, int(loansPerObject))), in.Scenarios, workflow.DefaultLoanScenarioNanos, workflow.DefaultHeartbeatSeconds)
@@ -394,6 +389,18 @@ func EstimateCost(in CostInput, layout string) (Estimate, error) {
 // per 730-hour month while deployed, runs or not.
 func StandingEndpointUSDPerMonth(azCount int, p Prices) float64 {
 	return float64(InterfaceEndpoints*azCount) * 730 * p.Get("vpce-hour")
+}
+
+// layoutLoansPerObject is how many loans one stored object of the layout
+// holds.
+func layoutLoansPerObject(in CostInput, layout string) (int64, error) {
+	switch layout {
+	case workflow.LayoutPerLoan:
+		return 1, nil
+	case workflow.LayoutSharded:
+		return int64(in.ShardSize), nil
+	}
+	return 0, fmt.Errorf("layout %q: want %q or %q", layout, workflow.LayoutPerLoan, workflow.LayoutSharded)
 }
 
 func ceilDiv(a, b int64) int64 { return (a + b - 1) / b }

@@ -69,14 +69,9 @@ func LambdaBatchSize(scenarios int) int {
 // VPC endpoints: the function runs outside a VPC by default.
 func estimateLambda(in CostInput, layout string) (Estimate, error) {
 	e := Estimate{Compute: ComputeLambda, Layout: layout}
-	var loansPerObject int64
-	switch layout {
-	case workflow.LayoutPerLoan:
-		loansPerObject = 1
-	case workflow.LayoutSharded:
-		loansPerObject = int64(in.ShardSize)
-	default:
-		return Estimate{}, fmt.Errorf("layout %q: want %q or %q", layout, workflow.LayoutPerLoan, workflow.LayoutSharded)
+	loansPerObject, err := layoutLoansPerObject(in, layout)
+	if err != nil {
+		return Estimate{}, err
 	}
 	e.Objects = ceilDiv(in.Loans, loansPerObject)
 	items, err := workflow.BatchItemsWithin(in.BatchSize, loansPerObject, workflow.LambdaBatchTimeoutSeconds, workflow.LambdaStartMarginSeconds,
