@@ -89,14 +89,13 @@ func TestMarginGridAgreesWithTheWalk(t *testing.T) {
 			if slow.ln.onGrid {
 				t.Fatal("noGrid did not keep the loan off the grid")
 			}
-			rel := func(x, y float64) float64 { return math.Abs(x-y) / math.Max(math.Abs(y), 1e-300) }
-			for _, d := range []float64{rel(a.StressedPD, b.StressedPD), rel(a.BaselinePD, b.BaselinePD),
-				rel(a.StressedPDHigh, b.StressedPDHigh), rel(a.ExpectedLossUSD, b.ExpectedLossUSD)} {
+			for _, d := range []float64{relDiff(a.StressedPD, b.StressedPD), relDiff(a.BaselinePD, b.BaselinePD),
+				relDiff(a.StressedPDHigh, b.StressedPDHigh), relDiff(a.ExpectedLossUSD, b.ExpectedLossUSD)} {
 				worst = max(worst, d)
 			}
-			if rel(a.StressedPD, b.StressedPD) > 2e-8 || rel(a.BaselinePD, b.BaselinePD) > 2e-8 ||
-				rel(a.StressedPDHigh, b.StressedPDHigh) > 2e-8 || rel(a.RefiFailProb, b.RefiFailProb) > 1e-12 ||
-				rel(a.PaymentShockMean, b.PaymentShockMean) > 1e-12 || rel(a.PaymentShockMax, b.PaymentShockMax) > 1e-12 {
+			if relDiff(a.StressedPD, b.StressedPD) > 2e-8 || relDiff(a.BaselinePD, b.BaselinePD) > 2e-8 ||
+				relDiff(a.StressedPDHigh, b.StressedPDHigh) > 2e-8 || relDiff(a.RefiFailProb, b.RefiFailProb) > 1e-12 ||
+				relDiff(a.PaymentShockMean, b.PaymentShockMean) > 1e-12 || relDiff(a.PaymentShockMax, b.PaymentShockMax) > 1e-12 {
 				t.Errorf("shift %v, %s: grid PDs %v, %v (high %v), shock %v, %v; walk %v, %v (high %v), shock %v, %v", shift, l.ID,
 					a.BaselinePD, a.StressedPD, a.StressedPDHigh, a.PaymentShockMean, a.PaymentShockMax,
 					b.BaselinePD, b.StressedPD, b.StressedPDHigh, b.PaymentShockMean, b.PaymentShockMax)
@@ -198,15 +197,26 @@ func TestMarginGridIsSharedSafelyAcrossGoroutines(t *testing.T) {
 	t.Parallel()
 	sc := testScenarios(t, func(p *Params) { p.Scenarios = 300 })
 	loans := gridLoans(t)
-	want := make([]Result, len(loans))
 	alone := NewEvaluator(testScenarios(t, func(p *Params) { p.Scenarios = 300 }))
+	checkSameAcrossGoroutines(t, sc, loans, alone)
+}
+
+// relDiff is |x - y| / |y| (y 0: |x - y| over the smallest double).
+func relDiff(x, y float64) float64 { return math.Abs(x-y) / math.Max(math.Abs(y), 1e-300) }
+
+// checkSameAcrossGoroutines evaluates loans in four goroutines sharing sc,
+// each in its own order with its own Evaluator, and fails the test unless
+// every result is the one alone gives (an Evaluator on scenarios of its
+// own, built from the same parameters).
+func checkSameAcrossGoroutines(t *testing.T, sc *Scenarios, loans []loan.Loan, alone *Evaluator) {
+	t.Helper()
+	want := make([]string, len(loans))
 	for i := range loans {
 		r, err := alone.Evaluate(&loans[i])
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.Losses = append([]ScenarioLoss(nil), r.Losses...)
-		want[i] = r
+		want[i] = fmt.Sprint(r)
 	}
 	var wg sync.WaitGroup
 	errs := make(chan error, 4)
@@ -214,14 +224,14 @@ func TestMarginGridIsSharedSafelyAcrossGoroutines(t *testing.T) {
 		wg.Go(func() {
 			ev := NewEvaluator(sc)
 			for k := range loans {
-				i := (k + g*7) % len(loans) // each goroutine in its own order
+				i := (k + g*29) % len(loans) // each goroutine in its own order
 				r, err := ev.Evaluate(&loans[i])
 				if err != nil {
 					errs <- err
 					return
 				}
-				if fmt.Sprint(r) != fmt.Sprint(want[i]) {
-					errs <- fmt.Errorf("goroutine %d, %s: %+v, alone %+v", g, loans[i].ID, r, want[i])
+				if got := fmt.Sprint(r); got != want[i] {
+					errs <- fmt.Errorf("goroutine %d, %s: %s, alone %s", g, loans[i].ID, got, want[i])
 					return
 				}
 			}
@@ -294,13 +304,12 @@ func TestGridSumsAgreeWithTheScenarios(t *testing.T) {
 			if slow.ln.gridSums {
 				t.Fatal("noSums did not keep the loan on the per-scenario sums")
 			}
-			rel := func(x, y float64) float64 { return math.Abs(x-y) / math.Max(math.Abs(y), 1e-300) }
-			for _, d := range []float64{rel(a.StressedPD, b.StressedPD), rel(a.BaselinePD, b.BaselinePD),
-				rel(a.StressedPDLow, b.StressedPDLow), rel(a.StressedPDHigh, b.StressedPDHigh)} {
+			for _, d := range []float64{relDiff(a.StressedPD, b.StressedPD), relDiff(a.BaselinePD, b.BaselinePD),
+				relDiff(a.StressedPDLow, b.StressedPDLow), relDiff(a.StressedPDHigh, b.StressedPDHigh)} {
 				worst = max(worst, d)
 			}
-			if rel(a.StressedPD, b.StressedPD) > 1e-8 || rel(a.BaselinePD, b.BaselinePD) > 1e-8 ||
-				rel(a.StressedPDLow, b.StressedPDLow) > 1e-8 || rel(a.StressedPDHigh, b.StressedPDHigh) > 1e-8 ||
+			if relDiff(a.StressedPD, b.StressedPD) > 1e-8 || relDiff(a.BaselinePD, b.BaselinePD) > 1e-8 ||
+				relDiff(a.StressedPDLow, b.StressedPDLow) > 1e-8 || relDiff(a.StressedPDHigh, b.StressedPDHigh) > 1e-8 ||
 				a.PaymentShockMean != b.PaymentShockMean || a.PaymentShockMax != b.PaymentShockMax {
 				t.Errorf("shift %v, %s: sums %+v; per scenario %+v", shift, l.ID, a, b)
 			}

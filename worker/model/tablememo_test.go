@@ -1,8 +1,6 @@
 package model
 
 import (
-	"fmt"
-	"sync"
 	"testing"
 
 	"github.com/montecarlo-pipeline/montecarlo/worker/loan"
@@ -26,40 +24,8 @@ func TestTableMemoIsSharedSafelyAcrossGoroutines(t *testing.T) {
 			loans = append(loans, l)
 		}
 	}
-	want := make([]string, len(loans))
-	for i := range loans {
-		alone := NewEvaluator(testScenarios(t, func(p *Params) { p.Scenarios = 200 }))
-		r, err := alone.Evaluate(&loans[i])
-		if err != nil {
-			t.Fatal(err)
-		}
-		want[i] = fmt.Sprint(r)
-	}
 	sc := testScenarios(t, func(p *Params) { p.Scenarios = 200 })
-	var wg sync.WaitGroup
-	errs := make(chan error, 4)
-	for w := range 4 {
-		wg.Go(func() {
-			ev := NewEvaluator(sc)
-			for k := range loans {
-				i := (k + 29*w) % len(loans)
-				r, err := ev.Evaluate(&loans[i])
-				if err != nil {
-					errs <- err
-					return
-				}
-				if got := fmt.Sprint(r); got != want[i] {
-					errs <- fmt.Errorf("goroutine %d, %s: %s, alone %s", w, loans[i].ID, got, want[i])
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	checkSameAcrossGoroutines(t, sc, loans, NewEvaluator(testScenarios(t, func(p *Params) { p.Scenarios = 200 })))
 	ev := NewEvaluator(sc)
 	if _, err := ev.Evaluate(&loans[0]); err != nil {
 		t.Fatal(err)
