@@ -142,7 +142,7 @@ type Fit struct {
 // with the price indices": wrong-signed coefficients, regressors correlated
 // -0.92 and -0.94).
 func FitElasticities() ([]Fit, error) {
-	return fitEach(func(s segmentSource) string { return s.series })
+	return fitEach(func(_ string, s segmentSource) (Fit, error) { return FitSeries(s.series, PrimaryLag) })
 }
 
 // DelinquencyFits fits, for every model segment in Segments order, the
@@ -152,14 +152,16 @@ func FitElasticities() ([]Fit, error) {
 // PD-side elasticity; docs/calibration.md compares it with the charge-off
 // slope, and the mortgage default eta is bounded by it.
 func DelinquencyFits() ([]Fit, error) {
-	return fitEach(func(s segmentSource) string { return s.delinquency })
+	return fitEach(func(_ string, s segmentSource) (Fit, error) { return FitSeries(s.delinquency, PrimaryLag) })
 }
 
-func fitEach(series func(segmentSource) string) ([]Fit, error) {
+// fitEach fits every segment, in Segments order, with fit, and labels each
+// fit with its segment and source note.
+func fitEach(fit func(segment string, src segmentSource) (Fit, error)) ([]Fit, error) {
 	out := make([]Fit, 0, len(Segments))
 	for _, seg := range Segments {
 		src := segmentMap[seg]
-		f, err := FitSeries(series(src), PrimaryLag)
+		f, err := fit(seg, src)
 		if err != nil {
 			return nil, fmt.Errorf("fit %s: %w", seg, err)
 		}

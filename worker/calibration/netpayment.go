@@ -151,19 +151,13 @@ func PaymentMultiplier(segment string, gamma float64) (map[Quarter]float64, erro
 // segment's PaymentMultiplier at gamma (the model's Params.Gamma): the
 // elasticity net of the payment channel, which the model's defaults take.
 func NetFits(gamma float64) ([]Fit, error) {
-	out := make([]Fit, 0, len(Segments))
-	for _, seg := range Segments {
-		src := segmentMap[seg]
+	return fitEach(func(seg string, src segmentSource) (Fit, error) {
 		m, err := PaymentMultiplier(seg, gamma)
 		if err != nil {
-			return nil, err
+			return Fit{}, err
 		}
 		f, err := fitSeries(src.series, PrimaryLag, m)
-		if err != nil {
-			return nil, fmt.Errorf("net fit %s: %w", seg, err)
-		}
-		f.Segment, f.Note, f.NetOfPayment = seg, src.note, len(paymentMix[seg]) > 0
-		out = append(out, f)
-	}
-	return out, nil
+		f.NetOfPayment = len(paymentMix[seg]) > 0
+		return f, err
+	})
 }
