@@ -153,25 +153,14 @@ func powDet(x, y float64) float64 {
 // first subtraction exact (Sterbenz) where e^x is close to 1, so the result
 // is within a few ulps also for a short remaining term at a low rate, where
 // 1 - e^x loses up to half its digits; and only the last multiply and
-// subtraction wait for the polynomial. It has no division and no call.
-// Walk and the monthly-reset kernel inline it by hand
-// (TestKernelMatchesTheExactAnnuity checks both).
+// subtraction wait for the polynomial. It has no division. The arithmetic
+// is oneMinusExpBlock's, on a block of one, so the two cannot drift apart;
+// the margin grid and the monthly-reset kernel call the block directly
+// (TestKernelMatchesTheExactAnnuity checks the kernel).
 func oneMinusExp(x float64) float64 {
-	if !(x > expMinArg) { // e^x below 1e-304, or NaN
-		return 1 - expDet(x)
-	}
-	fm := float64(x*expInvStep) + expRound
-	kf := fm - expRound
-	k := int64(math.Float64bits(fm) - expRoundBits)
-	r := float64(x-float64(kf*expStepHi)) - float64(kf*expStepLo)
-	r2 := r * r
-	q := float64(r*(1.0/120)) + 1.0/24
-	q = float64(r2*q) + (float64(r*(1.0/6)) + 0.5)
-	p := float64(r2*q) + r
-	hi, lo := exp2Hi[k&expTableMask], exp2Lo[k&expTableMask]
-	scale := math.Float64frombits(uint64((k>>expTableBits)+1023) << 52)
-	hs := float64(hi * scale) // exact: scale is a power of 2
-	return ((1 - hs) - float64(scale*lo)) - float64(hs*p)
+	a := [1]float64{x}
+	oneMinusExpBlock(a[:])
+	return a[0]
 }
 
 const (
