@@ -162,26 +162,17 @@ func (o *ops) checkDuplicateIDs(ctx context.Context, bucket, runID string, run w
 // error (none for a bad header): its batch fails in simulate.
 func (o *ops) readIDs(ctx context.Context, window []inputObject, opt loan.ReadOptions) ([]objectIDs, error) {
 	out := make([]objectIDs, len(window))
-	byBucket := map[string][]int{}
-	var buckets []string
-	for i, ob := range window {
-		if _, ok := byBucket[ob.Bucket]; !ok {
-			buckets = append(buckets, ob.Bucket)
-		}
-		byBucket[ob.Bucket] = append(byBucket[ob.Bucket], i)
+	all := make([]int, len(window))
+	for i := range all {
+		all[i] = i
 	}
-	for _, b := range buckets {
-		idx := byBucket[b]
-		keys := make([]string, len(idx))
-		for j, i := range idx {
-			keys[j] = window[i].Key
-		}
-		err := o.deps.Store.GetMany(ctx, b, keys, o.deps.S3Concurrency, func(ctx context.Context, j int, body io.Reader) error {
-			ob := window[idx[j]]
+	b, err := o.getByBucket(ctx, all, func(i int) string { return window[i].Bucket }, func(i int) string { return window[i].Key },
+		func(ctx context.Context, i int, body io.Reader) error {
+			ob := window[i]
 			opt := opt
 			opt.Source = ob.Key
 			rr := loan.NewFormatReader(body, loan.FormatOf(ob.Key), opt)
-			ids := &out[idx[j]]
+			ids := &out[i]
 			for rr.Next() {
 				rec := rr.Record()
 				if rec.Loan.ID == "" {
@@ -193,13 +184,12 @@ func (o *ops) readIDs(ctx context.Context, window []inputObject, opt loan.ReadOp
 			}
 			var fe *loan.FileError
 			if err := rr.Err(); err != nil && !errors.As(err, &fe) {
-				return fmt.Errorf("read s3://%s/%s: %w", b, ob.Key, err)
+				return fmt.Errorf("read s3://%s/%s: %w", ob.Bucket, ob.Key, err)
 			}
 			return nil
 		})
-		if err != nil {
-			return nil, s3Err(ctx, err, "read the loan ids of the input objects in s3://%s", b)
-		}
+	if err != nil {
+		return nil, s3Err(ctx, err, "read the loan ids of the input objects in s3://%s", b)
 	}
 	return out, nil
 }

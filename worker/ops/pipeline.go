@@ -174,40 +174,60 @@ func (o *ops) evaluate(ctx context.Context, objs []object, sc *model.Scenarios, 
 // Rejected records go straight to their object's state (each object is
 // read by one goroutine, so no lock is needed).
 func (o *ops) read(ctx context.Context, objs []object, states []*objState, work chan<- *chunk, opt func(key string) loan.ReadOptions) error {
-	// Group the loan objects by bucket (GetMany reads one bucket); objects
-	// of no loan format are rejected without a GET.
-	var buckets []string
-	idx := map[string][]int{}
+	// Objects of no loan format are rejected without a GET.
+	var fetch []int
 	for i, ob := range objs {
 		if ob.format == "" {
 			states[i].rejects = append(states[i].rejects, loan.Rejection{Source: ob.key, Kind: KindUnsupportedObject,
 				Reason: fmt.Sprintf("object key %q does not end in .csv, .jsonl, .ndjson, .json or .parquet (optionally .gz), so it holds no loans the worker can read", ob.key)})
 			continue
 		}
-		if _, ok := idx[ob.bucket]; !ok {
-			buckets = append(buckets, ob.bucket)
-		}
-		idx[ob.bucket] = append(idx[ob.bucket], i)
+		fetch = append(fetch, i)
 	}
-	for _, b := range buckets {
-		ids := idx[b]
-		keys := make([]string, len(ids))
-		for j, i := range ids {
-			keys[j] = objs[i].key
-		}
-		err := o.deps.Store.GetMany(ctx, b, keys, o.deps.S3Concurrency, func(ctx context.Context, j int, body io.Reader) error {
-			i := ids[j]
+	b, err := o.getByBucket(ctx, fetch, func(i int) string { return objs[i].bucket }, func(i int) string { return objs[i].key },
+		func(ctx context.Context, i int, body io.Reader) error {
 			return readObject(ctx, i, objs[i], body, states[i], work, opt(objs[i].key))
 		})
-		if err != nil {
-			var rerr *readError
-			if errors.As(err, &rerr) {
-				return rerr.err
-			}
-			return s3Err(ctx, err, "read batch objects in s3://%s", b)
+	if err != nil {
+		var rerr *readError
+		if errors.As(err, &rerr) {
+			return rerr.err
 		}
+		return s3Err(ctx, err, "read batch objects in s3://%s", b)
 	}
 	return nil
+}
+
+// getByBucket downloads the objects at indices idx, named by bucketOf and
+// keyOf, with GetMany (which reads one bucket): a bucket at a time, in the
+// order the buckets first appear, at most S3Concurrency objects at once,
+// calling fn with each object's index. On an error it also returns the
+// bucket it was reading.
+func (o *ops) getByBucket(ctx context.Context, idx []int, bucketOf, keyOf func(int) string,
+	fn func(ctx context.Context, i int, body io.Reader) error) (string, error) {
+	var buckets []string
+	byBucket := map[string][]int{}
+	for _, i := range idx {
+		b := bucketOf(i)
+		if _, ok := byBucket[b]; !ok {
+			buckets = append(buckets, b)
+		}
+		byBucket[b] = append(byBucket[b], i)
+	}
+	for _, b := range buckets {
+		ids := byBucket[b]
+		keys := make([]string, len(ids))
+		for j, i := range ids {
+			keys[j] = keyOf(i)
+		}
+		err := o.deps.Store.GetMany(ctx, b, keys, o.deps.S3Concurrency, func(ctx context.Context, j int, body io.Reader) error {
+			return fn(ctx, ids[j], body)
+		})
+		if err != nil {
+			return b, err
+		}
+	}
+	return "", nil
 }
 
 // readError carries an error of the pipeline (not of S3) through GetMany.
