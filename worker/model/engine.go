@@ -730,20 +730,14 @@ func (e *Evaluator) fixedLam(ps *pathSet, k int, cum []float64, s int, target fl
 		}
 		f := 1.0
 		if z > 0 {
-			// f = expTab(z), by hand as in walkBatch (same bits).
+			// f = expTab(z) from its inlined parts, as in walkBatch (same
+			// bits).
 			if !(z < -expMinArg) {
 				f = expDet(z)
 			} else {
-				fm := float64(z*expInvStep) + expRound
-				kf := fm - expRound
-				j := int64(math.Float64bits(fm) - expRoundBits)
-				r := float64(z-float64(kf*expStepHi)) - float64(kf*expStepLo)
-				r2 := r * r
-				q := float64(r*(1.0/120)) + 1.0/24
-				q = float64(r2*q) + (float64(r*(1.0/6)) + 0.5)
-				p := float64(r2*q) + r
-				hi, lo := exp2Hi[j&expTableMask], exp2Lo[j&expTableMask]
-				f = (hi + (lo + float64(hi*p))) * math.Float64frombits(uint64((j>>expTableBits)+1023)<<52)
+				r, k := expReduce(z)
+				hi, lo := expHead(k)
+				f = (hi + (lo + float64(hi*expPoly(r)))) * expScale(k)
 			}
 		}
 		lam += float64(f * (cum[m] - prev))
@@ -837,22 +831,16 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 			}
 			f := w[b]
 			if z > 0 {
-				// f *= expTab(z), by hand: the call cost as much as its
-				// arithmetic (same operations, same bits; z > 0 > expMinArg).
+				// f *= expTab(z) from its inlined parts: a call cost as
+				// much as its arithmetic (same operations, same bits; z > 0
+				// > expMinArg).
 				var e float64
 				if !(z < -expMinArg) {
 					e = expDet(z)
 				} else {
-					fm := float64(z*expInvStep) + expRound
-					kf := fm - expRound
-					j := int64(math.Float64bits(fm) - expRoundBits)
-					r := float64(z-float64(kf*expStepHi)) - float64(kf*expStepLo)
-					r2 := r * r
-					q := float64(r*(1.0/120)) + 1.0/24
-					q = float64(r2*q) + (float64(r*(1.0/6)) + 0.5)
-					p := float64(r2*q) + r
-					hi, lo := exp2Hi[j&expTableMask], exp2Lo[j&expTableMask]
-					e = (hi + (lo + float64(hi*p))) * math.Float64frombits(uint64((j>>expTableBits)+1023)<<52)
+					r, k := expReduce(z)
+					hi, lo := expHead(k)
+					e = (hi + (lo + float64(hi*expPoly(r)))) * expScale(k)
 				}
 				f = float64(f * e)
 			}
@@ -878,8 +866,8 @@ func (e *Evaluator) walkBatch(ps *pathSet, k int, cum []float64, s0, nb int, kee
 // index plus a margin without caps: every month a new rate and annuity (a
 // reset that leaves the rate unchanged recomputes the same payment up to
 // rounding), in loops without calls that the CPU overlaps: the
-// logarithms from log1pSplit, then oneMinusExp and the payment factor
-// (A/A(0))^gamma by hand.
+// logarithms from log1pSplit, then oneMinusExpBlock, then the payment
+// factor (A/A(0))^gamma from the table by hand.
 func (e *Evaluator) monthlyReset(mons []monthRate, t int) {
 	ls := &e.ln
 	bt := &e.bt

@@ -207,18 +207,37 @@ func expTab(x float64) float64 {
 	if !(x > expMinArg && x < -expMinArg) {
 		return expDet(x)
 	}
+	r, k := expReduce(x)
+	p := expPoly(r)
+	hi, lo := expHead(k)
+	return (hi + (lo + float64(hi*p))) * expScale(k)
+}
+
+// expReduce is the table-driven reduction expTab and oneMinusExp share,
+// for x inside (expMinArg, -expMinArg): x = (256m + j) ln2/256 + r, k =
+// 256m + j, so e^x = 2^m 2^(j/256) e^r; expPoly gives e^r - 1, expHead
+// 2^(j/256) as a head and a tail, expScale 2^m. All four inline, so the
+// kernels that cannot afford a call (walkBatch, fixedLam,
+// oneMinusExpBlock) use them as they would their own copy.
+func expReduce(x float64) (r float64, k int64) {
 	fm := float64(x*expInvStep) + expRound
 	kf := fm - expRound
-	k := int64(math.Float64bits(fm) - expRoundBits)
-	r := float64(x-float64(kf*expStepHi)) - float64(kf*expStepLo)
+	return float64(x-float64(kf*expStepHi)) - float64(kf*expStepLo), int64(math.Float64bits(fm) - expRoundBits)
+}
+
+// expPoly is e^r - 1 to r^5, for |r| <= ln2/512.
+func expPoly(r float64) float64 {
 	r2 := r * r
 	q := float64(r*(1.0/120)) + 1.0/24
 	q = float64(r2*q) + (float64(r*(1.0/6)) + 0.5)
-	p := float64(r2*q) + r // e^r - 1
-	hi, lo := exp2Hi[k&expTableMask], exp2Lo[k&expTableMask]
-	scale := math.Float64frombits(uint64((k>>expTableBits)+1023) << 52)
-	return (hi + (lo + float64(hi*p))) * scale
+	return float64(r2*q) + r
 }
+
+// expHead is 2^(j/256), j = k mod 256, as a head and a tail.
+func expHead(k int64) (hi, lo float64) { return exp2Hi[k&expTableMask], exp2Lo[k&expTableMask] }
+
+// expScale is 2^m, m = k div 256.
+func expScale(k int64) float64 { return math.Float64frombits(uint64((k>>expTableBits)+1023) << 52) }
 
 // oneMinusExpBlock replaces each x in xs (x <= 0) by oneMinusExp(x), bit
 // for bit: the same operations written out in a loop without calls, so
@@ -230,16 +249,10 @@ func oneMinusExpBlock(xs []float64) {
 			xs[b] = 1 - expDet(x)
 			continue
 		}
-		fm := float64(x*expInvStep) + expRound
-		kf := fm - expRound
-		k := int64(math.Float64bits(fm) - expRoundBits)
-		r := float64(x-float64(kf*expStepHi)) - float64(kf*expStepLo)
-		r2 := r * r
-		q := float64(r*(1.0/120)) + 1.0/24
-		q = float64(r2*q) + (float64(r*(1.0/6)) + 0.5)
-		p := float64(r2*q) + r
-		hi, lo := exp2Hi[k&expTableMask], exp2Lo[k&expTableMask]
-		scale := math.Float64frombits(uint64((k>>expTableBits)+1023) << 52)
+		r, k := expReduce(x)
+		p := expPoly(r)
+		hi, lo := expHead(k)
+		scale := expScale(k)
 		hs := float64(hi * scale) // exact: scale is a power of 2
 		xs[b] = ((1 - hs) - float64(scale*lo)) - float64(hs*p)
 	}
